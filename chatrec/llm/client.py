@@ -1,0 +1,201 @@
+"""One chat client for every model: the ``openai`` SDK against any compatible endpoint.
+
+Structured output differs between servers: OpenAI takes ``response_format=json_schema``;
+llama.cpp rejects that (HTTP 500) but constrains decoding with ``json_object`` plus a
+``schema``; others only promise ``json_object``. ``auto`` tries them in that order, keeps
+the first that works, and always validates the result with pydantic.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal, Protocol, TypeVar
+
+import openai
+from pydantic import BaseModel, ValidationError
+
+from chatrec.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+Message = dict[str, str]
+StructuredMode = Literal["json_schema", "json_object_schema", "json_object"]
+
+
+class LLMError(RuntimeError):
+    """Base class: the caller should answer without the model."""
+
+
+class LLMUnavailable(LLMError):
+    """Timed out, refused the connection, or answered with a server error."""
+
+
+class LLMOutputError(LLMError):
+    """The model answered, but not with what was asked for."""
+
+
+class ChatLLM(Protocol):
+    """The narrow interface the pipeline uses; swap implementations by configuration."""
+
+    name: str
+
+    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> str: ...
+
+    def stream(
+        self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2
+    ) -> Iterator[str]: ...
+
+    def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400) -> T: ...
+
+
+_FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
+
+
+def parse_json_as(text: str, schema: type[T]) -> T:
+    """Validate model text as ``schema``; tolerate code fences, reject everything else."""
+    cleaned = _FENCE.sub("", text.strip())
+    try:
+        return schema.model_validate(json.loads(cleaned))
+    except (ValueError, ValidationError) as e:
+        raise LLMOutputError(f"model output is not a valid {schema.__name__}: {e}; got {text[:300]!r}") from e
+
+
+class OpenAIChat:
+    """:class:`ChatLLM` over the ``openai`` client.
+
+    ``base_url`` may be a callable so that a managed local server can be (re)started lazily
+    and move to a new port without the caller noticing.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None | Callable[[], str],
+        api_key: str,
+        model: str | None,
+        timeout_s: float,
+        structured_mode: Literal["auto"] | StructuredMode = "auto",
+        local: bool = False,
+    ) -> None:
+        self._base_url = base_url
+        self._api_key = api_key
+        self._model = model
+        self.timeout_s = timeout_s
+        self.local = local
+        if structured_mode != "auto":
+            self._modes: list[StructuredMode] = [structured_mode]
+        elif local:
+            self._modes = ["json_object_schema"]
+        else:
+            self._modes = ["json_schema", "json_object_schema", "json_object"]
+        self._clients: dict[str | None, openai.OpenAI] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.model
+
+    @property
+    def model(self) -> str:
+        if self._model is None:
+            models = self._client().models.list().data
+            if not models:
+                raise LLMUnavailable("the endpoint serves no models; set CHATREC_LLM_MODEL")
+            self._model = models[0].id
+        return self._model
+
+    @property
+    def endpoint(self) -> str:
+        """The URL requests go to now (a managed local server is started by asking)."""
+        return str(self._client().base_url)
+
+    def _client(self) -> openai.OpenAI:
+        url = self._base_url() if callable(self._base_url) else self._base_url
+        with self._lock:
+            if url not in self._clients:
+                self._clients[url] = openai.OpenAI(
+                    base_url=url, api_key=self._api_key, timeout=self.timeout_s, max_retries=0
+                )
+            return self._clients[url]
+
+    def _create(self, messages: Sequence[Message], **kwargs: Any) -> Any:
+        try:
+            return self._client().chat.completions.create(model=self.model, messages=list(messages), **kwargs)  # type: ignore[call-overload]
+        except (openai.APITimeoutError, openai.APIConnectionError) as e:
+            raise LLMUnavailable(f"language model unreachable or too slow: {e}") from e
+
+    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> str:
+        try:
+            resp = self._create(messages, max_tokens=max_tokens, temperature=temperature)
+        except openai.APIStatusError as e:
+            raise LLMUnavailable(f"language model error {e.status_code}: {e.message}") from e
+        return resp.choices[0].message.content or ""
+
+    def stream(
+        self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2
+    ) -> Iterator[str]:
+        try:
+            for chunk in self._create(messages, max_tokens=max_tokens, temperature=temperature, stream=True):
+                if chunk.choices and (delta := chunk.choices[0].delta.content):
+                    yield delta
+        except openai.APIStatusError as e:
+            raise LLMUnavailable(f"language model error {e.status_code}: {e.message}") from e
+        except (openai.APITimeoutError, openai.APIConnectionError, ConnectionError) as e:
+            raise LLMUnavailable(f"language model stream broke off: {e}") from e
+
+    def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400) -> T:
+        json_schema = schema.model_json_schema()
+        last: Exception | None = None
+        for mode in list(self._modes):
+            msgs = list(messages)
+            if mode == "json_object":  # nothing constrains decoding: the schema must be in the prompt
+                msgs = [*msgs[:-1], {"role": msgs[-1]["role"], "content": msgs[-1]["content"]
+                        + "\n\nAnswer with one JSON object matching this JSON schema:\n" + json.dumps(json_schema)}]
+            fmt: dict[str, Any] = {
+                "json_schema": {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": json_schema}},
+                "json_object_schema": {"type": "json_object", "schema": json_schema},
+                "json_object": {"type": "json_object"},
+            }[mode]
+            try:
+                resp = self._create(msgs, max_tokens=max_tokens, temperature=0.0, response_format=fmt)
+            except (openai.BadRequestError, openai.InternalServerError, openai.UnprocessableEntityError) as e:
+                last = e
+                if len(self._modes) > 1:  # this server does not take this format: never try it again
+                    log.info("structured output mode %s refused (%s); trying the next", mode, e.status_code)
+                    with self._lock:
+                        if mode in self._modes and len(self._modes) > 1:
+                            self._modes.remove(mode)
+                    continue
+                raise LLMUnavailable(f"structured output refused by the endpoint: {e.message}") from e
+            except openai.APIStatusError as e:
+                raise LLMUnavailable(f"language model error {e.status_code}: {e.message}") from e
+            return parse_json_as(resp.choices[0].message.content or "", schema)
+        raise LLMUnavailable(f"no structured output mode works with this endpoint: {last}")
+
+
+def make_llm(settings: Settings) -> OpenAIChat:
+    """The configured LLM: the bundled local model behind a managed server, or an external endpoint."""
+    if settings.resolved_backend() == "local":
+        from chatrec.llm import gguf
+        from chatrec.llm.server import MODEL_ALIAS, shared_server
+
+        path = gguf.resolve(settings.local_model, settings.cache_dir)
+        server = shared_server(
+            path, threads=settings.local_threads, ctx=settings.local_ctx,
+            startup_timeout_s=settings.local_startup_timeout_s,
+        )  # fmt: skip
+        return OpenAIChat(
+            base_url=server.ensure_running, api_key="sk-local", model=MODEL_ALIAS,
+            timeout_s=settings.llm_timeout_s, structured_mode=settings.structured_output, local=True,
+        )  # fmt: skip
+    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "sk-no-key"
+    model = settings.llm_model or (None if settings.openai_base_url else "gpt-4o-mini")
+    return OpenAIChat(
+        base_url=settings.openai_base_url, api_key=key, model=model,
+        timeout_s=settings.llm_timeout_s, structured_mode=settings.structured_output,
+    )  # fmt: skip

