@@ -76,7 +76,8 @@ def books(src: Path) -> list[dict[str, Any]]:
     with (src / "books_with_categories.csv").open(newline="") as f:
         for row in csv.DictReader(f):
             year = _num(row.get("published_year"))
-            genres = list(dict.fromkeys(g for g in (row.get("categories", "").strip(), row.get("simple_categories", "").strip()) if g))
+            simple = row.get("simple_categories", "").strip().replace("Childern's", "Children's")  # source typo
+            genres = list(dict.fromkeys(g for g in (row.get("categories", "").strip(), simple) if g))
             out.append({
                 "id": row["isbn13"], "title": _clean(row.get("title_and_subtitle") or row["title"]),
                 "year": int(year) if year else None, "description": _clean(row.get("description")),
