@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+import re
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Scalar = str | int | float | bool
+
+
+def genre_key(genre: str) -> str:
+    """The boolean metadata key that marks an item as having ``genre`` (for store filters)."""
+    return "g_" + re.sub(r"[^a-z0-9]+", "_", genre.casefold()).strip("_")
 
 
 class Item(BaseModel):
@@ -44,6 +50,7 @@ class Item(BaseModel):
     def to_metadata(self) -> dict[str, Scalar]:
         """Flat metadata for a vector store: scalar filter fields plus the full record as JSON."""
         meta: dict[str, Scalar] = {"title": self.title, "item": self.model_dump_json()}
+        meta.update({genre_key(g): True for g in self.genres})
         if self.year is not None:
             meta["year"] = self.year
         if self.price is not None:
@@ -53,3 +60,95 @@ class Item(BaseModel):
     @classmethod
     def from_metadata(cls, meta: dict[str, Any]) -> "Item":
         return cls.model_validate(json.loads(str(meta["item"])))
+
+
+Action = Literal["recommend", "refine", "more_like", "ask_item", "feedback", "chitchat"]
+
+
+class Constraints(BaseModel):
+    """Hard constraints: enforced by code on every candidate, whatever the model says."""
+
+    include_genres: list[str] = Field(default_factory=list)
+    exclude_genres: list[str] = Field(default_factory=list)
+    year_min: int | None = None
+    year_max: int | None = None
+    price_min: float | None = None
+    price_max: float | None = None
+    audience: Literal["children", "adults"] | None = None
+
+    def merged(self, newer: "Constraints") -> "Constraints":
+        """``newer`` refines ``self``: its numbers win, exclusions accumulate, inclusions replace."""
+        data = self.model_dump()
+        for field, value in newer.model_dump().items():
+            if field == "exclude_genres":
+                data[field] = list(dict.fromkeys([*data[field], *value]))
+            elif value not in (None, []):
+                data[field] = value
+        data["include_genres"] = [g for g in data["include_genres"] if g not in data["exclude_genres"]]
+        return Constraints.model_validate(data)
+
+    def admits(self, item: Item) -> bool:
+        genres = {g.casefold() for g in item.genres}
+        if genres & {g.casefold() for g in self.exclude_genres}:
+            return False
+        if self.include_genres and not genres & {g.casefold() for g in self.include_genres}:
+            return False
+        if self.year_min is not None and (item.year is None or item.year < self.year_min):
+            return False
+        if self.year_max is not None and (item.year is None or item.year > self.year_max):
+            return False
+        if self.price_min is not None and (item.price is None or item.price < self.price_min):
+            return False
+        if self.price_max is not None and (item.price is None or item.price > self.price_max):
+            return False
+        return True
+
+    def describe(self) -> list[str]:
+        """Short human-readable chips, e.g. ['no Horror', 'after 2000', 'up to 15']."""
+        out = [f"no {g}" for g in self.exclude_genres] + list(self.include_genres)
+        if self.year_min and self.year_max:
+            out.append(f"{self.year_min}–{self.year_max}")
+        elif self.year_min:
+            out.append(f"from {self.year_min}")
+        elif self.year_max:
+            out.append(f"up to {self.year_max}")
+        if self.price_max is not None:
+            out.append(f"price ≤ {self.price_max:g}")
+        if self.price_min is not None:
+            out.append(f"price ≥ {self.price_min:g}")
+        if self.audience:
+            out.append(f"for {self.audience}")
+        return out
+
+
+class Intent(BaseModel):
+    """What a message asks for, after code has checked what the model proposed."""
+
+    action: Action = "recommend"
+    scenario: str | None = None
+    domain: str | None = None
+    query: str = ""
+    constraints: Constraints = Field(default_factory=Constraints)
+    reference: int | None = Field(None, description="1-based position in the last list ('the second one'); -1 = last.")
+    liked_ids: list[str] = Field(default_factory=list)
+    rejected_ids: list[str] = Field(default_factory=list)
+    language: Literal["en", "zh"] = "en"
+    used_llm: bool = False
+
+
+class Recommendation(BaseModel):
+    item_id: str
+    title: str
+    domain: str
+    metadata: dict[str, Any]
+    score: float
+    reason: str
+    signals: dict[str, float] = Field(default_factory=dict, description="Weighted contribution of each signal to score.")
+
+
+class Reply(BaseModel):
+    session_id: str
+    text: str
+    items: list[Recommendation] = Field(default_factory=list)
+    intent: Intent
+    notices: list[str] = Field(default_factory=list)

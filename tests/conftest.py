@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,9 @@ from chatrec.catalog.store import ChromaStore
 from chatrec.embeddings import Embedder, load_embedder
 from chatrec.models import Item
 from chatrec.settings import Settings
+
+if TYPE_CHECKING:
+    from chatrec.pipeline.dialogue import ChatRec
 
 DATA = Path(__file__).parent / "data"
 #: The small bundled model keeps the suite fast; set CHATREC_TEST_MODEL to test another.
@@ -72,3 +76,27 @@ def local_server(model_path: Path, test_settings: Settings) -> Iterator[object]:
     server.ensure_running()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def tiny_toys() -> list[Item]:
+    loaded = load_catalog(DATA / "tiny_toys.jsonl", "toys")
+    assert not loaded.errors
+    return loaded.items
+
+
+@pytest.fixture(scope="session")
+def catalog_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, tiny_items: list[Item], tiny_toys: list[Item]) -> ChromaStore:
+    """A real Chroma store with the tiny movie and toy catalogs (built once per session)."""
+    from chatrec.catalog.ingest import ingest
+
+    store = ChromaStore(embedder, path=tmp_path_factory.mktemp("catalog"))
+    ingest([*tiny_items, *tiny_toys], store=store, embedder=embedder, progress=False)
+    return store
+
+
+def make_bot(store: ChromaStore, llm: object, tmp_path: Path, **settings: object) -> "ChatRec":
+    from chatrec.pipeline.dialogue import ChatRec
+
+    s = Settings(_env_file=None, data_dir=tmp_path, load_demo=False, **settings)  # type: ignore[call-arg, arg-type]
+    return ChatRec(s, llm=llm, store=store)  # type: ignore[arg-type]

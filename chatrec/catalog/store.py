@@ -49,7 +49,7 @@ class VectorStore(Protocol):
     def fingerprints(self, domain: str) -> dict[str, Fingerprint]: ...
     def vectors(self, domain: str, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
     def upsert(self, items: Sequence[Item], vectors: np.ndarray, text_hashes: Sequence[str]) -> None: ...
-    def search(self, domain: str, query: str, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]: ...
+    def search(self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]: ...
     def get(self, domain: str, ids: Sequence[str]) -> list[Item]: ...
     def stamp(self, domain: str) -> str | None: ...
     def set_stamp(self, domain: str, stamp: str) -> None: ...
@@ -155,15 +155,16 @@ class ChromaStore:
         metas = [{**it.to_metadata(), "_h": it.content_hash(), "_th": th} for it, th in zip(items, text_hashes)]
         col.upsert(ids=[it.id for it in items], embeddings=np.asarray(vectors, dtype=np.float32), metadatas=metas)
 
-    def search(self, domain: str, query: str, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
-        """Nearest items to ``query`` (embedded as a query, not a passage)."""
+    def search(self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
+        """Nearest items to ``query``: text (embedded as a query, not a passage) or a vector."""
         col = self._collection(domain)
         if col is None or k <= 0:
             return []
         n = min(k, col.count())
         if n == 0:
             return []
-        res = col.query(query_texts=[query], n_results=n, where=where or None, include=["metadatas", "distances"])
+        by = {"query_texts": [query]} if isinstance(query, str) else {"query_embeddings": [np.asarray(query, np.float32)]}
+        res = col.query(**by, n_results=n, where=where or None, include=["metadatas", "distances"])
         return [
             SearchHit(item=Item.from_metadata(meta), similarity=1.0 - float(dist))
             for meta, dist in zip(res["metadatas"][0], res["distances"][0])

@@ -1,0 +1,112 @@
+"""Per-session conversation state: turns, what was shown, liked and rejected, running constraints.
+
+The history handed to the model is the newest turns that fit a token budget (tiktoken);
+older turns are folded into a summary built from the session's own state, so "something
+cheaper" still knows what was shown and rejected without the model re-reading everything.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from chatrec.models import Constraints, Recommendation, Reply
+from chatrec.tokens import count_tokens
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    text: str
+
+
+class Session(BaseModel):
+    id: str
+    turns: list[Turn] = Field(default_factory=list)
+    shown: list[str] = Field(default_factory=list, description="Every item id shown, oldest first.")
+    last_items: list[Recommendation] = Field(default_factory=list)
+    liked: list[str] = Field(default_factory=list)
+    rejected: list[str] = Field(default_factory=list)
+    constraints: Constraints = Field(default_factory=Constraints)
+    domain: str | None = None
+    scenario: str | None = None
+    query: str = ""
+    titles: dict[str, str] = Field(default_factory=dict, description="Titles of items mentioned, for summaries.")
+    last_reply: Reply | None = None
+
+    def item_at(self, reference: int | None) -> Recommendation | None:
+        """The last list's item at a 1-based position (-1: the last one)."""
+        if reference is None or not self.last_items:
+            return None
+        index = len(self.last_items) - 1 if reference == -1 else reference - 1
+        return self.last_items[index] if 0 <= index < len(self.last_items) else None
+
+    def add_liked(self, item_id: str) -> None:
+        self.liked = [*dict.fromkeys([*self.liked, item_id])]
+        self.rejected = [i for i in self.rejected if i != item_id]
+
+    def add_rejected(self, item_id: str) -> None:
+        self.rejected = [*dict.fromkeys([*self.rejected, item_id])]
+        self.liked = [i for i in self.liked if i != item_id]
+
+    def summary(self) -> str:
+        """What older turns established, from state rather than from text."""
+        parts = []
+        if self.domain:
+            parts.append(f"looking for {self.domain}" + (f" ({self.scenario.replace('_', ' ')})" if self.scenario else ""))
+        if chips := self.constraints.describe():
+            parts.append("constraints: " + ", ".join(chips))
+        if self.liked:
+            parts.append("liked: " + ", ".join(self.titles.get(i, i) for i in self.liked[-5:]))
+        if self.rejected:
+            parts.append("rejected: " + ", ".join(self.titles.get(i, i) for i in self.rejected[-5:]))
+        return "; ".join(parts)
+
+    def history(self, budget_tokens: int) -> str:
+        """Newest turns that fit ``budget_tokens``, oldest first, after a summary of the rest."""
+        lines: list[str] = []
+        used = 0
+        kept = 0
+        for turn in reversed(self.turns):
+            line = f"{'User' if turn.role == 'user' else 'Assistant'}: {turn.text}"
+            cost = count_tokens(line)
+            if used + cost > budget_tokens:
+                break
+            lines.append(line)
+            used += cost
+            kept += 1
+        lines.reverse()
+        if kept < len(self.turns) and (summary := self.summary()):
+            lines.insert(0, f"(Earlier: {summary})")
+        return "\n".join(lines) if lines else "(none)"
+
+
+class SessionStore(Protocol):
+    def get(self, session_id: str) -> Session: ...
+    def save(self, session: Session) -> None: ...
+
+
+class InMemorySessions:
+    """Sessions in this process; one lock per session keeps concurrent turns from interleaving."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, Session] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, session_id: str) -> Session:
+        with self._guard:
+            return self._sessions.setdefault(session_id, Session(id=session_id)).model_copy(deep=True)
+
+    def save(self, session: Session) -> None:
+        with self._guard:
+            self._sessions[session.id] = session.model_copy(deep=True)
+
+    def lock(self, session_id: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(session_id, threading.Lock())
+
+    def reset(self, session_id: str) -> None:
+        with self._guard:
+            self._sessions.pop(session_id, None)

@@ -1,0 +1,244 @@
+"""The dialogue manager: one turn = understand → retrieve → rank → explain, over session memory.
+
+Every stage that uses the language model has a non-model path; a turn whose model calls
+fail still answers, from the fused ranking and a template explanation, with a notice.
+Nothing from the model reaches the reply unchecked: items come from the catalog by id.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Literal
+
+import numpy as np
+
+from chatrec.catalog.store import VectorStore
+from chatrec.llm.client import ChatLLM, LLMError
+from chatrec.memory import InMemorySessions, Session, Turn
+from chatrec.models import Intent, Item, Recommendation, Reply
+from chatrec.pipeline.explain import Explainer, price_text, reason
+from chatrec.pipeline.parse import Lexicon, is_chinese
+from chatrec.pipeline.rank import Ranker
+from chatrec.pipeline.retrieve import Retriever
+from chatrec.pipeline.understand import Understander
+from chatrec.prompts import PromptLibrary
+from chatrec.scenarios import Scenario, load_scenarios
+from chatrec.settings import Settings, get_settings
+from chatrec.tokens import count_tokens, install_offline_encodings, truncate_tokens
+
+log = logging.getLogger(__name__)
+
+NO_LLM = "Answering without the language model this time."
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_message(message: str, max_tokens: int) -> tuple[str, list[str]]:
+    """Normalised, control-free text within the token budget, and a notice if it was cut."""
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", message or ""))
+    text = re.sub(r"[ \t]+", " ", text).strip()
+    if count_tokens(text) > max_tokens:
+        return truncate_tokens(text, max_tokens), [f"Your message was long; I read its first {max_tokens} tokens."]
+    return text, []
+
+
+def item_metadata(item: Item) -> dict[str, object]:
+    """The facts a client shows on an item card."""
+    meta: dict[str, object] = {"genres": item.genres, "year": item.year, "authors": item.authors,
+                               "price": item.price, "price_text": price_text(item), "rating": item.rating,
+                               "popularity": item.popularity, "tags": item.tags[:8], "description": item.description}  # fmt: skip
+    meta.update(item.extra)
+    return {k: v for k, v in meta.items() if v not in (None, [], "")}
+
+
+class ChatRec:
+    """The Python chat API: ``ChatRec().chat("a light movie for my kids", session_id="u1")``."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        llm: ChatLLM | None | Literal["default"] = "default",
+        store: VectorStore | None = None,
+        sessions: InMemorySessions | None = None,
+    ) -> None:
+        self.settings = s = settings or get_settings()
+        install_offline_encodings(s.cache_dir)
+        if store is None:
+            from chatrec.catalog.demo import ensure_demo
+            from chatrec.catalog.store import open_store
+
+            chroma = open_store(s)
+            if s.load_demo:
+                ensure_demo(chroma, chroma.embedder, s.demo_dir, s.description_chars, progress=False)
+            store = chroma
+        self.store = store
+        if llm == "default":
+            from chatrec.llm.client import make_llm
+
+            llm = make_llm(s)
+        self.llm: ChatLLM | None = llm
+        self.prompts = PromptLibrary(s.prompts_dir)
+        self.scenarios: dict[str, Scenario] = load_scenarios(s.prompts_dir / "scenarios")
+        self.lexicon = Lexicon.load(s.prompts_dir / "lexicon.yaml")
+        self.domains = store.domains() or sorted({sc.domain for sc in self.scenarios.values()})
+        self.understander = Understander(self.lexicon, self.scenarios, self.domains, self.prompts, llm,
+                                         history_tokens=s.context_tokens // 4)  # fmt: skip
+        self.retriever = Retriever(store)
+        self.ranker = Ranker(self.prompts, llm)
+        self.explainer = Explainer(self.prompts, llm)
+        self.sessions = sessions or InMemorySessions()
+        self.items_per_reply = 3
+
+    # ---- public API -------------------------------------------------------------------
+    def chat(self, message: str, session_id: str = "default") -> Reply:
+        """One turn; returns the whole reply."""
+        for event in self._turn(message, session_id):
+            if isinstance(event, Reply):
+                return event
+        raise AssertionError("a turn always ends with a Reply")
+
+    def stream(self, message: str, session_id: str = "default") -> Iterator[str]:
+        """One turn, yielding the reply text as it is written; the full Reply is then ``last_reply``."""
+        for event in self._turn(message, session_id):
+            if isinstance(event, str):
+                yield event
+
+    def last_reply(self, session_id: str = "default") -> Reply | None:
+        return self.sessions.get(session_id).last_reply
+
+    def session(self, session_id: str = "default") -> Session:
+        return self.sessions.get(session_id)
+
+    def feedback(self, session_id: str, item_id: str, liked: bool) -> None:
+        """Thumbs up/down on an item: steers the next turns of this session."""
+        with self.sessions.lock(session_id):
+            session = self.sessions.get(session_id)
+            session.add_liked(item_id) if liked else session.add_rejected(item_id)
+            self.sessions.save(session)
+
+    def reset(self, session_id: str) -> None:
+        self.sessions.reset(session_id)
+
+    # ---- one turn -----------------------------------------------------------------------
+    def _turn(self, message: str, session_id: str) -> Iterator[str | Reply]:
+        with self.sessions.lock(session_id):
+            session = self.sessions.get(session_id)
+            text, notices = clean_message(message, self.settings.context_tokens // 4)
+            if not text:
+                zh = is_chinese(message or "")
+                reply_text = "请告诉我你想找什么，比如“适合全家看的喜剧片”。" if zh else \
+                    "Tell me what you are looking for, e.g. 'a funny film for the whole family'."  # fmt: skip
+                reply = Reply(session_id=session_id, text=reply_text, intent=Intent(action="chitchat"), notices=notices)
+                yield reply_text
+                yield reply
+                return
+            intent, understood = self.understander(text, session)
+            notices += understood
+            for item_id in intent.liked_ids:
+                session.add_liked(item_id)
+            for item_id in intent.rejected_ids:
+                session.add_rejected(item_id)
+            if intent.action == "chitchat":
+                items: list[Recommendation] = []
+                chunks = self._chitchat(text, intent, notices)
+            elif intent.action == "ask_item" and (ref := session.item_at(intent.reference)) is not None:
+                items = [ref]
+                chunks = iter([self._describe(ref, intent)])
+            else:
+                items, chunks = self._recommend(text, intent, session, notices)
+            parts: list[str] = []
+            for chunk in chunks:
+                parts.append(chunk)
+                yield chunk
+            reply = Reply(session_id=session_id, text="".join(parts).strip(), items=items, intent=intent,
+                          notices=list(dict.fromkeys(notices)))  # fmt: skip
+            self._remember(session, text, reply)
+            yield reply
+
+    def _recommend(self, text: str, intent: Intent, session: Session, notices: list[str]) -> tuple[list[Recommendation], Iterator[str]]:
+        domain = intent.domain or self.domains[0]
+        ref = session.item_at(intent.reference) if intent.action == "more_like" else None
+        query_vector = None
+        if ref is not None:
+            session.add_liked(ref.item_id)
+            query_vector = self.store.vectors(ref.domain, [ref.item_id]).get(ref.item_id)
+        exclude = set(session.rejected) | set(session.shown)
+        candidates = self.retriever(intent, exclude, query_vector, need=self.items_per_reply * 3)
+        vectors = self.store.vectors(domain, [c.item.id for c in candidates])
+        cand_vecs = np.stack([vectors[c.item.id] for c in candidates]) if candidates and len(vectors) == len(candidates) else np.zeros((0, 0))
+        liked = self._vectors(domain, session.liked)
+        rejected = self._vectors(domain, session.rejected)
+        ranked, rank_notices = self.ranker(candidates, intent, self.scenarios.get(intent.scenario or ""), cand_vecs, liked, rejected)
+        notices += rank_notices
+        picks = [(r.candidate.item, reason(r.candidate.item, intent), r) for r in ranked[: self.items_per_reply]]
+        items = [
+            Recommendation(item_id=it.id, title=it.title, domain=it.domain, metadata=item_metadata(it),
+                           score=r.score, reason=why, signals=r.contributions)
+            for it, why, r in picks
+        ]  # fmt: skip
+        return items, self._explain([(it, why) for it, why, _ in picks], intent, text, notices)
+
+    def _vectors(self, domain: str, ids: list[str]) -> np.ndarray:
+        found = self.store.vectors(domain, ids[-20:])
+        return np.stack(list(found.values())) if found else np.zeros((0, 0))
+
+    def _explain(self, picks: list[tuple[Item, str]], intent: Intent, text: str, notices: list[str]) -> Iterator[str]:
+        scenario = self.scenarios.get(intent.scenario or "")
+        if not picks:
+            yield self.explainer.template(picks, intent, scenario)
+            return
+        written = False
+        try:
+            for chunk in self.explainer.stream(picks, intent, scenario, text):
+                written = written or bool(chunk.strip())
+                yield chunk
+        except LLMError as e:
+            log.warning("explain: falling back to the template: %s", e)
+            notices.append(NO_LLM)
+            yield ("\n\n" if written else "") + self.explainer.template(picks, intent, scenario)
+            return
+        if not written:
+            notices.append(NO_LLM)
+            yield self.explainer.template(picks, intent, scenario)
+
+    def _chitchat(self, text: str, intent: Intent, notices: list[str]) -> Iterator[str]:
+        zh = intent.language == "zh"
+        fallback = ("我可以推荐电影、书和玩具。告诉我你想要什么吧！" if zh
+                    else "I can recommend " + ", ".join(self.domains) + ". Tell me what you are in the mood for!")  # fmt: skip
+        if self.llm is None:
+            yield fallback
+            return
+        messages = self.prompts.render("chitchat", language="Simplified Chinese" if zh else "English",
+                                       domains=", ".join(self.domains), message=text)  # fmt: skip
+        try:
+            yield self.llm.complete(messages, max_tokens=80, temperature=0.5).strip() or fallback
+        except LLMError:
+            notices.append(NO_LLM)
+            yield fallback
+
+    def _describe(self, rec: Recommendation, intent: Intent) -> str:
+        """Facts about a shown item, straight from the catalog."""
+        m = rec.metadata
+        lines = [f"**{rec.title}**" + (f" ({m['year']})" if m.get("year") else ""), rec.reason]
+        if m.get("description"):
+            lines.append(str(m["description"])[:400])
+        if m.get("stars"):
+            lines.append(("主演：" if intent.language == "zh" else "Starring: ") + str(m["stars"]))
+        return "\n".join(lines)
+
+    def _remember(self, session: Session, text: str, reply: Reply) -> None:
+        intent = reply.intent
+        session.turns += [Turn(role="user", text=text), Turn(role="assistant", text=reply.text)]
+        if reply.items and intent.action != "ask_item":
+            session.last_items = reply.items
+            session.shown = [*dict.fromkeys([*session.shown, *(r.item_id for r in reply.items)])]
+        session.titles.update({r.item_id: r.title for r in reply.items})
+        if intent.action not in ("chitchat", "ask_item"):
+            session.constraints = intent.constraints
+            session.domain, session.scenario, session.query = intent.domain, intent.scenario, intent.query
+        session.last_reply = reply
+        self.sessions.save(session)
+        log.info("turn %s: %s tokens of history", session.id, count_tokens(session.history(10_000)))

@@ -1,0 +1,82 @@
+"""Stage 4: ranked items → a reply in the person's language.
+
+Each item's ``reason`` is built by code from its own metadata and the constraints it
+satisfies, so it cannot contain an invented fact. The model writes the prose around the
+picks from a prompt that lists exactly those facts; if it is unavailable, a template
+reply built from the same reasons stands in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from chatrec.llm.client import ChatLLM, LLMError
+from chatrec.models import Intent, Item
+from chatrec.prompts import PromptLibrary
+from chatrec.scenarios import Scenario
+
+_CURRENCY = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥"}
+_LANGUAGE = {"en": "English", "zh": "Simplified Chinese"}
+
+
+def price_text(item: Item) -> str | None:
+    if item.price is None:
+        return None
+    return f"{_CURRENCY.get(str(item.extra.get('currency', '')), '')}{item.price:.2f}"
+
+
+def reason(item: Item, intent: Intent) -> str:
+    """One grounded line: the item's own facts plus the asked-for constraints it meets."""
+    zh = intent.language == "zh"
+    c = intent.constraints
+    parts: list[str] = []
+    if item.genres:
+        parts.append(" / ".join(item.genres[:3]))
+    if item.year:
+        parts.append(f"{item.year}年" if zh else str(item.year))
+    if item.authors:
+        parts.append(("作者/出品：" if zh else "by ") + ", ".join(item.authors[:2]))
+    if (price := price_text(item)) is not None:
+        parts.append(price)
+    if item.rating is not None and (item.popularity or 0) >= 5:
+        parts.append(f"评分 {item.rating:.1f}" if zh else f"rated {item.rating:.1f}")
+    fits: list[str] = []
+    if matched := [g for g in item.genres if g.casefold() in {x.casefold() for x in c.include_genres}]:
+        fits.append(("符合：" if zh else "is ") + ", ".join(matched[:2]))
+    if c.exclude_genres:
+        fits.append(("不含 " if zh else "no ") + ", ".join(c.exclude_genres[:3]))
+    if c.price_max is not None and item.price is not None:
+        fits.append(f"≤ {c.price_max:g}")
+    text = " · ".join(parts)
+    return f"{text} ({'; '.join(fits)})" if fits else text
+
+
+def facts(n: int, item: Item, why: str) -> str:
+    desc = item.description[:160].rsplit(" ", 1)[0] if len(item.description) > 160 else item.description
+    return f"{n}. {item.title} — {why}" + (f" — {desc}" if desc else "")
+
+
+class Explainer:
+    def __init__(self, prompts: PromptLibrary, llm: ChatLLM | None) -> None:
+        self.prompts = prompts
+        self.llm = llm
+
+    def template(self, items: list[tuple[Item, str]], intent: Intent, scenario: Scenario | None) -> str:
+        zh = intent.language == "zh"
+        if not items:
+            return ("没有找到符合所有条件的结果。可以放宽一些条件再试试吗？" if zh
+                    else "I found nothing that meets all of your conditions. Could you loosen one of them?")  # fmt: skip
+        head = (f"为你推荐（{scenario.title}）：" if zh else f"Here are my picks for {scenario.title.lower()}:") if scenario \
+            else ("为你推荐：" if zh else "Here are my picks:")  # fmt: skip
+        return "\n".join([head, *(f"{n}. **{it.title}** — {why}" for n, (it, why) in enumerate(items, start=1))])
+
+    def stream(self, items: list[tuple[Item, str]], intent: Intent, scenario: Scenario | None, message: str) -> Iterator[str]:
+        """The model's reply, token by token (raises LLMError if it cannot give one)."""
+        if self.llm is None:
+            raise LLMError("no language model configured")
+        messages = self.prompts.render(
+            "explain", language=_LANGUAGE[intent.language], request=message,
+            style=scenario.style if scenario else "Be brief and friendly.",
+            picks="\n".join(facts(n, it, why) for n, (it, why) in enumerate(items, start=1)),
+        )  # fmt: skip
+        yield from self.llm.stream(messages, max_tokens=220, temperature=0.3)

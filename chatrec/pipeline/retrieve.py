@@ -1,0 +1,59 @@
+"""Stage 2: Intent → candidate items from the vector store.
+
+Range constraints and wanted genres go to the store as metadata filters; every hard
+constraint is then checked again, exactly, in Python (exclusions above all), together with
+the session's rejected and already-shown items. If filtering leaves too few, the pool is
+widened once before giving up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel
+
+from chatrec.catalog.store import VectorStore
+from chatrec.models import Constraints, Intent, Item, genre_key
+
+
+class Candidate(BaseModel):
+    item: Item
+    similarity: float
+
+
+def where_filter(c: Constraints) -> dict[str, Any] | None:
+    """The part of the constraints a Chroma ``where`` can express."""
+    clauses: list[dict[str, Any]] = []
+    for field, op, value in (("year", "$gte", c.year_min), ("year", "$lte", c.year_max),
+                             ("price", "$gte", c.price_min), ("price", "$lte", c.price_max)):  # fmt: skip
+        if value is not None:
+            clauses.append({field: {op: value}})
+    wanted = [{genre_key(g): True} for g in c.include_genres]
+    if len(wanted) == 1:
+        clauses.append(wanted[0])
+    elif wanted:
+        clauses.append({"$or": wanted})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+class Retriever:
+    def __init__(self, store: VectorStore, pool: int = 50) -> None:
+        self.store = store
+        self.pool = pool
+
+    def __call__(self, intent: Intent, exclude_ids: set[str], query_vector: np.ndarray | None = None, need: int = 10) -> list[Candidate]:
+        """Admissible candidates, nearest first. ``query_vector`` replaces the text query ("more like this")."""
+        domain = intent.domain or ""
+        query: str | np.ndarray = query_vector if query_vector is not None else intent.query
+        where = where_filter(intent.constraints)
+        out: list[Candidate] = []
+        for k in (self.pool, self.pool * 6):
+            hits = self.store.search(domain, query, k + len(exclude_ids), where)
+            out = [Candidate(item=h.item, similarity=h.similarity) for h in hits
+                   if h.item.id not in exclude_ids and intent.constraints.admits(h.item)]  # fmt: skip
+            if len(out) >= need or len(hits) < k:
+                break
+        return out

@@ -1,0 +1,222 @@
+"""Stage 1: message (+ session) → :class:`Intent`.
+
+The model fills a deliberately small schema (action, scenario, domain, query, a few genre
+words); grammar-constrained decoding of big schemas is slow on a CPU. Code then checks it:
+numbers and genre words come from the deterministic parser and win; the model's genre words
+count only if the person named them, and its exclusions only if the person actually said no
+to something; anything naming an unknown scenario or domain is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, create_model
+
+from chatrec.llm.client import ChatLLM, LLMError
+from chatrec.memory import Session
+from chatrec.models import Action, Constraints, Intent
+from chatrec.pipeline.parse import Lexicon, Parsed
+from chatrec.prompts import PromptLibrary
+from chatrec.scenarios import Scenario
+
+log = logging.getLogger(__name__)
+
+REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent")
+VIOLENT = ["Action", "War", "Crime", "Horror", "Thriller"]
+
+
+def llm_schema(scenarios: list[str], domains: list[str]) -> type[BaseModel]:
+    """The model's schema, with enums so it can only name scenarios and domains that exist.
+
+    No length bounds: llama.cpp turns them into large grammars that decode slowly on a CPU;
+    code truncates instead.
+    """
+    return create_model(
+        "IntentProposal",
+        action=(Literal["recommend", "refine", "more_like", "ask_item", "feedback", "chitchat"], ...),
+        scenario=(Literal[tuple([*scenarios, "none"])], ...),  # type: ignore[valid-type]
+        domain=(Literal[tuple([*domains, "any"])], ...),  # type: ignore[valid-type]
+        query=(str, ...),
+        include=(list[str], Field(default_factory=list)),
+        exclude=(list[str], Field(default_factory=list)),
+    )
+
+
+class Understander:
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        scenarios: dict[str, Scenario],
+        domains: list[str],
+        prompts: PromptLibrary,
+        llm: ChatLLM | None,
+        history_tokens: int = 800,
+    ) -> None:
+        self.lexicon = lexicon
+        self.scenarios = scenarios
+        self.domains = domains
+        self.prompts = prompts
+        self.llm = llm
+        self.history_tokens = history_tokens
+        self._schema = llm_schema(list(scenarios), domains)
+
+    def propose(self, message: str, session: Session) -> Any:
+        """The model's reading of the message (raises LLMError if it has none to give)."""
+        if self.llm is None:
+            raise LLMError("no language model configured")
+        listing = "\n".join(f"  {s.name}: {s.description}" for s in self.scenarios.values())
+        messages = self.prompts.render(
+            "understand", history=session.history(self.history_tokens), message=message,
+            scenarios=listing, domains=", ".join(self.domains),
+        )  # fmt: skip
+        return self.llm.structured(messages, self._schema, max_tokens=160)
+
+    def scenario_by_keywords(self, text: str, domain: str | None) -> Scenario | None:
+        """The scenario whose (non-negated) keywords the message uses most, preferring ``domain``."""
+        best, best_score = None, 0.0
+        for s in self.scenarios.values():
+            hits = sum(1 for k in s.keywords for pos in self.lexicon.find(text, k) if not self.lexicon.negated(text, pos))
+            score = hits + (0.5 if hits and domain == s.domain else 0) - (10 if domain and domain != s.domain else 0)
+            if score > best_score:
+                best, best_score = s, score
+        return best
+
+    def __call__(self, message: str, session: Session) -> tuple[Intent, list[str]]:
+        notices: list[str] = []
+        parsed = self.lexicon.parse(message, session.domain)
+        proposal = None
+        try:
+            proposal = self.propose(message, session)
+        except LLMError as e:
+            log.warning("understand: answering without the model: %s", e)
+            if self.llm is not None:
+                notices.append("I read your message without the language model this time (it was unavailable).")
+        intent = self.merge(message, parsed, proposal, session)
+        return intent, notices
+
+    def merge(self, message: str, parsed: Parsed, proposal: Any | None, session: Session) -> Intent:
+        """Combine the parser's facts with the model's proposal; code has the last word."""
+        action = self._action(parsed, proposal, session)
+        lex_domain = parsed.domain
+        follow_up = action in ("refine", "more_like", "ask_item", "feedback")
+        # A follow-up stays in the session's domain unless the message itself names another.
+        known = lex_domain or parsed.genre_domain or (session.domain if follow_up else None)
+        scenario = self.scenario_by_keywords(message, known)
+        if scenario is None and proposal is not None and proposal.scenario in self.scenarios:
+            candidate = self.scenarios[proposal.scenario]
+            if known in (None, candidate.domain):
+                scenario = candidate
+        if scenario is None and follow_up and session.scenario in self.scenarios:
+            scenario = self.scenarios[session.scenario]  # type: ignore[index]
+        domain = (
+            known
+            or (scenario.domain if scenario else None)
+            or (proposal.domain if proposal is not None and proposal.domain in self.domains else None)
+            or session.domain
+            or self.domains[0]
+        )
+        if scenario is not None and scenario.domain != domain:
+            scenario = None
+        if domain != (lex_domain or parsed.genre_domain) and not (parsed.include or parsed.exclude):
+            parsed = self.lexicon.parse(message, domain)  # genre words read in the right domain
+
+        stated = Constraints(
+            include_genres=parsed.include, exclude_genres=parsed.exclude,
+            year_min=parsed.year_min, year_max=parsed.year_max,
+            price_min=parsed.price_min, price_max=parsed.price_max,
+            audience="children" if parsed.children else None,
+        )  # fmt: skip
+        if proposal is not None:
+            stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
+        stated = stated.merged(self._relative(parsed, session))
+        if domain != session.domain:
+            base = Constraints()
+        elif follow_up:
+            base = session.constraints
+        else:  # a new request in the same domain: what the person ruled out still holds
+            base = Constraints(exclude_genres=session.constraints.exclude_genres, audience=session.constraints.audience)
+        if scenario is not None and (scenario.name != session.scenario or not follow_up):
+            base = base.merged(scenario.constraints)
+        if action == "more_like":
+            base = base.model_copy(update={"include_genres": []})  # the referenced item defines the taste now
+        constraints = base.merged(stated)
+        if constraints.audience == "children" and domain == "movies":
+            constraints = constraints.merged(Constraints(exclude_genres=["Horror"]))
+
+        query = (proposal.query.strip()[:160] if proposal is not None else "") or message
+        if follow_up and not (parsed.include or parsed.domains) and session.query:
+            query = session.query  # "something cheaper" keeps searching for the same thing
+        intent = Intent(
+            action=action, scenario=scenario.name if scenario else None, domain=domain, query=query,
+            constraints=constraints, reference=parsed.reference, language=parsed.language,  # type: ignore[arg-type]
+            used_llm=proposal is not None,
+        )  # fmt: skip
+        ref = session.item_at(parsed.reference)
+        if ref is not None and action == "feedback" and "like" in parsed.cues and "reject" not in parsed.cues:
+            intent.liked_ids = [ref.item_id]
+        elif action == "feedback":
+            intent.rejected_ids = [ref.item_id] if ref else [r.item_id for r in session.last_items]
+        return intent
+
+    def _action(self, parsed: Parsed, proposal: Any | None, session: Session) -> Action:
+        shown = bool(session.last_items)
+        cues = set(parsed.cues)
+        if shown and "reject" in cues:  # before more_like: "I don't like the first one"
+            return "feedback"
+        if shown and parsed.reference is not None and "more_like" in cues:
+            return "more_like"
+        if shown and parsed.reference is not None and "ask_item" in cues:
+            return "ask_item"
+        if shown and "like" in cues and parsed.reference is not None:
+            return "feedback"
+        if shown and cues & set(REFINE_CUES):
+            return "refine"
+        said_nothing = not (parsed.domains or parsed.include or parsed.exclude or parsed.genre_domain
+                            or parsed.year_min or parsed.year_max or parsed.price_max or parsed.price_min)
+        if "chitchat" in cues and said_nothing:
+            return "chitchat"  # a greeting or thanks: no need to trust the model's reading
+        if proposal is not None:
+            proposed: Action = proposal.action
+            if proposed in ("refine", "more_like", "ask_item", "feedback") and not shown:
+                return "recommend"
+            if proposed in ("more_like", "ask_item") and session.item_at(parsed.reference) is None:
+                return "refine" if shown else "recommend"
+            if proposed == "chitchat" and (parsed.domains or parsed.include or parsed.exclude or parsed.genre_domain):
+                return "recommend"  # it named things we sell: treat it as a request
+            return proposed
+        return "refine" if shown and not parsed.domains else "recommend"
+
+    def _model_genres(self, proposal: Any, parsed: Parsed, domain: str, message: str) -> Constraints:
+        """The model's genre words, kept only where the person said them (see module doc).
+
+        A genre counts if its catalog name appears in the message (the lexicon may lack a
+        synonym, e.g. "IMAX"); an exclusion also needs a negation the parser saw.
+        """
+        said = message.casefold()
+        include = [g for g in self.lexicon.map_words(proposal.include[:3], domain) if g.casefold() in said]
+        exclude = [g for g in self.lexicon.map_words(proposal.exclude[:3], domain) if g.casefold() in said]
+        if len(include) > 2 or parsed.include:
+            include = []  # over-filled, or the parser already knows
+        if not parsed.exclude:
+            exclude = []  # the person said no to nothing the lexicon saw: do not invent exclusions
+        return Constraints(include_genres=include, exclude_genres=exclude)
+
+    def _relative(self, parsed: Parsed, session: Session) -> Constraints:
+        """'cheaper', 'newer', 'less violent': bounds relative to what was just shown."""
+        shown = [r.metadata for r in session.last_items]
+        prices = sorted(p for m in shown if (p := m.get("price")) is not None)
+        years = sorted(y for m in shown if (y := m.get("year")) is not None)
+        out = Constraints()
+        if "cheaper" in parsed.cues and prices and parsed.price_max is None:
+            out.price_max = round(prices[0] * 0.9, 2)
+        if "pricier" in parsed.cues and prices and parsed.price_min is None:
+            out.price_min = round(prices[-1] * 1.1, 2)
+        if "newer" in parsed.cues and years and parsed.year_min is None:
+            out.year_min = years[len(years) // 2] + 1
+        if "older" in parsed.cues and years and parsed.year_max is None:
+            out.year_max = years[len(years) // 2] - 1
+        if "less_violent" in parsed.cues:
+            out.exclude_genres = VIOLENT
+        return out

@@ -1,0 +1,126 @@
+"""Prompt templates: YAML files in ``prompts/``, validated on load, re-read when edited.
+
+A template declares its variables; a file whose placeholders differ from the declaration is
+refused with a message naming the difference, and rendering without a declared variable is
+an error, never a silent empty string. Placeholders are plain ``{name}`` fields (langchain's
+f-string templates): no attribute access, indexing or code, so a template cannot reach files,
+environment variables or objects.
+"""
+
+from __future__ import annotations
+
+import string
+import threading
+from pathlib import Path
+
+import yaml
+from langchain_core.prompts import ChatPromptTemplate
+from pydantic import BaseModel, Field, ValidationError
+
+_IDENT = set(string.ascii_letters + string.digits + "_")
+
+
+class PromptError(ValueError):
+    """A template file is invalid, or a render is missing variables."""
+
+
+class PromptSpec(BaseModel):
+    name: str
+    description: str = ""
+    variables: list[str]
+    system: str = Field(min_length=1)
+    user: str = Field(min_length=1)
+
+
+def placeholders(template: str) -> set[str]:
+    """Field names in ``template``; refuses anything but plain identifiers."""
+    names: set[str] = set()
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as e:
+        raise PromptError(f"unbalanced braces: {e} (write {{{{ and }}}} for literal braces)") from e
+    for _, field, spec, conversion in parsed:
+        if field is None:
+            continue
+        if not field or not set(field) <= _IDENT or field[0].isdigit() or spec or conversion:
+            raise PromptError(f"placeholder {{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} "
+                              "is not allowed: use plain {name} fields")  # fmt: skip
+        names.add(field)
+    return names
+
+
+def parse_prompt(text: str, expected_name: str | None = None) -> PromptSpec:
+    """Validate the text of a prompt file; raise :class:`PromptError` saying what is wrong."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise PromptError(f"broken YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise PromptError("a prompt file must be a YAML mapping with name, variables, system and user")
+    try:
+        spec = PromptSpec.model_validate(data)
+    except ValidationError as e:
+        raise PromptError("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())) from e
+    if expected_name and spec.name != expected_name:
+        raise PromptError(f"name {spec.name!r} does not match the file name {expected_name!r}")
+    used = placeholders(spec.system) | placeholders(spec.user)
+    declared = set(spec.variables)
+    if unknown := used - declared:
+        raise PromptError(f"unknown variable(s) {sorted(unknown)}: declare them or remove them")
+    if unused := declared - used:
+        raise PromptError(f"declared variable(s) {sorted(unused)} are never used in the template")
+    return spec
+
+
+class PromptLibrary:
+    """All templates of a folder; a file edited on disk takes effect on the next render."""
+
+    REQUIRED = {
+        "understand": {"history", "message", "scenarios", "domains"},
+        "rerank": {"request", "scenario", "candidates", "count"},
+        "explain": {"language", "style", "request", "picks"},
+        "chitchat": {"language", "domains", "message"},
+    }
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._cache: dict[str, tuple[float, PromptSpec]] = {}
+        self._lock = threading.Lock()
+        for name in self.REQUIRED:
+            self.get(name)  # fail at start-up, not mid-conversation
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.yaml"
+
+    def validate(self, name: str, text: str) -> PromptSpec:
+        spec = parse_prompt(text, name)
+        if name in self.REQUIRED and set(spec.variables) != self.REQUIRED[name]:
+            raise PromptError(f"{name} must use exactly the variables {sorted(self.REQUIRED[name])}")
+        return spec
+
+    def get(self, name: str) -> PromptSpec:
+        path = self.path(name)
+        try:
+            mtime = path.stat().st_mtime_ns
+        except FileNotFoundError as e:
+            raise PromptError(f"prompt {name!r} not found at {path}") from e
+        with self._lock:
+            cached = self._cache.get(name)
+            if cached is None or cached[0] != mtime:
+                try:
+                    cached = (mtime, self.validate(name, path.read_text(encoding="utf-8")))
+                except PromptError as e:
+                    raise PromptError(f"{path}: {e}") from e
+                self._cache[name] = cached
+            return cached[1]
+
+    def render(self, name: str, **variables: str) -> list[dict[str, str]]:
+        """Messages for the chat API. Missing or extra variables are an error."""
+        spec = self.get(name)
+        if missing := set(spec.variables) - set(variables):
+            raise PromptError(f"prompt {name!r} needs {sorted(missing)}")
+        if extra := set(variables) - set(spec.variables):
+            raise PromptError(f"prompt {name!r} does not take {sorted(extra)}")
+        template = ChatPromptTemplate.from_messages([("system", spec.system), ("human", spec.user)])
+        roles = {"system": "system", "human": "user"}
+        return [{"role": roles[m.type], "content": str(m.content)} for m in template.format_messages(**variables)]

@@ -1,0 +1,75 @@
+"""Scenario profiles: YAML files in ``prompts/scenarios/``; adding one needs no code.
+
+A scenario says what situation a request comes from (family movie night, a gift, study),
+which domain it usually means, which constraints it implies (no horror with young
+children), how to weight the ranking signals, and in what tone to explain.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+
+from chatrec.models import Constraints
+
+SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative")
+
+
+class Scenario(BaseModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,48}$")
+    title: str
+    domain: str
+    description: str = Field(min_length=10)
+    examples: list[str] = Field(min_length=1)
+    keywords: list[str] = Field(default_factory=list)
+    constraints: Constraints = Field(default_factory=Constraints)
+    weights: dict[str, float]
+    style: str = ""
+
+    @field_validator("weights")
+    @classmethod
+    def _known_signals(cls, w: dict[str, float]) -> dict[str, float]:
+        if unknown := set(w) - set(SIGNALS):
+            raise ValueError(f"unknown signal(s) {sorted(unknown)}; known: {list(SIGNALS)}")
+        if any(v < 0 for v in w.values()) or sum(w.values()) <= 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        return w
+
+
+DEFAULT_WEIGHTS = {"semantic": 0.55, "popularity": 0.15, "rating": 0.15, "profile": 0.05, "llm": 0.1}
+
+
+class ScenarioError(ValueError):
+    """A scenario file is invalid."""
+
+
+def parse_scenario(text: str, expected_name: str | None = None) -> Scenario:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise ScenarioError(f"broken YAML: {e}") from e
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario file must be a YAML mapping")
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError("; ".join(f"{'.'.join(map(str, x['loc'])) or 'file'}: {x['msg']}" for x in e.errors())) from e
+    if expected_name and scenario.name != expected_name:
+        raise ScenarioError(f"name {scenario.name!r} does not match the file name {expected_name!r}")
+    return scenario
+
+
+def load_scenarios(folder: Path) -> dict[str, Scenario]:
+    """Every ``*.yaml`` in ``folder``, validated; the first invalid file stops the load with its path."""
+    out: dict[str, Scenario] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            scenario = parse_scenario(path.read_text(encoding="utf-8"), path.stem)
+        except ScenarioError as e:
+            raise ScenarioError(f"{path}: {e}") from e
+        out[scenario.name] = scenario
+    if not out:
+        raise ScenarioError(f"no scenarios in {folder}")
+    return out

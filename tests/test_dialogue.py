@@ -1,0 +1,141 @@
+"""Dialogue control flow with a scripted model over a real Chroma store and the real embedder.
+
+The model here is scripted to misbehave in the ways small models do (over-filled lists,
+echoed orders, numbers that are not candidates, garbage, time-outs); code must hold.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatrec.catalog.store import ChromaStore
+from chatrec.llm.client import LLMUnavailable
+from tests.conftest import make_bot
+from tests.fakes import ScriptedLLM
+
+ALL_MOVIE_GENRES = ["Drama", "Comedy", "Thriller", "Action", "Romance", "Adventure", "Horror", "Animation"]
+
+
+def proposal(action: str = "recommend", scenario: str = "none", domain: str = "any", query: str = "", include=(), exclude=()) -> dict:  # type: ignore[no-untyped-def]
+    return {"action": action, "scenario": scenario, "domain": domain, "query": query, "include": list(include), "exclude": list(exclude)}
+
+
+def genres_of(reply) -> set[str]:  # type: ignore[no-untyped-def]
+    return {g for r in reply.items for g in r.metadata.get("genres", [])}
+
+
+def test_family_request_excludes_horror_even_if_the_model_wants_it(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    llm = ScriptedLLM({"IntentProposal": proposal(scenario="thriller_night", domain="movies", query="scary horror", include=["Horror"]),
+                       "Ranking": {"ranking": [1, 2, 3]}})  # fmt: skip
+    bot = make_bot(catalog_store, llm, tmp_path)
+    reply = bot.chat("something light to watch with my kids this weekend, nothing scary", "s1")
+    assert reply.intent.scenario == "family_movie_night" and reply.intent.domain == "movies"
+    assert reply.items and not genres_of(reply) & {"Horror", "Thriller"}
+    assert "Horror" in reply.intent.constraints.exclude_genres and "Horror" not in reply.intent.constraints.include_genres
+
+
+def test_over_filled_model_genres_are_ignored_and_numbers_come_from_the_parser(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    llm = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="board game", include=ALL_MOVIE_GENRES)})
+    reply = make_bot(catalog_store, llm, tmp_path).chat("board game under 15 pounds", "s1")
+    c = reply.intent.constraints
+    assert reply.intent.domain == "toys" and c.include_genres == ["Board Games"] and c.price_max == 15.0
+    assert reply.items and all(r.metadata["price"] <= 15 and "Board Games" in r.metadata["genres"] for r in reply.items)
+
+
+def test_rerank_keeps_only_candidates_and_ignores_an_echo(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    echo = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="a film"), "Ranking": {"ranking": [1, 2, 3, 4]}})
+    reply = make_bot(catalog_store, echo, tmp_path).chat("a good film", "s1")
+    assert reply.items and all("llm" not in r.signals for r in reply.items)  # the echo carried no judgement
+
+    bogus = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="a film"), "Ranking": {"ranking": [99, -1, 3, 3]}})
+    reply = make_bot(catalog_store, bogus, tmp_path).chat("a good film", "s2")
+    ids = {i.id for i in catalog_store.get("movies", [f"m{n}" for n in range(1, 11)])}
+    assert reply.items and {r.item_id for r in reply.items} <= ids
+    assert sum(1 for r in reply.items if r.signals.get("llm", 0) > 0) <= 1  # only "3" was a real candidate
+
+
+@pytest.mark.parametrize("failure", [LLMUnavailable("timed out"), "this is not JSON {", '{"action": "dance"}'])
+def test_a_failing_model_still_yields_an_answer_with_a_notice(catalog_store: ChromaStore, tmp_path: Path, failure: object) -> None:
+    llm = ScriptedLLM({"IntentProposal": failure, "Ranking": failure}, text=LLMUnavailable("down"))  # type: ignore[dict-item]
+    reply = make_bot(catalog_store, llm, tmp_path).chat("a funny animated film for my kids", "s1")
+    assert reply.items and reply.notices
+    assert reply.text.startswith("Here are my picks for family movie night")
+    assert all(r.reason for r in reply.items) and not genres_of(reply) & {"Horror"}
+
+
+def test_refine_cheaper_lowers_prices(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    first = bot.chat("a family board game", "s1")
+    second = bot.chat("something cheaper", "s1")
+    assert second.intent.action == "refine" and second.items
+    assert max(r.metadata["price"] for r in second.items) < min(r.metadata["price"] for r in first.items)
+    assert not {r.item_id for r in second.items} & {r.item_id for r in first.items}
+
+
+def test_more_like_the_second_one_uses_that_item(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    first = bot.chat("a space adventure film", "s1")
+    second_item = first.items[1]
+    reply = bot.chat("more like the second one", "s1")
+    assert reply.intent.action == "more_like" and reply.intent.reference == 2
+    assert second_item.item_id in bot.session("s1").liked
+    assert reply.items and second_item.item_id not in {r.item_id for r in reply.items}
+
+
+def test_not_that_one_rejects_and_never_shows_it_again(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    first = bot.chat("a comedy film", "s1")
+    reply = bot.chat("I don't like the first one", "s1")
+    assert reply.intent.action == "feedback" and first.items[0].item_id in bot.session("s1").rejected
+    for _ in range(2):
+        assert first.items[0].item_id not in {r.item_id for r in bot.chat("another comedy film", "s1").items}
+
+
+def test_sessions_do_not_share_state(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    bot.chat("a horror film", "a")
+    other = bot.chat("something light to watch with my kids", "b")
+    assert bot.session("a").domain == "movies" and "Horror" not in bot.session("a").constraints.exclude_genres
+    assert "Horror" in other.intent.constraints.exclude_genres
+
+
+def test_ask_about_an_item_answers_from_the_catalog(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    first = bot.chat("a film about space", "s1")
+    reply = bot.chat("tell me more about the first one", "s1")
+    assert reply.intent.action == "ask_item" and reply.items[0].item_id == first.items[0].item_id
+    assert first.items[0].title in reply.text
+
+
+def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    llm = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="space film")}, text="Here are three space films I like.")
+    bot = make_bot(catalog_store, llm, tmp_path)
+    chunks = list(bot.stream("a space film", "s1"))
+    assert len(chunks) > 3 and "".join(chunks).strip() == "Here are three space films I like."
+    assert bot.last_reply("s1").items  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])
+def test_empty_messages_get_a_prompt_not_an_error(catalog_store: ChromaStore, tmp_path: Path, message: str) -> None:
+    reply = make_bot(catalog_store, None, tmp_path).chat(message, "s1")
+    assert reply.intent.action == "chitchat" and not reply.items and "looking for" in reply.text
+
+
+def test_long_history_is_folded_into_a_summary(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    bot.chat("a comedy film but no horror", "s1")
+    for _ in range(6):
+        bot.chat("another comedy film, please show me something different " * 3, "s1")
+    session = bot.session("s1")
+    history = session.history(120)
+    assert history.startswith("(Earlier: looking for movies") and "no Horror" in history
+    from chatrec.tokens import count_tokens
+
+    assert count_tokens(history) < 120 + 60  # the summary line plus what fits
+
+
+def test_a_long_message_is_trimmed_with_a_notice(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    reply = make_bot(catalog_store, None, tmp_path).chat("a comedy film " * 2000, "s1")
+    assert any("long" in n for n in reply.notices) and reply.items

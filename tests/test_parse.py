@@ -1,0 +1,88 @@
+"""The deterministic parsers own numbers and genre words, in English and Chinese."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatrec.pipeline.parse import Lexicon, parse_age, parse_prices, parse_reference, parse_years, zh_number
+
+LEX = Lexicon.load(Path(__file__).parent.parent / "prompts" / "lexicon.yaml")
+
+
+@pytest.mark.parametrize(("text", "years"), [
+    ("推荐一部九十年代的爱情电影", (1990, 1999)),  # the 1.5B model said 1980-1990
+    ("八十年代的老片", (1980, 1989)),
+    ("90年代", (1990, 1999)),
+    ("a comedy from the 90s", (1990, 1999)),
+    ("something from the 1980s", (1980, 1989)),
+    ("2000s action", (2000, 2009)),
+    ("the nineties", (1990, 1999)),
+    ("made after 2000", (2001, None)),
+    ("since 2010", (2010, None)),
+    ("before 1990", (None, 1989)),
+    ("between 1995 and 2005", (1995, 2005)),
+    ("2000年以后的动画", (2000, None)),
+    ("2010年以前", (None, 2009)),
+    ("a film for tonight", (None, None)),
+])  # fmt: skip
+def test_years(text: str, years: tuple[int | None, int | None]) -> None:
+    assert parse_years(text) == years
+
+
+@pytest.mark.parametrize(("text", "prices"), [
+    ("board game under 15 pounds", (None, 15.0)),
+    ("under £20", (None, 20.0)),
+    ("less than $9.99", (None, 9.99)),
+    ("my budget is 30", (None, 30.0)),
+    ("between £5 and £10", (5.0, 10.0)),
+    ("over £50", (50.0, None)),
+    ("100元以内", (None, 100.0)),
+    ("不超过50块", (None, 50.0)),
+    ("for a child under 5", (None, None)),  # an age, not a price
+    ("5岁以下的孩子", (None, None)),
+])  # fmt: skip
+def test_prices(text: str, prices: tuple[float | None, float | None]) -> None:
+    assert parse_prices(text) == prices
+
+
+@pytest.mark.parametrize(("text", "age"), [("my 6 year old", 6), ("a 10-year-old", 10), ("aged 4", 4), ("五岁的侄子", 5), ("3岁", 3), ("adults", None)])
+def test_age(text: str, age: int | None) -> None:
+    assert parse_age(text) == age
+
+
+@pytest.mark.parametrize(("text", "ref"), [("more like the second one", 2), ("#3 please", 3), ("the last one", -1),
+                                           ("像第二个那样的", 2), ("第三部", 3), ("something new", None)])  # fmt: skip
+def test_reference(text: str, ref: int | None) -> None:
+    assert parse_reference(text) == ref
+
+
+def test_zh_numbers() -> None:
+    assert [zh_number(x) for x in ["五", "十", "十二", "二十", "7", "abc"]] == [5, 10, 12, 20, 7, None]
+
+
+def test_board_game_is_a_toy_not_every_movie_genre() -> None:
+    p = LEX.parse("board game under 15 pounds")
+    assert (p.domain, p.include, p.exclude, p.price_max) == ("toys", ["Board Games"], [], 15.0)
+
+
+def test_negations_exclude_in_both_languages() -> None:
+    en = LEX.parse("something light to watch with my kids this weekend, nothing scary")
+    assert en.domain == "movies" and set(en.exclude) == {"Horror", "Thriller"} and en.children and not en.include
+    zh = LEX.parse("不要恐怖片，想看2000年以后的动画电影")
+    assert (zh.language, zh.include, zh.exclude, zh.year_min) == ("zh", ["Animation"], ["Horror"], 2000)
+    mixed = LEX.parse("I hate romance, want a thriller")  # the negation does not cross the comma
+    assert (mixed.include, mixed.exclude) == (["Thriller"], ["Romance"])
+
+
+def test_genre_words_guess_the_domain_when_none_is_named() -> None:
+    p = LEX.parse("a comedy from the 90s but no horror")
+    assert (p.genre_domain, p.include, p.exclude) == ("movies", ["Comedy"], ["Horror"])
+
+
+def test_cues() -> None:
+    assert "cheaper" in LEX.parse("something cheaper").cues
+    assert "more_like" in LEX.parse("more like the second one").cues
+    assert "reject" in LEX.parse("不喜欢这个，换一个").cues
+    assert "less_violent" in LEX.parse("less violent please").cues

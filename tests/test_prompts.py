@@ -1,0 +1,84 @@
+"""Prompt templates and scenario profiles are data, validated on load."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from chatrec.prompts import PromptError, PromptLibrary, parse_prompt
+from chatrec.scenarios import ScenarioError, load_scenarios, parse_scenario
+
+PROMPTS = Path(__file__).parent.parent / "prompts"
+
+GOOD = "name: t\nvariables: [a]\nsystem: 'Hello {a}'\nuser: 'literal {{braces}} are fine'\n"
+
+
+def test_shipped_prompts_validate_and_render() -> None:
+    lib = PromptLibrary(PROMPTS)
+    msgs = lib.render("chitchat", language="English", domains="movies", message="hi")
+    assert [m["role"] for m in msgs] == ["system", "user"] and msgs[1]["content"].strip() == "hi"
+
+
+@pytest.mark.parametrize(("text", "error"), [
+    ("name: t\nvariables: [a]\nsystem: 'Hello {b}'\nuser: '{a}'", "unknown variable(s) ['b']"),
+    ("name: t\nvariables: [a, c]\nsystem: 'Hello {a}'\nuser: 'x'", "never used"),
+    ("name: t\nvariables: [a]\nsystem: '{a.__class__}'\nuser: 'x'", "not allowed"),
+    ("name: t\nvariables: [a]\nsystem: '{a[0]}'\nuser: 'x'", "not allowed"),
+    ("name: t\nvariables: [a]\nsystem: '{a!r}'\nuser: 'x'", "not allowed"),
+    ("name: t\nvariables: [a]\nsystem: 'Hello {a'\nuser: 'x'", "unbalanced braces"),
+    ("name: t\nvariables: [a\nsystem: x", "broken YAML"),
+    ("name: t\nvariables: []\nuser: 'x'", "system"),
+    ("- just\n- a list", "YAML mapping"),
+])  # fmt: skip
+def test_invalid_templates_are_refused_with_a_reason(text: str, error: str) -> None:
+    with pytest.raises(PromptError, match=error.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(").replace(")", r"\)")):
+        parse_prompt(text)
+
+
+def test_good_template_parses() -> None:
+    assert parse_prompt(GOOD).variables == ["a"]
+
+
+def test_render_requires_every_variable_and_no_more() -> None:
+    lib = PromptLibrary(PROMPTS)
+    with pytest.raises(PromptError, match="needs"):
+        lib.render("chitchat", language="English", domains="movies")
+    with pytest.raises(PromptError, match="does not take"):
+        lib.render("chitchat", language="English", domains="movies", message="hi", extra="x")
+
+
+def test_an_edit_on_disk_takes_effect_without_restart(tmp_path: Path) -> None:
+    folder = tmp_path / "prompts"
+    shutil.copytree(PROMPTS, folder)
+    lib = PromptLibrary(folder)
+    path = folder / "chitchat.yaml"
+    path.write_text(path.read_text().replace("You are chatrec", "You are Robo"))
+    import os
+
+    os.utime(path, ns=(1, 1))  # a different mtime even on coarse clocks
+    assert "You are Robo" in lib.render("chitchat", language="en", domains="m", message="x")[0]["content"]
+    path.write_text("name: chitchat\nvariables: [language]\nsystem: '{language}'\nuser: 'x'\n")
+    with pytest.raises(PromptError, match="must use exactly the variables"):
+        lib.get("chitchat")
+
+
+def test_shipped_scenarios_cover_three_domains() -> None:
+    scenarios = load_scenarios(PROMPTS / "scenarios")
+    assert len(scenarios) >= 6
+    assert {s.domain for s in scenarios.values()} == {"movies", "books", "toys"}
+    assert "Horror" in scenarios["family_movie_night"].constraints.exclude_genres
+
+
+def test_invalid_scenarios_are_refused(tmp_path: Path) -> None:
+    good = (PROMPTS / "scenarios" / "date_night.yaml").read_text()
+    with pytest.raises(ScenarioError, match="unknown signal"):
+        parse_scenario(good.replace("llm:", "magic:"))
+    with pytest.raises(ScenarioError, match="examples"):
+        parse_scenario(good.replace("examples:", "not_examples:"))
+    with pytest.raises(ScenarioError, match="does not match the file name"):
+        parse_scenario(good, "other_name")
+    (tmp_path / "broken.yaml").write_text("name: [")
+    with pytest.raises(ScenarioError, match="broken.yaml: broken YAML"):
+        load_scenarios(tmp_path)
