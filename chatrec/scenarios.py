@@ -38,7 +38,7 @@ class Scenario(BaseModel):
         return w
 
 
-DEFAULT_WEIGHTS = {"semantic": 0.55, "popularity": 0.15, "rating": 0.15, "profile": 0.05, "llm": 0.1}
+DEFAULT_WEIGHTS = {"semantic": 0.45, "popularity": 0.25, "rating": 0.15, "profile": 0.05, "llm": 0.1}
 
 
 class ScenarioError(ValueError):

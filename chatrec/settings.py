@@ -25,9 +25,7 @@ def _alias(name: str, *plain: str) -> AliasChoices:
 class Settings(BaseSettings):
     """All knobs in one typed place; construct with overrides in tests and scripts."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="CHATREC_", env_file=".env", extra="ignore", populate_by_name=True
-    )
+    model_config = SettingsConfigDict(env_prefix="CHATREC_", env_file=".env", extra="ignore", populate_by_name=True)
 
     # --- language model -------------------------------------------------------------
     llm_backend: Literal["auto", "local", "openai"] = Field(
@@ -63,9 +61,7 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; default: embedded store in data_dir.")
     demo_dir: Path = Field(PROJECT_ROOT / "data" / "demo", description="Shipped demo catalogs and their vectors.")
     load_demo: bool = Field(True, description="Ingest the demo catalogs at start-up if the store lacks them.")
-    description_chars: int = Field(
-        200, ge=0, description="How much of an item's description goes into its embedded text."
-    )
+    description_chars: int = Field(200, ge=0, description="How much of an item's description goes into its embedded text.")
 
     # --- prompts and the UI ---------------------------------------------------------
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -86,7 +86,9 @@ def tiny_toys() -> list[Item]:
 
 
 @pytest.fixture(scope="session")
-def catalog_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, tiny_items: list[Item], tiny_toys: list[Item]) -> ChromaStore:
+def catalog_store(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, tiny_items: list[Item], tiny_toys: list[Item]
+) -> ChromaStore:
     """A real Chroma store with the tiny movie and toy catalogs (built once per session)."""
     from chatrec.catalog.ingest import ingest
 

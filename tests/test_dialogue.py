@@ -113,8 +113,12 @@ def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tm
     llm = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="space film")}, text="Here are three space films I like.")
     bot = make_bot(catalog_store, llm, tmp_path)
     chunks = list(bot.stream("a space film", "s1"))
-    assert len(chunks) > 3 and "".join(chunks).strip() == "Here are three space films I like."
-    assert bot.last_reply("s1").items  # type: ignore[union-attr]
+    text = "".join(chunks)
+    reply = bot.last_reply("s1")
+    assert len(chunks) > 3 and text.startswith("Here are three space films I like.")
+    assert reply is not None and reply.items and reply.text == text.strip()
+    # after the model's opening, code lists the picks with their catalog facts
+    assert [line.split("**")[1] for line in text.splitlines() if line[:1].isdigit()] == [r.title for r in reply.items]
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])

@@ -39,7 +39,9 @@ def test_malformed_rows_are_reported_with_line_numbers_and_good_rows_kept() -> N
 
 def test_jsonl_reports_invalid_lines(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
-    path.write_text('{"id": "1", "title": "A"}\nnot json\n\n["a list"]\n{"id": "2", "title": "B", "genres": ["x", "y"], "price": "£2.50"}\n')
+    path.write_text(
+        '{"id": "1", "title": "A"}\nnot json\n\n["a list"]\n{"id": "2", "title": "B", "genres": ["x", "y"], "price": "£2.50"}\n'
+    )
     result = load_catalog(path, "books")
     assert [(e.line, e.message.split(":")[0]) for e in result.errors] == [(2, "invalid JSON"), (4, "expected a JSON object, found list")]
     assert [(it.id, it.genres, it.price) for it in result.items] == [("1", [], None), ("2", ["x", "y"], 2.5)]

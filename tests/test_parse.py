@@ -47,7 +47,9 @@ def test_prices(text: str, prices: tuple[float | None, float | None]) -> None:
     assert parse_prices(text) == prices
 
 
-@pytest.mark.parametrize(("text", "age"), [("my 6 year old", 6), ("a 10-year-old", 10), ("aged 4", 4), ("五岁的侄子", 5), ("3岁", 3), ("adults", None)])
+@pytest.mark.parametrize(
+    ("text", "age"), [("my 6 year old", 6), ("a 10-year-old", 10), ("aged 4", 4), ("五岁的侄子", 5), ("3岁", 3), ("adults", None)]
+)
 def test_age(text: str, age: int | None) -> None:
     assert parse_age(text) == age
 

@@ -23,7 +23,11 @@ def test_env_file_and_chatrec_prefix(tmp_path: Path, monkeypatch: pytest.MonkeyP
     env.write_text("CHATREC_LOCAL_MODEL=qwen2.5-coder-0.5b\nCHATREC_OPENAI_BASE_URL=http://10.0.0.5:8000/v1\nCHATREC_LLM_MODEL=llama-3\n")
     s = Settings(_env_file=env)  # type: ignore[call-arg]
     assert (s.local_model, s.openai_base_url, s.llm_model, s.resolved_backend()) == (
-        "qwen2.5-coder-0.5b", "http://10.0.0.5:8000/v1", "llama-3", "openai")
+        "qwen2.5-coder-0.5b",
+        "http://10.0.0.5:8000/v1",
+        "llama-3",
+        "openai",
+    )
 
 
 def test_openai_key_alone_means_openai_with_a_default_model(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -71,7 +71,7 @@ def build_pack(domain: str, demo_dir: Path, embedder: Embedder, description_char
     vectors = {}
     for lo in tqdm(range(0, len(texts), batch), desc=f"pack {domain}", unit="batch"):
         chunk = texts[lo : lo + batch]
-        for text, vec in zip(chunk, embedder.embed_passages(chunk)):
+        for text, vec in zip(chunk, embedder.embed_passages(chunk), strict=True):
             vectors[text_hash(text)] = vec
     out = pack_path(demo_dir, domain)
     VectorPack(embedder.name, vectors).save(out)

@@ -72,8 +72,7 @@ def ingest(
     for it in items:
         by_domain.setdefault(it.domain, []).append(it)
     return [
-        _ingest_domain(domain, group, store, embedder, description_chars, pack, batch_size, progress)
-        for domain, group in by_domain.items()
+        _ingest_domain(domain, group, store, embedder, description_chars, pack, batch_size, progress) for domain, group in by_domain.items()
     ]
 
 
@@ -114,7 +113,7 @@ def _ingest_domain(
         for row, (it, _, _) in enumerate(batch):
             if it.id in known:
                 vectors[row] = known[it.id]
-        for (row, _), vec in zip(missing, fresh):
+        for (row, _), vec in zip(missing, fresh, strict=True):
             vectors[row] = vec
         store.upsert([it for it, _, _ in batch], vectors, [th for _, _, th in batch])
         report.embedded += len(missing)

@@ -169,7 +169,7 @@ def _csv_rows(path: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[st
             if len(values) != len(header):
                 yield start, f"expected {len(header)} columns, found {len(values)}"
                 continue
-            yield start, dict(zip(header, values))
+            yield start, dict(zip(header, values, strict=True))
 
 
 def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -208,7 +208,9 @@ def load_catalog(
             errors.append(RowError(line=line, message=str(e)))
             continue
         if item.id in items:
-            errors.append(RowError(line=line, message=f"duplicate id {item.id!r} (also on line {first_line[item.id]}); this later row is kept"))
+            errors.append(
+                RowError(line=line, message=f"duplicate id {item.id!r} (also on line {first_line[item.id]}); this later row is kept")
+            )
         else:
             first_line[item.id] = line
         items[item.id] = item

@@ -50,4 +50,4 @@ class VectorPack:
             if meta.get("embedder") != embedder_name:
                 return None
             vectors = z["vectors"].astype(np.float32)
-            return cls(embedder_name, dict(zip(z["hashes"].tolist(), vectors)))
+            return cls(embedder_name, dict(zip(z["hashes"].tolist(), vectors, strict=True)))

@@ -120,7 +120,7 @@ class ChromaStore:
         return [c if isinstance(c, str) else c.name for c in self._client.list_collections()]
 
     def domains(self) -> list[str]:
-        return sorted(n[len(PREFIX):] for n in self._names() if n.startswith(PREFIX))
+        return sorted(n[len(PREFIX) :] for n in self._names() if n.startswith(PREFIX))
 
     def count(self, domain: str) -> int:
         col = self._collection(domain)
@@ -134,7 +134,7 @@ class ChromaStore:
         total, page = col.count(), 5000
         for offset in range(0, total, page):
             got = col.get(include=["metadatas"], limit=page, offset=offset)
-            for id_, meta in zip(got["ids"], got["metadatas"]):
+            for id_, meta in zip(got["ids"], got["metadatas"], strict=True):
                 out[id_] = Fingerprint(content=str(meta.get("_h", "")), text=str(meta.get("_th", "")))
         return out
 
@@ -143,7 +143,7 @@ class ChromaStore:
         if col is None or not ids:
             return {}
         got = col.get(ids=list(ids), include=["embeddings"])
-        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"])}
+        return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     def upsert(self, items: Sequence[Item], vectors: np.ndarray, text_hashes: Sequence[str]) -> None:
         if not items:
@@ -152,7 +152,7 @@ class ChromaStore:
         if len(domains) != 1:
             raise ValueError(f"one domain per upsert, got {sorted(domains)}")
         col = self._collection(domains.pop(), create=True)
-        metas = [{**it.to_metadata(), "_h": it.content_hash(), "_th": th} for it, th in zip(items, text_hashes)]
+        metas = [{**it.to_metadata(), "_h": it.content_hash(), "_th": th} for it, th in zip(items, text_hashes, strict=True)]
         col.upsert(ids=[it.id for it in items], embeddings=np.asarray(vectors, dtype=np.float32), metadatas=metas)
 
     def search(self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
@@ -167,7 +167,7 @@ class ChromaStore:
         res = col.query(**by, n_results=n, where=where or None, include=["metadatas", "distances"])
         return [
             SearchHit(item=Item.from_metadata(meta), similarity=1.0 - float(dist))
-            for meta, dist in zip(res["metadatas"][0], res["distances"][0])
+            for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True)
         ]
 
     def get(self, domain: str, ids: Sequence[str]) -> list[Item]:
@@ -175,7 +175,7 @@ class ChromaStore:
         if col is None or not ids:
             return []
         got = col.get(ids=list(ids), include=["metadatas"])
-        by_id = {i: Item.from_metadata(m) for i, m in zip(got["ids"], got["metadatas"])}
+        by_id = {i: Item.from_metadata(m) for i, m in zip(got["ids"], got["metadatas"], strict=True)}
         return [by_id[i] for i in ids if i in by_id]
 
     def stamp(self, domain: str) -> str | None:

@@ -46,9 +46,7 @@ class ChatLLM(Protocol):
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> str: ...
 
-    def stream(
-        self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2
-    ) -> Iterator[str]: ...
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]: ...
 
     def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400) -> T: ...
 
@@ -118,9 +116,7 @@ class OpenAIChat:
         url = self._base_url() if callable(self._base_url) else self._base_url
         with self._lock:
             if url not in self._clients:
-                self._clients[url] = openai.OpenAI(
-                    base_url=url, api_key=self._api_key, timeout=self.timeout_s, max_retries=0
-                )
+                self._clients[url] = openai.OpenAI(base_url=url, api_key=self._api_key, timeout=self.timeout_s, max_retries=0)
             return self._clients[url]
 
     def _create(self, messages: Sequence[Message], **kwargs: Any) -> Any:
@@ -136,9 +132,7 @@ class OpenAIChat:
             raise LLMUnavailable(f"language model error {e.status_code}: {e.message}") from e
         return resp.choices[0].message.content or ""
 
-    def stream(
-        self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2
-    ) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
         try:
             for chunk in self._create(messages, max_tokens=max_tokens, temperature=temperature, stream=True):
                 if chunk.choices and (delta := chunk.choices[0].delta.content):
@@ -154,8 +148,15 @@ class OpenAIChat:
         for mode in list(self._modes):
             msgs = list(messages)
             if mode == "json_object":  # nothing constrains decoding: the schema must be in the prompt
-                msgs = [*msgs[:-1], {"role": msgs[-1]["role"], "content": msgs[-1]["content"]
-                        + "\n\nAnswer with one JSON object matching this JSON schema:\n" + json.dumps(json_schema)}]
+                msgs = [
+                    *msgs[:-1],
+                    {
+                        "role": msgs[-1]["role"],
+                        "content": msgs[-1]["content"]
+                        + "\n\nAnswer with one JSON object matching this JSON schema:\n"
+                        + json.dumps(json_schema),
+                    },
+                ]
             fmt: dict[str, Any] = {
                 "json_schema": {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": json_schema}},
                 "json_object_schema": {"type": "json_object", "schema": json_schema},

@@ -19,7 +19,7 @@ from chatrec.catalog.store import VectorStore
 from chatrec.llm.client import ChatLLM, LLMError
 from chatrec.memory import InMemorySessions, Session, Turn
 from chatrec.models import Intent, Item, Recommendation, Reply
-from chatrec.pipeline.explain import Explainer, price_text, reason
+from chatrec.pipeline.explain import Explainer, listing, price_text, reason
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Ranker
 from chatrec.pipeline.retrieve import Retriever
@@ -168,7 +168,9 @@ class ChatRec:
         exclude = set(session.rejected) | set(session.shown)
         candidates = self.retriever(intent, exclude, query_vector, need=self.items_per_reply * 3)
         vectors = self.store.vectors(domain, [c.item.id for c in candidates])
-        cand_vecs = np.stack([vectors[c.item.id] for c in candidates]) if candidates and len(vectors) == len(candidates) else np.zeros((0, 0))
+        cand_vecs = (
+            np.stack([vectors[c.item.id] for c in candidates]) if candidates and len(vectors) == len(candidates) else np.zeros((0, 0))
+        )
         liked = self._vectors(domain, session.liked)
         rejected = self._vectors(domain, session.rejected)
         ranked, rank_notices = self.ranker(candidates, intent, self.scenarios.get(intent.scenario or ""), cand_vecs, liked, rejected)
@@ -186,6 +188,7 @@ class ChatRec:
         return np.stack(list(found.values())) if found else np.zeros((0, 0))
 
     def _explain(self, picks: list[tuple[Item, str]], intent: Intent, text: str, notices: list[str]) -> Iterator[str]:
+        """The model's opening (streamed), then code's list of picks; the template if the model fails."""
         scenario = self.scenarios.get(intent.scenario or "")
         if not picks:
             yield self.explainer.template(picks, intent, scenario)
@@ -198,10 +201,13 @@ class ChatRec:
         except LLMError as e:
             log.warning("explain: falling back to the template: %s", e)
             notices.append(NO_LLM)
-            yield ("\n\n" if written else "") + self.explainer.template(picks, intent, scenario)
-            return
-        if not written:
-            notices.append(NO_LLM)
+            yield "\n\n" if written else ""
+            written = False
+        if written:
+            yield "\n\n" + listing(picks)
+        else:
+            if self.llm is not None and NO_LLM not in notices:
+                notices.append(NO_LLM)
             yield self.explainer.template(picks, intent, scenario)
 
     def _chitchat(self, text: str, intent: Intent, notices: list[str]) -> Iterator[str]:

@@ -1,9 +1,11 @@
 """Stage 4: ranked items → a reply in the person's language.
 
 Each item's ``reason`` is built by code from its own metadata and the constraints it
-satisfies, so it cannot contain an invented fact. The model writes the prose around the
-picks from a prompt that lists exactly those facts; if it is unavailable, a template
-reply built from the same reasons stands in.
+satisfies, so it cannot contain an invented fact. Tried here: asked to describe the picks
+from their facts, the bundled 1.5B model added ages, plots and people that were not there.
+So the model writes only the opening (what the picks share, in the person's language,
+naming no facts), and code lists the picks with their reasons after it. If the model is
+unavailable, a template opening stands in.
 """
 
 from __future__ import annotations
@@ -52,8 +54,12 @@ def reason(item: Item, intent: Intent) -> str:
 
 
 def facts(n: int, item: Item, why: str) -> str:
-    desc = item.description[:160].rsplit(" ", 1)[0] if len(item.description) > 160 else item.description
-    return f"{n}. {item.title} — {why}" + (f" — {desc}" if desc else "")
+    return f"{n}. {item.title} — {why}"
+
+
+def listing(items: list[tuple[Item, str]]) -> str:
+    """The picks as the reply shows them: code's words, the catalog's facts."""
+    return "\n".join(f"{n}. **{it.title}** — {why}" for n, (it, why) in enumerate(items, start=1))
 
 
 class Explainer:
@@ -68,10 +74,10 @@ class Explainer:
                     else "I found nothing that meets all of your conditions. Could you loosen one of them?")  # fmt: skip
         head = (f"为你推荐（{scenario.title}）：" if zh else f"Here are my picks for {scenario.title.lower()}:") if scenario \
             else ("为你推荐：" if zh else "Here are my picks:")  # fmt: skip
-        return "\n".join([head, *(f"{n}. **{it.title}** — {why}" for n, (it, why) in enumerate(items, start=1))])
+        return f"{head}\n{listing(items)}"
 
     def stream(self, items: list[tuple[Item, str]], intent: Intent, scenario: Scenario | None, message: str) -> Iterator[str]:
-        """The model's reply, token by token (raises LLMError if it cannot give one)."""
+        """The model's opening, token by token (raises LLMError if it cannot give one)."""
         if self.llm is None:
             raise LLMError("no language model configured")
         messages = self.prompts.render(
@@ -79,4 +85,4 @@ class Explainer:
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(facts(n, it, why) for n, (it, why) in enumerate(items, start=1)),
         )  # fmt: skip
-        yield from self.llm.stream(messages, max_tokens=220, temperature=0.3)
+        yield from self.llm.stream(messages, max_tokens=90, temperature=0.3)

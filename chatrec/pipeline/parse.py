@@ -192,11 +192,11 @@ def parse_years(text: str) -> tuple[int | None, int | None]:
         return min(a, b), max(a, b)
     lo = hi = None
     if m := re.search(rf"(?:after|since|from|newer than|post-?)\s+{year}", t):
-        lo = int(m.group(1)) + (1 if t[m.start():].startswith("after") else 0)
+        lo = int(m.group(1)) + (1 if t[m.start() :].startswith("after") else 0)
     if m := re.search(rf"{year}\s*年?\s*(?:以后|之后|后|以来)", t):
         lo = int(m.group(1))
     if m := re.search(rf"(?:before|until|older than|pre-?)\s+{year}", t):
-        hi = int(m.group(1)) - (1 if t[m.start():].startswith("before") else 0)
+        hi = int(m.group(1)) - (1 if t[m.start() :].startswith("before") else 0)
     if m := re.search(rf"{year}\s*年?\s*(?:以前|之前|前)", t):
         hi = int(m.group(1)) - 1
     if lo is None and hi is None and (m := re.search(rf"(?:in|from the year)\s+{year}\b|{year}\s*年的", t)):
@@ -251,4 +251,3 @@ def parse_reference(text: str) -> int | None:
     if re.search(r"最后一(?:个|部|本|件|款)", t):
         return -1
     return None
-

@@ -40,18 +40,20 @@ def candidate_line(n: int, c: Candidate) -> str:
     if it.price is not None:
         facts.append(f"price {it.price:g}")
     if it.description:
-        facts.append(it.description[:90].rsplit(" ", 1)[0])
+        facts.append(it.description[:60].rsplit(" ", 1)[0])
     return " — ".join(facts)
 
 
 class Ranker:
-    def __init__(self, prompts: PromptLibrary, llm: ChatLLM | None, rerank_top: int = 8, answer_count: int = 4) -> None:
+    def __init__(self, prompts: PromptLibrary, llm: ChatLLM | None, rerank_top: int = 6, answer_count: int = 3) -> None:
         self.prompts = prompts
         self.llm = llm
         self.rerank_top = rerank_top
         self.answer_count = answer_count
 
-    def base_signals(self, cands: list[Candidate], vectors: np.ndarray, liked: np.ndarray, rejected: np.ndarray) -> dict[str, np.ndarray | None]:
+    def base_signals(
+        self, cands: list[Candidate], vectors: np.ndarray, liked: np.ndarray, rejected: np.ndarray
+    ) -> dict[str, np.ndarray | None]:
         items = [c.item for c in cands]
         return {
             "semantic": content.semantic([c.similarity for c in cands]),

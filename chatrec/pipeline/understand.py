@@ -173,8 +173,16 @@ class Understander:
             return "feedback"
         if shown and cues & set(REFINE_CUES):
             return "refine"
-        said_nothing = not (parsed.domains or parsed.include or parsed.exclude or parsed.genre_domain
-                            or parsed.year_min or parsed.year_max or parsed.price_max or parsed.price_min)
+        said_nothing = not (
+            parsed.domains
+            or parsed.include
+            or parsed.exclude
+            or parsed.genre_domain
+            or parsed.year_min
+            or parsed.year_max
+            or parsed.price_max
+            or parsed.price_min
+        )
         if "chitchat" in cues and said_nothing:
             return "chitchat"  # a greeting or thanks: no need to trust the model's reading
         if proposal is not None:

@@ -1,0 +1,48 @@
+"""The web chat that ``app.py`` launches.
+
+Start-up is arranged so the slow parts overlap: the catalog is opened, the local model's
+server starts loading in a background thread, and gradio is imported and launched
+meanwhile. A turn sent before the model is up waits for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+
+from chatrec.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+def _warm_up(llm: object) -> None:
+    try:
+        log.info("language model ready at %s", llm.endpoint)  # type: ignore[attr-defined]
+    except Exception as e:  # the chat still works without the model; say so, do not stop
+        log.warning("language model unavailable, answering without it: %s", e)
+
+
+def main(settings: Settings | None = None) -> None:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    started = time.monotonic()
+    s = settings or get_settings()
+    from chatrec.pipeline.dialogue import ChatRec
+
+    bot = ChatRec(s)
+    log.info("catalog ready in %.1fs: %s", time.monotonic() - started, ", ".join(f"{d} {bot.store.count(d)}" for d in bot.domains))  # type: ignore[attr-defined]
+    if bot.llm is not None:
+        threading.Thread(target=_warm_up, args=(bot.llm,), name="llm-warm-up", daemon=True).start()
+    from chatrec.ui.app import build_app
+
+    app = build_app(bot).queue(default_concurrency_limit=4)
+    app.launch(server_name=s.host, server_port=s.port, show_error=False, prevent_thread_lock=True)
+    log.info("web chat at http://%s:%s/ after %.1fs", s.host, s.port, time.monotonic() - started)
+    try:
+        app.block_thread()
+    finally:
+        from chatrec.llm.server import stop_all
+
+        stop_all()
