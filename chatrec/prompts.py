@@ -13,9 +13,10 @@ import string
 import threading
 from pathlib import Path
 
-import yaml
 from langchain_core.prompts import ChatPromptTemplate
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
+
+from chatrec.datafiles import parse_yaml_model
 
 _IDENT = set(string.ascii_letters + string.digits + "_")
 
@@ -51,18 +52,7 @@ def placeholders(template: str) -> set[str]:
 
 def parse_prompt(text: str, expected_name: str | None = None) -> PromptSpec:
     """Validate the text of a prompt file; raise :class:`PromptError` saying what is wrong."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise PromptError(f"broken YAML: {e}") from e
-    if not isinstance(data, dict):
-        raise PromptError("a prompt file must be a YAML mapping with name, variables, system and user")
-    try:
-        spec = PromptSpec.model_validate(data)
-    except ValidationError as e:
-        raise PromptError("; ".join(f"{'.'.join(map(str, x['loc']))}: {x['msg']}" for x in e.errors())) from e
-    if expected_name and spec.name != expected_name:
-        raise PromptError(f"name {spec.name!r} does not match the file name {expected_name!r}")
+    spec = parse_yaml_model(text, PromptSpec, PromptError, expected_name)
     used = placeholders(spec.system) | placeholders(spec.user)
     declared = set(spec.variables)
     if unknown := used - declared:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, field_validator
 
+from chatrec.datafiles import parse_yaml_model
 from chatrec.models import Constraints
 
 SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative")
@@ -46,19 +46,7 @@ class ScenarioError(ValueError):
 
 
 def parse_scenario(text: str, expected_name: str | None = None) -> Scenario:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise ScenarioError(f"broken YAML: {e}") from e
-    if not isinstance(data, dict):
-        raise ScenarioError("a scenario file must be a YAML mapping")
-    try:
-        scenario = Scenario.model_validate(data)
-    except ValidationError as e:
-        raise ScenarioError("; ".join(f"{'.'.join(map(str, x['loc'])) or 'file'}: {x['msg']}" for x in e.errors())) from e
-    if expected_name and scenario.name != expected_name:
-        raise ScenarioError(f"name {scenario.name!r} does not match the file name {expected_name!r}")
-    return scenario
+    return parse_yaml_model(text, Scenario, ScenarioError, expected_name)
 
 
 def load_scenarios(folder: Path) -> dict[str, Scenario]:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, Field, ValidationError
 
+from chatrec.datafiles import validation_message
 from chatrec.models import Item, Scalar
 
 csv.field_size_limit(1 << 24)
@@ -143,7 +144,7 @@ def row_to_item(row: dict[str, Any], mapping: ColumnMapping, domain: str, line: 
             extra=extra,
         )
     except ValidationError as e:
-        raise RowProblem("; ".join(f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in e.errors())) from e
+        raise RowProblem(validation_message(e)) from e
 
 
 def _csv_rows(path: Path, mapping: ColumnMapping) -> Iterator[tuple[int, dict[str, Any] | str]]:
