@@ -13,7 +13,8 @@ want=$(cat pyproject.toml scripts/build-llama.sh | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ] || ! .venv/bin/python -c "import llama_cpp, chatrec" 2>/dev/null; then
   echo "setup: installing dependencies and building llama-cpp-python (first time: ~10 min)" >&2
   # The compile (CPU) and the dependency download (network) overlap.
-  PYTHON=.venv/bin/python scripts/build-llama.sh > .venv/.llama-wheel 2> .venv/.llama-build.log &
+  # The build uses the base interpreter, not the venv, whose pip is being upgraded meanwhile.
+  PYTHON="$PY" scripts/build-llama.sh > .venv/.llama-wheel 2> .venv/.llama-build.log &
   build=$!
   .venv/bin/python -m pip install -q --upgrade "pip>=24" 2>&1 | grep -v "is ignored" >&2 || true
   .venv/bin/python -m pip install -q -e ".[dev]" 2>&1 | grep -v "is ignored" >&2 || true
