@@ -130,6 +130,7 @@ class Intent(BaseModel):
     query: str = ""
     constraints: Constraints = Field(default_factory=Constraints)
     reference: int | None = Field(None, description="1-based position in the last list ('the second one'); -1 = last.")
+    anchor_id: str | None = Field(None, description="Catalog id of an item to find more like (shown or named).")
     liked_ids: list[str] = Field(default_factory=list)
     rejected_ids: list[str] = Field(default_factory=list)
     language: Literal["en", "zh"] = "en"

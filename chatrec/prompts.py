@@ -17,6 +17,7 @@ from langchain_core.prompts import ChatPromptTemplate
 from pydantic import BaseModel, Field
 
 from chatrec.datafiles import parse_yaml_model
+from chatrec.tokens import count_tokens, truncate_tokens
 
 _IDENT = set(string.ascii_letters + string.digits + "_")
 
@@ -72,8 +73,9 @@ class PromptLibrary:
         "chitchat": {"language", "domains", "message"},
     }
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, budget_tokens: int | None = None) -> None:
         self.folder = folder
+        self.budget_tokens = budget_tokens
         self._cache: dict[str, tuple[float, PromptSpec]] = {}
         self._lock = threading.Lock()
         for name in self.REQUIRED:
@@ -105,7 +107,11 @@ class PromptLibrary:
             return cached[1]
 
     def render(self, name: str, **variables: str) -> list[dict[str, str]]:
-        """Messages for the chat API. Missing or extra variables are an error."""
+        """Messages for the chat API. Missing or extra variables are an error.
+
+        With a token budget, the longest variable is cut until the prompt fits, so no prompt
+        outgrows the model's context whatever the conversation or catalog holds.
+        """
         spec = self.get(name)
         if missing := set(spec.variables) - set(variables):
             raise PromptError(f"prompt {name!r} needs {sorted(missing)}")
@@ -113,4 +119,15 @@ class PromptLibrary:
             raise PromptError(f"prompt {name!r} does not take {sorted(extra)}")
         template = ChatPromptTemplate.from_messages([("system", spec.system), ("human", spec.user)])
         roles = {"system": "system", "human": "user"}
-        return [{"role": roles[m.type], "content": str(m.content)} for m in template.format_messages(**variables)]
+        while True:
+            messages = [{"role": roles[m.type], "content": str(m.content)} for m in template.format_messages(**variables)]
+            if self.budget_tokens is None:
+                return messages
+            over = sum(count_tokens(m["content"]) for m in messages) - self.budget_tokens
+            if over <= 0:
+                return messages
+            longest = max(variables, key=lambda k: count_tokens(variables[k]))
+            size = count_tokens(variables[longest])
+            if size == 0:
+                raise PromptError(f"prompt {name!r} alone exceeds the budget of {self.budget_tokens} tokens")
+            variables = {**variables, longest: truncate_tokens(variables[longest], max(0, size - over - 8))}

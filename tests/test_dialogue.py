@@ -143,3 +143,29 @@ def test_long_history_is_folded_into_a_summary(catalog_store: ChromaStore, tmp_p
 def test_a_long_message_is_trimmed_with_a_notice(catalog_store: ChromaStore, tmp_path: Path) -> None:
     reply = make_bot(catalog_store, None, tmp_path).chat("a comedy film " * 2000, "s1")
     assert any("long" in n for n in reply.notices) and reply.items
+
+
+def test_a_named_liked_title_anchors_the_search(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    reply = bot.chat("I loved Toy Story, recommend a film like it", "s1")
+    assert reply.intent.action == "more_like" and reply.intent.anchor_id == "m1"
+    assert "m1" in bot.session("s1").liked and reply.items and "m1" not in {r.item_id for r in reply.items}
+    anchor = catalog_store.vectors("movies", ["m1"])["m1"]
+    nearest = [h.item.id for h in catalog_store.search("movies", anchor, 4) if h.item.id != "m1"]
+    assert reply.items[0].item_id == nearest[0]  # searched from Toy Story itself, not from the words
+
+
+def test_a_named_disliked_title_is_ruled_out(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    reply = bot.chat("I didn't like The Shining. Another horror film please", "s1")
+    assert "m8" in reply.intent.rejected_ids and "m8" not in {r.item_id for r in reply.items}
+    assert reply.items[0].title == "The Conjuring"
+
+
+def test_title_matching_only_trusts_the_catalog(catalog_store: ChromaStore) -> None:
+    from chatrec.pipeline.titles import TitleIndex
+
+    index = TitleIndex(catalog_store)
+    assert [(m.item_id, m.liked) for m in index.find("我很喜欢《流浪地球》", "movies")] == [("m7", True)]
+    assert index.find("I loved Jurassic Park", "movies") == []  # not in this catalog: not a fact
+    assert index.find("a light comedy for tonight", "movies") == []

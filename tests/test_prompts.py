@@ -82,3 +82,15 @@ def test_invalid_scenarios_are_refused(tmp_path: Path) -> None:
     (tmp_path / "broken.yaml").write_text("name: [")
     with pytest.raises(ScenarioError, match="broken.yaml: broken YAML"):
         load_scenarios(tmp_path)
+
+
+def test_a_prompt_never_outgrows_its_token_budget() -> None:
+    from chatrec.tokens import count_tokens
+
+    lib = PromptLibrary(PROMPTS, budget_tokens=300)
+    history = "User: tell me about films. " * 400
+    msgs = lib.render("understand", history=history, message="a comedy", scenarios="a: b", domains="movies")
+    assert sum(count_tokens(m["content"]) for m in msgs) <= 300
+    assert "Latest message: a comedy" in msgs[1]["content"]  # the short variables survive; the longest was cut
+    with pytest.raises(PromptError, match="alone exceeds"):
+        PromptLibrary(PROMPTS, budget_tokens=20).render("chitchat", language="", domains="", message="")

@@ -51,6 +51,7 @@ class VectorStore(Protocol):
     def upsert(self, items: Sequence[Item], vectors: np.ndarray, text_hashes: Sequence[str]) -> None: ...
     def search(self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]: ...
     def get(self, domain: str, ids: Sequence[str]) -> list[Item]: ...
+    def titles(self, domain: str) -> dict[str, str]: ...
     def stamp(self, domain: str) -> str | None: ...
     def set_stamp(self, domain: str, stamp: str) -> None: ...
 
@@ -126,17 +127,23 @@ class ChromaStore:
         col = self._collection(domain)
         return 0 if col is None else int(col.count())
 
-    def fingerprints(self, domain: str) -> dict[str, Fingerprint]:
+    def _all_metadata(self, domain: str) -> list[tuple[str, dict[str, Any]]]:
         col = self._collection(domain)
         if col is None:
-            return {}
-        out: dict[str, Fingerprint] = {}
+            return []
+        out: list[tuple[str, dict[str, Any]]] = []
         total, page = col.count(), 5000
         for offset in range(0, total, page):
             got = col.get(include=["metadatas"], limit=page, offset=offset)
-            for id_, meta in zip(got["ids"], got["metadatas"], strict=True):
-                out[id_] = Fingerprint(content=str(meta.get("_h", "")), text=str(meta.get("_th", "")))
+            out += list(zip(got["ids"], got["metadatas"], strict=True))
         return out
+
+    def fingerprints(self, domain: str) -> dict[str, Fingerprint]:
+        return {i: Fingerprint(content=str(m.get("_h", "")), text=str(m.get("_th", ""))) for i, m in self._all_metadata(domain)}
+
+    def titles(self, domain: str) -> dict[str, str]:
+        """id → title for the whole domain (for matching titles people name)."""
+        return {i: str(m.get("title", "")) for i, m in self._all_metadata(domain)}
 
     def vectors(self, domain: str, ids: Sequence[str]) -> dict[str, np.ndarray]:
         col = self._collection(domain)

@@ -23,6 +23,7 @@ from chatrec.pipeline.explain import Explainer, listing, price_text, reason
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Ranker
 from chatrec.pipeline.retrieve import Retriever
+from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import Understander
 from chatrec.prompts import PromptLibrary
 from chatrec.scenarios import Scenario, load_scenarios
@@ -80,12 +81,13 @@ class ChatRec:
 
             llm = make_llm(s)
         self.llm: ChatLLM | None = llm
-        self.prompts = PromptLibrary(s.prompts_dir)
+        self.prompts = PromptLibrary(s.prompts_dir, budget_tokens=s.context_tokens)
         self.scenarios: dict[str, Scenario] = load_scenarios(s.prompts_dir / "scenarios")
         self.lexicon = Lexicon.load(s.prompts_dir / "lexicon.yaml")
         self.domains = store.domains() or sorted({sc.domain for sc in self.scenarios.values()})
-        self.understander = Understander(self.lexicon, self.scenarios, self.domains, self.prompts, llm,
-                                         history_tokens=s.context_tokens // 4)  # fmt: skip
+        self.understander = Understander(
+            self.lexicon, self.scenarios, self.domains, self.prompts, llm, TitleIndex(store), history_tokens=s.context_tokens // 4
+        )
         self.retriever = Retriever(store)
         self.ranker = Ranker(self.prompts, llm)
         self.explainer = Explainer(self.prompts, llm)
@@ -160,12 +162,11 @@ class ChatRec:
 
     def _recommend(self, text: str, intent: Intent, session: Session, notices: list[str]) -> tuple[list[Recommendation], Iterator[str]]:
         domain = intent.domain or self.domains[0]
-        ref = session.item_at(intent.reference) if intent.action == "more_like" else None
         query_vector = None
-        if ref is not None:
-            session.add_liked(ref.item_id)
-            query_vector = self.store.vectors(ref.domain, [ref.item_id]).get(ref.item_id)
-        exclude = set(session.rejected) | set(session.shown)
+        if intent.anchor_id is not None:
+            session.add_liked(intent.anchor_id)
+            query_vector = self.store.vectors(domain, [intent.anchor_id]).get(intent.anchor_id)
+        exclude = set(session.rejected) | set(session.shown) | ({intent.anchor_id} if intent.anchor_id else set())
         candidates = self.retriever(intent, exclude, query_vector, need=self.items_per_reply * 3)
         vectors = self.store.vectors(domain, [c.item.id for c in candidates])
         cand_vecs = (

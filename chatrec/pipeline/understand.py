@@ -18,6 +18,7 @@ from chatrec.llm.client import ChatLLM, LLMError
 from chatrec.memory import Session
 from chatrec.models import Action, Constraints, Intent
 from chatrec.pipeline.parse import Lexicon, Parsed
+from chatrec.pipeline.titles import TitleIndex
 from chatrec.prompts import PromptLibrary
 from chatrec.scenarios import Scenario
 
@@ -52,6 +53,7 @@ class Understander:
         domains: list[str],
         prompts: PromptLibrary,
         llm: ChatLLM | None,
+        titles: TitleIndex | None = None,
         history_tokens: int = 800,
     ) -> None:
         self.lexicon = lexicon
@@ -59,6 +61,7 @@ class Understander:
         self.domains = domains
         self.prompts = prompts
         self.llm = llm
+        self.titles = titles
         self.history_tokens = history_tokens
         self._schema = llm_schema(list(scenarios), domains)
 
@@ -158,7 +161,20 @@ class Understander:
             intent.liked_ids = [ref.item_id]
         elif action == "feedback":
             intent.rejected_ids = [ref.item_id] if ref else [r.item_id for r in session.last_items]
+        if action == "more_like" and ref is not None:
+            intent.anchor_id = ref.item_id
+        self._named_titles(message, intent)
         return intent
+
+    def _named_titles(self, message: str, intent: Intent) -> None:
+        """Titles the person names: liked ones anchor the search, disliked ones are ruled out."""
+        if self.titles is None or intent.domain is None or intent.action in ("chitchat", "ask_item"):
+            return
+        for mention in self.titles.find(message, intent.domain):
+            (intent.liked_ids if mention.liked else intent.rejected_ids).append(mention.item_id)
+            if mention.liked and intent.anchor_id is None:
+                intent.anchor_id = mention.item_id
+                intent.action = "more_like"
 
     def _action(self, parsed: Parsed, proposal: Any | None, session: Session) -> Action:
         shown = bool(session.last_items)
