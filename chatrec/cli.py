@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -12,13 +12,18 @@ from rich.table import Table
 
 from chatrec.settings import get_settings
 
+if TYPE_CHECKING:
+    from chatrec.promptfiles import PromptFiles
+
 app = typer.Typer(help="chatrec: a conversational recommender that runs on a laptop.", no_args_is_help=True)
 models_app = typer.Typer(help="Bundled local chat models.", no_args_is_help=True)
 demo_app = typer.Typer(help="The shipped demo catalogs.", no_args_is_help=True)
 llm_app = typer.Typer(help="The configured language model.", no_args_is_help=True)
+prompts_app = typer.Typer(help="Prompt templates, scenario profiles and the lexicon.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(demo_app, name="demo")
 app.add_typer(llm_app, name="llm")
+app.add_typer(prompts_app, name="prompts")
 console = Console()
 err = Console(stderr=True)
 
@@ -203,3 +208,63 @@ def chat(session: Annotated[str, typer.Option(help="Session id (memory is per se
                 console.print(f"  [dim]{n}. {r.title} ({r.domain}) — {r.reason}[/dim]", markup=True, highlight=False)
             for notice in reply.notices:
                 console.print(f"  [yellow]{notice}[/yellow]")
+
+
+def _prompt_files() -> "PromptFiles":
+    from chatrec.promptfiles import PromptFiles
+
+    s = get_settings()
+    return PromptFiles(s.prompts_dir, s.prompt_overrides)
+
+
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """Every template, scenario and the lexicon, and whether it is edited."""
+    table = Table("key", "kind", "state")
+    for f in _prompt_files().list():
+        table.add_row(f.key, f.kind, "edited" if f.overridden and f.shipped else "added" if f.overridden else "shipped")
+    console.print(table)
+
+
+@prompts_app.command("show")
+def prompts_show(key: str) -> None:
+    """Print the file in effect for KEY (e.g. explain, scenarios/date_night, lexicon)."""
+    from chatrec.prompts import PromptError
+
+    try:
+        console.print(_prompt_files().read(key), markup=False, highlight=False)
+    except PromptError as e:
+        raise typer.BadParameter(str(e)) from e
+
+
+@prompts_app.command("validate")
+def prompts_validate(
+    key: Annotated[str | None, typer.Argument(help="Default: every file.")] = None,
+    file: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Validate this file as KEY instead.")] = None,
+    save: Annotated[bool, typer.Option(help="With --file: save it as KEY if valid.")] = False,
+) -> None:
+    """Check files (or a candidate --file) and say what is wrong; exit 1 if anything is."""
+    from chatrec.promptfiles import validate_text
+    from chatrec.prompts import PromptError
+
+    files = _prompt_files()
+    if file is not None and key is None:
+        raise typer.BadParameter("--file needs the KEY it is meant for")
+    failed = False
+    for k in [key] if key else files.keys():
+        try:
+            text = file.read_text(encoding="utf-8") if file else files.read(k)
+            summary = files.save(k, text) if (save and file) else validate_text(k, text)
+            console.print(f"[green]ok[/green] {k}: {summary}" + (" (saved)" if save and file else ""))
+        except PromptError as e:
+            failed = True
+            err.print(f"[red]invalid[/red] {k}: {e}")
+    if failed:
+        raise typer.Exit(1)
+
+
+@prompts_app.command("reset")
+def prompts_reset(key: str) -> None:
+    """Drop the edit of KEY: the shipped file is in effect again."""
+    _prompt_files().reset(key)
+    console.print(f"{key}: shipped version in effect")

@@ -84,24 +84,43 @@ class Session(BaseModel):
 
 class SessionStore(Protocol):
     def get(self, session_id: str) -> Session: ...
-    def save(self, session: Session) -> None: ...
+    def save(self, session: Session, snapshot: bool = True) -> None: ...
+    def undo(self, session_id: str) -> bool: ...
 
 
 class InMemorySessions:
-    """Sessions in this process; one lock per session keeps concurrent turns from interleaving."""
+    """Sessions in this process, with a snapshot per turn for undo.
 
-    def __init__(self) -> None:
+    One lock per session keeps concurrent turns of a session from interleaving.
+    """
+
+    def __init__(self, undo_depth: int = 20) -> None:
         self._sessions: dict[str, Session] = {}
+        self._snapshots: dict[str, list[Session]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self.undo_depth = undo_depth
 
     def get(self, session_id: str) -> Session:
         with self._guard:
             return self._sessions.setdefault(session_id, Session(id=session_id)).model_copy(deep=True)
 
-    def save(self, session: Session) -> None:
+    def save(self, session: Session, snapshot: bool = True) -> None:
+        """Store ``session``; with ``snapshot``, the state it replaces can be restored by :meth:`undo`."""
         with self._guard:
+            if snapshot:
+                stack = self._snapshots.setdefault(session.id, [])
+                stack.append(self._sessions.get(session.id, Session(id=session.id)))
+                del stack[: -self.undo_depth]
             self._sessions[session.id] = session.model_copy(deep=True)
+
+    def undo(self, session_id: str) -> bool:
+        with self._guard:
+            stack = self._snapshots.get(session_id)
+            if not stack:
+                return False
+            self._sessions[session_id] = stack.pop()
+            return True
 
     def lock(self, session_id: str) -> threading.Lock:
         with self._guard:
@@ -110,3 +129,4 @@ class InMemorySessions:
     def reset(self, session_id: str) -> None:
         with self._guard:
             self._sessions.pop(session_id, None)
+            self._snapshots.pop(session_id, None)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import string
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate
@@ -63,6 +64,14 @@ def parse_prompt(text: str, expected_name: str | None = None) -> PromptSpec:
     return spec
 
 
+def validate_prompt(name: str, text: str) -> PromptSpec:
+    """Parse a prompt file; the templates chatrec calls must keep their exact variables."""
+    spec = parse_prompt(text, name)
+    if name in PromptLibrary.REQUIRED and set(spec.variables) != PromptLibrary.REQUIRED[name]:
+        raise PromptError(f"{name} must use exactly the variables {sorted(PromptLibrary.REQUIRED[name])}")
+    return spec
+
+
 class PromptLibrary:
     """All templates of a folder; a file edited on disk takes effect on the next render."""
 
@@ -73,22 +82,17 @@ class PromptLibrary:
         "chitchat": {"language", "domains", "message"},
     }
 
-    def __init__(self, folder: Path, budget_tokens: int | None = None) -> None:
-        self.folder = folder
+    def __init__(self, source: Path | Callable[[str], Path], budget_tokens: int | None = None) -> None:
+        """``source``: a folder, or a function from a prompt name to its file (see promptfiles)."""
+        self._resolve = source if callable(source) else (lambda name: source / f"{name}.yaml")
         self.budget_tokens = budget_tokens
-        self._cache: dict[str, tuple[float, PromptSpec]] = {}
+        self._cache: dict[str, tuple[tuple[Path, int], PromptSpec]] = {}
         self._lock = threading.Lock()
         for name in self.REQUIRED:
             self.get(name)  # fail at start-up, not mid-conversation
 
     def path(self, name: str) -> Path:
-        return self.folder / f"{name}.yaml"
-
-    def validate(self, name: str, text: str) -> PromptSpec:
-        spec = parse_prompt(text, name)
-        if name in self.REQUIRED and set(spec.variables) != self.REQUIRED[name]:
-            raise PromptError(f"{name} must use exactly the variables {sorted(self.REQUIRED[name])}")
-        return spec
+        return self._resolve(name)
 
     def get(self, name: str) -> PromptSpec:
         path = self.path(name)
@@ -98,36 +102,41 @@ class PromptLibrary:
             raise PromptError(f"prompt {name!r} not found at {path}") from e
         with self._lock:
             cached = self._cache.get(name)
-            if cached is None or cached[0] != mtime:
+            if cached is None or cached[0] != (path, mtime):
                 try:
-                    cached = (mtime, self.validate(name, path.read_text(encoding="utf-8")))
+                    cached = ((path, mtime), validate_prompt(name, path.read_text(encoding="utf-8")))
                 except PromptError as e:
                     raise PromptError(f"{path}: {e}") from e
                 self._cache[name] = cached
             return cached[1]
 
     def render(self, name: str, **variables: str) -> list[dict[str, str]]:
-        """Messages for the chat API. Missing or extra variables are an error.
+        """Messages for the chat API (see :func:`render_spec`)."""
+        return render_spec(self.get(name), self.budget_tokens, **variables)
 
-        With a token budget, the longest variable is cut until the prompt fits, so no prompt
-        outgrows the model's context whatever the conversation or catalog holds.
-        """
-        spec = self.get(name)
-        if missing := set(spec.variables) - set(variables):
-            raise PromptError(f"prompt {name!r} needs {sorted(missing)}")
-        if extra := set(variables) - set(spec.variables):
-            raise PromptError(f"prompt {name!r} does not take {sorted(extra)}")
-        template = ChatPromptTemplate.from_messages([("system", spec.system), ("human", spec.user)])
-        roles = {"system": "system", "human": "user"}
-        while True:
-            messages = [{"role": roles[m.type], "content": str(m.content)} for m in template.format_messages(**variables)]
-            if self.budget_tokens is None:
-                return messages
-            over = sum(count_tokens(m["content"]) for m in messages) - self.budget_tokens
-            if over <= 0:
-                return messages
-            longest = max(variables, key=lambda k: count_tokens(variables[k]))
-            size = count_tokens(variables[longest])
-            if size == 0:
-                raise PromptError(f"prompt {name!r} alone exceeds the budget of {self.budget_tokens} tokens")
-            variables = {**variables, longest: truncate_tokens(variables[longest], max(0, size - over - 8))}
+
+def render_spec(spec: PromptSpec, budget_tokens: int | None = None, **variables: str) -> list[dict[str, str]]:
+    """Messages for the chat API. Missing or extra variables are an error.
+
+    With a token budget, the longest variable is cut until the prompt fits, so no prompt
+    outgrows the model's context whatever the conversation or catalog holds.
+    """
+    name = spec.name
+    if missing := set(spec.variables) - set(variables):
+        raise PromptError(f"prompt {name!r} needs {sorted(missing)}")
+    if extra := set(variables) - set(spec.variables):
+        raise PromptError(f"prompt {name!r} does not take {sorted(extra)}")
+    template = ChatPromptTemplate.from_messages([("system", spec.system), ("human", spec.user)])
+    roles = {"system": "system", "human": "user"}
+    while True:
+        messages = [{"role": roles[m.type], "content": str(m.content)} for m in template.format_messages(**variables)]
+        if budget_tokens is None:
+            return messages
+        over = sum(count_tokens(m["content"]) for m in messages) - budget_tokens
+        if over <= 0:
+            return messages
+        longest = max(variables, key=lambda k: count_tokens(variables[k]))
+        size = count_tokens(variables[longest])
+        if size == 0:
+            raise PromptError(f"prompt {name!r} alone exceeds the budget of {budget_tokens} tokens")
+        variables = {**variables, longest: truncate_tokens(variables[longest], max(0, size - over - 8))}

@@ -49,15 +49,17 @@ def parse_scenario(text: str, expected_name: str | None = None) -> Scenario:
     return parse_yaml_model(text, Scenario, ScenarioError, expected_name)
 
 
-def load_scenarios(folder: Path) -> dict[str, Scenario]:
-    """Every ``*.yaml`` in ``folder``, validated; the first invalid file stops the load with its path."""
+def load_scenarios(source: Path | list[Path]) -> dict[str, Scenario]:
+    """Every scenario file (a folder's ``*.yaml``, or the given files), validated; the first
+    invalid file stops the load with its path."""
+    paths = sorted(source.glob("*.yaml")) if isinstance(source, Path) else source
     out: dict[str, Scenario] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in paths:
         try:
             scenario = parse_scenario(path.read_text(encoding="utf-8"), path.stem)
         except ScenarioError as e:
             raise ScenarioError(f"{path}: {e}") from e
         out[scenario.name] = scenario
     if not out:
-        raise ScenarioError(f"no scenarios in {folder}")
+        raise ScenarioError(f"no scenarios in {source}")
     return out

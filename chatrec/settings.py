@@ -64,14 +64,23 @@ class Settings(BaseSettings):
     description_chars: int = Field(200, ge=0, description="How much of an item's description goes into its embedded text.")
 
     # --- prompts and the UI ---------------------------------------------------------
-    prompts_dir: Path = Field(PROJECT_ROOT / "prompts")
+    prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="The shipped templates, scenarios and lexicon.")
+    prompts_override_dir: Path | None = Field(
+        None, description="Where edits from the UI and `chatrec prompts` go (default: data_dir/prompts); they win over prompts_dir."
+    )
     context_tokens: int = Field(3072, ge=256, description="Token budget for any single prompt.")
-    host: str = "127.0.0.1"
+    host: str = Field("127.0.0.1", description="The web chat binds here; loopback unless you mean to expose it.")
     port: int = 7860
+    ui_username: str | None = Field(None, description="With ui_password: the web chat asks for this login.")
+    ui_password: SecretStr | None = None
 
     @property
     def store_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def prompt_overrides(self) -> Path:
+        return self.prompts_override_dir or self.data_dir / "prompts"
 
     def resolved_backend(self) -> Literal["local", "openai"]:
         if self.llm_backend != "auto":

@@ -81,7 +81,8 @@ def test_server_does_not_outlive_a_killed_parent(model_path: Path, tmp_path: Pat
 
 def test_ctrl_c_stops_the_managed_server(model_path: Path, test_settings: Settings) -> None:
     script = textwrap.dedent(f"""
-        import time
+        import signal, time
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job inherits it ignored)
         from chatrec.llm.server import shared_server
         s = shared_server(__import__('pathlib').Path({str(model_path)!r}), threads=2, ctx=1024, startup_timeout_s=120)
         s.ensure_running(); print(s.pid, flush=True); time.sleep(600)

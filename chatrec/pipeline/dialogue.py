@@ -7,8 +7,12 @@ Nothing from the model reaches the reply unchecked: items come from the catalog 
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
+import threading
+import time
 import unicodedata
 from collections.abc import Iterator
 from typing import Literal
@@ -25,8 +29,9 @@ from chatrec.pipeline.rank import Ranker
 from chatrec.pipeline.retrieve import Retriever
 from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import Understander
-from chatrec.prompts import PromptLibrary
-from chatrec.scenarios import Scenario, load_scenarios
+from chatrec.promptfiles import PromptFiles
+from chatrec.prompts import PromptError, PromptLibrary
+from chatrec.scenarios import Scenario, ScenarioError, load_scenarios
 from chatrec.settings import Settings, get_settings
 from chatrec.tokens import count_tokens, install_offline_encodings, truncate_tokens
 
@@ -81,30 +86,51 @@ class ChatRec:
 
             llm = make_llm(s)
         self.llm: ChatLLM | None = llm
-        self.prompts = PromptLibrary(s.prompts_dir, budget_tokens=s.context_tokens)
-        self.scenarios: dict[str, Scenario] = load_scenarios(s.prompts_dir / "scenarios")
-        self.lexicon = Lexicon.load(s.prompts_dir / "lexicon.yaml")
-        self.domains = store.domains() or sorted({sc.domain for sc in self.scenarios.values()})
-        self.understander = Understander(
-            self.lexicon, self.scenarios, self.domains, self.prompts, llm, TitleIndex(store), history_tokens=s.context_tokens // 4
-        )
+        self.files = PromptFiles(s.prompts_dir, s.prompt_overrides)
+        self.prompts = PromptLibrary(self.files.resolve, budget_tokens=s.context_tokens)
+        self._titles = TitleIndex(store)
+        self._reload_lock = threading.Lock()
+        self._load_data_files()
         self.retriever = Retriever(store)
         self.ranker = Ranker(self.prompts, llm)
         self.explainer = Explainer(self.prompts, llm)
         self.sessions = sessions or InMemorySessions()
         self.items_per_reply = 3
+        self.feedback_log = s.data_dir / "feedback.jsonl"
+
+    def _load_data_files(self) -> None:
+        """(Re)read scenarios and the lexicon; templates reload themselves on use."""
+        version = self.files.version()
+        self.scenarios: dict[str, Scenario] = load_scenarios(self.files.scenario_paths())
+        self.lexicon = Lexicon.load(self.files.resolve("lexicon"))
+        self.domains = self.store.domains() or sorted({sc.domain for sc in self.scenarios.values()})
+        self.understander = Understander(
+            self.lexicon, self.scenarios, self.domains, self.prompts, self.llm, self._titles,
+            history_tokens=self.settings.context_tokens // 4,
+        )  # fmt: skip
+        self._files_version = version
+
+    def _refresh(self) -> None:
+        """Pick up edited scenario and lexicon files before a turn (a broken edit keeps the last good set)."""
+        with self._reload_lock:
+            if self.files.version() != self._files_version:
+                try:
+                    self._load_data_files()
+                except (ScenarioError, PromptError, ValueError, KeyError) as e:
+                    log.error("keeping the previous scenarios and lexicon: %s", e)
+                    self._files_version = self.files.version()
 
     # ---- public API -------------------------------------------------------------------
-    def chat(self, message: str, session_id: str = "default") -> Reply:
-        """One turn; returns the whole reply."""
-        for event in self._turn(message, session_id):
+    def chat(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None) -> Reply:
+        """One turn; returns the whole reply. ``domain``/``scenario`` override what is detected."""
+        for event in self._turn(message, session_id, domain, scenario):
             if isinstance(event, Reply):
                 return event
         raise AssertionError("a turn always ends with a Reply")
 
-    def stream(self, message: str, session_id: str = "default") -> Iterator[str]:
+    def stream(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None) -> Iterator[str]:
         """One turn, yielding the reply text as it is written; the full Reply is then ``last_reply``."""
-        for event in self._turn(message, session_id):
+        for event in self._turn(message, session_id, domain, scenario):
             if isinstance(event, str):
                 yield event
 
@@ -115,17 +141,37 @@ class ChatRec:
         return self.sessions.get(session_id)
 
     def feedback(self, session_id: str, item_id: str, liked: bool) -> None:
-        """Thumbs up/down on an item: steers the next turns of this session."""
+        """Thumbs up/down on an item: steers the next turns of this session, and is logged durably."""
         with self.sessions.lock(session_id):
             session = self.sessions.get(session_id)
             session.add_liked(item_id) if liked else session.add_rejected(item_id)
-            self.sessions.save(session)
+            self.sessions.save(session, snapshot=False)
+            record = {"time": time.time(), "session_id": session_id, "item_id": item_id, "liked": liked,
+                      "title": session.titles.get(item_id, "")}  # fmt: skip
+            self.feedback_log.parent.mkdir(parents=True, exist_ok=True)
+            with self.feedback_log.open("a", encoding="utf-8") as f:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+
+    def undo(self, session_id: str) -> bool:
+        """Forget the last turn of this session (False if there was none)."""
+        with self.sessions.lock(session_id):
+            return self.sessions.undo(session_id)
+
+    def retry(self, session_id: str, *, domain: str | None = None, scenario: str | None = None) -> Iterator[str]:
+        """Undo the last turn and answer its message again."""
+        users = [t.text for t in self.sessions.get(session_id).turns if t.role == "user"]
+        if not users or not self.undo(session_id):
+            return iter(())
+        return self.stream(users[-1], session_id, domain=domain, scenario=scenario)
 
     def reset(self, session_id: str) -> None:
         self.sessions.reset(session_id)
 
     # ---- one turn -----------------------------------------------------------------------
-    def _turn(self, message: str, session_id: str) -> Iterator[str | Reply]:
+    def _turn(self, message: str, session_id: str, domain: str | None = None, scenario: str | None = None) -> Iterator[str | Reply]:
+        self._refresh()
         with self.sessions.lock(session_id):
             session = self.sessions.get(session_id)
             text, notices = clean_message(message, self.settings.context_tokens // 4)
@@ -137,7 +183,7 @@ class ChatRec:
                 yield reply_text
                 yield reply
                 return
-            intent, understood = self.understander(text, session)
+            intent, understood = self.understander(text, session, domain=domain, scenario=scenario)
             notices += understood
             for item_id in intent.liked_ids:
                 session.add_liked(item_id)

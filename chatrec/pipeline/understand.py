@@ -86,7 +86,10 @@ class Understander:
                 best, best_score = s, score
         return best
 
-    def __call__(self, message: str, session: Session) -> tuple[Intent, list[str]]:
+    def __call__(
+        self, message: str, session: Session, *, domain: str | None = None, scenario: str | None = None
+    ) -> tuple[Intent, list[str]]:
+        """Read ``message``; a given ``domain`` or ``scenario`` (the UI's picker) overrides detection."""
         notices: list[str] = []
         parsed = self.lexicon.parse(message, session.domain)
         proposal = None
@@ -96,17 +99,27 @@ class Understander:
             log.warning("understand: answering without the model: %s", e)
             if self.llm is not None:
                 notices.append("I read your message without the language model this time (it was unavailable).")
-        intent = self.merge(message, parsed, proposal, session)
+        intent = self.merge(message, parsed, proposal, session, domain, scenario)
         return intent, notices
 
-    def merge(self, message: str, parsed: Parsed, proposal: Any | None, session: Session) -> Intent:
+    def merge(
+        self,
+        message: str,
+        parsed: Parsed,
+        proposal: Any | None,
+        session: Session,
+        force_domain: str | None = None,
+        force_scenario: str | None = None,
+    ) -> Intent:
         """Combine the parser's facts with the model's proposal; code has the last word."""
         action = self._action(parsed, proposal, session)
         lex_domain = parsed.domain
         follow_up = action in ("refine", "more_like", "ask_item", "feedback")
         # A follow-up stays in the session's domain unless the message itself names another.
-        known = lex_domain or parsed.genre_domain or (session.domain if follow_up else None)
-        scenario = self.scenario_by_keywords(message, known)
+        forced = self.scenarios.get(force_scenario or "")
+        known = force_domain or (forced.domain if forced else None) or lex_domain or parsed.genre_domain
+        known = known or (session.domain if follow_up else None)
+        scenario = forced or self.scenario_by_keywords(message, known)
         if scenario is None and proposal is not None and proposal.scenario in self.scenarios:
             candidate = self.scenarios[proposal.scenario]
             if known in (None, candidate.domain):

@@ -35,10 +35,11 @@ def main(settings: Settings | None = None) -> None:
     log.info("catalog ready in %.1fs: %s", time.monotonic() - started, ", ".join(f"{d} {bot.store.count(d)}" for d in bot.domains))  # type: ignore[attr-defined]
     if bot.llm is not None:
         threading.Thread(target=_warm_up, args=(bot.llm,), name="llm-warm-up", daemon=True).start()
-    from chatrec.ui.app import build_app
+    from chatrec.ui.app import CSS, build_app
 
     app = build_app(bot).queue(default_concurrency_limit=4)
-    app.launch(server_name=s.host, server_port=s.port, show_error=False, prevent_thread_lock=True)
+    auth = (s.ui_username, s.ui_password.get_secret_value()) if s.ui_username and s.ui_password else None
+    app.launch(server_name=s.host, server_port=s.port, show_error=False, prevent_thread_lock=True, auth=auth, css=CSS)
     log.info("web chat at http://%s:%s/ after %.1fs", s.host, s.port, time.monotonic() - started)
     try:
         app.block_thread()

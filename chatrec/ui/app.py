@@ -1,9 +1,13 @@
-"""The web chat: streamed replies, item cards with reasons, what chatrec understood, a status line."""
+"""The web chat (Gradio): streamed replies, item cards, what was understood, feedback, the
+"why these?" chart, and a tab to edit prompts, scenarios and the lexicon.
+
+API endpoints (``gradio_client``): /chat, /feedback, /undo, /retry, /new_conversation,
+/prompt_read, /prompt_validate, /prompt_preview, /prompt_save, /prompt_reset.
+"""
 
 from __future__ import annotations
 
 import html
-import logging
 import os
 import time
 import uuid
@@ -13,30 +17,40 @@ from typing import Any
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
+import pandas as pd  # noqa: E402
 
+from chatrec.memory import Session, Turn  # noqa: E402
 from chatrec.models import Reply  # noqa: E402
 from chatrec.pipeline.dialogue import ChatRec  # noqa: E402
+from chatrec.promptfiles import kind_of, validate_text  # noqa: E402
+from chatrec.prompts import PromptError  # noqa: E402
+from chatrec.scenarios import parse_scenario  # noqa: E402
 
-log = logging.getLogger(__name__)
-
+AUTO = "auto"
 EXAMPLES = [
     "something light to watch with my kids this weekend, nothing scary",
     "推荐一部九十年代的爱情电影",
     "给我妈妈挑一本生日礼物书",
     "a board game for a 6 year old under £20",
 ]
+SAMPLE = Session(
+    id="preview", turns=[Turn(role="user", text="a funny film for tonight"), Turn(role="assistant", text="How about a comedy?")]
+)
+CSS = """
+.chatrec-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 6px 0;}
+.chatrec-domain {font-size: 0.8em; opacity: 0.7; margin-left: 6px;}
+"""
 
 
-def understood(reply: Reply, bot: ChatRec) -> str:
-    """'family movie night · movies · no Horror · 1990–1999': what chatrec took the message to mean."""
+def understood(reply: Reply | None, bot: ChatRec) -> str:
+    """'Family movie night · movies · no Horror · 1990–1999': what chatrec took the message to mean."""
+    if reply is None:
+        return ""
     intent = reply.intent
-    chips = []
-    if intent.scenario and intent.scenario in bot.scenarios:
-        chips.append(bot.scenarios[intent.scenario].title)
-    if intent.domain:
-        chips.append(intent.domain)
+    chips = [bot.scenarios[intent.scenario].title] if intent.scenario in bot.scenarios else []
+    chips += [intent.domain] if intent.domain else []
     chips += intent.constraints.describe()
-    return " · ".join(chips)
+    return "**Understood:** " + " · ".join(chips) if chips else ""
 
 
 def cards(reply: Reply | None) -> str:
@@ -50,48 +64,210 @@ def cards(reply: Reply | None) -> str:
         facts += [", ".join(m.get("authors", [])[:2])] if m.get("authors") else []
         facts += [str(m["price_text"])] if m.get("price_text") else []
         out.append(
-            f"<div class='chatrec-card'><b>{n}. {html.escape(r.title)}</b> "
+            f"<div class='chatrec-card' data-item-id='{html.escape(r.item_id)}'><b>{n}. {html.escape(r.title)}</b>"
             f"<span class='chatrec-domain'>{html.escape(r.domain)}</span><br>"
             f"<small>{html.escape(' · '.join(facts))}</small><br><i>{html.escape(r.reason)}</i></div>"
         )
     return "\n".join(out)
 
 
+def signal_frame(reply: Reply | None) -> pd.DataFrame:
+    """One row per (item, signal): each signal's weighted contribution to the item's score."""
+    rows = [
+        {"item": f"{n}. {r.title[:28]}", "signal": signal, "contribution": value}
+        for n, r in enumerate(reply.items if reply else [], start=1)
+        for signal, value in r.signals.items()
+    ]
+    return pd.DataFrame(rows, columns=["item", "signal", "contribution"])
+
+
+def item_choices(reply: Reply | None) -> list[tuple[str, str]]:
+    return [(f"{n}. {r.title}", r.item_id) for n, r in enumerate(reply.items if reply else [], start=1)]
+
+
+def history_of(bot: ChatRec, session_id: str) -> list[dict[str, str]]:
+    return [{"role": t.role, "content": t.text} for t in bot.session(session_id).turns]
+
+
 def build_app(bot: ChatRec) -> gr.Blocks:
-    def chat(message: str, history: list[dict[str, Any]], session_id: str) -> Iterator[tuple[Any, ...]]:
-        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+    domains = [AUTO, *bot.domains]
+    scenarios = [(AUTO, AUTO), *((f"{s.title} ({s.domain})", s.name) for s in bot.scenarios.values())]
+
+    def pick(value: str | None) -> str | None:
+        return None if value in (None, "", AUTO) else value
+
+    def panel(session_id: str, status: str) -> tuple[Any, ...]:
+        reply = bot.last_reply(session_id)
+        return (cards(reply), understood(reply, bot), status, signal_frame(reply),
+                gr.update(choices=item_choices(reply), value=None))  # fmt: skip
+
+    def run(chunks: Iterator[str], history: list[dict[str, Any]], session_id: str) -> Iterator[tuple[Any, ...]]:
         started = time.monotonic()
-        yield history, "", "", "thinking…", session_id
-        for chunk in bot.stream(message, session_id):
+        history = [*history, {"role": "assistant", "content": ""}]
+        yield history, "", "", "thinking…", signal_frame(None), gr.update(choices=[], value=None)
+        for chunk in chunks:
             history[-1]["content"] += chunk
-            yield history, "", "", f"writing… {time.monotonic() - started:.0f}s", session_id
+            yield history, "", "", f"writing… {time.monotonic() - started:.0f}s", signal_frame(None), gr.update()
         reply = bot.last_reply(session_id)
         status = " ".join(reply.notices) if reply and reply.notices else f"answered in {time.monotonic() - started:.0f}s"
-        yield history, cards(reply), understood(reply, bot) if reply else "", status, session_id
+        yield (history, *panel(session_id, status))
+
+    def chat(message: str, history: list[dict[str, Any]], domain: str, scenario: str, session_id: str) -> Iterator[tuple[Any, ...]]:
+        history = [*history, {"role": "user", "content": message}]
+        yield from run(bot.stream(message, session_id, domain=pick(domain), scenario=pick(scenario)), history, session_id)
+
+    def retry(domain: str, scenario: str, session_id: str) -> Iterator[tuple[Any, ...]]:
+        turns = bot.session(session_id).turns
+        if not turns:
+            yield ([], *panel(session_id, "nothing to retry"))
+            return
+        chunks = bot.retry(session_id, domain=pick(domain), scenario=pick(scenario))
+        yield from run(chunks, [*history_of(bot, session_id), {"role": "user", "content": turns[-2].text}], session_id)
+
+    def undo(session_id: str) -> tuple[Any, ...]:
+        done = bot.undo(session_id)
+        return (history_of(bot, session_id), *panel(session_id, "last turn undone" if done else "nothing to undo"))
+
+    def feedback(item_id: str | None, liked: bool, session_id: str) -> str:
+        if not item_id:
+            return "pick an item first"
+        bot.feedback(session_id, item_id, liked)
+        title = bot.session(session_id).titles.get(item_id, item_id)
+        return f"noted: you {'like' if liked else 'do not want'} {title}"
+
+    def thumbs_up(item_id: str | None, session_id: str) -> str:
+        return feedback(item_id, True, session_id)
+
+    def thumbs_down(item_id: str | None, session_id: str) -> str:
+        return feedback(item_id, False, session_id)
+
+    def reply_feedback(data: gr.LikeData, session_id: str) -> str:
+        """A thumb on a whole reply applies to every item that reply recommended."""
+        reply = bot.last_reply(session_id)
+        for r in reply.items if reply else []:
+            bot.feedback(session_id, r.item_id, bool(data.liked))
+        return f"noted: {'liked' if data.liked else 'disliked'} the last recommendations"
 
     def new_conversation(session_id: str) -> tuple[Any, ...]:
         bot.reset(session_id)
-        return [], "", "", "new conversation", str(uuid.uuid4())
+        new_id = str(uuid.uuid4())
+        return ([], *panel(new_id, "new conversation"), new_id)
+
+    # ---- prompt editing --------------------------------------------------------------
+    def prompt_read(key: str) -> tuple[str, str]:
+        try:
+            files = {f.key: f for f in bot.files.list()}
+            state = "edited" if files[key].overridden and files[key].shipped else "added" if files[key].overridden else "shipped"
+            return bot.files.read(key), f"{key}: {state} version"
+        except (PromptError, KeyError) as e:
+            return "", f"⚠️ {e}"
+
+    def prompt_validate(key: str, text: str) -> str:
+        try:
+            return f"✅ {validate_text(key, text)}"
+        except PromptError as e:
+            return f"❌ not valid: {e}"
+
+    def prompt_preview(key: str, text: str) -> str:
+        """The file as chatrec would use it, on a sample conversation."""
+        try:
+            validate_text(key, text)
+            kind = kind_of(key)
+            if kind == "scenario":
+                s = parse_scenario(text, key.split("/", 1)[1])
+                return f"{s.title} ({s.domain})\nconstraints: {', '.join(s.constraints.describe()) or 'none'}\nweights: {s.weights}"
+            if kind == "lexicon":
+                import yaml
+
+                from chatrec.pipeline.parse import Lexicon
+
+                lex = Lexicon(yaml.safe_load(text))
+                return "\n".join(f"{m!r} → {lex.parse(m).model_dump(exclude_defaults=True)}" for m in EXAMPLES)
+            from chatrec.prompts import render_spec, validate_prompt
+
+            spec = validate_prompt(key, text)
+            sample = {"history": SAMPLE.history(400), "message": EXAMPLES[0], "domains": ", ".join(bot.domains),
+                      "scenarios": "\n".join(f"  {s.name}: {s.description}" for s in bot.scenarios.values()),
+                      "request": EXAMPLES[0], "scenario": "Family movie night", "count": "3", "language": "English",
+                      "style": "Be brief.", "candidates": "1. Toy Story (1995) — Animation\n2. Paddington (2014) — Children",
+                      "picks": "1. Toy Story — Animation · 1995\n2. Paddington — Children · 2014"}  # fmt: skip
+            messages = render_spec(spec, bot.settings.context_tokens, **{v: sample.get(v, f"<{v}>") for v in spec.variables})
+            return "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in messages)
+        except PromptError as e:
+            return f"❌ not valid: {e}"
+
+    def prompt_save(key: str, text: str) -> str:
+        try:
+            return f"✅ saved: {bot.files.save(key, text)}. It takes effect on the next turn."
+        except PromptError as e:
+            return f"❌ not saved: {e}"
+
+    def prompt_reset(key: str) -> tuple[str, str]:
+        bot.files.reset(key)
+        text, _ = prompt_read(key)
+        return text, f"{key}: back to the shipped version"
 
     with gr.Blocks(title="chatrec", analytics_enabled=False) as app:
         session = gr.State(lambda: str(uuid.uuid4()))
-        gr.Markdown("## chatrec\nTell me what you are looking for: movies, books or toys, in English or 中文.")
-        with gr.Row():
-            with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="conversation", height=460)
-                box = gr.Textbox(placeholder="e.g. a light movie for my kids, nothing scary", show_label=False, autofocus=True)
-                with gr.Row():
-                    send = gr.Button("Send", variant="primary")
-                    new = gr.Button("New conversation")
-                gr.Examples(EXAMPLES, inputs=box)
-            with gr.Column(scale=2):
-                seen = gr.Markdown(label="understood")
-                items = gr.HTML(label="recommendations")
-                status = gr.Markdown()
-        outputs = [chatbot, items, seen, status, session]
-        for trigger in (box.submit, send.click):
-            trigger(chat, [box, chatbot, session], outputs, api_name="chat" if trigger == box.submit else False).then(
-                lambda: "", None, box, api_name=False
-            )
-        new.click(new_conversation, [session], outputs, api_name="new_conversation")
+        gr.Markdown("## chatrec\nTell me what you are looking for (movies, books or toys) in English or 中文.")
+        with gr.Tab("Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="conversation", height=440, elem_id="chatrec-chat")
+                    box = gr.Textbox(
+                        placeholder="e.g. a light movie for my kids, nothing scary",
+                        show_label=False,
+                        autofocus=True,
+                        elem_id="chatrec-input",
+                    )
+                    with gr.Row():
+                        send = gr.Button("Send", variant="primary", elem_id="chatrec-send")
+                        retry_btn = gr.Button("Retry", elem_id="chatrec-retry")
+                        undo_btn = gr.Button("Undo", elem_id="chatrec-undo")
+                        new = gr.Button("New conversation", elem_id="chatrec-new")
+                    with gr.Row():
+                        domain = gr.Dropdown(domains, value=AUTO, label="domain", elem_id="chatrec-domain")
+                        scenario = gr.Dropdown(scenarios, value=AUTO, label="scenario", elem_id="chatrec-scenario")
+                    gr.Examples(EXAMPLES, inputs=box)
+                with gr.Column(scale=2):
+                    seen = gr.Markdown(elem_id="chatrec-understood")
+                    items = gr.HTML(elem_id="chatrec-cards")
+                    with gr.Row():
+                        item = gr.Dropdown([], label="rate an item", elem_id="chatrec-item")
+                        up = gr.Button("Like", elem_id="chatrec-up", min_width=60)
+                        down = gr.Button("Not for me", elem_id="chatrec-down", min_width=60)
+                    status = gr.Markdown(elem_id="chatrec-status")
+                    with gr.Accordion("Why these?", open=False):
+                        why = gr.BarPlot(signal_frame(None), x="item", y="contribution", color="signal",
+                                         title="each signal's share of the score", elem_id="chatrec-why")  # fmt: skip
+        with gr.Tab("Prompts"):
+            keys = bot.files.keys()
+            with gr.Row():
+                key = gr.Dropdown(keys, value=keys[0], label="file", elem_id="chatrec-prompt-key")
+                load = gr.Button("Load", elem_id="chatrec-prompt-load")
+            editor = gr.Code(language="yaml", label="contents", lines=18, elem_id="chatrec-prompt-editor")
+            with gr.Row():
+                validate_btn = gr.Button("Validate", elem_id="chatrec-prompt-validate")
+                preview_btn = gr.Button("Preview", elem_id="chatrec-prompt-preview")
+                save_btn = gr.Button("Save", variant="primary", elem_id="chatrec-prompt-save")
+                reset_btn = gr.Button("Reset to shipped", elem_id="chatrec-prompt-reset")
+            message = gr.Markdown(elem_id="chatrec-prompt-message")
+            preview = gr.Textbox(label="preview (sample conversation)", lines=12, elem_id="chatrec-prompt-preview-text")
+
+        outputs = [chatbot, items, seen, status, why, item]
+        box.submit(chat, [box, chatbot, domain, scenario, session], outputs, api_name="chat").then(lambda: "", None, box, api_name=False)
+        send.click(chat, [box, chatbot, domain, scenario, session], outputs, api_name=False).then(lambda: "", None, box, api_name=False)
+        retry_btn.click(retry, [domain, scenario, session], outputs, api_name="retry")
+        undo_btn.click(undo, [session], outputs, api_name="undo")
+        new.click(new_conversation, [session], [*outputs, session], api_name="new_conversation")
+        up.click(thumbs_up, [item, session], status, api_name="feedback_up")
+        down.click(thumbs_down, [item, session], status, api_name="feedback_down")
+        chatbot.like(reply_feedback, [session], status, api_name=False)
+        key.change(prompt_read, key, [editor, message], api_name=False)
+        load.click(prompt_read, key, [editor, message], api_name="prompt_read")
+        validate_btn.click(prompt_validate, [key, editor], message, api_name="prompt_validate")
+        preview_btn.click(prompt_preview, [key, editor], preview, api_name="prompt_preview")
+        save_btn.click(prompt_save, [key, editor], message, api_name="prompt_save")
+        reset_btn.click(prompt_reset, key, [editor, message], api_name="prompt_reset")
+        app.load(prompt_read, key, [editor, message], api_name=False)
     return app

@@ -1,0 +1,139 @@
+"""The web chat in a real browser (headless Chromium via Playwright) with the real local model
+and the demo catalogs. Screenshots go to test-artifacts/screenshots/ (CI lists them)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatrec.llm.client import OpenAIChat
+from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, free_port
+from chatrec.settings import Settings
+
+pytestmark = pytest.mark.llm
+ROOT = Path(__file__).parent.parent
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+WAIT_MS = 240_000
+DONE = re.compile(r"answered in|language model")
+
+
+@pytest.fixture(scope="module")
+def live(local_server: LocalLLMServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, object]]:
+    from chatrec.pipeline.dialogue import ChatRec
+    from chatrec.ui.app import CSS, build_app
+
+    data = tmp_path_factory.mktemp("browser")
+    shipped = data / "shipped-prompts"
+    shutil.copytree(ROOT / "prompts", shipped)
+    settings = Settings(_env_file=None, data_dir=data, prompts_dir=shipped)  # type: ignore[call-arg]
+    llm = OpenAIChat(base_url=local_server.ensure_running, api_key="x", model=MODEL_ALIAS, timeout_s=180, local=True)
+    bot = ChatRec(settings, llm=llm)  # the demo catalogs, from their shipped vectors
+    port = free_port()
+    app = build_app(bot)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, css=CSS)
+    try:
+        yield f"http://127.0.0.1:{port}/", bot
+    finally:
+        app.close()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])  # a fresh profile: Playwright makes one  # fmt: skip
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        yield page
+        browser.close()
+
+
+def send(page, text: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """Type a message, wait for the streamed reply to finish, return the card titles."""
+    from playwright.sync_api import expect
+
+    box = page.locator("#chatrec-input textarea")
+    box.fill(text)
+    box.press("Enter")
+    expect(page.locator("#chatrec-status")).to_contain_text(re.compile("thinking|writing"), timeout=30_000)
+    expect(page.locator("#chatrec-status")).to_contain_text(DONE, timeout=WAIT_MS)
+    return [t.split(". ", 1)[1] for t in page.locator("#chatrec-cards .chatrec-card b").all_inner_texts()]
+
+
+def test_chat_feedback_and_refinement_in_the_browser(live: tuple, page) -> None:  # type: ignore[no-untyped-def, type-arg]
+    from playwright.sync_api import expect
+
+    url, bot = live
+    page.goto(url, wait_until="load")
+    page.locator("#chatrec-input textarea").wait_for(timeout=60_000)
+    first = send(page, "something light to watch with my kids this weekend, nothing scary")
+    assert len(first) == 3
+    for title in first:  # the cards are catalog items, and the streamed reply lists them
+        assert bot.store.search("movies", title, 5) and title in page.locator("#chatrec-chat").inner_text()
+    expect(page.locator("#chatrec-understood")).to_contain_text("Family movie night")
+    expect(page.locator("#chatrec-understood")).to_contain_text("no Horror")
+    page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
+
+    page.locator("#chatrec-item input").click()
+    page.get_by_role("option", name=re.compile(re.escape(first[0]))).click()
+    page.locator("#chatrec-down").click()
+    expect(page.locator("#chatrec-status")).to_contain_text("do not want", timeout=30_000)
+
+    second = send(page, "something newer please")
+    assert second and first[0] not in second and second != first
+    page.screenshot(path=str(SHOTS / "refined.png"), full_page=True)
+
+
+def test_editing_prompts_in_the_browser(live: tuple, page) -> None:  # type: ignore[no-untyped-def, type-arg]
+    from playwright.sync_api import expect
+
+    url, bot = live
+    page.goto(url, wait_until="load")
+    page.get_by_role("tab", name="Prompts").click()
+
+    def open_file(key: str) -> None:
+        page.locator("#chatrec-prompt-key input").click()
+        page.get_by_role("option", name=key, exact=True).click()
+        expect(page.locator("#chatrec-prompt-message")).to_contain_text(key, timeout=30_000)
+
+    def replace_editor(text: str) -> None:
+        editor = page.locator("#chatrec-prompt-editor .cm-content")
+        editor.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.press("Delete")
+        page.keyboard.insert_text(text)
+
+    # An invalid template is refused with a message, and nothing changes.
+    open_file("explain")
+    original = bot.files.read("explain")
+    replace_editor(original.replace("{request}", "{request} {api_key}"))
+    page.locator("#chatrec-prompt-save").click()
+    expect(page.locator("#chatrec-prompt-message")).to_contain_text("not saved", timeout=30_000)
+    expect(page.locator("#chatrec-prompt-message")).to_contain_text("api_key")
+    page.screenshot(path=str(SHOTS / "prompt-refused.png"), full_page=True)
+    assert bot.files.read("explain") == original
+
+    # A valid edit is saved and shapes the next reply: family movie night now also rules out animation.
+    open_file("scenarios/family_movie_night")
+    scenario = bot.files.read("scenarios/family_movie_night")
+    replace_editor(scenario.replace("exclude_genres: [Horror,", "exclude_genres: [Animation, Horror,"))
+    page.locator("#chatrec-prompt-save").click()
+    expect(page.locator("#chatrec-prompt-message")).to_contain_text("saved", timeout=30_000)
+    page.get_by_role("tab", name="Chat").click()
+    titles = send(page, "a film to watch with my kids tonight")
+    expect(page.locator("#chatrec-understood")).to_contain_text("no Animation")
+    sid = next(i for i in bot.sessions._sessions if bot.session(i).turns[-2:][0].text == "a film to watch with my kids tonight")
+    reply = bot.last_reply(sid)
+    assert [r.title for r in reply.items] == titles and all("Animation" not in r.metadata["genres"] for r in reply.items)
+    page.screenshot(path=str(SHOTS / "prompt-edited.png"), full_page=True)
+    bot.files.reset("scenarios/family_movie_night")

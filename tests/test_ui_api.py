@@ -1,0 +1,81 @@
+"""The web chat's API, driven with gradio_client (scripted model, real Chroma and embedder)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from chatrec.catalog.store import ChromaStore
+from chatrec.llm.server import free_port
+from tests.conftest import make_bot
+from tests.fakes import ScriptedLLM
+
+PROMPTS = Path(__file__).parent.parent / "prompts"
+
+
+@pytest.fixture
+def ui(catalog_store: ChromaStore, tmp_path: Path) -> Iterator[tuple[object, object]]:
+    from gradio_client import Client
+
+    from chatrec.ui.app import build_app
+
+    prompts = tmp_path / "shipped-prompts"  # edits go to tmp_path / "prompts", the override layer
+    shutil.copytree(PROMPTS, prompts)
+    llm = ScriptedLLM({"IntentProposal": {"action": "recommend", "scenario": "none", "domain": "any", "query": "", "include": [], "exclude": []}},
+                      text="Here you are.")  # fmt: skip
+    bot = make_bot(catalog_store, llm, tmp_path, prompts_dir=prompts)
+    port = free_port()
+    app = build_app(bot)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield bot, Client(f"http://127.0.0.1:{port}/", verbose=False)
+    finally:
+        app.close()
+
+
+def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type: ignore[type-arg]
+    bot, client = ui
+    history, cards, understood, status, why, item = client.predict("a comedy film but no horror", [], "auto", "auto", api_name="/chat")
+    assert history[-1]["role"] == "assistant" and "Here you are." in str(history[-1]["content"])
+    assert cards.count("chatrec-card") == 3 and "no Horror" in understood
+    reply = bot.last_reply(next(iter(bot.sessions._sessions)))
+    for n, r in enumerate(reply.items, start=1):  # the chart shows each signal's share of each item's score
+        shares = [row[2] for row in why["data"] if row[0].startswith(f"{n}. ")]
+        assert shares and abs(sum(shares) - r.score) < 1e-3
+    first_ids = [c.split("'")[0] for c in cards.split("data-item-id='")[1:]]
+    assert client.predict(first_ids[0], api_name="/feedback_down").startswith("noted: you do not want")
+    history, cards2, *_ = client.predict("another comedy film", history, "auto", "auto", api_name="/chat")
+    assert first_ids[0] not in cards2
+    session_id = next(iter(bot.sessions._sessions))  # the client's session
+    assert first_ids[0] in bot.session(session_id).rejected
+    assert (Path(bot.settings.data_dir) / "feedback.jsonl").read_text().count(first_ids[0]) == 1
+    turns = len(bot.session(session_id).turns)
+    history, *_ = client.predict(api_name="/undo")
+    assert len(bot.session(session_id).turns) == turns - 2 and len(history) == turns - 2
+    history, cards3, *_ = client.predict("auto", "auto", api_name="/retry")
+    assert len(bot.session(session_id).turns) == turns - 2  # retry with nothing after the undo point: nothing changes
+    history, cards4, understood, *_ = client.predict("a puzzle", [], "toys", "auto", api_name="/chat")
+    assert "toys" in understood  # the domain picker overrides detection
+
+
+def test_prompt_editing_validates_saves_takes_effect_and_resets(ui: tuple) -> None:  # type: ignore[type-arg]
+    bot, client = ui
+    text, state = client.predict("chitchat", api_name="/prompt_read")
+    assert "You are chatrec" in text and "shipped" in state
+    broken = text.replace("{message}", "{message} {secret_env}")
+    assert client.predict("chitchat", broken, api_name="/prompt_validate").startswith("❌")
+    assert "unknown variable(s) ['secret_env']" in client.predict("chitchat", broken, api_name="/prompt_save")
+    assert "You are chatrec" in bot.prompts.get("chitchat").system  # nothing was saved
+    assert "[system]" in client.predict("chitchat", text, api_name="/prompt_preview")
+    edited = text.replace("in at most two sentences", "in at most two sentences, starting with the word Ahoy")
+    assert client.predict("chitchat", edited, api_name="/prompt_save").startswith("✅ saved")
+    bot.chat("hello!", "s-edit")
+    system = next(m for key, msgs in bot.llm.calls if key == "complete" for m in msgs if m["role"] == "system")
+    assert "Ahoy" in system["content"]  # the next turn used the saved template, without a restart
+    text, state = client.predict("chitchat", api_name="/prompt_reset")
+    assert "Ahoy" not in text and "shipped" in state
+    scenario, _ = client.predict("scenarios/date_night", api_name="/prompt_read")
+    assert "❌" in client.predict("scenarios/date_night", scenario.replace("domain: movies", ""), api_name="/prompt_save")
