@@ -294,4 +294,3 @@ class ChatRec:
             session.domain, session.scenario, session.query = intent.domain, intent.scenario, intent.query
         session.last_reply = reply
         self.sessions.save(session)
-        log.info("turn %s: %s tokens of history", session.id, count_tokens(session.history(10_000)))

@@ -87,7 +87,7 @@ class Ranker:
                 log.warning("rank: keeping the fused order: %s", e)
                 notices.append("The language model could not rank this time; the order comes from the other signals.")
         scores, parts = fuse(signals, weights, len(cands))
-        final = sorted(range(len(cands)), key=lambda i: (-scores[i], order.index(i)))
+        final = sorted(order, key=lambda i: -scores[i])  # stable: ties keep the pre-model order
         return [
             Ranked(candidate=cands[i], score=round(float(scores[i]), 4),
                    contributions={k: round(float(v[i]), 4) for k, v in parts.items()})
