@@ -20,10 +20,12 @@ models_app = typer.Typer(help="Bundled local chat models.", no_args_is_help=True
 demo_app = typer.Typer(help="The shipped demo catalogs.", no_args_is_help=True)
 llm_app = typer.Typer(help="The configured language model.", no_args_is_help=True)
 prompts_app = typer.Typer(help="Prompt templates, scenario profiles and the lexicon.", no_args_is_help=True)
+eval_app = typer.Typer(help="Offline evaluation against published protocols, and weight tuning.", no_args_is_help=True)
 app.add_typer(models_app, name="models")
 app.add_typer(demo_app, name="demo")
 app.add_typer(llm_app, name="llm")
 app.add_typer(prompts_app, name="prompts")
+app.add_typer(eval_app, name="eval")
 console = Console()
 err = Console(stderr=True)
 
@@ -268,3 +270,44 @@ def prompts_reset(key: str) -> None:
     """Drop the edit of KEY: the shipped file is in effect again."""
     _prompt_files().reset(key)
     console.print(f"{key}: shipped version in effect")
+
+
+@eval_app.command("run")
+def eval_run(
+    ml100k: Annotated[Path, typer.Option(help="MovieLens-100K folder (u.data, u1.base/test, items_with_plots.csv).")],
+    inspired: Annotated[Path | None, typer.Option(help="INSPIRED test folder for protocol D.")] = None,
+    out: Annotated[Path, typer.Option(help="Where report.json, report.md and chart.png go.")] = Path("eval-report"),
+    protocols: Annotated[str, typer.Option(help="Any of A, B, C, D.")] = "ABCD",
+    seed: int = 42,
+    llm_users: Annotated[int, typer.Option(help="Users sampled for the LLM re-rank in A and B (0: none).")] = 50,
+    llm_turns: Annotated[int, typer.Option(help="INSPIRED turns sampled for the pipeline with the LLM (0: none).")] = 30,
+    llm: Annotated[bool, typer.Option(help="Use the configured language model at all.")] = True,
+) -> None:
+    """Baselines, content, hybrid and hybrid + LLM on the same splits; prints a table and writes the report."""
+    from chatrec.eval.run import run_eval
+
+    report = run_eval(get_settings(), ml100k, inspired, out, seed=seed, llm_users=llm_users, llm_turns=llm_turns,
+                      protocols=[p for p in protocols.upper() if p in "ABCD"], use_llm=llm)  # fmt: skip
+    for result in report.results:
+        names = list(next(iter(result.metrics.values())))
+        table = Table("method", *names, title=f"Protocol {result.protocol} ({result.users} users/turns, {result.seconds:.0f} s)")
+        rows = {**result.metrics, **{f"{k} [n={result.llm_users}]": v for k, v in result.llm_metrics.items()}}
+        for method, values in rows.items():
+            table.add_row(method, *(f"{values.get(n, float('nan')):.4f}" for n in names))
+        console.print(table)
+        for metric, interval in result.llm_effect.items():
+            console.print(f"  LLM effect on {metric}: {interval.text()}")
+    console.print(f"report: {out / 'report.md'}")
+
+
+@eval_app.command("tune")
+def eval_tune(
+    scenario: Annotated[str, typer.Option(help="The scenario whose weights are tuned.")] = "personal_picks",
+    domain: str = "movies",
+    seed: int = 42,
+    shipped: Annotated[bool, typer.Option(help="Write into the shipped prompts folder instead of the override layer.")] = False,
+) -> None:
+    """Tune collaborative/neighbours/profile/popularity weights on a validation split of the domain's interactions."""
+    from chatrec.eval.run import tune_scenario
+
+    console.print(tune_scenario(get_settings(), scenario, domain, seed, shipped))

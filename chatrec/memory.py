@@ -23,6 +23,7 @@ class Turn(BaseModel):
 
 class Session(BaseModel):
     id: str
+    user_id: str | None = Field(None, description="Whose interaction history personalises this session, if any.")
     turns: list[Turn] = Field(default_factory=list)
     shown: list[str] = Field(default_factory=list, description="Every item id shown, oldest first.")
     last_items: list[Recommendation] = Field(default_factory=list)

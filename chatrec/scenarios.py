@@ -14,7 +14,10 @@ from pydantic import BaseModel, Field, field_validator
 from chatrec.datafiles import parse_yaml_model
 from chatrec.models import Constraints
 
-SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative")
+# Every signal a weight can name. semantic: similarity to the request; profile: to the
+# embeddings of liked items; collaborative: the factor model (ALS/BPR) for this person;
+# neighbours: item-kNN from their items ("more like these"); llm: the model's re-rank.
+SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours")
 
 
 class Scenario(BaseModel):
@@ -38,7 +41,7 @@ class Scenario(BaseModel):
         return w
 
 
-DEFAULT_WEIGHTS = {"semantic": 0.45, "popularity": 0.25, "rating": 0.15, "profile": 0.05, "llm": 0.1}
+DEFAULT_WEIGHTS = {"semantic": 0.4, "popularity": 0.2, "rating": 0.1, "profile": 0.05, "llm": 0.1, "collaborative": 0.1, "neighbours": 0.05}
 
 
 class ScenarioError(ValueError):

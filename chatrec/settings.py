@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; default: embedded store in data_dir.")
     demo_dir: Path = Field(PROJECT_ROOT / "data" / "demo", description="Shipped demo catalogs and their vectors.")
     load_demo: bool = Field(True, description="Ingest the demo catalogs at start-up if the store lacks them.")
+    interactions: dict[str, Path] = Field(
+        default_factory=dict,
+        description='Interaction files by domain, e.g. {"movies": "ratings.csv"} (CSV: userId,movieId,rating,timestamp; '
+        "item ids as in the catalog). With load_demo the demo movie ratings are used for movies.",
+    )
+    collaborative_model: Literal["als", "bpr"] = Field("als", description="The factor model behind the collaborative signal.")
     description_chars: int = Field(200, ge=0, description="How much of an item's description goes into its embedded text.")
 
     # --- prompts and the UI ---------------------------------------------------------
@@ -81,6 +87,11 @@ class Settings(BaseSettings):
     @property
     def prompt_overrides(self) -> Path:
         return self.prompts_override_dir or self.data_dir / "prompts"
+
+    def interaction_files(self) -> dict[str, Path]:
+        """Where each domain's interactions come from: configured files, then the demo's."""
+        demo = {"movies": self.demo_dir / "movies-ratings.csv"} if self.load_demo else {}
+        return {d: p for d, p in (demo | self.interactions).items() if p.is_file()}
 
     def resolved_backend(self) -> Literal["local", "openai"]:
         if self.llm_backend != "auto":

@@ -169,3 +169,34 @@ def test_title_matching_only_trusts_the_catalog(catalog_store: ChromaStore) -> N
     assert [(m.item_id, m.liked) for m in index.find("我很喜欢《流浪地球》", "movies")] == [("m7", True)]
     assert index.find("I loved Jurassic Park", "movies") == []  # not in this catalog: not a fact
     assert index.find("a light comedy for tonight", "movies") == []
+
+
+def ratings_file(tmp_path: Path) -> Path:
+    """Two taste groups over the tiny catalog; Apollo 13 (m2) and others stay cold (never rated)."""
+    lines = ["userId,movieId,rating,timestamp"]
+    for n in range(10):
+        lines += [f"s{n},m3,5,1", f"s{n},m8,5,2", f"s{n},m10,4,3", f"f{n},m1,5,1", f"f{n},m5,5,2", f"f{n},m9,4,3"]
+    lines += ["fan,m3,5,9", "kid,m1,5,9"]
+    path = tmp_path / "ratings.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_user_id_personalises_picks_from_stored_interactions(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path, interactions={"movies": ratings_file(tmp_path)})
+    fan = bot.chat("what should I watch next?", "a", domain="movies", user_id="fan")
+    kid = bot.chat("what should I watch next?", "b", domain="movies", user_id="kid")
+    assert fan.intent.scenario == "personal_picks"
+    assert fan.items[0].item_id in {"m8", "m10"} and kid.items[0].item_id in {"m5", "m9"}
+    assert "m3" not in {r.item_id for r in fan.items}  # already seen
+    assert all("collaborative" in r.signals for r in fan.items)
+    assert bot.session("a").user_id == "fan"  # kept for the following turns
+    anonymous = bot.chat("what should I watch next?", "c", domain="movies")
+    assert not any("collaborative" in r.signals for r in anonymous.items)
+
+
+def test_cold_items_still_reach_a_personalised_list_through_content(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path, interactions={"movies": ratings_file(tmp_path)})
+    reply = bot.chat("a film about astronauts whose oxygen tank explodes on the way to the Moon", "a", domain="movies", user_id="fan")
+    assert reply.items[0].item_id == "m2"  # Apollo 13: nobody rated it
+    assert reply.items[0].signals.get("semantic", 0) > 0

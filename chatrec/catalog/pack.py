@@ -31,6 +31,10 @@ class VectorPack:
     def get(self, thash: str) -> np.ndarray | None:
         return self._vectors.get(thash)
 
+    def add(self, vectors: dict[str, np.ndarray]) -> "VectorPack":
+        self._vectors.update(vectors)
+        return self
+
     def save(self, path: Path) -> None:
         """Write as compressed float16 (halves the size; cosine ranking is unaffected at 1e-3)."""
         path.parent.mkdir(parents=True, exist_ok=True)

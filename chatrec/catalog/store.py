@@ -49,7 +49,9 @@ class VectorStore(Protocol):
     def fingerprints(self, domain: str) -> dict[str, Fingerprint]: ...
     def vectors(self, domain: str, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
     def upsert(self, items: Sequence[Item], vectors: np.ndarray, text_hashes: Sequence[str]) -> None: ...
-    def search(self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]: ...
+    def search(
+        self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None, ids: Sequence[str] | None = None
+    ) -> list[SearchHit]: ...
     def get(self, domain: str, ids: Sequence[str]) -> list[Item]: ...
     def titles(self, domain: str) -> dict[str, str]: ...
     def stamp(self, domain: str) -> str | None: ...
@@ -162,8 +164,10 @@ class ChromaStore:
         metas = [{**it.to_metadata(), "_h": it.content_hash(), "_th": th} for it, th in zip(items, text_hashes, strict=True)]
         col.upsert(ids=[it.id for it in items], embeddings=np.asarray(vectors, dtype=np.float32), metadatas=metas)
 
-    def search(self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[SearchHit]:
-        """Nearest items to ``query``: text (embedded as a query, not a passage) or a vector."""
+    def search(
+        self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None, ids: Sequence[str] | None = None
+    ) -> list[SearchHit]:
+        """Nearest items to ``query``: text (embedded as a query, not a passage) or a vector; ``ids`` limits the search to those items."""
         col = self._collection(domain)
         if col is None or k <= 0:
             return []
@@ -171,6 +175,10 @@ class ChromaStore:
         if n == 0:
             return []
         by = {"query_texts": [query]} if isinstance(query, str) else {"query_embeddings": [np.asarray(query, np.float32)]}
+        if ids is not None:
+            if not ids:
+                return []
+            by["ids"] = list(ids)
         res = col.query(**by, n_results=n, where=where or None, include=["metadatas", "distances"])
         return [
             SearchHit(item=Item.from_metadata(meta), similarity=1.0 - float(dist))

@@ -25,7 +25,7 @@ from chatrec.memory import InMemorySessions, Session, Turn
 from chatrec.models import Intent, Item, Recommendation, Reply
 from chatrec.pipeline.explain import Explainer, listing, price_text, reason
 from chatrec.pipeline.parse import Lexicon, is_chinese
-from chatrec.pipeline.rank import Ranker
+from chatrec.pipeline.rank import Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever
 from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import Understander
@@ -33,6 +33,7 @@ from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
 from chatrec.scenarios import Scenario, ScenarioError, load_scenarios
 from chatrec.settings import Settings, get_settings
+from chatrec.signals.collaborative import CollaborativeSignals, Interactions, InteractionsError
 from chatrec.tokens import count_tokens, install_offline_encodings, truncate_tokens
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,23 @@ class ChatRec:
         self.sessions = sessions or InMemorySessions()
         self.items_per_reply = 3
         self.feedback_log = s.data_dir / "feedback.jsonl"
+        self._collab: dict[str, CollaborativeSignals | None] = {}
+        self._collab_lock = threading.Lock()
+
+    def collaborative(self, domain: str) -> CollaborativeSignals | None:
+        """The domain's collaborative models, fitted on first use (None without an interaction file)."""
+        with self._collab_lock:
+            if domain not in self._collab:
+                path = self.settings.interaction_files().get(domain)
+                signals = None
+                if path is not None:
+                    try:
+                        items = list(self.store.titles(domain))
+                        signals = CollaborativeSignals(Interactions.from_csv(path, items), self.settings.collaborative_model)
+                    except (InteractionsError, OSError) as e:
+                        log.error("no collaborative signals for %s: %s", domain, e)
+                self._collab[domain] = signals
+            return self._collab[domain]
 
     def _load_data_files(self) -> None:
         """(Re)read scenarios and the lexicon; templates reload themselves on use."""
@@ -121,16 +139,19 @@ class ChatRec:
                     self._files_version = self.files.version()
 
     # ---- public API -------------------------------------------------------------------
-    def chat(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None) -> Reply:
-        """One turn; returns the whole reply. ``domain``/``scenario`` override what is detected."""
-        for event in self._turn(message, session_id, domain, scenario):
+    def chat(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None,
+             user_id: str | None = None) -> Reply:  # fmt: skip
+        """One turn; returns the whole reply. ``domain``/``scenario`` override what is detected;
+        ``user_id`` (kept for the session) personalises with that person's stored interactions."""
+        for event in self._turn(message, session_id, domain, scenario, user_id):
             if isinstance(event, Reply):
                 return event
         raise AssertionError("a turn always ends with a Reply")
 
-    def stream(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None) -> Iterator[str]:
+    def stream(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None,
+               user_id: str | None = None) -> Iterator[str]:  # fmt: skip
         """One turn, yielding the reply text as it is written; the full Reply is then ``last_reply``."""
-        for event in self._turn(message, session_id, domain, scenario):
+        for event in self._turn(message, session_id, domain, scenario, user_id):
             if isinstance(event, str):
                 yield event
 
@@ -170,10 +191,14 @@ class ChatRec:
         self.sessions.reset(session_id)
 
     # ---- one turn -----------------------------------------------------------------------
-    def _turn(self, message: str, session_id: str, domain: str | None = None, scenario: str | None = None) -> Iterator[str | Reply]:
+    def _turn(
+        self, message: str, session_id: str, domain: str | None = None, scenario: str | None = None, user_id: str | None = None
+    ) -> Iterator[str | Reply]:
         self._refresh()
         with self.sessions.lock(session_id):
             session = self.sessions.get(session_id)
+            if user_id is not None:
+                session.user_id = user_id
             text, notices = clean_message(message, self.settings.context_tokens // 4)
             if not text:
                 zh = is_chinese(message or "")
@@ -206,29 +231,53 @@ class ChatRec:
             self._remember(session, text, reply)
             yield reply
 
-    def _recommend(self, text: str, intent: Intent, session: Session, notices: list[str]) -> tuple[list[Recommendation], Iterator[str]]:
+    def rank(self, message: str, *, k: int = 50, exclude: set[str] | frozenset[str] = frozenset(), user_id: str | None = None,
+             domain: str | None = None) -> list[Recommendation]:  # fmt: skip
+        """The ranked list behind a one-off message (no session memory kept): for evaluation and batch use."""
+        text, _ = clean_message(message, self.settings.context_tokens // 4)
+        session = Session(id="rank", user_id=user_id, shown=list(exclude))
+        intent, _ = self.understander(text, session, domain=domain)
+        ranked, _ = self._ranked(intent, session, k)
+        return [self._recommendation(r, intent) for r in ranked[:k]]
+
+    def _ranked(self, intent: Intent, session: Session, need: int) -> tuple[list[Ranked], list[str]]:
+        """Candidates for the intent, ranked: content from the store, collaborative signals from interactions."""
         domain = intent.domain or self.domains[0]
         query_vector = None
         if intent.anchor_id is not None:
             session.add_liked(intent.anchor_id)
             query_vector = self.store.vectors(domain, [intent.anchor_id]).get(intent.anchor_id)
         exclude = set(session.rejected) | set(session.shown) | ({intent.anchor_id} if intent.anchor_id else set())
-        candidates = self.retriever(intent, exclude, query_vector, need=self.items_per_reply * 3)
-        vectors = self.store.vectors(domain, [c.item.id for c in candidates])
-        cand_vecs = (
-            np.stack([vectors[c.item.id] for c in candidates]) if candidates and len(vectors) == len(candidates) else np.zeros((0, 0))
-        )
-        liked = self._vectors(domain, session.liked)
+        collab = self.collaborative(domain)
+        history_liked: list[str] = []
+        also: list[str] = []
+        if collab is not None:
+            if session.user_id:
+                exclude |= set(collab.history(session.user_id))  # seen already
+                history_liked = collab.liked(session.user_id)[:20][::-1]
+            also = collab.top(session.user_id, session.liked, 20, exclude)
+        candidates = self.retriever(intent, exclude, query_vector, need=need, also=also)
+        ids = [c.item.id for c in candidates]
+        vectors = self.store.vectors(domain, ids)
+        cand_vecs = np.stack([vectors[i] for i in ids]) if candidates and len(vectors) == len(candidates) else np.zeros((0, 0))
+        liked = self._vectors(domain, [*history_liked, *session.liked])
         rejected = self._vectors(domain, session.rejected)
-        ranked, rank_notices = self.ranker(candidates, intent, self.scenarios.get(intent.scenario or ""), cand_vecs, liked, rejected)
+        extra = collab.signals(ids, session.user_id, session.liked) if collab is not None and candidates else None
+        scenario = self.scenarios.get(intent.scenario or "")
+        return self.ranker(candidates, intent, scenario, cand_vecs, liked, rejected, extra=extra)
+
+    @staticmethod
+    def _recommendation(r: Ranked, intent: Intent) -> Recommendation:
+        it = r.candidate.item
+        return Recommendation(item_id=it.id, title=it.title, domain=it.domain, metadata=item_metadata(it),
+                              score=r.score, reason=reason(it, intent), signals=r.contributions)  # fmt: skip
+
+    def _recommend(self, text: str, intent: Intent, session: Session, notices: list[str]) -> tuple[list[Recommendation], Iterator[str]]:
+        ranked, rank_notices = self._ranked(intent, session, self.items_per_reply * 3)
         notices += rank_notices
-        picks = [(r.candidate.item, reason(r.candidate.item, intent), r) for r in ranked[: self.items_per_reply]]
-        items = [
-            Recommendation(item_id=it.id, title=it.title, domain=it.domain, metadata=item_metadata(it),
-                           score=r.score, reason=why, signals=r.contributions)
-            for it, why, r in picks
-        ]  # fmt: skip
-        return items, self._explain([(it, why) for it, why, _ in picks], intent, text, notices)
+        items = [self._recommendation(r, intent) for r in ranked[: self.items_per_reply]]
+        picks = [(r.candidate.item, rec.reason) for r, rec in zip(ranked, items, strict=False)]
+        return items, self._explain(picks, intent, text, notices)
 
     def _vectors(self, domain: str, ids: list[str]) -> np.ndarray:
         found = self.store.vectors(domain, ids[-20:])

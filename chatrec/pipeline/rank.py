@@ -72,11 +72,13 @@ class Ranker:
         liked: np.ndarray,
         rejected: np.ndarray,
         use_llm: bool = True,
+        extra: dict[str, np.ndarray | None] | None = None,
     ) -> tuple[list[Ranked], list[str]]:
+        """Fused ranking; ``extra`` adds signals computed elsewhere (collaborative ones) by name."""
         if not cands:
             return [], []
         weights = scenario.weights if scenario else DEFAULT_WEIGHTS
-        signals = self.base_signals(cands, vectors, liked, rejected)
+        signals = self.base_signals(cands, vectors, liked, rejected) | (extra or {})
         pre, _ = fuse(signals, weights, len(cands))
         order = list(np.argsort(-pre, kind="stable"))
         notices: list[str] = []

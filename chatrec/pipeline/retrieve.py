@@ -8,6 +8,7 @@ widened once before giving up.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -44,8 +45,11 @@ class Retriever:
         self.store = store
         self.pool = pool
 
-    def __call__(self, intent: Intent, exclude_ids: set[str], query_vector: np.ndarray | None = None, need: int = 10) -> list[Candidate]:
-        """Admissible candidates, nearest first. ``query_vector`` replaces the text query ("more like this")."""
+    def __call__(
+        self, intent: Intent, exclude_ids: set[str], query_vector: np.ndarray | None = None, need: int = 10, also: Sequence[str] = ()
+    ) -> list[Candidate]:
+        """Admissible candidates, nearest first. ``query_vector`` replaces the text query ("more like this");
+        ``also`` names items to consider as well (e.g. collaborative picks), if they pass the same checks."""
         domain = intent.domain or ""
         query: str | np.ndarray = query_vector if query_vector is not None else intent.query
         where = where_filter(intent.constraints)
@@ -56,4 +60,9 @@ class Retriever:
                    if h.item.id not in exclude_ids and intent.constraints.admits(h.item)]  # fmt: skip
             if len(out) >= need or len(hits) < k:
                 break
+        seen = {c.item.id for c in out}
+        wanted = [i for i in also if i not in seen and i not in exclude_ids]
+        if wanted:
+            hits = self.store.search(domain, query, len(wanted), where, ids=wanted)
+            out += [Candidate(item=h.item, similarity=h.similarity) for h in hits if intent.constraints.admits(h.item)]
         return out

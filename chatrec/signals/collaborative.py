@@ -1,0 +1,305 @@
+"""Collaborative signals from interaction data, through the ``implicit`` library.
+
+One small contract (:class:`CollaborativeModel`: ``fit`` on a user × item matrix, ``scores``
+for one person's row of interactions) with a few implementations: ALS and BPR (latent
+factors), item-kNN (item-item cosine or BM25 neighbours, which also answer "more like
+this"), and popularity. A person is always given as a row of interactions rather than only a
+user index, so a chat session's likes count even for someone the model was never fitted on.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
+
+log = logging.getLogger(__name__)
+
+
+class InteractionsError(ValueError):
+    """An interaction file is missing a column or has no usable rows."""
+
+
+@dataclass
+class Interactions:
+    """Who interacted with what: external ids mapped to matrix rows and columns."""
+
+    users: list[str]
+    items: list[str]
+    matrix: sp.csr_matrix  # users × items, value = strength (1 for implicit, or a rating)
+    times: sp.csr_matrix | None = None
+    errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.user_index = {u: n for n, u in enumerate(self.users)}
+        self.item_index = {i: n for n, i in enumerate(self.items)}
+
+    @classmethod
+    def from_triples(
+        cls, triples: Iterable[tuple[str, str, float, float]], items: Sequence[str] | None = None, errors: list[str] | None = None
+    ) -> Interactions:
+        """From (user, item, value, time) rows; ``items`` fixes the item axis (e.g. the whole catalog)."""
+        users: dict[str, int] = {}
+        index: dict[str, int] = {i: n for n, i in enumerate(items)} if items is not None else {}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        stamps: list[float] = []
+        for user, item, value, stamp in triples:
+            if item not in index:
+                if items is not None:
+                    continue  # not in the catalog: nothing to recommend it with
+                index[item] = len(index)
+            rows.append(users.setdefault(user, len(users)))
+            cols.append(index[item])
+            vals.append(value)
+            stamps.append(stamp)
+        shape = (len(users), len(index))
+        matrix = sp.csr_matrix((np.asarray(vals, np.float32), (rows, cols)), shape=shape)
+        times = sp.csr_matrix((np.asarray(stamps, np.float64), (rows, cols)), shape=shape)
+        matrix.sum_duplicates()
+        return cls(list(users), list(index), matrix, times, errors or [])
+
+    @classmethod
+    def from_csv(
+        cls,
+        path: Path,
+        items: Sequence[str] | None = None,
+        columns: tuple[str, str, str, str] = ("userId", "movieId", "rating", "timestamp"),
+    ) -> Interactions:
+        """A CSV with a header; bad rows are reported by line number and skipped."""
+        user_col, item_col, value_col, time_col = columns
+        errors: list[str] = []
+
+        def rows() -> Iterable[tuple[str, str, float, float]]:
+            with path.open(newline="", encoding="utf-8") as f:
+                reader = csv.DictReader(f)
+                missing = {user_col, item_col} - set(reader.fieldnames or [])
+                if missing:
+                    raise InteractionsError(f"{path}: missing column(s) {sorted(missing)}")
+                for row in reader:
+                    try:
+                        user, item = row[user_col].strip(), row[item_col].strip()
+                        if not user or not item:
+                            raise ValueError("empty user or item")
+                        value = float(row.get(value_col) or 1.0)
+                        stamp = float(row.get(time_col) or 0.0)
+                    except (ValueError, AttributeError) as e:
+                        errors.append(f"{path.name} line {reader.line_num}: {e}")
+                        continue
+                    yield user, item, value, stamp
+
+        out = cls.from_triples(rows(), items, errors)
+        if not out.matrix.nnz:
+            raise InteractionsError(f"{path}: no usable interactions")
+        for message in errors[:10]:
+            log.warning("%s", message)
+        return out
+
+    def binary(self, threshold: float | None = None) -> sp.csr_matrix:
+        """1 where the value reaches ``threshold`` (every interaction when None)."""
+        m = self.matrix.copy()
+        keep = m.data >= threshold if threshold is not None else np.ones_like(m.data, bool)
+        m.data = keep.astype(np.float32)
+        m.eliminate_zeros()
+        return m
+
+    def row(self, item_ids: Iterable[str], user: str | None = None) -> sp.csr_matrix:
+        """One person's interaction row: a known user's history plus any extra items (session likes)."""
+        n = len(self.items)
+        cols = {self.item_index[i] for i in item_ids if i in self.item_index}
+        if user is not None and user in self.user_index:
+            cols |= set(self.matrix[self.user_index[user]].indices.tolist())
+        ordered = sorted(cols)
+        return sp.csr_matrix((np.ones(len(ordered), np.float32), ([0] * len(ordered), ordered)), shape=(1, n))
+
+
+class CollaborativeModel(ABC):
+    """Fit on users × items, then score every item for a person given as an interaction row."""
+
+    name: str = ""
+
+    @abstractmethod
+    def fit(self, matrix: sp.csr_matrix) -> CollaborativeModel: ...
+
+    @abstractmethod
+    def scores(self, row: sp.csr_matrix, user: int | None = None) -> np.ndarray:
+        """Scores for all items (higher is better); ``user`` is the fitted row index when known."""
+
+    def score_users(self, matrix: sp.csr_matrix, users: Sequence[int]) -> np.ndarray:
+        """Scores for many fitted users at once (users × items)."""
+        return np.vstack([self.scores(matrix[u], u) for u in users])
+
+
+class FactorModel(CollaborativeModel):
+    """ALS or BPR: score = user factors · item factors."""
+
+    def __init__(self, kind: Literal["als", "bpr"] = "als", factors: int = 64, iterations: int | None = None,
+                 regularization: float | None = None, seed: int = 0, threads: int = 2) -> None:  # fmt: skip
+        self.name = kind
+        with warnings.catch_warnings():  # implicit warns about OpenBLAS threads; fit() limits them to 1
+            warnings.simplefilter("ignore")
+            self.model = self._build(kind, factors, iterations, regularization, seed, threads)
+
+    @staticmethod
+    def _build(kind: str, factors: int, iterations: int | None, regularization: float | None, seed: int, threads: int) -> Any:
+        from implicit.cpu.als import AlternatingLeastSquares
+        from implicit.cpu.bpr import BayesianPersonalizedRanking
+
+        if kind == "als":
+            return AlternatingLeastSquares(factors=factors, iterations=iterations or 15, regularization=regularization or 0.05,
+                                           random_state=seed, num_threads=threads)  # fmt: skip
+        return BayesianPersonalizedRanking(factors=factors, iterations=iterations or 100, regularization=regularization or 0.01,
+                                           random_state=seed, num_threads=threads)  # fmt: skip
+
+    def fit(self, matrix: sp.csr_matrix) -> FactorModel:
+        with threadpool_limits(1, "blas"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.model.fit(matrix.astype(np.float32).tocsr(), show_progress=False)
+        return self
+
+    def _user_vector(self, row: sp.csr_matrix, user: int | None) -> np.ndarray | None:
+        if user is not None:
+            return np.asarray(self.model.user_factors[user])
+        if not row.nnz or self.name != "als":
+            return None  # BPR cannot fold in a new person; no history means no opinion
+        with threadpool_limits(1, "blas"):
+            return np.asarray(self.model.recalculate_user(0, row.astype(np.float32))).ravel()
+
+    def scores(self, row: sp.csr_matrix, user: int | None = None) -> np.ndarray:
+        vec = self._user_vector(row, user)
+        if vec is None:
+            return np.zeros(self.model.item_factors.shape[0])
+        return np.asarray(self.model.item_factors @ vec, np.float64)
+
+    def score_users(self, matrix: sp.csr_matrix, users: Sequence[int]) -> np.ndarray:
+        return np.asarray(self.model.user_factors[list(users)] @ self.model.item_factors.T, np.float64)
+
+
+class ItemKNN(CollaborativeModel):
+    """Item-item neighbours: score(i) = Σ over the person's items j of sim(j, i)."""
+
+    def __init__(self, similarity: Literal["cosine", "bm25"] = "cosine", neighbours: int = 50) -> None:
+        from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
+
+        self.name = "item_knn"
+        self.model = CosineRecommender(K=neighbours) if similarity == "cosine" else BM25Recommender(K=neighbours)
+
+    def fit(self, matrix: sp.csr_matrix) -> ItemKNN:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self.model.fit(matrix.astype(np.float32).tocsr(), show_progress=False)
+        return self
+
+    def scores(self, row: sp.csr_matrix, user: int | None = None) -> np.ndarray:
+        return self.score_users(row, [0]).ravel()
+
+    def score_users(self, matrix: sp.csr_matrix, users: Sequence[int]) -> np.ndarray:
+        seen = sp.csr_matrix(matrix[list(users)] > 0, dtype=np.float32)  # interactions count once, as in fit
+        return np.asarray((seen @ self.model.similarity).todense(), np.float64)
+
+
+class Popularity(CollaborativeModel):
+    """How many people interacted with each item: the baseline every recommender must beat."""
+
+    name = "popularity"
+
+    def fit(self, matrix: sp.csr_matrix) -> Popularity:
+        self.counts = np.asarray((matrix > 0).sum(axis=0), np.float64).ravel()
+        return self
+
+    def scores(self, row: sp.csr_matrix, user: int | None = None) -> np.ndarray:
+        return self.counts.copy()
+
+    def score_users(self, matrix: sp.csr_matrix, users: Sequence[int]) -> np.ndarray:
+        return np.tile(self.counts, (len(users), 1))
+
+
+def make_model(name: str, seed: int = 0) -> CollaborativeModel:
+    """A model by name: ``als``, ``bpr``, ``item_knn``, ``item_knn_bm25`` or ``popularity``."""
+    factories = {
+        "als": lambda: FactorModel("als", seed=seed),
+        "bpr": lambda: FactorModel("bpr", seed=seed),
+        "item_knn": lambda: ItemKNN("cosine"),
+        "item_knn_bm25": lambda: ItemKNN("bm25"),
+        "popularity": Popularity,
+    }
+    if name not in factories:
+        raise ValueError(f"unknown collaborative model {name!r}; known: {sorted(factories)}")
+    return factories[name]()
+
+
+class CollaborativeSignals:
+    """The chat's view of one domain's interactions: ALS for "people like you", item-kNN for
+    "more like these", both scoring only the candidates in hand."""
+
+    def __init__(self, interactions: Interactions, factor_model: str = "als", seed: int = 0) -> None:
+        self.interactions = interactions
+        matrix = interactions.binary()
+        self.has_data = np.asarray(matrix.sum(axis=0)).ravel() > 0
+        self.factors = make_model(factor_model, seed).fit(matrix)
+        self.neighbours = make_model("item_knn", seed).fit(matrix)
+
+    def history(self, user: str) -> list[str]:
+        """A known user's items, most recent first."""
+        ix = self.interactions.user_index.get(user)
+        if ix is None:
+            return []
+        row = self.interactions.matrix[ix]
+        order = row.indices
+        if self.interactions.times is not None:
+            stamps = self.interactions.times[ix].toarray().ravel()[order]
+            order = order[np.argsort(-stamps, kind="stable")]
+        return [self.interactions.items[i] for i in order]
+
+    def liked(self, user: str, threshold: float = 4.0) -> list[str]:
+        """A known user's well-rated items, most recent first."""
+        ix = self.interactions.user_index.get(user)
+        if ix is None:
+            return []
+        values = dict(zip(self.interactions.matrix[ix].indices.tolist(), self.interactions.matrix[ix].data.tolist(), strict=True))
+        return [i for i in self.history(user) if values[self.interactions.item_index[i]] >= threshold]
+
+    def _person(self, user: str | None, liked_ids: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
+        """This person's interaction row and factor-model scores for every item.
+
+        A known user with nothing new is scored from their fitted factors; likes from the chat
+        session beyond the stored history are folded in (ALS re-solves the user's factors).
+        """
+        row = self.interactions.row(liked_ids, user)
+        known = self.interactions.user_index.get(user) if user is not None else None
+        extra = any(i in self.interactions.item_index for i in liked_ids)
+        return row, self.factors.scores(row, None if extra or known is None else known)
+
+    def signals(self, candidate_ids: Sequence[str], user: str | None, liked_ids: Sequence[str]) -> dict[str, np.ndarray | None]:
+        """``collaborative`` and ``neighbours`` scores for the candidates (None without any history)."""
+        row, factor_scores = self._person(user, liked_ids)
+        if not row.nnz:
+            return {"collaborative": None, "neighbours": None}
+        cols = np.asarray([self.interactions.item_index.get(i, -1) for i in candidate_ids], dtype=np.int64)
+        cols = np.where((cols >= 0) & self.has_data[np.maximum(cols, 0)], cols, -1)
+
+        def pick(all_scores: np.ndarray) -> np.ndarray:
+            # Items nobody interacted with get the lowest score seen, not whatever their untrained factors say.
+            floor = float(all_scores.min()) if all_scores.size else 0.0
+            return np.where(cols >= 0, all_scores[np.maximum(cols, 0)], floor)
+
+        return {"collaborative": pick(factor_scores), "neighbours": pick(self.neighbours.scores(row))}
+
+    def top(self, user: str | None, liked_ids: Sequence[str], n: int, exclude: set[str]) -> list[str]:
+        """The ``n`` best unseen items for this person by the factor model (to widen the candidate pool)."""
+        row, scores = self._person(user, liked_ids)
+        if not row.nnz:
+            return []
+        seen = set(row.indices.tolist())
+        ranked = (self.interactions.items[ix] for ix in np.argsort(-scores) if ix not in seen)
+        return [item for item in ranked if item not in exclude][:n]
