@@ -187,7 +187,10 @@ def llm_ask(prompt: str) -> None:
 
 
 @app.command()
-def chat(session: Annotated[str, typer.Option(help="Session id (memory is per session).")] = "terminal") -> None:
+def chat(
+    session: Annotated[str, typer.Option(help="Session id (memory is per session).")] = "terminal",
+    user: Annotated[str | None, typer.Option(help="A user id in the domain's interaction file, for personal picks.")] = None,
+) -> None:
     """Chat in the terminal (Ctrl-D or 'quit' to leave)."""
     from chatrec.pipeline.dialogue import ChatRec
 
@@ -201,7 +204,7 @@ def chat(session: Annotated[str, typer.Option(help="Session id (memory is per se
         if message.strip().lower() in {"quit", "exit"}:
             break
         console.print("[bold green]chatrec>[/bold green] ", end="")
-        for chunk in bot.stream(message, session):
+        for chunk in bot.stream(message, session, user_id=user):
             console.print(chunk, end="", markup=False, highlight=False)
         console.print()
         reply = bot.last_reply(session)

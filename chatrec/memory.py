@@ -8,7 +8,8 @@ cheaper" still knows what was shown and rejected without the model re-reading ev
 from __future__ import annotations
 
 import threading
-from typing import Literal, Protocol
+import time
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -84,13 +85,20 @@ class Session(BaseModel):
 
 
 class SessionStore(Protocol):
+    """Where sessions and feedback live: :class:`InMemorySessions`, or :class:`chatrec.storage.SQLSessions`."""
+
     def get(self, session_id: str) -> Session: ...
     def save(self, session: Session, snapshot: bool = True) -> None: ...
     def undo(self, session_id: str) -> bool: ...
+    def lock(self, session_id: str) -> threading.Lock: ...
+    def reset(self, session_id: str) -> None: ...
+    def record_feedback(self, session_id: str, item_id: str, liked: bool, title: str = "", user_id: str | None = None) -> None: ...
+    def feedback(self, session_id: str | None = None) -> list[dict[str, Any]]: ...
+    def session_ids(self) -> list[str]: ...
 
 
 class InMemorySessions:
-    """Sessions in this process, with a snapshot per turn for undo.
+    """Sessions in this process (gone when it exits), with a snapshot per turn for undo.
 
     One lock per session keeps concurrent turns of a session from interleaving.
     """
@@ -100,6 +108,7 @@ class InMemorySessions:
         self._snapshots: dict[str, list[Session]] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
+        self._feedback: list[dict[str, Any]] = []
         self.undo_depth = undo_depth
 
     def get(self, session_id: str) -> Session:
@@ -131,3 +140,16 @@ class InMemorySessions:
         with self._guard:
             self._sessions.pop(session_id, None)
             self._snapshots.pop(session_id, None)
+
+    def record_feedback(self, session_id: str, item_id: str, liked: bool, title: str = "", user_id: str | None = None) -> None:
+        with self._guard:
+            self._feedback.append({"time": time.time(), "session_id": session_id, "user_id": user_id,
+                                   "item_id": item_id, "liked": liked, "title": title})  # fmt: skip
+
+    def feedback(self, session_id: str | None = None) -> list[dict[str, Any]]:
+        with self._guard:
+            return [dict(f) for f in self._feedback if session_id is None or f["session_id"] == session_id]
+
+    def session_ids(self) -> list[str]:
+        with self._guard:
+            return list(self._sessions)

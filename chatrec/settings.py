@@ -48,6 +48,10 @@ class Settings(BaseSettings):
         description="Model name at the endpoint (default: gpt-4o-mini for OpenAI, the served model otherwise).",
     )
     llm_timeout_s: float = Field(120.0, gt=0, description="Per-request timeout; on expiry chatrec answers without the LLM.")
+    llm_concurrency: int = Field(1, ge=1, description="Model calls in flight at once (a local model on 2 cores serves one well).")
+    llm_queue_limit: int = Field(8, ge=0, description="Calls that may wait for a free slot; more are refused at once.")
+    llm_queue_wait_s: float = Field(60.0, gt=0, description="How long a call waits for a slot before the turn goes on without the model.")
+    max_active_turns: int = Field(16, ge=1, description="Turns processed at once; beyond this a person is asked to try again shortly.")
     structured_output: Literal["auto", "json_schema", "json_object_schema", "json_object"] = Field(
         "auto",
         description="How to ask for JSON: json_schema (OpenAI), json_object_schema (llama.cpp), "
@@ -69,6 +73,12 @@ class Settings(BaseSettings):
     collaborative_model: Literal["als", "bpr"] = Field("als", description="The factor model behind the collaborative signal.")
     description_chars: int = Field(200, ge=0, description="How much of an item's description goes into its embedded text.")
 
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL for sessions and feedback (default: SQLite in data_dir); "
+        "PostgreSQL lets several app instances share conversations.",
+    )
+
     # --- prompts and the UI ---------------------------------------------------------
     prompts_dir: Path = Field(PROJECT_ROOT / "prompts", description="The shipped templates, scenarios and lexicon.")
     prompts_override_dir: Path | None = Field(
@@ -83,6 +93,10 @@ class Settings(BaseSettings):
     @property
     def store_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def session_db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'chatrec.db'}"
 
     @property
     def prompt_overrides(self) -> Path:

@@ -54,3 +54,8 @@ class ScriptedLLM:
             raise self.text
         for word in self.text.split(" "):
             yield word + " "
+
+
+def proposal(action: str = "recommend", scenario: str = "none", domain: str = "any", query: str = "", include=(), exclude=()) -> dict:  # type: ignore[no-untyped-def]
+    """A well-formed ``IntentProposal`` answer."""
+    return {"action": action, "scenario": scenario, "domain": domain, "query": query, "include": list(include), "exclude": list(exclude)}

@@ -13,13 +13,9 @@ import pytest
 from chatrec.catalog.store import ChromaStore
 from chatrec.llm.client import LLMUnavailable
 from tests.conftest import make_bot
-from tests.fakes import ScriptedLLM
+from tests.fakes import ScriptedLLM, proposal
 
 ALL_MOVIE_GENRES = ["Drama", "Comedy", "Thriller", "Action", "Romance", "Adventure", "Horror", "Animation"]
-
-
-def proposal(action: str = "recommend", scenario: str = "none", domain: str = "any", query: str = "", include=(), exclude=()) -> dict:  # type: ignore[no-untyped-def]
-    return {"action": action, "scenario": scenario, "domain": domain, "query": query, "include": list(include), "exclude": list(exclude)}
 
 
 def genres_of(reply) -> set[str]:  # type: ignore[no-untyped-def]

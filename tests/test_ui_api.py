@@ -41,7 +41,7 @@ def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type
     history, cards, understood, status, why, item = client.predict("a comedy film but no horror", [], "auto", "auto", api_name="/chat")
     assert history[-1]["role"] == "assistant" and "Here you are." in str(history[-1]["content"])
     assert cards.count("chatrec-card") == 3 and "no Horror" in understood
-    reply = bot.last_reply(next(iter(bot.sessions._sessions)))
+    reply = bot.last_reply(bot.sessions.session_ids()[-1])
     for n, r in enumerate(reply.items, start=1):  # the chart shows each signal's share of each item's score
         shares = [row[2] for row in why["data"] if row[0].startswith(f"{n}. ")]
         assert shares and abs(sum(shares) - r.score) < 1e-3
@@ -49,9 +49,9 @@ def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type
     assert client.predict(first_ids[0], api_name="/feedback_down").startswith("noted: you do not want")
     history, cards2, *_ = client.predict("another comedy film", history, "auto", "auto", api_name="/chat")
     assert first_ids[0] not in cards2
-    session_id = next(iter(bot.sessions._sessions))  # the client's session
+    session_id = bot.sessions.session_ids()[-1]  # the client's session
     assert first_ids[0] in bot.session(session_id).rejected
-    assert (Path(bot.settings.data_dir) / "feedback.jsonl").read_text().count(first_ids[0]) == 1
+    assert [f["item_id"] for f in bot.sessions.feedback()].count(first_ids[0]) == 1
     turns = len(bot.session(session_id).turns)
     history, *_ = client.predict(api_name="/undo")
     assert len(bot.session(session_id).turns) == turns - 2 and len(history) == turns - 2
@@ -73,7 +73,7 @@ def test_prompt_editing_validates_saves_takes_effect_and_resets(ui: tuple) -> No
     edited = text.replace("in at most two sentences", "in at most two sentences, starting with the word Ahoy")
     assert client.predict("chitchat", edited, api_name="/prompt_save").startswith("✅ saved")
     bot.chat("hello!", "s-edit")
-    system = next(m for key, msgs in bot.llm.calls if key == "complete" for m in msgs if m["role"] == "system")
+    system = next(m for key, msgs in bot.llm.inner.calls if key == "complete" for m in msgs if m["role"] == "system")
     assert "Ahoy" in system["content"]  # the next turn used the saved template, without a restart
     text, state = client.predict("chitchat", api_name="/prompt_reset")
     assert "Ahoy" not in text and "shipped" in state

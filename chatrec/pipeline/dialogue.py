@@ -7,12 +7,9 @@ Nothing from the model reaches the reply unchecked: items come from the catalog 
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import re
 import threading
-import time
 import unicodedata
 from collections.abc import Iterator
 from typing import Literal
@@ -21,7 +18,8 @@ import numpy as np
 
 from chatrec.catalog.store import VectorStore
 from chatrec.llm.client import ChatLLM, LLMError
-from chatrec.memory import InMemorySessions, Session, Turn
+from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
+from chatrec.memory import Session, SessionStore, Turn
 from chatrec.models import Intent, Item, Recommendation, Reply
 from chatrec.pipeline.explain import Explainer, listing, price_text, reason
 from chatrec.pipeline.parse import Lexicon, is_chinese
@@ -39,6 +37,8 @@ from chatrec.tokens import count_tokens, install_offline_encodings, truncate_tok
 log = logging.getLogger(__name__)
 
 NO_LLM = "Answering without the language model this time."
+BUSY_LLM = "The language model is busy with other requests; this answer was made without it."
+BUSY = {"en": "I'm busy with other conversations right now. Please try again in a moment.", "zh": "现在同时在聊的人太多了，请稍后再试。"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -69,7 +69,7 @@ class ChatRec:
         *,
         llm: ChatLLM | None | Literal["default"] = "default",
         store: VectorStore | None = None,
-        sessions: InMemorySessions | None = None,
+        sessions: SessionStore | None = None,
     ) -> None:
         self.settings = s = settings or get_settings()
         install_offline_encodings(s.cache_dir)
@@ -86,7 +86,10 @@ class ChatRec:
             from chatrec.llm.client import make_llm
 
             llm = make_llm(s)
+        if llm is not None:
+            llm = BoundedLLM(llm, Gate(s.llm_concurrency, s.llm_queue_limit, s.llm_queue_wait_s))
         self.llm: ChatLLM | None = llm
+        self._turn_slots = threading.BoundedSemaphore(s.max_active_turns)
         self.files = PromptFiles(s.prompts_dir, s.prompt_overrides)
         self.prompts = PromptLibrary(self.files.resolve, budget_tokens=s.context_tokens)
         self._titles = TitleIndex(store)
@@ -95,9 +98,13 @@ class ChatRec:
         self.retriever = Retriever(store)
         self.ranker = Ranker(self.prompts, llm)
         self.explainer = Explainer(self.prompts, llm)
-        self.sessions = sessions or InMemorySessions()
+        if sessions is None:
+            from chatrec.storage import SQLSessions
+
+            s.data_dir.mkdir(parents=True, exist_ok=True)
+            sessions = SQLSessions(s.session_db_url)
+        self.sessions: SessionStore = sessions
         self.items_per_reply = 3
-        self.feedback_log = s.data_dir / "feedback.jsonl"
         self._collab: dict[str, CollaborativeSignals | None] = {}
         self._collab_lock = threading.Lock()
 
@@ -162,18 +169,12 @@ class ChatRec:
         return self.sessions.get(session_id)
 
     def feedback(self, session_id: str, item_id: str, liked: bool) -> None:
-        """Thumbs up/down on an item: steers the next turns of this session, and is logged durably."""
+        """Thumbs up/down on an item: steers the next turns of this session, and is committed to the store before returning."""
         with self.sessions.lock(session_id):
             session = self.sessions.get(session_id)
             session.add_liked(item_id) if liked else session.add_rejected(item_id)
             self.sessions.save(session, snapshot=False)
-            record = {"time": time.time(), "session_id": session_id, "item_id": item_id, "liked": liked,
-                      "title": session.titles.get(item_id, "")}  # fmt: skip
-            self.feedback_log.parent.mkdir(parents=True, exist_ok=True)
-            with self.feedback_log.open("a", encoding="utf-8") as f:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
+            self.sessions.record_feedback(session_id, item_id, liked, session.titles.get(item_id, ""), session.user_id)
 
     def undo(self, session_id: str) -> bool:
         """Forget the last turn of this session (False if there was none)."""
@@ -193,6 +194,19 @@ class ChatRec:
     # ---- one turn -----------------------------------------------------------------------
     def _turn(
         self, message: str, session_id: str, domain: str | None = None, scenario: str | None = None, user_id: str | None = None
+    ) -> Iterator[str | Reply]:
+        if not self._turn_slots.acquire(blocking=False):
+            text = BUSY["zh" if is_chinese(message or "") else "en"]
+            yield text
+            yield Reply(session_id=session_id, text=text, intent=Intent(action="chitchat"), notices=["busy"])
+            return
+        try:
+            yield from self._admitted_turn(message, session_id, domain, scenario, user_id)
+        finally:
+            self._turn_slots.release()
+
+    def _admitted_turn(
+        self, message: str, session_id: str, domain: str | None, scenario: str | None, user_id: str | None
     ) -> Iterator[str | Reply]:
         self._refresh()
         with self.sessions.lock(session_id):
@@ -296,13 +310,13 @@ class ChatRec:
                 yield chunk
         except LLMError as e:
             log.warning("explain: falling back to the template: %s", e)
-            notices.append(NO_LLM)
+            notices.append(BUSY_LLM if isinstance(e, LLMBusy) else NO_LLM)
             yield "\n\n" if written else ""
             written = False
         if written:
             yield "\n\n" + listing(picks)
         else:
-            if self.llm is not None and NO_LLM not in notices:
+            if self.llm is not None and not {NO_LLM, BUSY_LLM} & set(notices):
                 notices.append(NO_LLM)
             yield self.explainer.template(picks, intent, scenario)
 
@@ -317,8 +331,8 @@ class ChatRec:
                                        domains=", ".join(self.domains), message=text)  # fmt: skip
         try:
             yield self.llm.complete(messages, max_tokens=80, temperature=0.5).strip() or fallback
-        except LLMError:
-            notices.append(NO_LLM)
+        except LLMError as e:
+            notices.append(BUSY_LLM if isinstance(e, LLMBusy) else NO_LLM)
             yield fallback
 
     def _describe(self, rec: Recommendation, intent: Intent) -> str:
