@@ -1,14 +1,20 @@
-"""Back-pressure for the language model: a bounded number of calls at once, a bounded queue.
+"""Back-pressure and fail-fast for the language model.
 
 A laptop-sized model serves one or two requests at a time; without a bound, a burst of
 turns queues up behind it and every person waits minutes. :class:`BoundedLLM` admits
 ``concurrency`` calls, lets at most ``queue_limit`` more wait up to ``wait_s`` seconds, and
 refuses the rest at once with :class:`LLMBusy` — an :class:`LLMError`, so the pipeline
 answers without the model and says so.
+
+When the model becomes unreachable (a local server killed, an endpoint down or too slow),
+the rest of that turn and the turns right after it should not each wait for a timeout or a
+restart: the wrapper fails fast while a background probe brings the model back (for the
+local server, the probe's request restarts it) and lets calls through again on success.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -16,9 +22,10 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from chatrec.llm.client import ChatLLM, LLMError, Message
+from chatrec.llm.client import ChatLLM, LLMError, LLMUnavailable, Message
 
 T = TypeVar("T", bound=BaseModel)
+log = logging.getLogger(__name__)
 
 
 class LLMBusy(LLMError):
@@ -64,24 +71,63 @@ class Gate:
 
 
 class BoundedLLM:
-    """A :class:`ChatLLM` whose calls pass through a :class:`Gate`."""
+    """A :class:`ChatLLM` whose calls pass through a :class:`Gate` and fail fast while the model is down."""
 
-    def __init__(self, inner: ChatLLM, gate: Gate) -> None:
+    def __init__(self, inner: ChatLLM, gate: Gate, probe_interval_s: float = 2.0) -> None:
         self.inner = inner
         self.gate = gate
+        self.probe_interval_s = probe_interval_s
+        self._down: str | None = None  # why the model is considered unreachable
+        self._probe_lock = threading.Lock()
 
     @property
     def name(self) -> str:
         return self.inner.name
 
+    @property
+    def available(self) -> bool:
+        return self._down is None
+
+    @contextmanager
+    def _call(self, what: str) -> Iterator[None]:
+        if self._down is not None:
+            raise LLMUnavailable(f"the language model is recovering ({self._down})")
+        with self.gate.slot(what):
+            try:
+                yield
+            except LLMUnavailable as e:
+                self._mark_down(str(e))
+                raise
+
+    def _mark_down(self, why: str) -> None:
+        with self._probe_lock:
+            if self._down is not None:
+                return
+            self._down = why
+        log.warning("language model unreachable (%s); answering without it until it is back", why)
+        threading.Thread(target=self._probe, name="llm-probe", daemon=True).start()
+
+    def _probe(self) -> None:
+        """Retry a one-token request until it succeeds (a managed local server restarts on it)."""
+        stop = threading.Event()
+        while self._down is not None:
+            try:
+                self.inner.complete([{"role": "user", "content": "ping"}], max_tokens=1)
+            except LLMError as e:
+                log.info("language model still unreachable: %s", e)
+                stop.wait(self.probe_interval_s)
+                continue
+            self._down = None
+            log.info("language model is back")
+
     def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> str:
-        with self.gate.slot("complete"):
+        with self._call("complete"):
             return self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature)
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
-        with self.gate.slot("stream"):  # held until the stream ends or is abandoned
+        with self._call("stream"):  # the slot is held until the stream ends or is abandoned
             yield from self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
 
     def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400) -> T:
-        with self.gate.slot("structured"):
+        with self._call("structured"):
             return self.inner.structured(messages, schema, max_tokens=max_tokens)

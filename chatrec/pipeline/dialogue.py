@@ -16,7 +16,7 @@ from typing import Literal
 
 import numpy as np
 
-from chatrec.catalog.store import VectorStore
+from chatrec.catalog.store import StoreError, VectorStore
 from chatrec.llm.client import ChatLLM, LLMError
 from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
 from chatrec.memory import Session, SessionStore, Turn
@@ -29,6 +29,7 @@ from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import Understander
 from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
+from chatrec.safety import LeakGuard, configured_secrets
 from chatrec.scenarios import Scenario, ScenarioError, load_scenarios
 from chatrec.settings import Settings, get_settings
 from chatrec.signals.collaborative import CollaborativeSignals, Interactions, InteractionsError
@@ -38,8 +39,19 @@ log = logging.getLogger(__name__)
 
 NO_LLM = "Answering without the language model this time."
 BUSY_LLM = "The language model is busy with other requests; this answer was made without it."
+CATALOG_DOWN = {"en": "I can't reach the catalog right now. Please try again in a moment.", "zh": "暂时连不上商品目录，请稍后再试。"}
+OOPS = {"en": "Something went wrong on my side. Please try again.", "zh": "我这边出了点问题，请再试一次。"}
 BUSY = {"en": "I'm busy with other conversations right now. Please try again in a moment.", "zh": "现在同时在聊的人太多了，请稍后再试。"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def is_store_failure(e: BaseException) -> bool:
+    """Whether ``e`` comes from the vector store or its connection (rather than from our code)."""
+    while e is not None:
+        if isinstance(e, StoreError) or type(e).__module__.split(".")[0] in {"chromadb", "httpx", "httpcore"}:
+            return True
+        e = e.__cause__ or e.__context__  # type: ignore[assignment]
+    return False
 
 
 def clean_message(message: str, max_tokens: int) -> tuple[str, list[str]]:
@@ -98,6 +110,7 @@ class ChatRec:
         self.retriever = Retriever(store)
         self.ranker = Ranker(self.prompts, llm)
         self.explainer = Explainer(self.prompts, llm)
+        self.guard = LeakGuard(configured_secrets(s), lambda: [self.prompts.get(n).system for n in PromptLibrary.REQUIRED])
         if sessions is None:
             from chatrec.storage import SQLSessions
 
@@ -202,6 +215,12 @@ class ChatRec:
             return
         try:
             yield from self._admitted_turn(message, session_id, domain, scenario, user_id)
+        except Exception as e:  # the last line of defence: the person gets a message, the log gets the trace
+            log.exception("turn failed")
+            zh = is_chinese(message or "")
+            text = (CATALOG_DOWN if is_store_failure(e) else OOPS)["zh" if zh else "en"]
+            yield text
+            yield Reply(session_id=session_id, text=text, intent=Intent(action="chitchat"), notices=["error"])
         finally:
             self._turn_slots.release()
 
@@ -303,17 +322,22 @@ class ChatRec:
         if not picks:
             yield self.explainer.template(picks, intent, scenario)
             return
-        written = False
+        written = ""
         try:
             for chunk in self.explainer.stream(picks, intent, scenario, text):
-                written = written or bool(chunk.strip())
+                if self.guard.leaks(written + chunk):
+                    log.warning("explain: the model's text repeated a prompt or a secret; using the template")
+                    yield "\n\n" if written.strip() else ""
+                    written = ""
+                    break
+                written += chunk
                 yield chunk
         except LLMError as e:
             log.warning("explain: falling back to the template: %s", e)
             notices.append(BUSY_LLM if isinstance(e, LLMBusy) else NO_LLM)
-            yield "\n\n" if written else ""
-            written = False
-        if written:
+            yield "\n\n" if written.strip() else ""
+            written = ""
+        if written.strip():
             yield "\n\n" + listing(picks)
         else:
             if self.llm is not None and not {NO_LLM, BUSY_LLM} & set(notices):
@@ -330,7 +354,11 @@ class ChatRec:
         messages = self.prompts.render("chitchat", language="Simplified Chinese" if zh else "English",
                                        domains=", ".join(self.domains), message=text)  # fmt: skip
         try:
-            yield self.llm.complete(messages, max_tokens=80, temperature=0.5).strip() or fallback
+            answer = self.llm.complete(messages, max_tokens=80, temperature=0.5).strip()
+            if self.guard.leaks(answer):
+                log.warning("chitchat: the model's text repeated a prompt or a secret; using the fallback")
+                answer = ""
+            yield answer or fallback
         except LLMError as e:
             notices.append(BUSY_LLM if isinstance(e, LLMBusy) else NO_LLM)
             yield fallback

@@ -41,9 +41,10 @@ def where_filter(c: Constraints) -> dict[str, Any] | None:
 
 
 class Retriever:
-    def __init__(self, store: VectorStore, pool: int = 50) -> None:
+    def __init__(self, store: VectorStore, pool: int = 50, query_chars: int = 300) -> None:
         self.store = store
         self.pool = pool
+        self.query_chars = query_chars
 
     def __call__(
         self, intent: Intent, exclude_ids: set[str], query_vector: np.ndarray | None = None, need: int = 10, also: Sequence[str] = ()
@@ -51,7 +52,9 @@ class Retriever:
         """Admissible candidates, nearest first. ``query_vector`` replaces the text query ("more like this");
         ``also`` names items to consider as well (e.g. collaborative picks), if they pass the same checks."""
         domain = intent.domain or ""
-        query: str | np.ndarray = query_vector if query_vector is not None else intent.query
+        # The request's gist is at its start; embedding cost grows with length (quadratically
+        # past a few hundred tokens), so a pasted essay must not cost seconds per turn.
+        query: str | np.ndarray = query_vector if query_vector is not None else intent.query[: self.query_chars]
         where = where_filter(intent.constraints)
         out: list[Candidate] = []
         for k in (self.pool, self.pool * 6):
