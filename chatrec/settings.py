@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     port: int = 7860
     ui_username: str | None = Field(None, description="With ui_password: the web chat asks for this login.")
     ui_password: SecretStr | None = None
+    admin_username: str | None = Field(None, description="With admin_password: the only login that may edit prompts in the web UI.")
+    admin_password: SecretStr | None = None
 
     @property
     def store_dir(self) -> Path:

@@ -79,3 +79,38 @@ def test_prompt_editing_validates_saves_takes_effect_and_resets(ui: tuple) -> No
     assert "Ahoy" not in text and "shipped" in state
     scenario, _ = client.predict("scenarios/date_night", api_name="/prompt_read")
     assert "❌" in client.predict("scenarios/date_night", scenario.replace("domain: movies", ""), api_name="/prompt_save")
+
+
+def test_prompt_editing_is_reserved_to_the_admin_login(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    from gradio_client import Client
+
+    from chatrec.ui import logins
+    from chatrec.ui.app import build_app
+
+    bot = make_bot(catalog_store, None, tmp_path, ui_username="guest", ui_password="guest-pw",
+                   admin_username="admin", admin_password="admin-pw")  # fmt: skip
+    port = free_port()
+    app = build_app(bot)
+    app.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, auth=logins(bot.settings))
+    try:
+        text = (PROMPTS / "chitchat.yaml").read_text()
+        guest = Client(f"http://127.0.0.1:{port}/", auth=("guest", "guest-pw"), verbose=False)
+        assert guest.predict("chitchat", text, api_name="/prompt_save") == "❌ not saved: prompt editing needs the admin login"
+        assert "not reset" in guest.predict("chitchat", api_name="/prompt_reset")[1]
+        assert not (bot.settings.prompt_overrides / "chitchat.yaml").exists()
+        admin = Client(f"http://127.0.0.1:{port}/", auth=("admin", "admin-pw"), verbose=False)
+        assert admin.predict("chitchat", text, api_name="/prompt_save").startswith("✅ saved")
+        with pytest.raises(Exception):  # noqa: B017 - no login, no app
+            Client(f"http://127.0.0.1:{port}/", verbose=False).predict("chitchat", api_name="/prompt_read")
+        page = guest.predict("chitchat", api_name="/prompt_read")
+        assert "admin-pw" not in str(page) and "guest-pw" not in str(page)
+    finally:
+        app.close()
+
+
+def test_an_exposed_app_without_an_admin_login_refuses_prompt_edits(tmp_path: Path) -> None:
+    from chatrec.settings import Settings
+    from chatrec.ui.app import edit_refusal
+
+    assert edit_refusal(Settings(_env_file=None, host="127.0.0.1"), None) is None  # type: ignore[call-arg]
+    assert "disabled on an exposed app" in str(edit_refusal(Settings(_env_file=None, host="0.0.0.0"), None))  # type: ignore[call-arg]

@@ -24,6 +24,12 @@ def _warm_up(llm: object) -> None:
         log.warning("language model unavailable, answering without it: %s", e)
 
 
+def logins(s: Settings) -> list[tuple[str, str]]:
+    """Accepted logins: the chat login and the admin login, whichever are configured."""
+    pairs = [(s.ui_username, s.ui_password), (s.admin_username, s.admin_password)]
+    return [(user, pw.get_secret_value()) for user, pw in pairs if user and pw]
+
+
 def main(settings: Settings | None = None) -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -38,7 +44,7 @@ def main(settings: Settings | None = None) -> None:
     from chatrec.ui.app import CSS, build_app
 
     app = build_app(bot).queue(default_concurrency_limit=4)
-    auth = (s.ui_username, s.ui_password.get_secret_value()) if s.ui_username and s.ui_password else None
+    auth = logins(s) or None
     app.launch(server_name=s.host, server_port=s.port, show_error=False, prevent_thread_lock=True, auth=auth, css=CSS)
     log.info("web chat at http://%s:%s/ after %.1fs", s.host, s.port, time.monotonic() - started)
     try:

@@ -25,6 +25,7 @@ from chatrec.pipeline.dialogue import ChatRec  # noqa: E402
 from chatrec.promptfiles import kind_of, validate_text  # noqa: E402
 from chatrec.prompts import PromptError  # noqa: E402
 from chatrec.scenarios import parse_scenario  # noqa: E402
+from chatrec.settings import Settings  # noqa: E402
 
 AUTO = "auto"
 EXAMPLES = [
@@ -87,6 +88,22 @@ def item_choices(reply: Reply | None) -> list[tuple[str, str]]:
 
 def history_of(bot: ChatRec, session_id: str) -> list[dict[str, str]]:
     return [{"role": t.role, "content": t.text} for t in bot.session(session_id).turns]
+
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def edit_refusal(settings: Settings, request: gr.Request | None) -> str | None:
+    """Why this caller may not change prompts, or None if they may.
+
+    With an admin login configured, only that login edits; without one, editing is allowed
+    only while the app listens on loopback (a single local user)."""
+    if settings.admin_username and settings.admin_password:
+        user = getattr(request, "username", None)
+        return None if user == settings.admin_username else "prompt editing needs the admin login"
+    if settings.host not in LOOPBACK:
+        return "prompt editing is disabled on an exposed app until CHATREC_ADMIN_USERNAME/PASSWORD are set"
+    return None
 
 
 def build_app(bot: ChatRec) -> gr.Blocks:
@@ -196,13 +213,17 @@ def build_app(bot: ChatRec) -> gr.Blocks:
         except PromptError as e:
             return f"❌ not valid: {e}"
 
-    def prompt_save(key: str, text: str) -> str:
+    def prompt_save(key: str, text: str, request: gr.Request) -> str:
+        if refusal := edit_refusal(bot.settings, request):
+            return f"❌ not saved: {refusal}"
         try:
             return f"✅ saved: {bot.files.save(key, text)}. It takes effect on the next turn."
         except PromptError as e:
             return f"❌ not saved: {e}"
 
-    def prompt_reset(key: str) -> tuple[str, str]:
+    def prompt_reset(key: str, request: gr.Request) -> tuple[str, str]:
+        if refusal := edit_refusal(bot.settings, request):
+            return prompt_read(key)[0], f"❌ not reset: {refusal}"
         bot.files.reset(key)
         text, _ = prompt_read(key)
         return text, f"{key}: back to the shipped version"
