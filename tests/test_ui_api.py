@@ -114,3 +114,24 @@ def test_an_exposed_app_without_an_admin_login_refuses_prompt_edits(tmp_path: Pa
 
     assert edit_refusal(Settings(_env_file=None, host="127.0.0.1"), None) is None  # type: ignore[call-arg]
     assert "disabled on an exposed app" in str(edit_refusal(Settings(_env_file=None, host="0.0.0.0"), None))  # type: ignore[call-arg]
+
+
+def test_simultaneous_web_sessions_stay_apart(ui: tuple) -> None:  # type: ignore[type-arg]
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    bot, client = ui
+    requests = ["a comedy film", "a horror film", "an animated film", "a board game"]
+
+    def talk(message: str) -> str:
+        own = Client(client.src, verbose=False)  # one browser tab each: its own session
+        history, *_ = own.predict(message, [], "auto", "auto", api_name="/chat")
+        content = history[0]["content"]
+        return content[0]["text"] if isinstance(content, list) else str(content)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        asked = list(pool.map(talk, requests))
+    assert asked == requests
+    firsts = sorted(bot.session(sid).turns[0].text for sid in bot.sessions.session_ids())
+    assert firsts == sorted(requests)  # four sessions, each with only its own message
