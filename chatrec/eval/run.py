@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def run_eval(
     settings: Settings, ml100k: Path, inspired: Path | None, out: Path, *, seed: int = 42, llm_users: int = 50,
     llm_turns: int = 30, protocols: Sequence[str] = ("A", "B", "C", "D"), use_llm: bool = True,
-    max_users: int | None = None, max_turns: int | None = None, grid: tuple[float, ...] = GRID, command: str = "",
+    max_users: int | None = None, max_turns: int | None = None, grid: tuple[float, ...] = GRID,
 ) -> EvalReport:  # fmt: skip
     """Every requested protocol on the same data and seed; writes the report into ``out``."""
     from chatrec.catalog.demo import pack_path
@@ -66,7 +66,7 @@ def run_eval(
         elif name == "D" and inspired is not None:
             results.append(_conversational(settings, bot_llm, inspired, llm_turns if llm else 0, seed, max_turns))
     report = EvalReport(
-        command=command or reproduce_command(ml100k, inspired, out, protocols, seed, llm_users, llm_turns, use_llm),
+        command=reproduce_command(ml100k, inspired, out, protocols, seed, llm_users, llm_turns, use_llm),
         seed=seed, data={"MovieLens-100K": str(ml100k), **({"INSPIRED": str(inspired)} if inspired else {})},
         llm=(f"{getattr(llm, 'name', type(llm).__name__)} via {settings.resolved_backend()} backend" if llm else "none"),
         results=results, seconds=time.perf_counter() - t0,
@@ -85,8 +85,9 @@ def reproduce_command(ml100k: Path, inspired: Path | None, out: Path, protocols:
 
 
 def _conversational(
-    settings: Settings, bot_llm: object, inspired: Path, llm_turns: int, seed: int, max_turns: int | None
+    settings: Settings, bot_llm: ChatRec | None, inspired: Path, llm_turns: int, seed: int, max_turns: int | None
 ) -> ProtocolResult:
+    """Protocol D through the chat pipeline: every turn without the model, a sample with it."""
     from chatrec.catalog.loaders import load_catalog
 
     plain = ChatRec(settings, llm=None)
@@ -96,7 +97,7 @@ def _conversational(
     popular = [collab.interactions.items[i] for i in np.argsort(-counts, kind="stable")] if collab else []
 
     def rank(message: str, exclude: set[str], with_llm: bool) -> list[str]:
-        bot = bot_llm if with_llm and isinstance(bot_llm, ChatRec) else plain
+        bot = bot_llm if with_llm and bot_llm is not None else plain
         return [r.item_id for r in bot.rank(message, k=50, exclude=exclude, domain="movies")]
 
     return protocol_d(load_inspired(inspired)[:max_turns], rank, TitleMapper(movies), popular, llm_turns, seed)
