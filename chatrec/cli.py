@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from chatrec.settings import get_settings
 
@@ -285,16 +285,19 @@ def eval_run(
     llm_users: Annotated[int, typer.Option(help="Users sampled for the LLM re-rank in A and B (0: none).")] = 50,
     llm_turns: Annotated[int, typer.Option(help="INSPIRED turns sampled for the pipeline with the LLM (0: none).")] = 30,
     llm: Annotated[bool, typer.Option(help="Use the configured language model at all.")] = True,
+    update: Annotated[bool, typer.Option(help="Keep results of other protocols already in --out.")] = False,
 ) -> None:
     """Baselines, content, hybrid and hybrid + LLM on the same splits; prints a table and writes the report."""
     from chatrec.eval.run import run_eval
 
     report = run_eval(get_settings(), ml100k, inspired, out, seed=seed, llm_users=llm_users, llm_turns=llm_turns,
-                      protocols=[p for p in protocols.upper() if p in "ABCD"], use_llm=llm)  # fmt: skip
+                      protocols=[p for p in protocols.upper() if p in "ABCD"], use_llm=llm, update=update)  # fmt: skip
     for result in report.results:
         names = list(next(iter(result.metrics.values())))
-        table = Table("method", *names, title=f"Protocol {result.protocol} ({result.users} users/turns, {result.seconds:.0f} s)")
-        rows = {**result.metrics, **{f"{k} [n={result.llm_users}]": v for k, v in result.llm_metrics.items()}}
+        table = Table(
+            Column("method", no_wrap=True), *names, title=f"Protocol {result.protocol} ({result.users} users/turns, {result.seconds:.0f} s)"
+        )
+        rows = {**result.metrics, **{f"{k} [sample of {result.llm_users}]": v for k, v in result.llm_metrics.items()}}
         for method, values in rows.items():
             table.add_row(method, *(f"{values.get(n, float('nan')):.4f}" for n in names))
         console.print(table)

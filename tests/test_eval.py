@@ -38,7 +38,7 @@ def test_tiny_eval_run_writes_a_complete_report(tmp_path: Path, test_settings: S
     assert set(by) == {"A", "B", "C", "D"}
     for name in ("A", "B", "C"):
         methods = by[name]["metrics"]
-        assert set(methods) == {"popularity", "item_knn", "als", "bpr", "content", "hybrid"}
+        assert set(methods) - {"hybrid, cold-start weights"} == {"popularity", "item_knn", "als", "bpr", "content", "hybrid"}
         for values in methods.values():
             assert all(0.0 <= v <= 1.0 for v in values.values())
     assert set(by["A"]["metrics"]["hybrid"]) == {"precision@5", "recall@5", "ndcg@5", "hit_rate@10", "ndcg@10"}
@@ -50,6 +50,7 @@ def test_tiny_eval_run_writes_a_complete_report(tmp_path: Path, test_settings: S
     assert c["als"] == c["bpr"] == c["item_knn"] == c["popularity"]
     assert c["hybrid"] == c["content"] != c["als"]
     assert by["C"]["extra"]["cold share of top-10, als"] == 0.0
+    assert by["C"]["extra"]["cold share of top-10, hybrid, cold-start weights"] > 0.0  # the scenario's profile decides
     assert by["D"]["users"] > 0 and "pipeline (no LLM)" in by["D"]["metrics"]
     assert report["command"].startswith("chatrec eval run --ml100k")
     md = (out / "report.md").read_text()
@@ -95,3 +96,17 @@ def test_tune_writes_weights_into_the_scenario_override(tmp_path: Path, catalog_
     assert got["users"] == 30 and 0 <= got["validation ndcg@10"] <= 1
     shipped = (Path(settings.prompts_dir) / "scenarios" / "personal_picks.yaml").read_text()
     assert shipped != saved  # the shipped file is left alone
+
+
+@needs_data
+def test_inspired_turns_are_keyed_uniquely_and_gold_movies_map_onto_the_catalog() -> None:
+    from chatrec.catalog.loaders import load_catalog
+    from chatrec.eval.data import TitleMapper, load_inspired
+
+    turns = load_inspired(INSPIRED)
+    assert len(turns) == 228 and len({t.turn_id for t in turns}) == 228
+    first = turns[0]
+    assert first.gold == ["Hustlers (film)"] and first.user_text[-1].startswith("the last movie i saw")
+    mapper = TitleMapper(load_catalog(Path(__file__).parents[1] / "data" / "demo" / "movies.jsonl", "movies").items)
+    assert mapper("Die Hard") == "1036" and mapper("Frozen (2013 film)") == "106696"
+    assert mapper("Hustlers (film)") is None  # 2019: not in the catalog, and no near title is taken for it

@@ -130,8 +130,8 @@ def load_inspired(root: Path) -> list[DialogueTurn]:
         row = json.loads(line)
         users = [ln[len("User: ") :] for ln in row["input"].splitlines() if ln.startswith("User: ")]
         turns.append(DialogueTurn(
-            turn_id=row["turn_id"], user_text=users,
-            mentioned=[names[e] for e in row.get("prev_entity", []) if e in movies and e in names],
+            turn_id=f"{row['dialog_id']}/{row['turn_id']}", user_text=users,  # turn ids repeat across dialogues
+            mentioned=[names[e] for e in row.get("prev_entity", []) if e in movies and e in names],  # named earlier
             gold=[names[e] for e in row["rec"] if e in names],
         ))  # fmt: skip
     return turns

@@ -49,6 +49,7 @@ class ProtocolResult(BaseModel):
     validation: dict[str, float] = Field(default_factory=dict)
     extra: dict[str, float | str] = Field(default_factory=dict)
     seconds: float = 0.0
+    command: str = Field("", description="The command line that produced this result.")
 
 
 @dataclass
@@ -99,12 +100,14 @@ def full_tasks(matrix: sp.csr_matrix, targets: dict[int, set[int]], rng: random.
 
 def _evaluate(
     ctx: Context, fitted: Fitted, tasks: list[Task], weights: dict[str, float], metrics: list[str], depth: int,
-    reranker: LLMReranker | None, llm_metric: str,
+    reranker: LLMReranker | None, llm_metric: str, variants: dict[str, dict[str, float]] | None = None,
 ) -> tuple[dict[str, dict[str, float]], dict[str, object]]:  # fmt: skip
-    """Every method on ``tasks``; the LLM variant on a fixed sample of them, against the hybrid on the same sample."""
+    """Every method on ``tasks`` (``variants``: the hybrid under other weights, by label); the LLM
+    variant on a fixed sample of them, against the hybrid on the same sample."""
     base = fitted.scores([t.user for t in tasks])
     relevant = relevant_ids(tasks)
     ranked = {m: as_ids(rank_tasks(tasks, base, m, weights, depth)) for m in METHODS}
+    ranked |= {label: as_ids(rank_tasks(tasks, base, "hybrid", w, depth)) for label, w in (variants or {}).items()}
     results = {m: mean_metrics(r, relevant, metrics) for m, r in ranked.items()}
     llm: dict[str, object] = {}
     if reranker is not None and ctx.llm_users > 0:
@@ -195,8 +198,11 @@ def protocol_b(ctx: Context, negatives: int = 19) -> ProtocolResult:
                    results, llm, len(tasks), weights=weights, validation={"ndcg@10": val}, seconds=time.perf_counter() - t0)  # fmt: skip
 
 
-def protocol_c(ctx: Context, weights: dict[str, float], fraction: float = 0.2) -> ProtocolResult:
-    """Cold items: ``fraction`` of items lose every training interaction; rank them for the users who rated them."""
+def protocol_c(ctx: Context, weights: dict[str, float], cold_start: dict[str, float], fraction: float = 0.2) -> ProtocolResult:
+    """Cold items: ``fraction`` of items lose every training interaction; rank them for the users who rated them.
+
+    The hybrid runs with protocol A's weights (a returning user's profile) and with
+    ``cold_start`` weights (a scenario that leans on content), to show what the profile changes."""
     t0 = time.perf_counter()
     items = ctx.data.item_ids
     full = ctx.data.ratings("u.data").interactions(items)
@@ -214,17 +220,22 @@ def protocol_c(ctx: Context, weights: dict[str, float], fraction: float = 0.2) -
     fitted = Fitted.fit(train, ctx.vectors, ctx.seed)
     metrics = ["ndcg@10", "recall@10", "hit_rate@10"]
     reranker = ctx.reranker_for(Interactions(full.users, full.items, train), tasks) if ctx.reranker_for else None
-    results, llm = _evaluate(ctx, fitted, tasks, weights, metrics, 10, reranker, "ndcg@10")
+    variants = {"hybrid, cold-start weights": cold_start}
+    results, llm = _evaluate(ctx, fitted, tasks, weights, metrics, 10, reranker, "ndcg@10", variants)
     # Do cold items reach a full-catalog top 10 at all?
     catalog_tasks = full_tasks(train, {t.user: t.relevant for t in tasks}, rng)
     base = fitted.scores([t.user for t in catalog_tasks])
     share = {}
-    for method in METHODS:
-        top = rank_tasks(catalog_tasks, base, method, weights, 10)
+    for method, w in [*((m, weights) for m in METHODS), *variants.items()]:
+        top = rank_tasks(catalog_tasks, base, "hybrid" if method in variants else method, w, 10)
         share[f"cold share of top-10, {method}"] = float(np.mean([np.mean([i in cold for i in r]) for r in top.values()]))
     return _result("C", f"MovieLens-100K, {fraction:.0%} of items ({len(cold)}) stripped of all training interactions; "
-                   "each user who rated some ranks all cold items; hybrid weights from protocol A",
-                   results, llm, len(tasks), weights=weights, extra=share, seconds=time.perf_counter() - t0)  # fmt: skip
+                   "each user who rated some ranks all cold items; hybrid weights from protocol A, and the "
+                   f"cold-start weights {_short(cold_start)}", results, llm, len(tasks), weights=weights, extra=share, seconds=time.perf_counter() - t0)  # fmt: skip
+
+
+def _short(weights: dict[str, float]) -> str:
+    return "(" + ", ".join(f"{k} {v:.2f}" for k, v in weights.items() if v) + ")"
 
 
 def protocol_d(

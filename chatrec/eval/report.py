@@ -45,6 +45,7 @@ class EvalReport(BaseModel):
         for r in self.results:
             names = list(next(iter(r.metrics.values())))
             out += [f"## Protocol {r.protocol}", "", r.description + ".", "",
+                    *([f"Reproduce: `{r.command}`", ""] if r.command and r.command != self.command else []),
                     f"Users/turns evaluated: {r.users}; wall time {r.seconds:.0f} s." +
                     (f" Tuned hybrid weights: {_weights(r.weights)}." if r.weights else ""), ""]  # fmt: skip
             out += _table(names, {**r.metrics, **{f"*{k}* (published)": v for k, v in ANCHORS.get(r.protocol, {}).items()}})
@@ -71,7 +72,7 @@ class EvalReport(BaseModel):
         for ax, r in zip(axes[0], self.results, strict=True):
             metric = headline[r.protocol]
             rows = {m: v[metric] for m, v in r.metrics.items()}
-            rows |= {m + f" (n={r.llm_users})": v[metric] for m, v in r.llm_metrics.items() if "llm" in m.lower()}
+            rows |= {m + f" (n={r.llm_users})": v[metric] for m, v in r.llm_metrics.items() if "LLM)" in m or m.endswith("+llm")}
             ax.barh(list(rows), list(rows.values()), color=["#d62728" if "hybrid" in k or "pipeline" in k else "#7f7f7f" for k in rows])
             ax.invert_yaxis()
             ax.set_title(f"Protocol {r.protocol}: {metric}")
@@ -87,14 +88,6 @@ class EvalReport(BaseModel):
         paths[1].write_text(self.markdown(), encoding="utf-8")
         self.chart(paths[2])
         return paths
-
-    def table_rows(self) -> list[tuple[str, str, dict[str, float]]]:
-        """(protocol, method, metrics) for printing."""
-        return [
-            (r.protocol, m, v)
-            for r in self.results
-            for m, v in {**r.metrics, **{f"{k} [n={r.llm_users}]": x for k, x in r.llm_metrics.items()}}.items()
-        ]
 
 
 def _weights(w: dict[str, float]) -> str:

@@ -26,9 +26,12 @@ log = logging.getLogger(__name__)
 def run_eval(
     settings: Settings, ml100k: Path, inspired: Path | None, out: Path, *, seed: int = 42, llm_users: int = 50,
     llm_turns: int = 30, protocols: Sequence[str] = ("A", "B", "C", "D"), use_llm: bool = True,
-    max_users: int | None = None, max_turns: int | None = None, grid: tuple[float, ...] = GRID,
+    max_users: int | None = None, max_turns: int | None = None, grid: tuple[float, ...] = GRID, update: bool = False,
 ) -> EvalReport:  # fmt: skip
-    """Every requested protocol on the same data and seed; writes the report into ``out``."""
+    """Every requested protocol on the same data and seed; writes the report into ``out``.
+
+    With ``update``, results already in ``out/report.json`` for other protocols are kept
+    (each result records the command that produced it)."""
     from chatrec.catalog.demo import pack_path
     from chatrec.embeddings import load_embedder
 
@@ -62,17 +65,38 @@ def run_eval(
         elif name == "B":
             results.append(protocol_b(ctx))
         elif name == "C":
-            results.append(protocol_c(ctx, weights_a or protocol_a(Context(data, vectors, seed, 0, grid)).weights))
+            weights = weights_a or protocol_a(Context(data, vectors, seed, 0, grid)).weights
+            results.append(protocol_c(ctx, weights, cold_start_weights(settings)))
         elif name == "D" and inspired is not None:
             results.append(_conversational(settings, bot_llm, inspired, llm_turns if llm else 0, seed, max_turns))
+    command = reproduce_command(ml100k, inspired, out, protocols, seed, llm_users, llm_turns, use_llm)
+    for r in results:
+        r.command = command
+    seconds = time.perf_counter() - t0
+    if update and (out / "report.json").is_file():
+        kept = [r for r in EvalReport.model_validate_json((out / "report.json").read_text()).results if r.protocol not in protocols]
+        results = sorted([*kept, *results], key=lambda r: r.protocol)
+        seconds = sum(r.seconds for r in results)
     report = EvalReport(
-        command=reproduce_command(ml100k, inspired, out, protocols, seed, llm_users, llm_turns, use_llm),
+        command=command,
         seed=seed, data={"MovieLens-100K": str(ml100k), **({"INSPIRED": str(inspired)} if inspired else {})},
         llm=(f"{getattr(llm, 'name', type(llm).__name__)} via {settings.resolved_backend()} backend" if llm else "none"),
-        results=results, seconds=time.perf_counter() - t0,
+        results=results, seconds=seconds,
     )  # fmt: skip
     report.write(out)
     return report
+
+
+def cold_start_weights(settings: Settings, scenario: str = "new_releases") -> dict[str, float]:
+    """The hybrid's share of a content-leaning scenario's weights (its signals that exist offline)."""
+    from chatrec.promptfiles import PromptFiles
+    from chatrec.scenarios import parse_scenario
+
+    files = PromptFiles(settings.prompts_dir, settings.prompt_overrides)
+    weights = parse_scenario(files.read(f"scenarios/{scenario}"), scenario).weights
+    offline = {k: weights.get(k, 0.0) for k in HYBRID_SIGNALS}
+    total = sum(offline.values()) or 1.0
+    return {k: round(v / total, 4) for k, v in offline.items()}
 
 
 def reproduce_command(ml100k: Path, inspired: Path | None, out: Path, protocols: Sequence[str], seed: int,
@@ -81,6 +105,7 @@ def reproduce_command(ml100k: Path, inspired: Path | None, out: Path, protocols:
     args = ["chatrec", "eval", "run", "--ml100k", str(ml100k), *(["--inspired", str(inspired)] if inspired else []),
             "--out", str(out), "--protocols", "".join(protocols), "--seed", str(seed),
             "--llm-users", str(llm_users), "--llm-turns", str(llm_turns), *([] if use_llm else ["--no-llm"])]  # fmt: skip
+    args += ["--update"] if len(protocols) < 4 else []
     return " ".join(shlex.quote(a) for a in args)
 
 
