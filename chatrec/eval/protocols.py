@@ -121,7 +121,7 @@ def _evaluate(
         a = per_user(hybrid_sub, sub_rel, metrics)
         b = per_user(with_llm, sub_rel, metrics)
         llm = {
-            "metrics": {"hybrid": {m: float(v.mean()) for m, v in a.items()}, "hybrid+llm": {m: float(v.mean()) for m, v in b.items()}},
+            "metrics": {"hybrid": _means(a), "hybrid+llm": _means(b)},
             "effect": {m: paired_bootstrap(a[m], b[m], seed=ctx.seed) for m in metrics if m == llm_metric or m.startswith("ndcg")},
             "users": len(sample), "failures": reranker.failures,
         }  # fmt: skip
@@ -234,6 +234,10 @@ def protocol_c(ctx: Context, weights: dict[str, float], cold_start: dict[str, fl
                    f"cold-start weights {_short(cold_start)}", results, llm, len(tasks), weights=weights, extra=share, seconds=time.perf_counter() - t0)  # fmt: skip
 
 
+def _means(per: dict[str, np.ndarray]) -> dict[str, float]:
+    return {m: float(v.mean()) if v.size else 0.0 for m, v in per.items()}
+
+
 def _short(weights: dict[str, float]) -> str:
     return "(" + ", ".join(f"{k} {v:.2f}" for k, v in weights.items() if v) + ")"
 
@@ -269,8 +273,7 @@ def protocol_d(
         sub = {k: relevant[k] for k in sample}
         a = per_user({k: ranked["pipeline (no LLM)"][k] for k in sample}, sub, metrics)
         b = per_user(with_llm, sub, metrics)
-        llm = {"metrics": {"pipeline (no LLM)": {m: float(v.mean()) for m, v in a.items()},
-                           "pipeline (LLM)": {m: float(v.mean()) for m, v in b.items()}},
+        llm = {"metrics": {"pipeline (no LLM)": _means(a), "pipeline (LLM)": _means(b)},
                "effect": {m: paired_bootstrap(a[m], b[m], seed=seed) for m in metrics}, "users": len(sample)}  # fmt: skip
     return _result("D", "INSPIRED test turns (He et al. 2023 processing) mapped onto the demo movie catalog by title and year; "
                    "the last three user utterances go through understand → retrieve → rank; movies mentioned earlier are excluded",
