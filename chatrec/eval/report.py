@@ -72,8 +72,9 @@ class EvalReport(BaseModel):
         for ax, r in zip(axes[0], self.results, strict=True):
             metric = headline[r.protocol]
             rows = {m: v[metric] for m, v in r.metrics.items()}
-            rows |= {m + f" (n={r.llm_users})": v[metric] for m, v in r.llm_metrics.items() if "LLM)" in m or m.endswith("+llm")}
-            ax.barh(list(rows), list(rows.values()), color=["#d62728" if "hybrid" in k or "pipeline" in k else "#7f7f7f" for k in rows])
+            rows |= {f"{m} (sample, n={r.llm_users})": v[metric] for m, v in r.llm_metrics.items()}  # with and without, same sample
+            colours = ["#1f77b4" if "sample" in k else "#d62728" if "hybrid" in k or "pipeline" in k else "#7f7f7f" for k in rows]
+            ax.barh(list(rows), list(rows.values()), color=colours)
             ax.invert_yaxis()
             ax.set_title(f"Protocol {r.protocol}: {metric}")
             ax.tick_params(labelsize=8)
