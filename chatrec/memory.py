@@ -113,7 +113,8 @@ class InMemorySessions:
 
     def get(self, session_id: str) -> Session:
         with self._guard:
-            return self._sessions.setdefault(session_id, Session(id=session_id)).model_copy(deep=True)
+            found = self._sessions.get(session_id)  # reading does not create a session
+            return found.model_copy(deep=True) if found else Session(id=session_id)
 
     def save(self, session: Session, snapshot: bool = True) -> None:
         """Store ``session``; with ``snapshot``, the state it replaces can be restored by :meth:`undo`."""
