@@ -93,6 +93,9 @@ def startup(model: str) -> None:
                 time.sleep(0.1)
             app.terminate()
             app.wait(30)
+            if ui is None or llm is None:
+                print(f"start-up {label:24s} not ready within 600 s (web chat {ui}, model {llm}); log: {log.read_text()[-1500:]}")
+                continue
             print(f"start-up {label:24s} web chat answering {ui:5.1f}s, local model ({model}) ready {llm:5.1f}s")
 
 

@@ -191,8 +191,14 @@ def chat(
     session: Annotated[str, typer.Option(help="Session id (memory is per session).")] = "terminal",
     user: Annotated[str | None, typer.Option(help="A user id in the domain's interaction file, for personal picks.")] = None,
 ) -> None:
-    """Chat in the terminal (Ctrl-D or 'quit' to leave)."""
+    """Chat in the terminal (Ctrl-D or 'quit' to leave): the picks first, then the words."""
+    from chatrec.models import Cards, Done, Recommendation, Reranked, TextDelta
     from chatrec.pipeline.dialogue import ChatRec
+
+    def show(items: list[Recommendation], heading: str) -> None:
+        console.print(f"  [bold]{heading}[/bold]")
+        for n, r in enumerate(items, start=1):
+            console.print(f"  [dim]{n}. {r.title} ({r.domain}) — {r.reason}[/dim]", markup=True, highlight=False)
 
     bot = ChatRec(get_settings())
     console.print("[bold]chatrec[/bold]: what are you looking for? (Ctrl-D to quit)")
@@ -203,16 +209,19 @@ def chat(
             break
         if message.strip().lower() in {"quit", "exit"}:
             break
-        console.print("[bold green]chatrec>[/bold green] ", end="")
-        for chunk in bot.stream(message, session, user_id=user):
-            console.print(chunk, end="", markup=False, highlight=False)
-        console.print()
-        reply = bot.last_reply(session)
-        if reply is not None:
-            for n, r in enumerate(reply.items, start=1):
-                console.print(f"  [dim]{n}. {r.title} ({r.domain}) — {r.reason}[/dim]", markup=True, highlight=False)
-            for notice in reply.notices:
-                console.print(f"  [yellow]{notice}[/yellow]")
+        writing = False
+        for event in bot.events(message, session, user_id=user):
+            if isinstance(event, Cards | Reranked) and event.items:
+                show(event.items, "picks" if isinstance(event, Cards) else "reordered by the language model")
+            elif isinstance(event, TextDelta):
+                if not writing:
+                    console.print("[bold green]chatrec>[/bold green] ", end="")
+                    writing = True
+                console.print(event.text, end="", markup=False, highlight=False)
+            elif isinstance(event, Done):
+                console.print()
+                for notice in event.reply.notices:
+                    console.print(f"  [yellow]{notice}[/yellow]")
 
 
 def _prompt_files() -> "PromptFiles":

@@ -20,6 +20,13 @@ from chatrec.tokens import count_tokens
 class Turn(BaseModel):
     role: Literal["user", "assistant"]
     text: str
+    shown: list[str] = Field(default_factory=list, description="Titles an assistant turn recommended, in order.")
+
+    def line(self, compact: bool = False) -> str:
+        """The turn as a history line; ``compact`` gives a recommending turn as its list of titles."""
+        if compact and self.shown:
+            return "Assistant: (recommended " + "; ".join(f"{n}. {t}" for n, t in enumerate(self.shown, start=1)) + ")"
+        return f"{'User' if self.role == 'user' else 'Assistant'}: {self.text}"
 
 
 class Session(BaseModel):
@@ -65,13 +72,14 @@ class Session(BaseModel):
             parts.append("rejected: " + ", ".join(self.titles.get(i, i) for i in self.rejected[-5:]))
         return "; ".join(parts)
 
-    def history(self, budget_tokens: int) -> str:
-        """Newest turns that fit ``budget_tokens``, oldest first, after a summary of the rest."""
+    def history(self, budget_tokens: int, compact: bool = False) -> str:
+        """Newest turns that fit ``budget_tokens``, oldest first, after a summary of the rest
+        (``compact``: recommending turns as their titles, which is all a reading of the next message needs)."""
         lines: list[str] = []
         used = 0
         kept = 0
         for turn in reversed(self.turns):
-            line = f"{'User' if turn.role == 'user' else 'Assistant'}: {turn.text}"
+            line = turn.line(compact)
             cost = count_tokens(line)
             if used + cost > budget_tokens:
                 break

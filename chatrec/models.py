@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chatrec.llm.meter import LLMCall
 
 Scalar = str | int | float | bool
 
@@ -153,3 +155,50 @@ class Reply(BaseModel):
     items: list[Recommendation] = Field(default_factory=list)
     intent: Intent
     notices: list[str] = Field(default_factory=list)
+    timings: dict[str, float] = Field(
+        default_factory=dict,
+        description="Seconds from the start of the turn: understood, cards, reranked, first_text, done.",
+    )
+    llm_calls: list[LLMCall] = Field(default_factory=list, description="Every model call of the turn, with its tokens.")
+
+
+# ---- a turn as a stream of events (``ChatRec.events``) ---------------------------------
+
+
+class Understood(BaseModel):
+    """What the message was taken to mean, before anything is searched."""
+
+    kind: Literal["understood"] = "understood"
+    intent: Intent
+
+
+class Cards(BaseModel):
+    """The picks, constraint-checked and fused from every signal, before the model writes a word."""
+
+    kind: Literal["cards"] = "cards"
+    items: list[Recommendation]
+    rerank_pending: bool = Field(False, description="The model is about to re-rank these (a Reranked event may follow).")
+
+
+class Reranked(BaseModel):
+    """The model's re-rank changed the picks: show these instead (at most once a turn)."""
+
+    kind: Literal["reranked"] = "reranked"
+    items: list[Recommendation]
+
+
+class TextDelta(BaseModel):
+    """The next piece of the reply text."""
+
+    kind: Literal["text"] = "text"
+    text: str
+
+
+class Done(BaseModel):
+    """The whole reply, as stored in the session."""
+
+    kind: Literal["done"] = "done"
+    reply: Reply
+
+
+TurnEvent = Annotated[Understood | Cards | Reranked | TextDelta | Done, Field(discriminator="kind")]

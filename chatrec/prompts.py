@@ -2,7 +2,9 @@
 
 A template declares its variables; a file whose placeholders differ from the declaration is
 refused with a message naming the difference, and rendering without a declared variable is
-an error, never a silent empty string. Placeholders are plain ``{name}`` fields (langchain's
+an error, never a silent empty string. The templates chatrec calls keep everything that
+changes from turn to turn out of their system part: a system part that is byte-identical
+across turns is read once by the model server and then served from its prompt cache. Placeholders are plain ``{name}`` fields (langchain's
 f-string templates): no attribute access, indexing or code, so a template cannot reach files,
 environment variables or objects.
 """
@@ -64,11 +66,31 @@ def parse_prompt(text: str, expected_name: str | None = None) -> PromptSpec:
     return spec
 
 
+class CallShape(BaseModel, frozen=True):
+    """The variables chatrec passes to one of its templates."""
+
+    static: frozenset[str] = frozenset()  # fixed by configuration (domains, scenarios): allowed in the system part
+    turn: frozenset[str] = frozenset()  # new every turn: the user part only, so the system part stays cached
+
+    @property
+    def variables(self) -> frozenset[str]:
+        return self.static | self.turn
+
+
 def validate_prompt(name: str, text: str) -> PromptSpec:
-    """Parse a prompt file; the templates chatrec calls must keep their exact variables."""
+    """Parse a prompt file; the templates chatrec calls must keep their exact variables, and
+    their system part may not use a variable that changes every turn."""
     spec = parse_prompt(text, name)
-    if name in PromptLibrary.REQUIRED and set(spec.variables) != PromptLibrary.REQUIRED[name]:
-        raise PromptError(f"{name} must use exactly the variables {sorted(PromptLibrary.REQUIRED[name])}")
+    shape = PromptLibrary.REQUIRED.get(name)
+    if shape is None:
+        return spec
+    if set(spec.variables) != shape.variables:
+        raise PromptError(f"{name} must use exactly the variables {sorted(shape.variables)}")
+    if moving := placeholders(spec.system) & shape.turn:
+        raise PromptError(
+            f"{sorted(moving)} change every turn: use them in the user part. The system part must stay the same "
+            "from turn to turn so the model server can reuse it from its prompt cache."
+        )
     return spec
 
 
@@ -76,10 +98,10 @@ class PromptLibrary:
     """All templates of a folder; a file edited on disk takes effect on the next render."""
 
     REQUIRED = {
-        "understand": {"history", "message", "scenarios", "domains"},
-        "rerank": {"request", "scenario", "candidates", "count"},
-        "explain": {"language", "style", "request", "picks"},
-        "chitchat": {"language", "domains", "message"},
+        "understand": CallShape(static=frozenset({"scenarios", "domains"}), turn=frozenset({"history", "message"})),
+        "rerank": CallShape(turn=frozenset({"request", "scenario", "candidates", "count"})),
+        "explain": CallShape(turn=frozenset({"language", "style", "request", "picks"})),
+        "chitchat": CallShape(static=frozenset({"domains"}), turn=frozenset({"language", "message"})),
     }
 
     def __init__(self, source: Path | Callable[[str], Path], budget_tokens: int | None = None) -> None:
@@ -112,14 +134,17 @@ class PromptLibrary:
 
     def render(self, name: str, **variables: str) -> list[dict[str, str]]:
         """Messages for the chat API (see :func:`render_spec`)."""
-        return render_spec(self.get(name), self.budget_tokens, **variables)
+        shape = self.REQUIRED.get(name)
+        return render_spec(self.get(name), self.budget_tokens, cuttable=shape.turn if shape else None, **variables)
 
 
-def render_spec(spec: PromptSpec, budget_tokens: int | None = None, **variables: str) -> list[dict[str, str]]:
+def render_spec(spec: PromptSpec, budget_tokens: int | None = None, cuttable: frozenset[str] | None = None,
+                **variables: str) -> list[dict[str, str]]:  # fmt: skip
     """Messages for the chat API. Missing or extra variables are an error.
 
-    With a token budget, the longest variable is cut until the prompt fits, so no prompt
-    outgrows the model's context whatever the conversation or catalog holds.
+    With a token budget, the longest ``cuttable`` variable (default: any) is cut until the
+    prompt fits, so no prompt outgrows the model's context whatever the conversation or
+    catalog holds, and the static part is never cut.
     """
     name = spec.name
     if missing := set(spec.variables) - set(variables):
@@ -135,7 +160,7 @@ def render_spec(spec: PromptSpec, budget_tokens: int | None = None, **variables:
         over = sum(count_tokens(m["content"]) for m in messages) - budget_tokens
         if over <= 0:
             return messages
-        longest = max(variables, key=lambda k: count_tokens(variables[k]))
+        longest = max(cuttable or variables, key=lambda k: count_tokens(variables[k]))
         size = count_tokens(variables[longest])
         if size == 0:
             raise PromptError(f"prompt {name!r} alone exceeds the budget of {budget_tokens} tokens")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from chatrec.llm.server import ServerOptions
 
 #: The repository root when running from a checkout (prompts/ and data/demo/ live there).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +40,12 @@ class Settings(BaseSettings):
         "qwen2.5-coder-1.5b",
         description="A bundled model name (see `chatrec models list`) or a path to a .gguf file.",
     )
-    local_threads: int = Field(2, ge=1)
-    local_ctx: int = Field(4096, ge=512)
+    local_threads: int = Field(2, ge=1, description="CPU threads of the local server.")
+    local_ctx: int = Field(4096, ge=512, description="Context tokens per slot of the local server.")
+    local_slots: int = Field(
+        4, ge=1, description="Requests the local server decodes together (continuous batching); also the default model concurrency."
+    )
+    local_cache_mib: int = Field(2048, ge=0, description="RAM the local server keeps evicted prompts in, to restore them by prefix.")
     local_startup_timeout_s: float = Field(180.0, gt=0)
     openai_api_key: SecretStr | None = Field(None, validation_alias=_alias("openai_api_key", "OPENAI_API_KEY"))
     openai_base_url: str | None = Field(None, validation_alias=_alias("openai_base_url", "OPENAI_BASE_URL"))
@@ -48,7 +55,9 @@ class Settings(BaseSettings):
         description="Model name at the endpoint (default: gpt-4o-mini for OpenAI, the served model otherwise).",
     )
     llm_timeout_s: float = Field(120.0, gt=0, description="Per-request timeout; on expiry chatrec answers without the LLM.")
-    llm_concurrency: int = Field(1, ge=1, description="Model calls in flight at once (a local model on 2 cores serves one well).")
+    llm_concurrency: int | None = Field(
+        None, ge=1, description="Model calls in flight at once (default: the local server's slots, or 4 for an endpoint)."
+    )
     llm_queue_limit: int = Field(8, ge=0, description="Calls that may wait for a free slot; more are refused at once.")
     llm_queue_wait_s: float = Field(60.0, gt=0, description="How long a call waits for a slot before the turn goes on without the model.")
     max_active_turns: int = Field(16, ge=1, description="Turns processed at once; beyond this a person is asked to try again shortly.")
@@ -108,6 +117,18 @@ class Settings(BaseSettings):
         """Where each domain's interactions come from: configured files, then the demo's."""
         demo = {"movies": self.demo_dir / "movies-ratings.csv"} if self.load_demo else {}
         return {d: p for d, p in (demo | self.interactions).items() if p.is_file()}
+
+    def server_options(self) -> "ServerOptions":
+        from chatrec.llm.server import ServerOptions
+
+        return ServerOptions(threads=self.local_threads, ctx=self.local_ctx, slots=self.local_slots,
+                             cache_ram_mib=self.local_cache_mib, startup_timeout_s=self.local_startup_timeout_s)  # fmt: skip
+
+    def model_concurrency(self) -> int:
+        """Calls let through to the model at once: as many as the server decodes together."""
+        if self.llm_concurrency is not None:
+            return self.llm_concurrency
+        return self.local_slots if self.resolved_backend() == "local" else 4
 
     def resolved_backend(self) -> Literal["local", "openai"]:
         if self.llm_backend != "auto":

@@ -71,8 +71,7 @@ def local_server(model_path: Path, test_settings: Settings) -> Iterator[object]:
     """One real llama.cpp server for the session (started on first use)."""
     from chatrec.llm.server import shared_server
 
-    server = shared_server(model_path, threads=test_settings.local_threads, ctx=test_settings.local_ctx,
-                           startup_timeout_s=test_settings.local_startup_timeout_s)  # fmt: skip
+    server = shared_server(model_path, test_settings.server_options())
     server.ensure_running()
     yield server
     server.stop()

@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from chatrec.llm.client import LLMError, parse_json_as
+from chatrec.llm.client import LLMError, Message, parse_json_as
+from chatrec.llm.meter import LLMCall
 
 T = TypeVar("T", bound=BaseModel)
 Answer = dict[str, Any] | str | Exception
@@ -36,24 +37,38 @@ class ScriptedLLM:
             raise answer
         return answer
 
-    def structured(self, messages: Sequence[dict[str, str]], schema: type[T], *, max_tokens: int = 400) -> T:
+    def structured(self, messages: Sequence[dict[str, str]], schema: type[T], *, max_tokens: int = 400,
+                   record: LLMCall | None = None) -> T:  # fmt: skip
         import json
 
         answer = self._answer(schema.__name__, messages)
-        return parse_json_as(answer if isinstance(answer, str) else json.dumps(answer), schema)
+        result = parse_json_as(answer if isinstance(answer, str) else json.dumps(answer), schema)
+        if record is not None:
+            record.ok = True
+        return result
 
-    def complete(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2) -> str:
+    def complete(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,
+                 record: LLMCall | None = None) -> str:  # fmt: skip
         self.calls.append(("complete", messages))
         if isinstance(self.text, Exception):
             raise self.text
+        if record is not None:
+            record.ok = True
         return self.text
 
-    def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
+    def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,
+               record: LLMCall | None = None) -> Iterator[str]:  # fmt: skip
         self.calls.append(("stream", messages))
         if isinstance(self.text, Exception):
             raise self.text
         for word in self.text.split(" "):
             yield word + " "
+        if record is not None:
+            record.ok = True
+
+    def warm_up(self, prompts: Sequence[Sequence[Message]] = ()) -> None:
+        for messages in prompts:
+            self.calls.append(("warm-up", messages))
 
 
 def proposal(action: str = "recommend", scenario: str = "none", domain: str = "any", query: str = "", include=(), exclude=()) -> dict:  # type: ignore[no-untyped-def]

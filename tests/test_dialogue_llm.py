@@ -11,7 +11,8 @@ from pydantic import BaseModel
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.llm.client import OpenAIChat
-from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer
+from chatrec.llm.meter import LLMCall
+from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, ServerOptions
 from chatrec.models import Reply
 from tests.conftest import make_bot
 
@@ -65,7 +66,7 @@ def test_multi_turn_refinement_and_more_like(catalog_store: ChromaStore, real_ll
 
 
 def test_a_model_that_times_out_still_answers(catalog_store: ChromaStore, model_path: Path, tmp_path: Path) -> None:
-    with LocalLLMServer(model_path, ctx=2048) as server:
+    with LocalLLMServer(model_path, ServerOptions(ctx=2048, slots=1)) as server:
         slow = OpenAIChat(base_url=server.base_url, api_key="x", model=MODEL_ALIAS, timeout_s=0.05, local=True)
         reply = make_bot(catalog_store, slow, tmp_path).chat("a funny film for my kids", "s1")
     assert reply.items and reply.notices and "Here are my picks" in reply.text
@@ -75,8 +76,9 @@ def test_a_model_that_times_out_still_answers(catalog_store: ChromaStore, model_
 class Truncating(OpenAIChat):
     """The real model, cut off after a few tokens: real, invalid output."""
 
-    def structured(self, messages: Sequence[dict[str, str]], schema: type[T], *, max_tokens: int = 400) -> T:
-        return super().structured(messages, schema, max_tokens=3)
+    def structured(self, messages: Sequence[dict[str, str]], schema: type[T], *, max_tokens: int = 400,
+                   record: LLMCall | None = None) -> T:  # fmt: skip
+        return super().structured(messages, schema, max_tokens=3, record=record)
 
 
 def test_a_model_that_returns_garbage_still_answers(catalog_store: ChromaStore, local_server: LocalLLMServer, tmp_path: Path) -> None:

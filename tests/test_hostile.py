@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from chatrec.catalog.store import ChromaStore
+from chatrec.llm.meter import LLMCall
 from chatrec.memory import InMemorySessions
 from chatrec.models import Item, Reply
 from chatrec.pipeline.dialogue import ChatRec
@@ -56,10 +57,12 @@ def hostile_llm(prompts: PromptLibrary, seed: int) -> ScriptedLLM:
         return rng.choice([{"ranking": [rng.randint(-5, 50) for _ in range(6)]}, "[]", {"ranking": []}])
 
     class Hostile(ScriptedLLM):
-        def complete(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2) -> str:
+        def complete(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,
+                     record: LLMCall | None = None) -> str:  # fmt: skip
             return rng.choice(leaks)
 
-        def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2):  # type: ignore[no-untyped-def]
+        def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,  # type: ignore[no-untyped-def]
+                   record: LLMCall | None = None):  # fmt: skip
             yield from rng.choice(leaks).split(" ")
 
     return Hostile({"IntentProposal": intent, "Ranking": ranking})
@@ -97,7 +100,7 @@ def test_a_thousand_generated_messages_with_a_hostile_model(
 ) -> None:
     bot = make_bot(catalog_store, None, tmp_path, openai_api_key=SECRET)
     bot.sessions = InMemorySessions()  # the stores have their own tests; here every turn's fsync would dominate
-    bot.llm = bot.understander.llm = bot.ranker.llm = bot.explainer.llm = hostile_llm(bot.prompts, 1)
+    bot.llm = hostile_llm(bot.prompts, 1)  # the one place the model is held
     run_property(bot, hostile_catalog, int(__import__("os").environ.get("HOSTILE_N", 1000)))
 
 

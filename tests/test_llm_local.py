@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from chatrec.llm.client import LLMUnavailable, OpenAIChat, make_llm
 from chatrec.llm.gguf import BUNDLED, ModelError, assemble, is_verified, resolve
-from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer
+from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, ServerOptions
 from chatrec.settings import Settings
 
 pytestmark = pytest.mark.llm
@@ -29,7 +29,7 @@ class Request(BaseModel):
 
 
 def test_server_answers_schema_constrained_request_and_stops(model_path: Path) -> None:
-    server = LocalLLMServer(model_path, threads=2, ctx=2048)
+    server = LocalLLMServer(model_path, ServerOptions(ctx=2048, slots=1))
     url = server.ensure_running()
     assert url.startswith("http://127.0.0.1:")
     llm = OpenAIChat(base_url=url, api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
@@ -58,8 +58,8 @@ def test_server_does_not_outlive_a_killed_parent(model_path: Path, tmp_path: Pat
     """Even a SIGKILL of the app (no atexit, no handlers) leaves no server behind."""
     script = textwrap.dedent(f"""
         from pathlib import Path
-        from chatrec.llm.server import LocalLLMServer
-        s = LocalLLMServer(Path({str(model_path)!r}), ctx=1024)
+        from chatrec.llm.server import LocalLLMServer, ServerOptions
+        s = LocalLLMServer(Path({str(model_path)!r}), ServerOptions(ctx=1024, slots=1))
         s.ensure_running()
         print(s.pid, flush=True)
         import time; time.sleep(600)
@@ -83,8 +83,8 @@ def test_ctrl_c_stops_the_managed_server(model_path: Path, test_settings: Settin
     script = textwrap.dedent(f"""
         import signal, time
         signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (a background job inherits it ignored)
-        from chatrec.llm.server import shared_server
-        s = shared_server(__import__('pathlib').Path({str(model_path)!r}), threads=2, ctx=1024, startup_timeout_s=120)
+        from chatrec.llm.server import ServerOptions, shared_server
+        s = shared_server(__import__('pathlib').Path({str(model_path)!r}), ServerOptions(ctx=1024, slots=1))
         s.ensure_running(); print(s.pid, flush=True); time.sleep(600)
     """)
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
@@ -96,8 +96,8 @@ def test_ctrl_c_stops_the_managed_server(model_path: Path, test_settings: Settin
 
 
 def test_settings_point_chatrec_at_another_endpoint(local_server: LocalLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """OPENAI_BASE_URL/OPENAI_API_KEY switch to an external endpoint with no code change; ``auto``
-    structured output discovers that this server refuses json_schema and falls back."""
+    """OPENAI_BASE_URL/OPENAI_API_KEY switch to an external endpoint with no code change; llama.cpp's
+    server takes OpenAI's json_schema response format, so ``auto`` keeps it."""
     monkeypatch.setenv("OPENAI_BASE_URL", local_server.ensure_running())
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-secret")
     monkeypatch.delenv("CHATREC_LLM_BACKEND", raising=False)
@@ -109,7 +109,7 @@ def test_settings_point_chatrec_at_another_endpoint(local_server: LocalLLMServer
     assert llm.model == MODEL_ALIAS  # discovered from /v1/models
     got = llm.structured([{"role": "user", "content": "Parse: 'horror films for adults'"}], Request, max_tokens=60)
     assert isinstance(got, Request)
-    assert llm._modes[0] == "json_object_schema"  # json_schema was refused once and is not tried again
+    assert llm._modes[0] == "json_schema"
 
 
 def test_unreachable_endpoint_is_llm_unavailable() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chatrec.prompts import PromptError, PromptLibrary, parse_prompt
+from chatrec.prompts import PromptError, PromptLibrary, parse_prompt, validate_prompt
 from chatrec.scenarios import ScenarioError, load_scenarios, parse_scenario
 
 PROMPTS = Path(__file__).parent.parent / "prompts"
@@ -18,7 +18,16 @@ GOOD = "name: t\nvariables: [a]\nsystem: 'Hello {a}'\nuser: 'literal {{braces}} 
 def test_shipped_prompts_validate_and_render() -> None:
     lib = PromptLibrary(PROMPTS)
     msgs = lib.render("chitchat", language="English", domains="movies", message="hi")
-    assert [m["role"] for m in msgs] == ["system", "user"] and msgs[1]["content"].strip() == "hi"
+    assert [m["role"] for m in msgs] == ["system", "user"] and msgs[1]["content"].strip().endswith("hi")
+    again = lib.render("chitchat", language="Simplified Chinese", domains="movies", message="你好")
+    assert again[0] == msgs[0]  # the system part is the same every turn: the server's prompt cache keeps it
+
+
+def test_a_per_turn_variable_in_a_system_part_is_refused() -> None:
+    """What changes every turn must come after the cached static part."""
+    text = (PROMPTS / "chitchat.yaml").read_text().replace("Reply in at most", "Reply in {language} in at most")
+    with pytest.raises(PromptError, match=r"\['language'\] change every turn"):
+        validate_prompt("chitchat", text)
 
 
 @pytest.mark.parametrize(("text", "error"), [

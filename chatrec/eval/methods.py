@@ -17,6 +17,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from chatrec.eval.metrics import mean_metrics
+from chatrec.llm.client import ChatLLM, LLMError
+from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item
 from chatrec.pipeline.rank import Ranker
 from chatrec.pipeline.retrieve import Candidate
@@ -141,6 +143,7 @@ class LLMReranker:
     """The production re-rank over the hybrid's best ``pool`` candidates, described by catalog facts."""
 
     ranker: Ranker
+    llm: ChatLLM
     scenario: Scenario
     items: list[Item]
     liked_titles: Callable[[int], list[str]]  # task index → titles the user liked, best first
@@ -159,8 +162,13 @@ class LLMReranker:
         extra = {k: (v[head] if v is not None else None) for k, v in signals.items()}
         scenario = self.scenario.model_copy(update={"weights": {**weights, "llm": self.scenario.weights.get("llm", 0.1)}})
         intent = Intent(action="recommend", query=self.request(self.liked_titles(n)), domain="movies")
-        out, notices = self.ranker(cands, intent, scenario, np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, 0)), extra=extra)
-        self.failures += bool(notices)
+        fusion = self.ranker.fuse(cands, scenario, np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, 0)), extra=extra)
+        try:
+            out = self.ranker.rerank(fusion, intent, scenario, TurnModel(self.llm)) or fusion.ranked
+        except LLMError as e:
+            log.warning("re-rank failed for task %d: %s", n, e)
+            self.failures += 1
+            out = fusion.ranked
         by_id = {c.item.id: task.candidates[i] for c, i in zip(cands, head, strict=True)}
         reranked = [int(by_id[r.candidate.item.id]) for r in out]
         return (reranked + [int(task.candidates[i]) for i in ranked[self.pool :]])[:depth]

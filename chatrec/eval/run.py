@@ -52,7 +52,7 @@ def run_eval(
                 best = row.indices[np.argsort(-row.data, kind="stable")]
                 return [f"{data.items[i].title} ({data.items[i].year})" if data.items[i].year else data.items[i].title for i in best]
 
-            return LLMReranker(bot_llm.ranker, scenario, data.items, liked_titles)
+            return LLMReranker(bot_llm.ranker, bot_llm.llm, scenario, data.items, liked_titles)  # type: ignore[arg-type]
 
         ctx.reranker_for = reranker_for
     results: list[ProtocolResult] = []

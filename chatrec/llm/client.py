@@ -1,9 +1,13 @@
 """One chat client for every model: the ``openai`` SDK against any compatible endpoint.
 
-Structured output differs between servers: OpenAI takes ``response_format=json_schema``;
-llama.cpp rejects that (HTTP 500) but constrains decoding with ``json_object`` plus a
-``schema``; others only promise ``json_object``. ``auto`` tries them in that order, keeps
-the first that works, and always validates the result with pydantic.
+Structured output differs between servers: OpenAI and llama.cpp's server take
+``response_format=json_schema``; some servers only take ``json_object`` plus a ``schema``;
+others only promise ``json_object``. ``auto`` tries them in that order, keeps the first that
+works, and always validates the result with pydantic.
+
+Every call can be metered: pass an :class:`~chatrec.llm.meter.LLMCall` and it comes back
+filled with the prompt, cached and completion tokens the server reports and the seconds
+spent (to the first token, for a stream), so a turn can show where its time went.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import json
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import openai
 from pydantic import BaseModel, ValidationError
 
+from chatrec.llm.meter import LLMCall
 from chatrec.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -39,16 +45,29 @@ class LLMOutputError(LLMError):
     """The model answered, but not with what was asked for."""
 
 
+@runtime_checkable
 class ChatLLM(Protocol):
-    """The narrow interface the pipeline uses; swap implementations by configuration."""
+    """The narrow interface the pipeline uses; swap implementations by configuration.
 
-    name: str
+    Wrappers (back-pressure, test scripts) implement all of it, so ``tests/test_llm_contract.py``
+    runs the same checks on every implementation.
+    """
 
-    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> str: ...
+    @property
+    def name(self) -> str: ...
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]: ...
+    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
+                 record: LLMCall | None = None) -> str: ...  # fmt: skip
 
-    def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400) -> T: ...
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
+               record: LLMCall | None = None) -> Iterator[str]: ...  # fmt: skip
+
+    def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400,
+                   record: LLMCall | None = None) -> T: ...  # fmt: skip
+
+    def warm_up(self, prompts: Sequence[Sequence[Message]] = ()) -> None:
+        """Be ready to answer (start a managed server) and let a prompt cache read ``prompts`` now."""
+        ...
 
 
 _FENCE = re.compile(r"^```(?:json)?\s*|\s*```$", re.MULTILINE)
@@ -85,12 +104,10 @@ class OpenAIChat:
         self._model = model
         self.timeout_s = timeout_s
         self.local = local
-        if structured_mode != "auto":
-            self._modes: list[StructuredMode] = [structured_mode]
-        elif local:
-            self._modes = ["json_object_schema"]
-        else:
-            self._modes = ["json_schema", "json_object_schema", "json_object"]
+        self._modes: list[StructuredMode] = (
+            [structured_mode] if structured_mode != "auto" else ["json_schema", "json_object_schema", "json_object"]
+        )
+        self._stream_usage = True  # ask streams for a final usage chunk until a server refuses
         self._clients: dict[str | None, openai.OpenAI] = {}
         self._lock = threading.Lock()
 
@@ -101,7 +118,10 @@ class OpenAIChat:
     @property
     def model(self) -> str:
         if self._model is None:
-            models = self._client().models.list().data
+            try:
+                models = self._client().models.list().data
+            except openai.OpenAIError as e:
+                raise LLMUnavailable(f"cannot list the endpoint's models: {e}") from e
             if not models:
                 raise LLMUnavailable("the endpoint serves no models; set CHATREC_LLM_MODEL")
             self._model = models[0].id
@@ -113,7 +133,10 @@ class OpenAIChat:
         return str(self._client().base_url)
 
     def _client(self) -> openai.OpenAI:
-        url = self._base_url() if callable(self._base_url) else self._base_url
+        try:
+            url = self._base_url() if callable(self._base_url) else self._base_url
+        except Exception as e:  # a managed server that cannot start: the turn goes on without it
+            raise LLMUnavailable(f"the local model server is not available: {e}") from e
         with self._lock:
             if url not in self._clients:
                 self._clients[url] = openai.OpenAI(base_url=url, api_key=self._api_key, timeout=self.timeout_s, max_retries=0)
@@ -125,38 +148,71 @@ class OpenAIChat:
         except (openai.APITimeoutError, openai.APIConnectionError) as e:
             raise LLMUnavailable(f"language model unreachable or too slow: {e}") from e
 
-    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> str:
+    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
+                 record: LLMCall | None = None) -> str:  # fmt: skip
+        record = record or LLMCall(label="complete")
+        started = time.perf_counter()
         try:
             resp = self._create(messages, max_tokens=max_tokens, temperature=temperature)
         except openai.APIStatusError as e:
             raise LLMUnavailable(f"language model error {e.status_code}: {e.message}") from e
+        finally:
+            record.seconds = time.perf_counter() - started
+        record.take_usage(resp.usage)
+        record.ok = True
         return resp.choices[0].message.content or ""
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
+               record: LLMCall | None = None) -> Iterator[str]:  # fmt: skip
+        record = record or LLMCall(label="stream")
+        started = time.perf_counter()
         try:
-            for chunk in self._create(messages, max_tokens=max_tokens, temperature=temperature, stream=True):
+            for chunk in self._open_stream(messages, max_tokens, temperature):
+                record.take_usage(getattr(chunk, "usage", None))
                 if chunk.choices and (delta := chunk.choices[0].delta.content):
+                    if record.first_token_s is None:
+                        record.first_token_s = time.perf_counter() - started
                     yield delta
+            record.ok = True
         except openai.APIStatusError as e:
             raise LLMUnavailable(f"language model error {e.status_code}: {e.message}") from e
         except (openai.APITimeoutError, openai.APIConnectionError, ConnectionError) as e:
             raise LLMUnavailable(f"language model stream broke off: {e}") from e
+        finally:
+            record.seconds = time.perf_counter() - started
 
-    def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400) -> T:
+    def _open_stream(self, messages: Sequence[Message], max_tokens: int, temperature: float) -> Any:
+        """A streaming request, asking for a final usage chunk where the server allows it."""
+        if self._stream_usage:
+            try:
+                return self._create(messages, max_tokens=max_tokens, temperature=temperature, stream=True,
+                                    stream_options={"include_usage": True})  # fmt: skip
+            except (openai.BadRequestError, openai.UnprocessableEntityError):
+                log.info("this endpoint refuses stream_options; streams go unmetered")
+                self._stream_usage = False
+        return self._create(messages, max_tokens=max_tokens, temperature=temperature, stream=True)
+
+    def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400,
+                   record: LLMCall | None = None) -> T:  # fmt: skip
+        record = record or LLMCall(label="structured")
+        started = time.perf_counter()
+        try:
+            text = self._structured_text(messages, schema, max_tokens, record)
+        finally:
+            record.seconds = time.perf_counter() - started
+        result = parse_json_as(text, schema)
+        record.ok = True
+        return result
+
+    def _structured_text(self, messages: Sequence[Message], schema: type[BaseModel], max_tokens: int, record: LLMCall) -> str:
+        """The model's JSON text, in the first structured-output mode this endpoint accepts."""
         json_schema = schema.model_json_schema()
         last: Exception | None = None
         for mode in list(self._modes):
             msgs = list(messages)
             if mode == "json_object":  # nothing constrains decoding: the schema must be in the prompt
-                msgs = [
-                    *msgs[:-1],
-                    {
-                        "role": msgs[-1]["role"],
-                        "content": msgs[-1]["content"]
-                        + "\n\nAnswer with one JSON object matching this JSON schema:\n"
-                        + json.dumps(json_schema),
-                    },
-                ]
+                msgs[-1] = {**msgs[-1], "content": msgs[-1]["content"] + "\n\nAnswer with one JSON object matching this JSON schema:\n"
+                            + json.dumps(json_schema)}  # fmt: skip
             fmt: dict[str, Any] = {
                 "json_schema": {"type": "json_schema", "json_schema": {"name": schema.__name__, "schema": json_schema}},
                 "json_object_schema": {"type": "json_object", "schema": json_schema},
@@ -175,8 +231,17 @@ class OpenAIChat:
                 raise LLMUnavailable(f"structured output refused by the endpoint: {e.message}") from e
             except openai.APIStatusError as e:
                 raise LLMUnavailable(f"language model error {e.status_code}: {e.message}") from e
-            return parse_json_as(resp.choices[0].message.content or "", schema)
+            record.take_usage(resp.usage)
+            return resp.choices[0].message.content or ""
         raise LLMUnavailable(f"no structured output mode works with this endpoint: {last}")
+
+    def warm_up(self, prompts: Sequence[Sequence[Message]] = ()) -> None:
+        """Start a managed server and learn the model's name; a local server also reads ``prompts``
+        into its prompt cache (one token each), so the first turn does not pay for them."""
+        _ = self.model
+        if self.local:
+            for messages in prompts:
+                self.complete(messages, max_tokens=1, temperature=0.0, record=LLMCall(label="warm-up"))
 
 
 def make_llm(settings: Settings) -> OpenAIChat:
@@ -186,10 +251,7 @@ def make_llm(settings: Settings) -> OpenAIChat:
         from chatrec.llm.server import MODEL_ALIAS, shared_server
 
         path = gguf.resolve(settings.local_model, settings.cache_dir)
-        server = shared_server(
-            path, threads=settings.local_threads, ctx=settings.local_ctx,
-            startup_timeout_s=settings.local_startup_timeout_s,
-        )  # fmt: skip
+        server = shared_server(path, settings.server_options())
         return OpenAIChat(
             base_url=server.ensure_running, api_key="sk-local", model=MODEL_ALIAS,
             timeout_s=settings.llm_timeout_s, structured_mode=settings.structured_output, local=True,

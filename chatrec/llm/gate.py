@@ -23,6 +23,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from chatrec.llm.client import ChatLLM, LLMError, LLMUnavailable, Message
+from chatrec.llm.meter import LLMCall
 
 T = TypeVar("T", bound=BaseModel)
 log = logging.getLogger(__name__)
@@ -120,14 +121,21 @@ class BoundedLLM:
             self._down = None
             log.info("language model is back")
 
-    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> str:
+    def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
+                 record: LLMCall | None = None) -> str:  # fmt: skip
         with self._call("complete"):
-            return self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature)
+            return self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature, record=record)
 
-    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2) -> Iterator[str]:
+    def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
+               record: LLMCall | None = None) -> Iterator[str]:  # fmt: skip
         with self._call("stream"):  # the slot is held until the stream ends or is abandoned
-            yield from self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature)
+            yield from self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature, record=record)
 
-    def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400) -> T:
+    def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400,
+                   record: LLMCall | None = None) -> T:  # fmt: skip
         with self._call("structured"):
-            return self.inner.structured(messages, schema, max_tokens=max_tokens)
+            return self.inner.structured(messages, schema, max_tokens=max_tokens, record=record)
+
+    def warm_up(self, prompts: Sequence[Sequence[Message]] = ()) -> None:
+        with self._call("warm-up"):
+            self.inner.warm_up(prompts)

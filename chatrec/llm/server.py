@@ -1,9 +1,13 @@
-"""Lifecycle of the local llama.cpp OpenAI-compatible server.
+"""Lifecycle of the local model's server: llama.cpp's own OpenAI-compatible server (``xllamacpp``).
 
-One server per (model, threads, context) per process, started on a free loopback port,
-awaited until it answers ``/v1/models``, restarted if it died, and stopped on exit. The
-child runs :mod:`chatrec.llm._serve`, which exits by itself when its parent disappears,
-so not even a ``kill -9`` of the app leaves a server behind.
+One server per configuration per process, started on a free loopback port, awaited until it
+answers ``/v1/models``, restarted if it died, and stopped on exit. The child runs
+:mod:`chatrec.llm._serve`, which exits by itself when its parent disappears, so not even a
+``kill -9`` of the app leaves a server behind.
+
+The server has ``slots`` parallel sequences (continuous batching: concurrent requests share
+each forward pass) and a RAM prompt cache, so each call type's static prompt prefix is read
+once and then restored, whichever slot and session the next request lands on.
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ import time
 from pathlib import Path
 
 import httpx
+from pydantic import BaseModel, Field
+
+from chatrec.llm._serve import ServeConfig
 
 log = logging.getLogger(__name__)
 
@@ -36,22 +43,22 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(s.getsockname()[1])
 
 
-class LocalLLMServer:
-    """A llama-cpp-python server subprocess bound to 127.0.0.1."""
+class ServerOptions(BaseModel, frozen=True):
+    """How the local server runs; one server per distinct set of options."""
 
-    def __init__(
-        self,
-        model_path: Path,
-        *,
-        threads: int = 2,
-        ctx: int = 4096,
-        startup_timeout_s: float = 180.0,
-        log_dir: Path | None = None,
-    ) -> None:
+    threads: int = Field(2, ge=1, description="CPU threads for prompt reading and generation.")
+    ctx: int = Field(4096, ge=512, description="Context tokens per slot.")
+    slots: int = Field(4, ge=1, description="Requests decoded together (continuous batching).")
+    cache_ram_mib: int = Field(2048, ge=0, description="RAM for prompts evicted from a slot (0: none).")
+    startup_timeout_s: float = Field(180.0, gt=0)
+
+
+class LocalLLMServer:
+    """A llama.cpp server subprocess bound to 127.0.0.1."""
+
+    def __init__(self, model_path: Path, options: ServerOptions | None = None, *, log_dir: Path | None = None) -> None:
         self.model_path = model_path
-        self.threads = threads
-        self.ctx = ctx
-        self.startup_timeout_s = startup_timeout_s
+        self.options = options or ServerOptions()
         self.host = "127.0.0.1"
         self.port: int | None = None
         self.log_path = (log_dir or model_path.parent) / f"llama-server-{os.getpid()}.log"
@@ -82,19 +89,16 @@ class LocalLLMServer:
 
     def _start(self) -> None:
         self.port = free_port(self.host)
-        cmd = [
-            sys.executable, "-m", "chatrec.llm._serve", str(os.getpid()),
-            "--model", str(self.model_path), "--model_alias", MODEL_ALIAS,
-            "--host", self.host, "--port", str(self.port),
-            "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads),
-            "--n_ctx", str(self.ctx),
-        ]  # fmt: skip
+        o = self.options
+        config = ServeConfig(model=str(self.model_path), alias=MODEL_ALIAS, port=self.port, threads=o.threads,
+                             ctx_per_slot=o.ctx, slots=o.slots, cache_ram_mib=o.cache_ram_mib)  # fmt: skip
+        cmd = [sys.executable, "-m", "chatrec.llm._serve", str(os.getpid()), config.model_dump_json()]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         logf = self.log_path.open("ab")
         # Own process group: a Ctrl-C in the terminal reaches us, and we stop the child in order.
         self._proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
         logf.close()
-        deadline = time.monotonic() + self.startup_timeout_s
+        deadline = time.monotonic() + self.options.startup_timeout_s
         while time.monotonic() < deadline:
             if self._proc.poll() is not None:
                 raise ServerError(f"local LLM server exited with {self._proc.returncode}:\n{self._log_tail()}")
@@ -106,7 +110,7 @@ class LocalLLMServer:
                 pass
             time.sleep(0.25)
         self.stop()
-        raise ServerError(f"local LLM server not ready after {self.startup_timeout_s:.0f}s:\n{self._log_tail()}")
+        raise ServerError(f"local LLM server not ready after {self.options.startup_timeout_s:.0f}s:\n{self._log_tail()}")
 
     def _log_tail(self, n: int = 4000) -> str:
         try:
@@ -135,16 +139,16 @@ class LocalLLMServer:
         self.stop()
 
 
-_servers: dict[tuple[str, int, int], LocalLLMServer] = {}
+_servers: dict[tuple[str, ServerOptions], LocalLLMServer] = {}
 _registry_lock = threading.Lock()
 
 
-def shared_server(model_path: Path, *, threads: int, ctx: int, startup_timeout_s: float) -> LocalLLMServer:
+def shared_server(model_path: Path, options: ServerOptions) -> LocalLLMServer:
     """The process-wide server for this model and configuration (started lazily, reused)."""
-    key = (str(model_path), threads, ctx)
+    key = (str(model_path), options)
     with _registry_lock:
         if key not in _servers:
-            _servers[key] = LocalLLMServer(model_path, threads=threads, ctx=ctx, startup_timeout_s=startup_timeout_s)
+            _servers[key] = LocalLLMServer(model_path, options)
             _install_exit_handlers()
         return _servers[key]
 

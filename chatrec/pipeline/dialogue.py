@@ -1,8 +1,12 @@
 """The dialogue manager: one turn = understand → retrieve → rank → explain, over session memory.
 
-Every stage that uses the language model has a non-model path; a turn whose model calls
-fail still answers, from the fused ranking and a template explanation, with a notice.
-Nothing from the model reaches the reply unchecked: items come from the catalog by id.
+A turn is a stream of typed events (:mod:`chatrec.models`): what was understood, then the
+cards as soon as retrieval and fusion are done (no model involved), then, if the scenario
+asks for it, the cards once more in the model's order, then the reply text as the model
+writes it, then the whole reply. Every stage that uses the language model has a non-model
+path; a turn whose model calls fail still answers, from the fused ranking and a template
+explanation, with a notice. Nothing from the model reaches the reply unchecked: items come
+from the catalog by id.
 """
 
 from __future__ import annotations
@@ -10,20 +14,22 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import numpy as np
 
 from chatrec.catalog.store import StoreError, VectorStore
-from chatrec.llm.client import ChatLLM, LLMError
+from chatrec.llm.client import ChatLLM, LLMError, Message
 from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
+from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session, SessionStore, Turn
-from chatrec.models import Intent, Item, Recommendation, Reply
+from chatrec.models import Cards, Done, Intent, Item, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
 from chatrec.pipeline.explain import Explainer, listing, price_text, reason
 from chatrec.pipeline.parse import Lexicon, is_chinese
-from chatrec.pipeline.rank import Ranked, Ranker
+from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever
 from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import Understander
@@ -99,7 +105,7 @@ class ChatRec:
 
             llm = make_llm(s)
         if llm is not None:
-            llm = BoundedLLM(llm, Gate(s.llm_concurrency, s.llm_queue_limit, s.llm_queue_wait_s))
+            llm = BoundedLLM(llm, Gate(s.model_concurrency(), s.llm_queue_limit, s.llm_queue_wait_s))
         self.llm: ChatLLM | None = llm
         self._turn_slots = threading.BoundedSemaphore(s.max_active_turns)
         self.files = PromptFiles(s.prompts_dir, s.prompt_overrides)
@@ -108,8 +114,8 @@ class ChatRec:
         self._reload_lock = threading.Lock()
         self._load_data_files()
         self.retriever = Retriever(store)
-        self.ranker = Ranker(self.prompts, llm)
-        self.explainer = Explainer(self.prompts, llm)
+        self.ranker = Ranker(self.prompts)
+        self.explainer = Explainer(self.prompts)
         self.guard = LeakGuard(configured_secrets(s), lambda: [self.prompts.get(n).system for n in PromptLibrary.REQUIRED])
         if sessions is None:
             from chatrec.storage import SQLSessions
@@ -143,9 +149,8 @@ class ChatRec:
         self.lexicon = Lexicon.load(self.files.resolve("lexicon"))
         self.domains = self.store.domains() or sorted({sc.domain for sc in self.scenarios.values()})
         self.understander = Understander(
-            self.lexicon, self.scenarios, self.domains, self.prompts, self.llm, self._titles,
-            history_tokens=self.settings.context_tokens // 4,
-        )  # fmt: skip
+            self.lexicon, self.scenarios, self.domains, self.prompts, self._titles, history_tokens=self.settings.context_tokens // 4
+        )
         self._files_version = version
 
     def _refresh(self) -> None:
@@ -159,21 +164,27 @@ class ChatRec:
                     self._files_version = self.files.version()
 
     # ---- public API -------------------------------------------------------------------
+    def events(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None,
+               user_id: str | None = None) -> Iterator[TurnEvent]:  # fmt: skip
+        """One turn as it happens: Understood, Cards (before any model text), at most one Reranked,
+        TextDelta pieces, then Done with the whole Reply. ``domain``/``scenario`` override what is
+        detected; ``user_id`` (kept for the session) personalises with that person's stored interactions."""
+        return self._turn(message, session_id, domain, scenario, user_id)
+
     def chat(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None,
              user_id: str | None = None) -> Reply:  # fmt: skip
-        """One turn; returns the whole reply. ``domain``/``scenario`` override what is detected;
-        ``user_id`` (kept for the session) personalises with that person's stored interactions."""
+        """One turn; returns the whole reply (see :meth:`events` for the arguments)."""
         for event in self._turn(message, session_id, domain, scenario, user_id):
-            if isinstance(event, Reply):
-                return event
-        raise AssertionError("a turn always ends with a Reply")
+            if isinstance(event, Done):
+                return event.reply
+        raise AssertionError("a turn always ends with Done")
 
     def stream(self, message: str, session_id: str = "default", *, domain: str | None = None, scenario: str | None = None,
                user_id: str | None = None) -> Iterator[str]:  # fmt: skip
         """One turn, yielding the reply text as it is written; the full Reply is then ``last_reply``."""
         for event in self._turn(message, session_id, domain, scenario, user_id):
-            if isinstance(event, str):
-                yield event
+            if isinstance(event, TextDelta):
+                yield event.text
 
     def last_reply(self, session_id: str = "default") -> Reply | None:
         return self.sessions.get(session_id).last_reply
@@ -194,39 +205,66 @@ class ChatRec:
         with self.sessions.lock(session_id):
             return self.sessions.undo(session_id)
 
+    def retry_message(self, session_id: str) -> str | None:
+        """Undo the last turn and return its message, to be answered again (None if there was no turn)."""
+        users = [t.text for t in self.sessions.get(session_id).turns if t.role == "user"]
+        return users[-1] if users and self.undo(session_id) else None
+
     def retry(self, session_id: str, *, domain: str | None = None, scenario: str | None = None) -> Iterator[str]:
         """Undo the last turn and answer its message again."""
-        users = [t.text for t in self.sessions.get(session_id).turns if t.role == "user"]
-        if not users or not self.undo(session_id):
-            return iter(())
-        return self.stream(users[-1], session_id, domain=domain, scenario=scenario)
+        message = self.retry_message(session_id)
+        return iter(()) if message is None else self.stream(message, session_id, domain=domain, scenario=scenario)
 
     def reset(self, session_id: str) -> None:
         self.sessions.reset(session_id)
 
+    def warm_up(self) -> None:
+        """Make the model ready before the first person arrives: start a local server and let it
+        read every call's static prompt prefix into its cache (raises LLMError if it cannot)."""
+        if self.llm is not None:
+            self.llm.warm_up(self.prompt_prefixes())
+
+    def prompt_prefixes(self) -> list[list[Message]]:
+        """One rendering of each prompt chatrec sends; their system parts are what stays cached across turns."""
+        listing_ = "1. Toy Story (1995) — Animation, Children"
+        return [
+            self.understander.messages("hello", "(none)"),
+            self.prompts.render("rerank", request="a film", scenario="none", candidates=listing_, count="3"),
+            self.prompts.render("explain", language="English", style="Be brief.", request="a film", picks=listing_),
+            self.prompts.render("chitchat", language="English", domains=", ".join(self.domains), message="hello"),
+        ]
+
     # ---- one turn -----------------------------------------------------------------------
     def _turn(
         self, message: str, session_id: str, domain: str | None = None, scenario: str | None = None, user_id: str | None = None
-    ) -> Iterator[str | Reply]:
+    ) -> Iterator[TurnEvent]:
         if not self._turn_slots.acquire(blocking=False):
-            text = BUSY["zh" if is_chinese(message or "") else "en"]
-            yield text
-            yield Reply(session_id=session_id, text=text, intent=Intent(action="chitchat"), notices=["busy"])
+            yield from self._short_reply(session_id, BUSY["zh" if is_chinese(message or "") else "en"], ["busy"])
             return
         try:
             yield from self._admitted_turn(message, session_id, domain, scenario, user_id)
         except Exception as e:  # the last line of defence: the person gets a message, the log gets the trace
             log.exception("turn failed")
-            zh = is_chinese(message or "")
-            text = (CATALOG_DOWN if is_store_failure(e) else OOPS)["zh" if zh else "en"]
-            yield text
-            yield Reply(session_id=session_id, text=text, intent=Intent(action="chitchat"), notices=["error"])
+            text = (CATALOG_DOWN if is_store_failure(e) else OOPS)["zh" if is_chinese(message or "") else "en"]
+            yield from self._short_reply(session_id, text, ["error"])
         finally:
             self._turn_slots.release()
 
+    @staticmethod
+    def _short_reply(session_id: str, text: str, notices: list[str]) -> Iterator[TurnEvent]:
+        """A reply that is only a message (busy, an error, an empty request); nothing is stored."""
+        yield TextDelta(text=text)
+        yield Done(reply=Reply(session_id=session_id, text=text, intent=Intent(action="chitchat"), notices=notices))
+
     def _admitted_turn(
         self, message: str, session_id: str, domain: str | None, scenario: str | None, user_id: str | None
-    ) -> Iterator[str | Reply]:
+    ) -> Iterator[TurnEvent]:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+
+        def mark(stage: str) -> None:
+            timings.setdefault(stage, round(time.perf_counter() - started, 4))
+
         self._refresh()
         with self.sessions.lock(session_id):
             session = self.sessions.get(session_id)
@@ -235,50 +273,80 @@ class ChatRec:
             text, notices = clean_message(message, self.settings.context_tokens // 4)
             if not text:
                 zh = is_chinese(message or "")
-                reply_text = "请告诉我你想找什么，比如“适合全家看的喜剧片”。" if zh else \
-                    "Tell me what you are looking for, e.g. 'a funny film for the whole family'."  # fmt: skip
-                reply = Reply(session_id=session_id, text=reply_text, intent=Intent(action="chitchat"), notices=notices)
-                yield reply_text
-                yield reply
+                yield from self._short_reply(session_id, "请告诉我你想找什么，比如“适合全家看的喜剧片”。" if zh else
+                                             "Tell me what you are looking for, e.g. 'a funny film for the whole family'.", notices)  # fmt: skip
                 return
-            intent, understood = self.understander(text, session, domain=domain, scenario=scenario)
+            model = TurnModel(self.llm)
+            intent, understood = self.understander(text, session, model, domain=domain, scenario=scenario)
             notices += understood
-            for item_id in intent.liked_ids:
-                session.add_liked(item_id)
+            mark("understood")
+            yield Understood(intent=intent)
+            for item_id in [*intent.liked_ids, *([intent.anchor_id] if intent.anchor_id else [])]:
+                session.add_liked(item_id)  # a named or referenced favourite steers this and later turns
             for item_id in intent.rejected_ids:
                 session.add_rejected(item_id)
             if intent.action == "chitchat":
                 items: list[Recommendation] = []
-                chunks = self._chitchat(text, intent, notices)
+                chunks = self._chitchat(text, intent, notices, model)
             elif intent.action == "ask_item" and (ref := session.item_at(intent.reference)) is not None:
                 items = [ref]
                 chunks = iter([self._describe(ref, intent)])
             else:
-                items, chunks = self._recommend(text, intent, session, notices)
+                fusion = self._fusion(intent, session, self.items_per_reply * 3)
+                ranked = fusion.ranked
+                items = self._recommendations(ranked, intent)
+                mark("cards")
+                rerank = fusion.wants_model() and model.present
+                yield Cards(items=items, rerank_pending=rerank)
+                if rerank:
+                    ranked = self._reranked(fusion, intent, notices, model)
+                    if [r.candidate.item.id for r in ranked[: len(items)]] != [r.item_id for r in items]:
+                        items = self._recommendations(ranked, intent)
+                        mark("reranked")
+                        yield Reranked(items=items)
+                picks = [(r.candidate.item, rec.reason) for r, rec in zip(ranked, items, strict=False)]
+                chunks = self._explain(picks, intent, text, notices, model)
             parts: list[str] = []
             for chunk in chunks:
+                mark("first_text")
                 parts.append(chunk)
-                yield chunk
+                yield TextDelta(text=chunk)
+            mark("done")
             reply = Reply(session_id=session_id, text="".join(parts).strip(), items=items, intent=intent,
-                          notices=list(dict.fromkeys(notices)))  # fmt: skip
+                          notices=list(dict.fromkeys(notices)), timings=timings, llm_calls=model.calls)  # fmt: skip
             self._remember(session, text, reply)
-            yield reply
+            yield Done(reply=reply)
+
+    def _recommendations(self, ranked: Sequence[Ranked], intent: Intent) -> list[Recommendation]:
+        return [self._recommendation(r, intent) for r in ranked[: self.items_per_reply]]
+
+    def _reranked(self, fusion: Fusion, intent: Intent, notices: list[str], model: TurnModel) -> list[Ranked]:
+        """The fused ranking with the model's judgement, or as it was if the model adds nothing or fails."""
+        try:
+            return self.ranker.rerank(fusion, intent, self.scenarios.get(intent.scenario or ""), model) or fusion.ranked
+        except LLMError as e:
+            log.warning("rank: keeping the fused order: %s", e)
+            notices.append("The language model could not rank this time; the order comes from the other signals.")
+            return fusion.ranked
 
     def rank(self, message: str, *, k: int = 50, exclude: set[str] | frozenset[str] = frozenset(), user_id: str | None = None,
              domain: str | None = None) -> list[Recommendation]:  # fmt: skip
         """The ranked list behind a one-off message (no session memory kept): for evaluation and batch use."""
         text, _ = clean_message(message, self.settings.context_tokens // 4)
         session = Session(id="rank", user_id=user_id, shown=list(exclude))
-        intent, _ = self.understander(text, session, domain=domain)
-        ranked, _ = self._ranked(intent, session, k)
+        model = TurnModel(self.llm)
+        intent, _ = self.understander(text, session, model, domain=domain)
+        if intent.anchor_id:
+            session.add_liked(intent.anchor_id)
+        fusion = self._fusion(intent, session, k)
+        ranked = self._reranked(fusion, intent, [], model) if fusion.wants_model() and model.present else fusion.ranked
         return [self._recommendation(r, intent) for r in ranked[:k]]
 
-    def _ranked(self, intent: Intent, session: Session, need: int) -> tuple[list[Ranked], list[str]]:
-        """Candidates for the intent, ranked: content from the store, collaborative signals from interactions."""
+    def _fusion(self, intent: Intent, session: Session, need: int) -> Fusion:
+        """Candidates for the intent, ranked without the model: content from the store, collaborative signals from interactions."""
         domain = intent.domain or self.domains[0]
         query_vector = None
         if intent.anchor_id is not None:
-            session.add_liked(intent.anchor_id)
             query_vector = self.store.vectors(domain, [intent.anchor_id]).get(intent.anchor_id)
         exclude = set(session.rejected) | set(session.shown) | ({intent.anchor_id} if intent.anchor_id else set())
         collab = self.collaborative(domain)
@@ -296,8 +364,7 @@ class ChatRec:
         liked = self._vectors(domain, [*history_liked, *session.liked])
         rejected = self._vectors(domain, session.rejected)
         extra = collab.signals(ids, session.user_id, session.liked) if collab is not None and candidates else None
-        scenario = self.scenarios.get(intent.scenario or "")
-        return self.ranker(candidates, intent, scenario, cand_vecs, liked, rejected, extra=extra)
+        return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs, liked, rejected, extra=extra)
 
     @staticmethod
     def _recommendation(r: Ranked, intent: Intent) -> Recommendation:
@@ -305,18 +372,11 @@ class ChatRec:
         return Recommendation(item_id=it.id, title=it.title, domain=it.domain, metadata=item_metadata(it),
                               score=r.score, reason=reason(it, intent), signals=r.contributions)  # fmt: skip
 
-    def _recommend(self, text: str, intent: Intent, session: Session, notices: list[str]) -> tuple[list[Recommendation], Iterator[str]]:
-        ranked, rank_notices = self._ranked(intent, session, self.items_per_reply * 3)
-        notices += rank_notices
-        items = [self._recommendation(r, intent) for r in ranked[: self.items_per_reply]]
-        picks = [(r.candidate.item, rec.reason) for r, rec in zip(ranked, items, strict=False)]
-        return items, self._explain(picks, intent, text, notices)
-
     def _vectors(self, domain: str, ids: list[str]) -> np.ndarray:
         found = self.store.vectors(domain, ids[-20:])
         return np.stack(list(found.values())) if found else np.zeros((0, 0))
 
-    def _explain(self, picks: list[tuple[Item, str]], intent: Intent, text: str, notices: list[str]) -> Iterator[str]:
+    def _explain(self, picks: list[tuple[Item, str]], intent: Intent, text: str, notices: list[str], model: TurnModel) -> Iterator[str]:
         """The model's opening (streamed), then code's list of picks; the template if the model fails."""
         scenario = self.scenarios.get(intent.scenario or "")
         if not picks:
@@ -324,7 +384,7 @@ class ChatRec:
             return
         written = ""
         try:
-            for chunk in self.explainer.stream(picks, intent, scenario, text):
+            for chunk in self.explainer.stream(picks, intent, scenario, text, model):
                 if self.guard.leaks(written + chunk):
                     log.warning("explain: the model's text repeated a prompt or a secret; using the template")
                     yield "\n\n" if written.strip() else ""
@@ -340,21 +400,21 @@ class ChatRec:
         if written.strip():
             yield "\n\n" + listing(picks)
         else:
-            if self.llm is not None and not {NO_LLM, BUSY_LLM} & set(notices):
+            if model.present and not {NO_LLM, BUSY_LLM} & set(notices):
                 notices.append(NO_LLM)
             yield self.explainer.template(picks, intent, scenario)
 
-    def _chitchat(self, text: str, intent: Intent, notices: list[str]) -> Iterator[str]:
+    def _chitchat(self, text: str, intent: Intent, notices: list[str], model: TurnModel) -> Iterator[str]:
         zh = intent.language == "zh"
         fallback = ("我可以推荐电影、书和玩具。告诉我你想要什么吧！" if zh
                     else "I can recommend " + ", ".join(self.domains) + ". Tell me what you are in the mood for!")  # fmt: skip
-        if self.llm is None:
+        if not model.present:
             yield fallback
             return
         messages = self.prompts.render("chitchat", language="Simplified Chinese" if zh else "English",
                                        domains=", ".join(self.domains), message=text)  # fmt: skip
         try:
-            answer = self.llm.complete(messages, max_tokens=80, temperature=0.5).strip()
+            answer = model.complete("chitchat", messages, max_tokens=80, temperature=0.5).strip()
             if self.guard.leaks(answer):
                 log.warning("chitchat: the model's text repeated a prompt or a secret; using the fallback")
                 answer = ""
@@ -375,7 +435,8 @@ class ChatRec:
 
     def _remember(self, session: Session, text: str, reply: Reply) -> None:
         intent = reply.intent
-        session.turns += [Turn(role="user", text=text), Turn(role="assistant", text=reply.text)]
+        shown = [r.title for r in reply.items] if intent.action != "ask_item" else []
+        session.turns += [Turn(role="user", text=text), Turn(role="assistant", text=reply.text, shown=shown)]
         if reply.items and intent.action != "ask_item":
             session.last_items = reply.items
             session.shown = [*dict.fromkeys([*session.shown, *(r.item_id for r in reply.items)])]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from chatrec.llm.client import ChatLLM, LLMError
+from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item
 from chatrec.prompts import PromptLibrary
 from chatrec.scenarios import Scenario
@@ -63,9 +63,8 @@ def listing(items: list[tuple[Item, str]]) -> str:
 
 
 class Explainer:
-    def __init__(self, prompts: PromptLibrary, llm: ChatLLM | None) -> None:
+    def __init__(self, prompts: PromptLibrary) -> None:
         self.prompts = prompts
-        self.llm = llm
 
     def template(self, items: list[tuple[Item, str]], intent: Intent, scenario: Scenario | None) -> str:
         zh = intent.language == "zh"
@@ -76,13 +75,12 @@ class Explainer:
             else ("为你推荐：" if zh else "Here are my picks:")  # fmt: skip
         return f"{head}\n{listing(items)}"
 
-    def stream(self, items: list[tuple[Item, str]], intent: Intent, scenario: Scenario | None, message: str) -> Iterator[str]:
+    def stream(self, items: list[tuple[Item, str]], intent: Intent, scenario: Scenario | None, message: str,
+               model: TurnModel) -> Iterator[str]:  # fmt: skip
         """The model's opening, token by token (raises LLMError if it cannot give one)."""
-        if self.llm is None:
-            raise LLMError("no language model configured")
         messages = self.prompts.render(
             "explain", language=_LANGUAGE[intent.language], request=message,
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(facts(n, it, why) for n, (it, why) in enumerate(items, start=1)),
         )  # fmt: skip
-        yield from self.llm.stream(messages, max_tokens=90, temperature=0.3)
+        yield from model.stream("explain", messages, max_tokens=90, temperature=0.3)

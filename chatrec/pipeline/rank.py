@@ -11,11 +11,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel, Field, create_model
 
-from chatrec.llm.client import ChatLLM, LLMError
+from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent
 from chatrec.pipeline.retrieve import Candidate
 from chatrec.prompts import PromptLibrary
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 class Ranked(BaseModel):
     candidate: Candidate
+    index: int = Field(description="Position of the candidate in the pool it was ranked in.")
     score: float
     contributions: dict[str, float] = Field(default_factory=dict)
 
@@ -44,10 +46,35 @@ def candidate_line(n: int, c: Candidate) -> str:
     return " — ".join(facts)
 
 
+@dataclass
+class Fusion:
+    """The candidates ranked by every signal but the model's: what the cards show first."""
+
+    candidates: list[Candidate]
+    signals: dict[str, np.ndarray | None]
+    weights: dict[str, float]
+    ranked: list[Ranked]
+
+    def wants_model(self) -> bool:
+        """Whether the scenario gives the model's re-rank any weight, and there is something to order."""
+        return self.weights.get("llm", 0) > 0 and len(self.candidates) > 1
+
+
+def ranked_by(cands: list[Candidate], signals: dict[str, np.ndarray | None], weights: dict[str, float],
+              tie_order: list[int] | None = None) -> list[Ranked]:  # fmt: skip
+    """Candidates by fused score, each with every signal's contribution; ties keep ``tie_order``."""
+    scores, parts = fuse(signals, weights, len(cands))
+    order = sorted(tie_order if tie_order is not None else range(len(cands)), key=lambda i: -scores[i])
+    return [
+        Ranked(candidate=cands[i], index=i, score=round(float(scores[i]), 4),
+               contributions={k: round(float(v[i]), 4) for k, v in parts.items()})
+        for i in order
+    ]  # fmt: skip
+
+
 class Ranker:
-    def __init__(self, prompts: PromptLibrary, llm: ChatLLM | None, rerank_top: int = 6, answer_count: int = 3) -> None:
+    def __init__(self, prompts: PromptLibrary, rerank_top: int = 6, answer_count: int = 3) -> None:
         self.prompts = prompts
-        self.llm = llm
         self.rerank_top = rerank_top
         self.answer_count = answer_count
 
@@ -63,44 +90,34 @@ class Ranker:
             "price": popularity.cheapness(items),
         }
 
-    def __call__(
+    def fuse(
         self,
         cands: list[Candidate],
-        intent: Intent,
         scenario: Scenario | None,
         vectors: np.ndarray,
         liked: np.ndarray,
         rejected: np.ndarray,
-        use_llm: bool = True,
         extra: dict[str, np.ndarray | None] | None = None,
-    ) -> tuple[list[Ranked], list[str]]:
-        """Fused ranking; ``extra`` adds signals computed elsewhere (collaborative ones) by name."""
-        if not cands:
-            return [], []
+    ) -> Fusion:
+        """The fused ranking without the model; ``extra`` adds signals computed elsewhere (collaborative ones) by name."""
         weights = scenario.weights if scenario else DEFAULT_WEIGHTS
-        signals = self.base_signals(cands, vectors, liked, rejected) | (extra or {})
-        pre, _ = fuse(signals, weights, len(cands))
-        order = list(np.argsort(-pre, kind="stable"))
-        notices: list[str] = []
-        if use_llm and weights.get("llm", 0) > 0 and self.llm is not None and len(cands) > 1:
-            try:
-                signals["llm"] = self.llm_signal(cands, order, intent, scenario)
-            except LLMError as e:
-                log.warning("rank: keeping the fused order: %s", e)
-                notices.append("The language model could not rank this time; the order comes from the other signals.")
-        scores, parts = fuse(signals, weights, len(cands))
-        final = sorted(order, key=lambda i: -scores[i])  # stable: ties keep the pre-model order
-        return [
-            Ranked(candidate=cands[i], score=round(float(scores[i]), 4),
-                   contributions={k: round(float(v[i]), 4) for k, v in parts.items()})
-            for i in final
-        ], notices  # fmt: skip
+        signals = self.base_signals(cands, vectors, liked, rejected) | (extra or {}) if cands else {}
+        return Fusion(cands, signals, weights, ranked_by(cands, signals, weights) if cands else [])
 
-    def llm_signal(self, cands: list[Candidate], order: list[int], intent: Intent, scenario: Scenario | None) -> np.ndarray | None:
+    def rerank(self, fusion: Fusion, intent: Intent, scenario: Scenario | None, model: TurnModel) -> list[Ranked] | None:
+        """The ranking with the model's judgement fused in, or None if it had nothing to add.
+
+        Raises :class:`LLMError` if the model fails; the fused order then stands."""
+        judged = self.llm_signal(fusion, intent, scenario, model)
+        if judged is None:
+            return None
+        order = [r.index for r in fusion.ranked]
+        return ranked_by(fusion.candidates, {**fusion.signals, "llm": judged}, fusion.weights, order)
+
+    def llm_signal(self, fusion: Fusion, intent: Intent, scenario: Scenario | None, model: TurnModel) -> np.ndarray | None:
         """Reciprocal-rank scores from the model's ordering of the top candidates (None if it echoed)."""
-        assert self.llm is not None
-        top = order[: self.rerank_top]
-        shown = top[:]
+        cands = fusion.candidates
+        shown = [r.index for r in fusion.ranked[: self.rerank_top]]
         random.Random(hashlib.sha256(intent.query.encode()).digest()).shuffle(shown)  # fixed per request
         count = min(self.answer_count, len(shown))
         schema = create_model("Ranking", ranking=(list[int], ...))  # no length bounds: see understand.llm_schema
@@ -109,7 +126,7 @@ class Ranker:
             scenario=scenario.description if scenario else "no particular situation",
             candidates="\n".join(candidate_line(n, cands[i]) for n, i in enumerate(shown, start=1)),
         )  # fmt: skip
-        answer = self.llm.structured(messages, schema, max_tokens=40).ranking  # type: ignore[attr-defined]
+        answer = model.structured("rerank", messages, schema, max_tokens=40).ranking  # type: ignore[attr-defined]
         picked = list(dict.fromkeys(n for n in answer if 1 <= n <= len(shown)))[:count]
         if not picked:
             log.info("rank: the model named no candidate (%s)", answer)

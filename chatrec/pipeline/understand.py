@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from chatrec.llm.client import ChatLLM, LLMError
+from chatrec.llm.client import LLMError
+from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
 from chatrec.models import Action, Constraints, Intent
 from chatrec.pipeline.parse import Lexicon, Parsed
@@ -52,7 +53,6 @@ class Understander:
         scenarios: dict[str, Scenario],
         domains: list[str],
         prompts: PromptLibrary,
-        llm: ChatLLM | None,
         titles: TitleIndex | None = None,
         history_tokens: int = 800,
     ) -> None:
@@ -60,21 +60,19 @@ class Understander:
         self.scenarios = scenarios
         self.domains = domains
         self.prompts = prompts
-        self.llm = llm
         self.titles = titles
         self.history_tokens = history_tokens
         self._schema = llm_schema(list(scenarios), domains)
 
-    def propose(self, message: str, session: Session) -> Any:
-        """The model's reading of the message (raises LLMError if it has none to give)."""
-        if self.llm is None:
-            raise LLMError("no language model configured")
+    def messages(self, message: str, history: str) -> list[dict[str, str]]:
+        """The understand prompt: the scenario list and domains (static, cached) before the turn's text."""
         listing = "\n".join(f"  {s.name}: {s.description}" for s in self.scenarios.values())
-        messages = self.prompts.render(
-            "understand", history=session.history(self.history_tokens), message=message,
-            scenarios=listing, domains=", ".join(self.domains),
-        )  # fmt: skip
-        return self.llm.structured(messages, self._schema, max_tokens=160)
+        return self.prompts.render("understand", history=history, message=message, scenarios=listing, domains=", ".join(self.domains))
+
+    def propose(self, message: str, session: Session, model: TurnModel) -> Any:
+        """The model's reading of the message (raises LLMError if it has none to give)."""
+        messages = self.messages(message, session.history(self.history_tokens, compact=True))
+        return model.structured("understand", messages, self._schema, max_tokens=160)
 
     def scenario_by_keywords(self, text: str, domain: str | None) -> Scenario | None:
         """The scenario whose (non-negated) keywords the message uses most, preferring ``domain``."""
@@ -87,17 +85,17 @@ class Understander:
         return best
 
     def __call__(
-        self, message: str, session: Session, *, domain: str | None = None, scenario: str | None = None
+        self, message: str, session: Session, model: TurnModel, *, domain: str | None = None, scenario: str | None = None
     ) -> tuple[Intent, list[str]]:
         """Read ``message``; a given ``domain`` or ``scenario`` (the UI's picker) overrides detection."""
         notices: list[str] = []
         parsed = self.lexicon.parse(message, session.domain)
         proposal = None
         try:
-            proposal = self.propose(message, session)
+            proposal = self.propose(message, session, model)
         except LLMError as e:
             log.warning("understand: answering without the model: %s", e)
-            if self.llm is not None:
+            if model.present:
                 notices.append("I read your message without the language model this time (it was unavailable).")
         intent = self.merge(message, parsed, proposal, session, domain, scenario)
         return intent, notices

@@ -1,8 +1,9 @@
 """The web chat that ``app.py`` launches.
 
 Start-up is arranged so the slow parts overlap: the catalog is opened, the local model's
-server starts loading in a background thread, and gradio is imported and launched
-meanwhile. A turn sent before the model is up waits for it.
+server starts loading in a background thread and reads every prompt's static prefix into
+its cache, and gradio is imported and launched meanwhile. A turn sent before the model is
+up waits for it.
 """
 
 from __future__ import annotations
@@ -11,17 +12,26 @@ import logging
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from chatrec.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from chatrec.pipeline.dialogue import ChatRec
 
 log = logging.getLogger(__name__)
 
 
-def _warm_up(llm: object) -> None:
+def _warm_up(bot: ChatRec) -> None:
+    from chatrec.llm.client import LLMError
+
+    started = time.monotonic()
     try:
-        log.info("language model ready at %s", llm.endpoint)  # type: ignore[attr-defined]
-    except Exception as e:  # the chat still works without the model; say so, do not stop
+        bot.warm_up()
+    except LLMError as e:  # the chat still works without the model; say so, do not stop
         log.warning("language model unavailable, answering without it: %s", e)
+        return
+    log.info("language model ready, prompt prefixes cached, in %.1fs", time.monotonic() - started)
 
 
 def logins(s: Settings) -> list[tuple[str, str]]:
@@ -40,7 +50,7 @@ def main(settings: Settings | None = None) -> None:
     bot = ChatRec(s)
     log.info("catalog ready in %.1fs: %s", time.monotonic() - started, ", ".join(f"{d} {bot.store.count(d)}" for d in bot.domains))  # type: ignore[attr-defined]
     if bot.llm is not None:
-        threading.Thread(target=_warm_up, args=(bot.llm,), name="llm-warm-up", daemon=True).start()
+        threading.Thread(target=_warm_up, args=(bot,), name="llm-warm-up", daemon=True).start()
     from chatrec.ui.app import CSS, build_app
 
     app = build_app(bot).queue(default_concurrency_limit=4)

@@ -1,8 +1,9 @@
-"""The web chat (Gradio): streamed replies, item cards, what was understood, feedback, the
-"why these?" chart, and a tab to edit prompts, scenarios and the lexicon.
+"""The web chat (Gradio): item cards as soon as they are ranked, then the streamed reply, what
+was understood, feedback, the "why these?" chart, and a tab to edit prompts, scenarios and
+the lexicon.
 
-API endpoints (``gradio_client``): /chat, /feedback, /undo, /retry, /new_conversation,
-/prompt_read, /prompt_validate, /prompt_preview, /prompt_save, /prompt_reset.
+API endpoints (``gradio_client``): /chat, /feedback_up, /feedback_down, /undo, /retry,
+/new_conversation, /prompt_read, /prompt_validate, /prompt_preview, /prompt_save, /prompt_reset.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import gradio as gr  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from chatrec.memory import Session, Turn  # noqa: E402
-from chatrec.models import Reply  # noqa: E402
+from chatrec.models import Cards, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood  # noqa: E402
 from chatrec.pipeline.dialogue import ChatRec  # noqa: E402
 from chatrec.promptfiles import kind_of, validate_text  # noqa: E402
 from chatrec.prompts import PromptError  # noqa: E402
@@ -40,25 +41,28 @@ SAMPLE = Session(
 CSS = """
 .chatrec-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 6px 0;}
 .chatrec-domain {font-size: 0.8em; opacity: 0.7; margin-left: 6px;}
+.chatrec-note {font-size: 0.85em; opacity: 0.8; margin: 2px 0;}
 """
 
 
-def understood(reply: Reply | None, bot: ChatRec) -> str:
+def understood(intent: Intent | None, bot: ChatRec) -> str:
     """'Family movie night · movies · no Horror · 1990–1999': what chatrec took the message to mean."""
-    if reply is None:
+    if intent is None:
         return ""
-    intent = reply.intent
     chips = [bot.scenarios[intent.scenario].title] if intent.scenario in bot.scenarios else []
     chips += [intent.domain] if intent.domain else []
     chips += intent.constraints.describe()
     return "**Understood:** " + " · ".join(chips) if chips else ""
 
 
-def cards(reply: Reply | None) -> str:
-    if reply is None or not reply.items:
+RERANKED_NOTE = "<p class='chatrec-note' id='chatrec-reranked'>Reordered by the language model.</p>"
+
+
+def cards(items: list[Recommendation], note: str = "") -> str:
+    if not items:
         return ""
-    out = []
-    for n, r in enumerate(reply.items, start=1):
+    out = [note] if note else []
+    for n, r in enumerate(items, start=1):
         m = r.metadata
         facts = [str(m["year"])] if m.get("year") else []
         facts += [", ".join(m.get("genres", [])[:3])] if m.get("genres") else []
@@ -72,18 +76,26 @@ def cards(reply: Reply | None) -> str:
     return "\n".join(out)
 
 
-def signal_frame(reply: Reply | None) -> pd.DataFrame:
+def signal_frame(items: list[Recommendation]) -> pd.DataFrame:
     """One row per (item, signal): each signal's weighted contribution to the item's score."""
     rows = [
         {"item": f"{n}. {r.title[:28]}", "signal": signal, "contribution": value}
-        for n, r in enumerate(reply.items if reply else [], start=1)
+        for n, r in enumerate(items, start=1)
         for signal, value in r.signals.items()
     ]
     return pd.DataFrame(rows, columns=["item", "signal", "contribution"])
 
 
-def item_choices(reply: Reply | None) -> list[tuple[str, str]]:
-    return [(f"{n}. {r.title}", r.item_id) for n, r in enumerate(reply.items if reply else [], start=1)]
+def item_choices(items: list[Recommendation]) -> list[tuple[str, str]]:
+    return [(f"{n}. {r.title}", r.item_id) for n, r in enumerate(items, start=1)]
+
+
+def status_line(reply: Reply, seconds: float) -> str:
+    """The notices of a reply, or how long it took and where the time went."""
+    if reply.notices:
+        return " ".join(reply.notices)
+    cards_s = reply.timings.get("cards")
+    return f"answered in {seconds:.0f}s" + (f" (cards after {cards_s:.1f}s)" if cards_s is not None else "")
 
 
 def history_of(bot: ChatRec, session_id: str) -> list[dict[str, str]]:
@@ -115,31 +127,46 @@ def build_app(bot: ChatRec) -> gr.Blocks:
 
     def panel(session_id: str, status: str) -> tuple[Any, ...]:
         reply = bot.last_reply(session_id)
-        return (cards(reply), understood(reply, bot), status, signal_frame(reply),
-                gr.update(choices=item_choices(reply), value=None))  # fmt: skip
+        items = reply.items if reply else []
+        return (cards(items), understood(reply.intent if reply else None, bot), status, signal_frame(items),
+                gr.update(choices=item_choices(items), value=None))  # fmt: skip
 
-    def run(chunks: Iterator[str], history: list[dict[str, Any]], session_id: str) -> Iterator[tuple[Any, ...]]:
+    def run(events: Iterator[TurnEvent], history: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+        """The turn on screen as it happens: cards first, then the words."""
         started = time.monotonic()
         history = [*history, {"role": "assistant", "content": ""}]
-        yield history, "", "", "thinking…", signal_frame(None), gr.update(choices=[], value=None)
-        for chunk in chunks:
-            history[-1]["content"] += chunk
-            yield history, "", "", f"writing… {time.monotonic() - started:.0f}s", signal_frame(None), gr.update()
-        reply = bot.last_reply(session_id)
-        status = " ".join(reply.notices) if reply and reply.notices else f"answered in {time.monotonic() - started:.0f}s"
-        yield (history, *panel(session_id, status))
+        shown, seen, note = "", "", ""
+        yield history, shown, seen, "reading your request…", signal_frame([]), gr.update(choices=[], value=None)
+        for event in events:
+            elapsed = f"{time.monotonic() - started:.0f}s"
+            if isinstance(event, Understood):
+                seen = understood(event.intent, bot)
+                yield history, shown, seen, "finding…", gr.update(), gr.update()
+            elif isinstance(event, Cards | Reranked):
+                note = RERANKED_NOTE if isinstance(event, Reranked) else ""
+                shown = cards(event.items, note)
+                stage = "ranking with the language model…" if isinstance(event, Cards) and event.rerank_pending else "writing…"
+                yield (history, shown, seen, f"{stage} {elapsed}", signal_frame(event.items),
+                       gr.update(choices=item_choices(event.items), value=None))  # fmt: skip
+            elif isinstance(event, TextDelta):
+                history[-1]["content"] += event.text
+                yield history, shown, seen, f"writing… {elapsed}", gr.update(), gr.update()
+            elif isinstance(event, Done):
+                reply = event.reply
+                yield (history, cards(reply.items, note), understood(reply.intent, bot), status_line(reply, time.monotonic() - started),
+                       signal_frame(reply.items), gr.update(choices=item_choices(reply.items), value=None))  # fmt: skip
 
     def chat(message: str, history: list[dict[str, Any]], domain: str, scenario: str, session_id: str) -> Iterator[tuple[Any, ...]]:
         history = [*history, {"role": "user", "content": message}]
-        yield from run(bot.stream(message, session_id, domain=pick(domain), scenario=pick(scenario)), history, session_id)
+        yield from run(bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario)), history)
 
     def retry(domain: str, scenario: str, session_id: str) -> Iterator[tuple[Any, ...]]:
-        turns = bot.session(session_id).turns
-        if not turns:
+        message = bot.retry_message(session_id)
+        if message is None:
             yield ([], *panel(session_id, "nothing to retry"))
             return
-        chunks = bot.retry(session_id, domain=pick(domain), scenario=pick(scenario))
-        yield from run(chunks, [*history_of(bot, session_id), {"role": "user", "content": turns[-2].text}], session_id)
+        history = [*history_of(bot, session_id), {"role": "user", "content": message}]
+        yield from run(bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario)), history)
 
     def undo(session_id: str) -> tuple[Any, ...]:
         done = bot.undo(session_id)
@@ -259,7 +286,7 @@ def build_app(bot: ChatRec) -> gr.Blocks:
                         down = gr.Button("Not for me", elem_id="chatrec-down", min_width=60)
                     status = gr.Markdown(elem_id="chatrec-status")
                     with gr.Accordion("Why these?", open=False):
-                        why = gr.BarPlot(signal_frame(None), x="item", y="contribution", color="signal",
+                        why = gr.BarPlot(signal_frame([]), x="item", y="contribution", color="signal",
                                          title="each signal's share of the score", elem_id="chatrec-why")  # fmt: skip
         with gr.Tab("Prompts"):
             keys = bot.files.keys()
