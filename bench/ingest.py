@@ -8,8 +8,9 @@ Figures:
 - ingest items/s of all demo catalogs from their shipped vectors into a new store;
 - start-up of the run command's set-up (catalog ready + local model answering), cold
   (new data folder) and warm (same folder again), each in a new process;
-- with --fresh-clone: `scripts/setup.sh` in a fresh clone with empty caches (install +
-  build + model fetch), then again (nothing to do).
+- with --fresh-clone: what `make run` does in a fresh clone with empty caches: `scripts/setup.sh`
+  (install + model fetch; nothing compiles), then `app.py` until the web chat answers and
+  the model is ready; then the set-up again (nothing to do).
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ def from_packs() -> None:
     )
 
 
-def startup(model: str) -> None:
-    """`python app.py` until the web chat answers HTTP 200, and until the model is loaded."""
+def startup(model: str, root: Path = ROOT, python: str = sys.executable, env_extra: dict[str, str] | None = None,
+            labels: tuple[str, ...] = ("cold (new data folder)", "warm (second start)")) -> None:  # fmt: skip
+    """`python app.py` until the web chat answers HTTP 200, and until the model is loaded and its prompts cached."""
     import httpx
 
     from chatrec.llm.server import free_port
@@ -72,12 +74,12 @@ def startup(model: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
         env = {**os.environ, "CHATREC_DATA_DIR": tmp, "CHATREC_LOCAL_MODEL": model, "CHATREC_LLM_BACKEND": "local",
-               "CHATREC_PORT": str(port)}  # fmt: skip
-        for label in ("cold (new data folder)", "warm (second start)"):
+               "CHATREC_PORT": str(port), **(env_extra or {})}  # fmt: skip
+        for label in labels:
             log = Path(tmp) / f"app-{label[:4]}.log"
             t = time.perf_counter()
             with log.open("w") as out:
-                app = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+                app = subprocess.Popen([python, "app.py"], cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
             ui = llm = None
             while time.perf_counter() - t < 600 and (ui is None or llm is None):
                 if app.poll() is not None:
@@ -99,15 +101,18 @@ def startup(model: str) -> None:
             print(f"start-up {label:24s} web chat answering {ui:5.1f}s, local model ({model}) ready {llm:5.1f}s")
 
 
-def fresh_clone() -> None:
+def fresh_clone(model: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         clone, cache = Path(tmp) / "chatrec", Path(tmp) / "cache"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
-        env = {**os.environ, "CHATREC_CACHE": str(cache), "CHATREC_CACHE_DIR": str(cache), "PIP_NO_CACHE_DIR": "1"}
-        for label in ("fresh clone, empty caches", "again (all set up)"):
-            t = time.perf_counter()
-            subprocess.run(["scripts/setup.sh"], cwd=clone, env=env, check=True)
-            print(f"set-up {label:28s} {time.perf_counter() - t:7.1f}s")
+        env = {**os.environ, "CHATREC_CACHE_DIR": str(cache), "PIP_NO_CACHE_DIR": "1", "CHATREC_LOCAL_MODEL": model}
+        t = time.perf_counter()
+        subprocess.run(["scripts/setup.sh"], cwd=clone, env=env, check=True)
+        print(f"set-up fresh clone, empty caches  {time.perf_counter() - t:7.1f}s (install, model fetch)")
+        startup(model, clone, str(clone / ".venv" / "bin" / "python"), {"CHATREC_CACHE_DIR": str(cache)}, ("fresh clone, first run",))
+        t = time.perf_counter()
+        subprocess.run(["scripts/setup.sh"], cwd=clone, env=env, check=True)
+        print(f"set-up again (all set up)          {time.perf_counter() - t:7.1f}s")
         shutil.rmtree(clone)
 
 
@@ -116,14 +121,16 @@ def main() -> None:
     ap.add_argument("--sample", type=int, default=300, help="items per domain for the from-scratch figure")
     ap.add_argument("--model", default=Settings(_env_file=None).local_model)  # type: ignore[call-arg]
     ap.add_argument("--fresh-clone", action="store_true")
+    ap.add_argument("--only-startup", action="store_true", help="skip the embedding and ingest figures")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores; python {sys.version.split()[0]}")
-    for chars in (0, Settings(_env_file=None).description_chars):  # type: ignore[call-arg]
-        from_scratch(args.sample, chars)
-    from_packs()
+    if not args.only_startup:
+        for chars in (0, Settings(_env_file=None).description_chars):  # type: ignore[call-arg]
+            from_scratch(args.sample, chars)
+        from_packs()
     startup(args.model)
     if args.fresh_clone:
-        fresh_clone()
+        fresh_clone(args.model)
 
 
 if __name__ == "__main__":

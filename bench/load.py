@@ -5,8 +5,9 @@
 
 Each session is its own gradio client (its own conversation) sending requests one after
 another through the web chat's ``/chat`` API, until ``--duration`` seconds or
-``--max-requests`` in total. Figures: completed turns per minute, p50/p95 latency of a
-whole turn, errors (exceptions), "busy" answers and answers made without the model.
+``--max-requests`` in total. Figures: completed turns per minute, p50/p95 of the time to
+the cards and of the whole turn, errors (exceptions), "busy" answers and answers made
+without the model.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.turn_latency import pct  # noqa: E402
 from chatrec.pipeline.dialogue import BUSY  # noqa: E402
 
 MESSAGES = [
@@ -43,6 +45,7 @@ MESSAGES = [
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    to_cards: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     busy: int = 0
     degraded: int = 0
@@ -63,8 +66,13 @@ def session(url: str, auth: tuple[str, str] | None, tally: Tally, deadline: floa
             tally.sent += 1
         message = rng.choice(MESSAGES)
         started = time.monotonic()
+        cards_at = None
         try:
-            history, _cards, _understood, status, *_ = client.predict(message, history, "auto", "auto", api_name="/chat")
+            job = client.submit(message, history, "auto", "auto", api_name="/chat")
+            for update in job:  # the screen as the person sees it: the cards arrive before the words
+                if cards_at is None and update[1]:
+                    cards_at = time.monotonic() - started
+            history, _cards, _understood, status, *_ = job.result()
         except Exception as e:  # noqa: BLE001 - every failure is a figure here
             with tally.lock:
                 tally.errors.append(f"{type(e).__name__}: {str(e)[:120]}")
@@ -73,6 +81,8 @@ def session(url: str, auth: tuple[str, str] | None, tally: Tally, deadline: floa
         text = str(history[-1]["content"]) if history else ""
         with tally.lock:
             tally.latencies.append(elapsed)
+            if cards_at is not None:
+                tally.to_cards.append(cards_at)
             tally.busy += any(b in text for b in BUSY.values())
             tally.degraded += "without the language model" in str(status) or "without it" in str(status)
 
@@ -127,13 +137,12 @@ def main() -> None:
             app.wait(60)
         tmp.cleanup()
     wall = time.monotonic() - started
-    lat = sorted(tally.latencies)
-    p = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]) if lat else (lambda q: float("nan"))
+    lat = tally.latencies
     print(f"{args.sessions} sessions, {wall:.0f}s wall (limit {args.duration:.0f}s, ≤{args.max_requests} requests)")
     print(f"completed turns {len(lat)}, throughput {len(lat) / wall * 60:.1f}/min")
-    print(
-        f"latency p50 {p(0.5):.1f}s  p95 {p(0.95):.1f}s  mean {statistics.fmean(lat) if lat else float('nan'):.1f}s  max {max(lat, default=float('nan')):.1f}s"
-    )
+    for name, values in (("time to cards", tally.to_cards), ("whole turn", lat)):
+        print(f"{name:14s} p50 {pct(values, 0.5):.1f}s  p95 {pct(values, 0.95):.1f}s  "
+              f"mean {statistics.fmean(values) if values else float('nan'):.1f}s  max {max(values, default=float('nan')):.1f}s")
     print(f"errors {len(tally.errors)}, busy answers {tally.busy}, answers without the model {tally.degraded}")
     for e in tally.errors[:5]:
         print("  error:", e)

@@ -326,3 +326,32 @@ def eval_tune(
     from chatrec.eval.run import tune_scenario
 
     console.print(tune_scenario(get_settings(), scenario, domain, seed, shipped))
+
+
+@eval_app.command("phrasing")
+def eval_phrasing(
+    cases: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Default: data/eval/phrasings.yaml.")] = None,
+    model: Annotated[bool, typer.Option(help="Also read every case with the configured model, on the same session.")] = True,
+    show: Annotated[int, typer.Option(help="Failures to list per reader.")] = 20,
+) -> None:
+    """How often the reading of a request is right, by code alone and by code with the model."""
+    from chatrec.eval.phrasing import DEFAULT_CASES, PhrasingReport, load_cases, run_phrasings
+    from chatrec.pipeline.dialogue import ChatRec
+
+    s = get_settings()
+    plain = ChatRec(s, llm=None)
+    modelled = ChatRec(s, store=plain.store, sessions=plain.sessions) if model else None
+    if modelled is not None:
+        modelled.warm_up()
+    report = run_phrasings(plain, load_cases(cases or DEFAULT_CASES), modelled)
+    for label, results in (("code only", report.code_only), ("code + model", report.with_model)):
+        if not results:
+            continue
+        seconds = sorted(r.seconds for r in results)
+        console.print(f"{label}: {PhrasingReport.accuracy(results):.1%} of {len(results)} cases right; "
+                      f"reading p50 {seconds[len(seconds) // 2]:.2f}s, max {seconds[-1]:.2f}s; "
+                      f"the model's reading was used in {sum(r.used_model for r in results)}")  # fmt: skip
+        for r in [r for r in results if not r.passed][:show]:
+            console.print(f"  [red]✗[/red] {' → '.join(r.case.turns)}: {'; '.join(r.errors)}", markup=True, highlight=False)
+    if report.effect is not None:
+        console.print(f"model's effect on case accuracy: {report.effect.text(3)}")

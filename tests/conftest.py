@@ -101,3 +101,10 @@ def make_bot(store: ChromaStore, llm: object, tmp_path: Path, **settings: object
 
     s = Settings(_env_file=None, data_dir=tmp_path, load_demo=False, **settings)  # type: ignore[call-arg, arg-type]
     return ChatRec(s, llm=llm, store=store)  # type: ignore[arg-type]
+
+
+def enable_rerank(bot: "ChatRec", weight: float = 0.15) -> "ChatRec":
+    """Give the model's re-rank weight in every scenario and by default (the shipped files turn it off)."""
+    bot.ranker.default_weights = {**bot.ranker.default_weights, "llm": weight}
+    bot.scenarios = {n: s.model_copy(update={"weights": {**s.weights, "llm": weight}}) for n, s in bot.scenarios.items()}
+    return bot

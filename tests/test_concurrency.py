@@ -78,7 +78,8 @@ def model_held_by_another_turn(catalog_store: ChromaStore, tmp_path: Path, **set
         release.wait(10)
         return proposal(domain="movies", query="comedy")
 
-    bot = make_bot(catalog_store, ScriptedLLM({"IntentProposal": slow}), tmp_path, llm_concurrency=1, llm_queue_limit=0, **settings)
+    bot = make_bot(catalog_store, ScriptedLLM({"IntentProposal": slow}), tmp_path, llm_concurrency=1, llm_queue_limit=0,
+                   llm_understand=True, **settings)  # fmt: skip
     first = threading.Thread(target=bot.chat, args=("a comedy", "a"))
     first.start()
     assert entered.wait(10)

@@ -12,7 +12,7 @@ import pytest
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.llm.client import LLMUnavailable
-from tests.conftest import make_bot
+from tests.conftest import enable_rerank, make_bot
 from tests.fakes import ScriptedLLM, proposal
 
 ALL_MOVIE_GENRES = ["Drama", "Comedy", "Thriller", "Action", "Romance", "Adventure", "Horror", "Animation"]
@@ -25,7 +25,7 @@ def genres_of(reply) -> set[str]:  # type: ignore[no-untyped-def]
 def test_family_request_excludes_horror_even_if_the_model_wants_it(catalog_store: ChromaStore, tmp_path: Path) -> None:
     llm = ScriptedLLM({"IntentProposal": proposal(scenario="thriller_night", domain="movies", query="scary horror", include=["Horror"]),
                        "Ranking": {"ranking": [1, 2, 3]}})  # fmt: skip
-    bot = make_bot(catalog_store, llm, tmp_path)
+    bot = make_bot(catalog_store, llm, tmp_path, llm_understand=True)
     reply = bot.chat("something light to watch with my kids this weekend, nothing scary", "s1")
     assert reply.intent.scenario == "family_movie_night" and reply.intent.domain == "movies"
     assert reply.items and not genres_of(reply) & {"Horror", "Thriller"}
@@ -34,7 +34,7 @@ def test_family_request_excludes_horror_even_if_the_model_wants_it(catalog_store
 
 def test_over_filled_model_genres_are_ignored_and_numbers_come_from_the_parser(catalog_store: ChromaStore, tmp_path: Path) -> None:
     llm = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="board game", include=ALL_MOVIE_GENRES)})
-    reply = make_bot(catalog_store, llm, tmp_path).chat("board game under 15 pounds", "s1")
+    reply = make_bot(catalog_store, llm, tmp_path, llm_understand=True).chat("board game under 15 pounds", "s1")
     c = reply.intent.constraints
     assert reply.intent.domain == "toys" and c.include_genres == ["Board Games"] and c.price_max == 15.0
     assert reply.items and all(r.metadata["price"] <= 15 and "Board Games" in r.metadata["genres"] for r in reply.items)
@@ -42,11 +42,12 @@ def test_over_filled_model_genres_are_ignored_and_numbers_come_from_the_parser(c
 
 def test_rerank_keeps_only_candidates_and_ignores_an_echo(catalog_store: ChromaStore, tmp_path: Path) -> None:
     echo = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="a film"), "Ranking": {"ranking": [1, 2, 3, 4]}})
-    reply = make_bot(catalog_store, echo, tmp_path).chat("a good film", "s1")
+    reply = enable_rerank(make_bot(catalog_store, echo, tmp_path)).chat("a good film", "s1")
+    assert [c.label for c in reply.llm_calls] == ["rerank", "explain"]
     assert reply.items and all("llm" not in r.signals for r in reply.items)  # the echo carried no judgement
 
     bogus = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="a film"), "Ranking": {"ranking": [99, -1, 3, 3]}})
-    reply = make_bot(catalog_store, bogus, tmp_path).chat("a good film", "s2")
+    reply = enable_rerank(make_bot(catalog_store, bogus, tmp_path)).chat("a good film", "s2")
     ids = {i.id for i in catalog_store.get("movies", [f"m{n}" for n in range(1, 11)])}
     assert reply.items and {r.item_id for r in reply.items} <= ids
     assert sum(1 for r in reply.items if r.signals.get("llm", 0) > 0) <= 1  # only "3" was a real candidate
@@ -55,8 +56,8 @@ def test_rerank_keeps_only_candidates_and_ignores_an_echo(catalog_store: ChromaS
 @pytest.mark.parametrize("failure", [LLMUnavailable("timed out"), "this is not JSON {", '{"action": "dance"}'])
 def test_a_failing_model_still_yields_an_answer_with_a_notice(catalog_store: ChromaStore, tmp_path: Path, failure: object) -> None:
     llm = ScriptedLLM({"IntentProposal": failure, "Ranking": failure}, text=LLMUnavailable("down"))  # type: ignore[dict-item]
-    reply = make_bot(catalog_store, llm, tmp_path).chat("a funny animated film for my kids", "s1")
-    assert reply.items and reply.notices
+    reply = enable_rerank(make_bot(catalog_store, llm, tmp_path, llm_understand=True)).chat("a funny animated film for my kids", "s1")
+    assert reply.items and len(reply.notices) >= 2  # the reading, the order and the words each fell back
     assert reply.text.startswith("Here are my picks for family movie night")
     assert all(r.reason for r in reply.items) and not genres_of(reply) & {"Horror"}
 
@@ -196,3 +197,63 @@ def test_cold_items_still_reach_a_personalised_list_through_content(catalog_stor
     reply = bot.chat("a film about astronauts whose oxygen tank explodes on the way to the Moon", "a", domain="movies", user_id="fan")
     assert reply.items[0].item_id == "m2"  # Apollo 13: nobody rated it
     assert reply.items[0].signals.get("semantic", 0) > 0
+
+
+def test_a_turn_shows_the_cards_before_any_model_text(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """events(): Understood, then Cards before the first TextDelta, then Done carrying the same picks and every call
+    (here with every optional model call switched on)."""
+    llm = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="a family film"), "Ranking": {"ranking": [1, 2, 3]}},
+                      text="These are warm, funny picks.")  # fmt: skip
+    bot = enable_rerank(make_bot(catalog_store, llm, tmp_path, llm_understand=True))
+    events = list(bot.events("a funny film for the whole family", "s1"))
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "understood" and kinds[-1] == "done" and kinds.count("cards") == 1
+    assert kinds.index("cards") < kinds.index("text")
+    cards, done = events[kinds.index("cards")], events[-1]
+    assert cards.items and [r.item_id for r in done.reply.items] == [r.item_id for r in cards.items]  # an echo reorders nothing
+    assert "reranked" not in kinds and cards.rerank_pending
+    assert "".join(e.text for e in events if e.kind == "text").strip() == done.reply.text
+    assert [c.label for c in done.reply.llm_calls] == ["understand", "rerank", "explain"] and all(c.ok for c in done.reply.llm_calls)
+    t = done.reply.timings
+    assert t["understood"] <= t["cards"] <= t["first_text"] <= t["done"]
+
+
+def test_the_models_order_replaces_the_cards_once(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """With weights that let the model decide, it puts the fused third pick first: one Reranked event,
+    and the reply keeps that order."""
+
+    def third_first(messages: list[dict[str, str]]) -> dict:
+        shown = [line for line in messages[-1]["content"].splitlines() if line[:2].rstrip(".").isdigit()]
+        fused_third = cards_seen[0].items[2].title
+        n = next(int(line.split(".")[0]) for line in shown if fused_third in line)
+        return {"ranking": [n]}
+
+    cards_seen: list = []  # type: ignore[type-arg]
+    llm = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="a film"), "Ranking": third_first})
+    bot = make_bot(catalog_store, llm, tmp_path, llm_concurrency=1)
+    bot.scenarios = {}  # no scenario: the default weights, here ones that let the model decide
+    bot.ranker.default_weights = {"semantic": 0.2, "llm": 0.8}
+    events = []
+    for event in bot.events("a good film", "s1"):
+        if event.kind == "cards":
+            cards_seen.append(event)
+        events.append(event)
+    kinds = [e.kind for e in events]
+    assert kinds.count("reranked") == 1 and kinds.index("cards") < kinds.index("reranked") < kinds.index("text")
+    reranked = events[kinds.index("reranked")]
+    assert reranked.items[0].item_id == cards_seen[0].items[2].item_id
+    assert [r.item_id for r in events[-1].reply.items] == [r.item_id for r in reranked.items]
+
+
+def test_a_bot_without_a_model_gives_no_model_notice(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    reply = make_bot(catalog_store, None, tmp_path).chat("a funny film for the whole family", "s1")
+    assert reply.items and not reply.notices and not reply.llm_calls
+
+
+def test_by_default_the_model_only_writes(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """The shipped configuration: code reads the message and ranks; the model's one call writes the words."""
+    llm = ScriptedLLM({"IntentProposal": proposal(domain="movies"), "Ranking": {"ranking": [3, 2, 1]}}, text="Warm picks.")
+    events = list(make_bot(catalog_store, llm, tmp_path).events("a funny film for the whole family", "s1"))
+    reply = events[-1].reply
+    assert [c.label for c in reply.llm_calls] == ["explain"] and not reply.intent.used_llm
+    assert not events[1].rerank_pending and "reranked" not in [e.kind for e in events]

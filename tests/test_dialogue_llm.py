@@ -14,7 +14,7 @@ from chatrec.llm.client import OpenAIChat
 from chatrec.llm.meter import LLMCall
 from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, ServerOptions
 from chatrec.models import Reply
-from tests.conftest import make_bot
+from tests.conftest import enable_rerank, make_bot
 
 pytestmark = pytest.mark.llm
 T = TypeVar("T", bound=BaseModel)
@@ -31,12 +31,13 @@ def assert_in_catalog(store: ChromaStore, reply: Reply) -> None:
 
 
 def test_english_family_request(catalog_store: ChromaStore, real_llm: OpenAIChat, tmp_path: Path) -> None:
-    bot = make_bot(catalog_store, real_llm, tmp_path)
+    """With the model reading the message too (off by default), and its re-rank on: code still holds the facts."""
+    bot = enable_rerank(make_bot(catalog_store, real_llm, tmp_path, llm_understand=True))
     reply = bot.chat("something light to watch with my kids this weekend, nothing scary", "s1")
     assert reply.intent.used_llm and reply.intent.scenario == "family_movie_night" and reply.intent.domain == "movies"
     assert {"Horror", "Thriller"} <= set(reply.intent.constraints.exclude_genres)
     assert reply.items and all(not {"Horror", "Thriller"} & set(r.metadata["genres"]) for r in reply.items)
-    assert reply.text and not reply.notices
+    assert reply.text and not reply.notices and [c.label for c in reply.llm_calls] == ["understand", "rerank", "explain"]
     assert_in_catalog(catalog_store, reply)
 
 
@@ -83,7 +84,24 @@ class Truncating(OpenAIChat):
 
 def test_a_model_that_returns_garbage_still_answers(catalog_store: ChromaStore, local_server: LocalLLMServer, tmp_path: Path) -> None:
     broken = Truncating(base_url=local_server.ensure_running, api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
-    reply = make_bot(catalog_store, broken, tmp_path).chat("a board game under 15 pounds", "s1")
+    reply = make_bot(catalog_store, broken, tmp_path, llm_understand=True).chat("a board game under 15 pounds", "s1")
     assert any("without the language model" in n for n in reply.notices)
     assert reply.items and all(r.metadata["price"] <= 15 for r in reply.items)
+    assert_in_catalog(catalog_store, reply)
+
+
+def test_a_live_turn_through_the_real_server(catalog_store: ChromaStore, real_llm: OpenAIChat, tmp_path: Path) -> None:
+    """Cards before the first word, every call metered, and each call's static prompt served from the cache
+    (every optional call on, so each prompt's prefix is checked)."""
+    bot = enable_rerank(make_bot(catalog_store, real_llm, tmp_path, llm_understand=True))
+    bot.warm_up()
+    for session, message in (("a", "a funny animated film for my kids"), ("b", "a board game for a family, under £30")):
+        events = list(bot.events(message, session))
+        kinds = [e.kind for e in events]
+        assert kinds[0] == "understood" and kinds[-1] == "done" and kinds.index("cards") < kinds.index("text")
+        reply = events[-1].reply
+        assert reply.items and [c.label for c in reply.llm_calls] == ["understand", "rerank", "explain"] and not reply.notices
+        for call in reply.llm_calls:
+            assert call.ok and call.prompt_tokens and call.completion_tokens, call
+            assert call.cached_tokens and call.cached_tokens >= 40, call  # at least the static system part was not read again
     assert_in_catalog(catalog_store, reply)

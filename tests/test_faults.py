@@ -71,19 +71,19 @@ def test_an_external_endpoint_down_or_slow_still_gets_an_answer_in_bounded_time(
 @pytest.mark.llm
 def test_the_local_model_killed_mid_turn(catalog_store: ChromaStore, test_settings: Settings, local_server: LocalLLMServer,
                                          tmp_path: Path) -> None:  # fmt: skip
-    """SIGKILL the llama.cpp server while it works on the turn: the turn answers without it, the next with it."""
+    """SIGKILL the llama.cpp server while it writes the reply: the turn answers without it, the next with it."""
     bot = make_bot(catalog_store, "default", tmp_path, llm_backend="local", local_model=test_settings.local_model)
     local_server.ensure_running()
     victim = local_server.pid
     inner = bot.llm.inner  # type: ignore[union-attr]
-    original = inner.structured
+    original = inner.stream
 
     def kill_while_working(*args: object, **kwargs: object) -> object:
         threading.Timer(0.3, lambda: os.killpg(victim, signal.SIGKILL)).start()  # type: ignore[arg-type]
-        inner.structured = original
+        inner.stream = original
         return original(*args, **kwargs)
 
-    inner.structured = kill_while_working
+    inner.stream = kill_while_working
     reply = bot.chat("a funny animated film for my kids", "s1")
     assert reply.items and any("without the language model" in n for n in reply.notices)
     for _ in range(600):  # the background probe restarts the server

@@ -18,7 +18,7 @@ from chatrec.memory import InMemorySessions
 from chatrec.models import Item, Reply
 from chatrec.pipeline.dialogue import ChatRec
 from chatrec.prompts import PromptLibrary
-from tests.conftest import make_bot
+from tests.conftest import enable_rerank, make_bot
 from tests.fakes import ScriptedLLM, proposal
 
 SECRET = "sk-test-4f9c2b7e1d"
@@ -98,7 +98,7 @@ def run_property(bot: ChatRec, catalog: dict[str, Item], examples: int) -> None:
 def test_a_thousand_generated_messages_with_a_hostile_model(
     catalog_store: ChromaStore, hostile_catalog: dict[str, Item], tmp_path: Path
 ) -> None:
-    bot = make_bot(catalog_store, None, tmp_path, openai_api_key=SECRET)
+    bot = enable_rerank(make_bot(catalog_store, None, tmp_path, openai_api_key=SECRET, llm_understand=True))  # every model call on
     bot.sessions = InMemorySessions()  # the stores have their own tests; here every turn's fsync would dominate
     bot.llm = hostile_llm(bot.prompts, 1)  # the one place the model is held
     run_property(bot, hostile_catalog, int(__import__("os").environ.get("HOSTILE_N", 1000)))
@@ -125,5 +125,6 @@ def test_generated_messages_through_the_real_local_model(
     """A smaller run of the same property with the bundled model behind its real server."""
     from tests.conftest import TEST_MODEL
 
-    bot = make_bot(catalog_store, "default", tmp_path, llm_backend="local", local_model=TEST_MODEL, openai_api_key=SECRET)
-    run_property(bot, hostile_catalog, 8)
+    bot = make_bot(catalog_store, "default", tmp_path, llm_backend="local", local_model=TEST_MODEL, openai_api_key=SECRET,
+                   llm_understand=True)  # fmt: skip
+    run_property(enable_rerank(bot), hostile_catalog, 8)

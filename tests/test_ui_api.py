@@ -61,6 +61,21 @@ def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type
     assert "toys" in understood  # the domain picker overrides detection
 
 
+def test_the_cards_are_on_screen_before_the_words(ui: tuple) -> None:  # type: ignore[type-arg]
+    """Each streamed update of /chat as a browser receives it: cards (and the stage) arrive while the reply is still empty."""
+    _, client = ui
+    def words(update: tuple) -> str:  # type: ignore[type-arg]
+        content = update[0][-1]["content"]  # gradio 6 sends a message's content as a list of parts
+        return "".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
+
+    updates = list(client.submit("a comedy film but no horror", [], "auto", "auto", api_name="/chat"))
+    with_cards = [n for n, u in enumerate(updates) if "chatrec-card" in u[1]]
+    with_words = [n for n, u in enumerate(updates) if words(u)]
+    assert with_cards and with_words and with_cards[0] < with_words[0]
+    assert "writing" in updates[with_cards[0]][3]
+    assert updates[-1][1].count("chatrec-card") == 3 and "answered in" in updates[-1][3]
+
+
 def test_prompt_editing_validates_saves_takes_effect_and_resets(ui: tuple) -> None:  # type: ignore[type-arg]
     bot, client = ui
     text, state = client.predict("chitchat", api_name="/prompt_read")

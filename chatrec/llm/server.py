@@ -61,7 +61,8 @@ class LocalLLMServer:
         self.options = options or ServerOptions()
         self.host = "127.0.0.1"
         self.port: int | None = None
-        self.log_path = (log_dir or model_path.parent) / f"llama-server-{os.getpid()}.log"
+        # One log per app process; removed after a clean stop, kept when the server died on its own.
+        self.log_path = (log_dir or model_path.parent / "logs") / f"llama-server-{os.getpid()}.log"
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
@@ -122,6 +123,7 @@ class LocalLLMServer:
         proc, self._proc = self._proc, None
         if proc is None or proc.poll() is not None:
             return
+        self.log_path.unlink(missing_ok=True)
         try:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout)

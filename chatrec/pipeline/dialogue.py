@@ -149,8 +149,9 @@ class ChatRec:
         self.lexicon = Lexicon.load(self.files.resolve("lexicon"))
         self.domains = self.store.domains() or sorted({sc.domain for sc in self.scenarios.values()})
         self.understander = Understander(
-            self.lexicon, self.scenarios, self.domains, self.prompts, self._titles, history_tokens=self.settings.context_tokens // 4
-        )
+            self.lexicon, self.scenarios, self.domains, self.prompts, self._titles,
+            history_tokens=self.settings.context_tokens // 4, ask_model=self.settings.llm_understand,
+        )  # fmt: skip
         self._files_version = version
 
     def _refresh(self) -> None:
@@ -225,14 +226,17 @@ class ChatRec:
             self.llm.warm_up(self.prompt_prefixes())
 
     def prompt_prefixes(self) -> list[list[Message]]:
-        """One rendering of each prompt chatrec sends; their system parts are what stays cached across turns."""
+        """One rendering of each prompt a turn may send; their system parts are what stays cached across turns."""
         listing_ = "1. Toy Story (1995) — Animation, Children"
-        return [
-            self.understander.messages("hello", "(none)"),
-            self.prompts.render("rerank", request="a film", scenario="none", candidates=listing_, count="3"),
+        prompts = [
             self.prompts.render("explain", language="English", style="Be brief.", request="a film", picks=listing_),
             self.prompts.render("chitchat", language="English", domains=", ".join(self.domains), message="hello"),
         ]
+        if self.understander.ask_model:
+            prompts.append(self.understander.messages("hello", "(none)"))
+        if any(w.get("llm", 0) > 0 for w in [self.ranker.default_weights, *(s.weights for s in self.scenarios.values())]):
+            prompts.append(self.prompts.render("rerank", request="a film", scenario="none", candidates=listing_, count="3"))
+        return prompts
 
     # ---- one turn -----------------------------------------------------------------------
     def _turn(
@@ -329,6 +333,14 @@ class ChatRec:
             notices.append("The language model could not rank this time; the order comes from the other signals.")
             return fusion.ranked
 
+    def understand(self, message: str, session_id: str = "default", *, domain: str | None = None,
+                   scenario: str | None = None) -> Intent:  # fmt: skip
+        """What chatrec takes ``message`` to mean in this session, without answering it (nothing is stored)."""
+        self._refresh()
+        text, _ = clean_message(message, self.settings.context_tokens // 4)
+        intent, _ = self.understander(text, self.sessions.get(session_id), TurnModel(self.llm), domain=domain, scenario=scenario)
+        return intent
+
     def rank(self, message: str, *, k: int = 50, exclude: set[str] | frozenset[str] = frozenset(), user_id: str | None = None,
              domain: str | None = None) -> list[Recommendation]:  # fmt: skip
         """The ranked list behind a one-off message (no session memory kept): for evaluation and batch use."""
@@ -379,7 +391,7 @@ class ChatRec:
     def _explain(self, picks: list[tuple[Item, str]], intent: Intent, text: str, notices: list[str], model: TurnModel) -> Iterator[str]:
         """The model's opening (streamed), then code's list of picks; the template if the model fails."""
         scenario = self.scenarios.get(intent.scenario or "")
-        if not picks:
+        if not picks or not model.present:  # nothing to introduce, or no model configured: no notice owed
             yield self.explainer.template(picks, intent, scenario)
             return
         written = ""

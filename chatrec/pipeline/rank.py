@@ -73,8 +73,10 @@ def ranked_by(cands: list[Candidate], signals: dict[str, np.ndarray | None], wei
 
 
 class Ranker:
-    def __init__(self, prompts: PromptLibrary, rerank_top: int = 6, answer_count: int = 3) -> None:
+    def __init__(self, prompts: PromptLibrary, rerank_top: int = 6, answer_count: int = 3,
+                 default_weights: dict[str, float] | None = None) -> None:  # fmt: skip
         self.prompts = prompts
+        self.default_weights = default_weights or DEFAULT_WEIGHTS  # for a request that matches no scenario
         self.rerank_top = rerank_top
         self.answer_count = answer_count
 
@@ -100,7 +102,7 @@ class Ranker:
         extra: dict[str, np.ndarray | None] | None = None,
     ) -> Fusion:
         """The fused ranking without the model; ``extra`` adds signals computed elsewhere (collaborative ones) by name."""
-        weights = scenario.weights if scenario else DEFAULT_WEIGHTS
+        weights = scenario.weights if scenario else self.default_weights
         signals = self.base_signals(cands, vectors, liked, rejected) | (extra or {}) if cands else {}
         return Fusion(cands, signals, weights, ranked_by(cands, signals, weights) if cands else [])
 

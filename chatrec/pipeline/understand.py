@@ -1,6 +1,11 @@
 """Stage 1: message (+ session) → :class:`Intent`.
 
-The model fills a deliberately small schema (action, scenario, domain, query, a few genre
+Code reads every message: deterministic parsers for numbers, genre words, negations and
+cues, scenario keywords, catalog titles. The model's reading is optional (``llm_understand``):
+with the bundled model it added nothing measurable on the phrasing set and delayed the cards
+by about two seconds, so it is off by default; a stronger endpoint may earn it.
+
+When asked, the model fills a deliberately small schema (action, scenario, domain, query, a few genre
 words); grammar-constrained decoding of big schemas is slow on a CPU. Code then checks it:
 numbers and genre words come from the deterministic parser and win; the model's genre words
 count only if the person named them, and its exclusions only if the person actually said no
@@ -55,12 +60,14 @@ class Understander:
         prompts: PromptLibrary,
         titles: TitleIndex | None = None,
         history_tokens: int = 800,
+        ask_model: bool = False,
     ) -> None:
         self.lexicon = lexicon
         self.scenarios = scenarios
         self.domains = domains
         self.prompts = prompts
         self.titles = titles
+        self.ask_model = ask_model
         self.history_tokens = history_tokens
         self._schema = llm_schema(list(scenarios), domains)
 
@@ -92,7 +99,8 @@ class Understander:
         parsed = self.lexicon.parse(message, session.domain)
         proposal = None
         try:
-            proposal = self.propose(message, session, model)
+            if self.ask_model:
+                proposal = self.propose(message, session, model)
         except LLMError as e:
             log.warning("understand: answering without the model: %s", e)
             if model.present:

@@ -53,7 +53,8 @@ def main(settings: Settings | None = None) -> None:
         threading.Thread(target=_warm_up, args=(bot,), name="llm-warm-up", daemon=True).start()
     from chatrec.ui.app import CSS, build_app
 
-    app = build_app(bot).queue(default_concurrency_limit=4)
+    # Turns run side by side up to the admission limit; the model gate, sized to the server's slots, paces the model calls.
+    app = build_app(bot).queue(default_concurrency_limit=s.max_active_turns)
     auth = logins(s) or None
     app.launch(server_name=s.host, server_port=s.port, show_error=False, prevent_thread_lock=True, auth=auth, css=CSS)
     log.info("web chat at http://%s:%s/ after %.1fs", s.host, s.port, time.monotonic() - started)
