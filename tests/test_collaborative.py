@@ -69,18 +69,25 @@ def test_csv_reports_bad_rows_by_line_and_keeps_catalog_items_only(tmp_path: Pat
 def test_chat_signals_cover_known_users_session_likes_and_cold_items() -> None:
     signals = CollaborativeSignals(two_groups())
     cands = ["a7", "b7", "cold"]
-    assert signals.signals(cands, None, []) == {"collaborative": None, "neighbours": None}
+    assert signals.signals(cands, signals.person(None, [])) == {"collaborative": None, "neighbours": None}
     for user, liked in (("u0", []), (None, ["a1", "a2"])):  # a stored history, or only this session's likes
-        got = signals.signals(cands, user, liked)
+        got = signals.signals(cands, signals.person(user, liked))
         for name in ("collaborative", "neighbours"):
             s = got[name]
             assert s is not None and s[0] > s[1], (user, name)
             assert s[2] == pytest.approx(min(s[0], s[1], s[2]))  # the cold item gets the floor, not a boost
     history = signals.history("u0")
     assert history and set(history) <= set(GROUP_A)
-    top = signals.top("u0", [], 3, exclude={"a0"})
+    top = signals.top(signals.person("u0", []), 3, exclude={"a0"})
     assert len(top) == 3 and not set(top) & (set(history) | {"a0"})
-    assert signals.liked("nobody") == []
+    assert signals.history("nobody", threshold=4.0) == [] and signals.top(signals.person(None, []), 3, set()) == []
+
+
+def test_history_is_newest_first_and_liked_is_its_well_rated_part() -> None:
+    inter = Interactions.from_triples([("u", "a", 5.0, 1.0), ("u", "b", 2.0, 3.0), ("u", "c", 4.0, 2.0), ("v", "a", 1.0, 9.0)])
+    signals = CollaborativeSignals(inter)
+    assert signals.history("u") == ["b", "c", "a"]
+    assert signals.history("u", threshold=4.0) == ["c", "a"]
 
 
 def test_row_joins_history_and_session_items() -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from chatrec.embeddings import ChromaEmbeddingFunction, Embedder
 from chatrec.models import Item
@@ -32,8 +32,13 @@ class StoreError(RuntimeError):
 
 
 class SearchHit(BaseModel):
+    """An item found by a search, with its stored vector (so nobody has to fetch it again)."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     item: Item
     similarity: float
+    vector: np.ndarray | None = Field(None, repr=False)
 
 
 class Fingerprint(BaseModel):
@@ -46,6 +51,7 @@ class VectorStore(Protocol):
 
     def domains(self) -> list[str]: ...
     def count(self, domain: str) -> int: ...
+    def embed_query(self, text: str) -> np.ndarray: ...
     def fingerprints(self, domain: str) -> dict[str, Fingerprint]: ...
     def vectors(self, domain: str, ids: Sequence[str]) -> dict[str, np.ndarray]: ...
     def upsert(self, items: Sequence[Item], vectors: np.ndarray, text_hashes: Sequence[str]) -> None: ...
@@ -151,7 +157,7 @@ class ChromaStore:
         col = self._collection(domain)
         if col is None or not ids:
             return {}
-        got = col.get(ids=list(ids), include=["embeddings"])
+        got = col.get(ids=list(dict.fromkeys(ids)), include=["embeddings"])
         return {i: np.asarray(v, dtype=np.float32) for i, v in zip(got["ids"], got["embeddings"], strict=True)}
 
     def upsert(self, items: Sequence[Item], vectors: np.ndarray, text_hashes: Sequence[str]) -> None:
@@ -164,25 +170,26 @@ class ChromaStore:
         metas = [{**it.to_metadata(), "_h": it.content_hash(), "_th": th} for it, th in zip(items, text_hashes, strict=True)]
         col.upsert(ids=[it.id for it in items], embeddings=np.asarray(vectors, dtype=np.float32), metadatas=metas)
 
+    def embed_query(self, text: str) -> np.ndarray:
+        """``text`` embedded as a query (not a passage), once, for any number of searches."""
+        return self.embedder.embed_queries([text])[0]
+
     def search(
         self, domain: str, query: str | np.ndarray, k: int, where: dict[str, Any] | None = None, ids: Sequence[str] | None = None
     ) -> list[SearchHit]:
-        """Nearest items to ``query``: text (embedded as a query, not a passage) or a vector; ``ids`` limits the search to those items."""
+        """Nearest items to ``query`` (text, embedded as a query, or a vector), each with its vector;
+        ``ids`` limits the search to those items."""
         col = self._collection(domain)
-        if col is None or k <= 0:
+        if col is None or k <= 0 or (ids is not None and not ids):
             return []
-        n = min(k, col.count())
-        if n == 0:
-            return []
-        by = {"query_texts": [query]} if isinstance(query, str) else {"query_embeddings": [np.asarray(query, np.float32)]}
+        vector = self.embed_query(query) if isinstance(query, str) else query
+        by: dict[str, Any] = {"query_embeddings": [np.asarray(vector, np.float32)]}
         if ids is not None:
-            if not ids:
-                return []
             by["ids"] = list(ids)
-        res = col.query(**by, n_results=n, where=where or None, include=["metadatas", "distances"])
+        res = col.query(**by, n_results=k, where=where or None, include=["metadatas", "distances", "embeddings"])
         return [
-            SearchHit(item=Item.from_metadata(meta), similarity=1.0 - float(dist))
-            for meta, dist in zip(res["metadatas"][0], res["distances"][0], strict=True)
+            SearchHit(item=Item.from_metadata(meta), similarity=1.0 - float(dist), vector=np.asarray(vec, np.float32))
+            for meta, dist, vec in zip(res["metadatas"][0], res["distances"][0], res["embeddings"][0], strict=True)
         ]
 
     def get(self, domain: str, ids: Sequence[str]) -> list[Item]:

@@ -69,6 +69,12 @@ def clean_message(message: str, max_tokens: int) -> tuple[str, list[str]]:
     return text, []
 
 
+def stack(vectors: dict[str, np.ndarray], ids: list[str]) -> np.ndarray:
+    """The vectors of ``ids`` that were found, as rows (an empty matrix if none)."""
+    rows = [vectors[i] for i in dict.fromkeys(ids) if i in vectors]
+    return np.stack(rows) if rows else np.zeros((0, 0))
+
+
 def item_metadata(item: Item) -> dict[str, object]:
     """The facts a client shows on an item card."""
     meta: dict[str, object] = {"genres": item.genres, "year": item.year, "authors": item.authors,
@@ -357,36 +363,27 @@ class ChatRec:
     def _fusion(self, intent: Intent, session: Session, need: int) -> Fusion:
         """Candidates for the intent, ranked without the model: content from the store, collaborative signals from interactions."""
         domain = intent.domain or self.domains[0]
-        query_vector = None
-        if intent.anchor_id is not None:
-            query_vector = self.store.vectors(domain, [intent.anchor_id]).get(intent.anchor_id)
-        exclude = set(session.rejected) | set(session.shown) | ({intent.anchor_id} if intent.anchor_id else set())
         collab = self.collaborative(domain)
-        history_liked: list[str] = []
-        also: list[str] = []
-        if collab is not None:
-            if session.user_id:
-                exclude |= set(collab.history(session.user_id))  # seen already
-                history_liked = collab.liked(session.user_id)[:20][::-1]
-            also = collab.top(session.user_id, session.liked, 20, exclude)
-        candidates = self.retriever(intent, exclude, query_vector, need=need, also=also)
-        ids = [c.item.id for c in candidates]
-        vectors = self.store.vectors(domain, ids)
-        cand_vecs = np.stack([vectors[i] for i in ids]) if candidates and len(vectors) == len(candidates) else np.zeros((0, 0))
-        liked = self._vectors(domain, [*history_liked, *session.liked])
-        rejected = self._vectors(domain, session.rejected)
-        extra = collab.signals(ids, session.user_id, session.liked) if collab is not None and candidates else None
-        return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs, liked, rejected, extra=extra)
+        seen = collab.history(session.user_id) if collab is not None else []  # a returning person's items, newest first
+        history_liked = collab.history(session.user_id, threshold=4.0)[:20][::-1] if collab is not None else []
+        anchor = [intent.anchor_id] if intent.anchor_id else []
+        found = self.store.vectors(domain, [*anchor, *history_liked, *session.liked[-20:], *session.rejected[-20:]])
+        exclude = set(session.rejected) | set(session.shown) | set(anchor) | set(seen)
+        person = collab.person(session.user_id, session.liked) if collab is not None else None
+        also = collab.top(person, 20, exclude) if collab is not None and person is not None else []
+        candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also)
+        cand_vecs = np.stack([c.vector for c in candidates]) if candidates and all(c.vector is not None for c in candidates) \
+            else np.zeros((0, 0))  # fmt: skip
+        extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else None
+        return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs,
+                                stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
+                                extra=extra)  # fmt: skip
 
     @staticmethod
     def _recommendation(r: Ranked, intent: Intent) -> Recommendation:
         it = r.candidate.item
         return Recommendation(item_id=it.id, title=it.title, domain=it.domain, metadata=item_metadata(it),
                               score=r.score, reason=reason(it, intent), signals=r.contributions)  # fmt: skip
-
-    def _vectors(self, domain: str, ids: list[str]) -> np.ndarray:
-        found = self.store.vectors(domain, ids[-20:])
-        return np.stack(list(found.values())) if found else np.zeros((0, 0))
 
     def _explain(self, picks: list[tuple[Item, str]], intent: Intent, text: str, notices: list[str], model: TurnModel) -> Iterator[str]:
         """The model's opening (streamed), then code's list of picks; the template if the model fails."""
@@ -395,15 +392,19 @@ class ChatRec:
             yield self.explainer.template(picks, intent, scenario)
             return
         written = ""
+        watch = self.guard.watch()
         try:
             for chunk in self.explainer.stream(picks, intent, scenario, text, model):
-                if self.guard.leaks(written + chunk):
+                if watch.feed(chunk):
                     log.warning("explain: the model's text repeated a prompt or a secret; using the template")
                     yield "\n\n" if written.strip() else ""
                     written = ""
                     break
                 written += chunk
                 yield chunk
+            if watch.finish():
+                log.warning("explain: the model's text ended by repeating a prompt; using the template")
+                written = ""
         except LLMError as e:
             log.warning("explain: falling back to the template: %s", e)
             notices.append(BUSY_LLM if isinstance(e, LLMBusy) else NO_LLM)

@@ -12,15 +12,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from chatrec.catalog.store import VectorStore
+from chatrec.catalog.store import SearchHit, VectorStore
 from chatrec.models import Constraints, Intent, Item, genre_key
 
 
 class Candidate(BaseModel):
+    """An admissible item with its similarity to the request and its vector, from one search."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     item: Item
     similarity: float
+    vector: np.ndarray | None = Field(None, repr=False)
 
 
 def where_filter(c: Constraints) -> dict[str, Any] | None:
@@ -54,18 +59,21 @@ class Retriever:
         domain = intent.domain or ""
         # The request's gist is at its start; embedding cost grows with length (quadratically
         # past a few hundred tokens), so a pasted essay must not cost seconds per turn.
-        query: str | np.ndarray = query_vector if query_vector is not None else intent.query[: self.query_chars]
+        # Embedded once, whatever the number of searches below.
+        query = query_vector if query_vector is not None else self.store.embed_query(intent.query[: self.query_chars])
         where = where_filter(intent.constraints)
+
+        def admissible(hits: list[SearchHit]) -> list[Candidate]:
+            return [Candidate(item=h.item, similarity=h.similarity, vector=h.vector) for h in hits
+                    if h.item.id not in exclude_ids and intent.constraints.admits(h.item)]  # fmt: skip
+
         out: list[Candidate] = []
         for k in (self.pool, self.pool * 6):
             hits = self.store.search(domain, query, k + len(exclude_ids), where)
-            out = [Candidate(item=h.item, similarity=h.similarity) for h in hits
-                   if h.item.id not in exclude_ids and intent.constraints.admits(h.item)]  # fmt: skip
+            out = admissible(hits)
             if len(out) >= need or len(hits) < k:
                 break
         seen = {c.item.id for c in out}
-        wanted = [i for i in also if i not in seen and i not in exclude_ids]
-        if wanted:
-            hits = self.store.search(domain, query, len(wanted), where, ids=wanted)
-            out += [Candidate(item=h.item, similarity=h.similarity) for h in hits if intent.constraints.admits(h.item)]
+        if wanted := [i for i in also if i not in seen and i not in exclude_ids]:
+            out += admissible(self.store.search(domain, query, len(wanted), where, ids=wanted))
         return out

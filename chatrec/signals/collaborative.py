@@ -249,28 +249,21 @@ class CollaborativeSignals:
         self.factors = make_model(factor_model, seed).fit(matrix)
         self.neighbours = make_model("item_knn", seed).fit(matrix)
 
-    def history(self, user: str) -> list[str]:
-        """A known user's items, most recent first."""
-        ix = self.interactions.user_index.get(user)
+    def history(self, user: str | None, threshold: float | None = None) -> list[str]:
+        """A known user's items (those rated at least ``threshold``), most recent first; [] for anyone else."""
+        ix = self.interactions.user_index.get(user) if user is not None else None
         if ix is None:
             return []
         row = self.interactions.matrix[ix]
-        order = row.indices
+        order = np.arange(row.nnz)
         if self.interactions.times is not None:
-            stamps = self.interactions.times[ix].toarray().ravel()[order]
-            order = order[np.argsort(-stamps, kind="stable")]
-        return [self.interactions.items[i] for i in order]
+            order = np.argsort(-self.interactions.times[ix].toarray().ravel()[row.indices], kind="stable")
+        if threshold is not None:
+            order = order[row.data[order] >= threshold]
+        return [self.interactions.items[i] for i in row.indices[order]]
 
-    def liked(self, user: str, threshold: float = 4.0) -> list[str]:
-        """A known user's well-rated items, most recent first."""
-        ix = self.interactions.user_index.get(user)
-        if ix is None:
-            return []
-        values = dict(zip(self.interactions.matrix[ix].indices.tolist(), self.interactions.matrix[ix].data.tolist(), strict=True))
-        return [i for i in self.history(user) if values[self.interactions.item_index[i]] >= threshold]
-
-    def _person(self, user: str | None, liked_ids: Sequence[str]) -> tuple[sp.csr_matrix, np.ndarray]:
-        """This person's interaction row and factor-model scores for every item.
+    def person(self, user: str | None, liked_ids: Sequence[str]) -> Person:
+        """This person as the models see them, computed once a turn.
 
         A known user with nothing new is scored from their fitted factors; likes from the chat
         session beyond the stored history are folded in (ALS re-solves the user's factors).
@@ -278,12 +271,12 @@ class CollaborativeSignals:
         row = self.interactions.row(liked_ids, user)
         known = self.interactions.user_index.get(user) if user is not None else None
         extra = any(i in self.interactions.item_index for i in liked_ids)
-        return row, self.factors.scores(row, None if extra or known is None else known)
+        factors = self.factors.scores(row, None if extra or known is None else known) if row.nnz else None
+        return Person(row=row, factor_scores=factors, neighbour_scores=self.neighbours.scores(row) if row.nnz else None)
 
-    def signals(self, candidate_ids: Sequence[str], user: str | None, liked_ids: Sequence[str]) -> dict[str, np.ndarray | None]:
+    def signals(self, candidate_ids: Sequence[str], person: Person) -> dict[str, np.ndarray | None]:
         """``collaborative`` and ``neighbours`` scores for the candidates (None without any history)."""
-        row, factor_scores = self._person(user, liked_ids)
-        if not row.nnz:
+        if person.factor_scores is None or person.neighbour_scores is None:
             return {"collaborative": None, "neighbours": None}
         cols = np.asarray([self.interactions.item_index.get(i, -1) for i in candidate_ids], dtype=np.int64)
         cols = np.where((cols >= 0) & self.has_data[np.maximum(cols, 0)], cols, -1)
@@ -293,13 +286,21 @@ class CollaborativeSignals:
             floor = float(all_scores.min()) if all_scores.size else 0.0
             return np.where(cols >= 0, all_scores[np.maximum(cols, 0)], floor)
 
-        return {"collaborative": pick(factor_scores), "neighbours": pick(self.neighbours.scores(row))}
+        return {"collaborative": pick(person.factor_scores), "neighbours": pick(person.neighbour_scores)}
 
-    def top(self, user: str | None, liked_ids: Sequence[str], n: int, exclude: set[str]) -> list[str]:
+    def top(self, person: Person, n: int, exclude: set[str]) -> list[str]:
         """The ``n`` best unseen items for this person by the factor model (to widen the candidate pool)."""
-        row, scores = self._person(user, liked_ids)
-        if not row.nnz:
+        if person.factor_scores is None:
             return []
-        seen = set(row.indices.tolist())
-        ranked = (self.interactions.items[ix] for ix in np.argsort(-scores) if ix not in seen)
+        seen = set(person.row.indices.tolist())
+        ranked = (self.interactions.items[ix] for ix in np.argsort(-person.factor_scores) if ix not in seen)
         return [item for item in ranked if item not in exclude][:n]
+
+
+@dataclass
+class Person:
+    """One person's interaction row and every item's score under each model (None: no history at all)."""
+
+    row: sp.csr_matrix
+    factor_scores: np.ndarray | None
+    neighbour_scores: np.ndarray | None
