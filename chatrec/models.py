@@ -7,7 +7,7 @@ import json
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from chatrec.llm.meter import LLMCall
 
@@ -140,13 +140,48 @@ class Intent(BaseModel):
 
 
 class Recommendation(BaseModel):
-    item_id: str
-    title: str
-    domain: str
-    metadata: dict[str, Any]
+    """A pick: the catalog item it is, its score, each signal's share of it and why it was picked."""
+
+    item: Item
     score: float
     reason: str
     signals: dict[str, float] = Field(default_factory=dict, description="Weighted contribution of each signal to score.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_flat(cls, data: Any) -> Any:
+        """Read picks stored before ``item`` existed (id, title, domain and a metadata dict)."""
+        if isinstance(data, dict) and "item" not in data and "metadata" in data:
+            meta = dict(data["metadata"])
+            fields = {k: meta.pop(k) for k in ("genres", "year", "authors", "price", "tags", "rating", "popularity", "description")
+                      if k in meta}  # fmt: skip
+            meta.pop("price_text", None)
+            item = {"id": data["item_id"], "title": data["title"], "domain": data["domain"], **fields, "extra": meta}
+            data = {**data, "item": item}
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def item_id(self) -> str:
+        return self.item.id
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def title(self) -> str:
+        return self.item.title
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def domain(self) -> str:
+        return self.item.domain
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The facts a client shows on the card (see :func:`chatrec.present.card_metadata`)."""
+        from chatrec.present import card_metadata
+
+        return card_metadata(self.item)
 
 
 class Reply(BaseModel):

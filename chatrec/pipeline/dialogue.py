@@ -26,13 +26,14 @@ from chatrec.llm.client import ChatLLM, LLMError, Message
 from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session, SessionStore, Turn
-from chatrec.models import Cards, Done, Intent, Item, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
-from chatrec.pipeline.explain import Explainer, listing, price_text, reason
+from chatrec.models import Cards, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
+from chatrec.pipeline.explain import Explainer, reason
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever
 from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import Understander
+from chatrec.present import describe, reply_list
 from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
 from chatrec.safety import LeakGuard, configured_secrets
@@ -73,15 +74,6 @@ def stack(vectors: dict[str, np.ndarray], ids: list[str]) -> np.ndarray:
     """The vectors of ``ids`` that were found, as rows (an empty matrix if none)."""
     rows = [vectors[i] for i in dict.fromkeys(ids) if i in vectors]
     return np.stack(rows) if rows else np.zeros((0, 0))
-
-
-def item_metadata(item: Item) -> dict[str, object]:
-    """The facts a client shows on an item card."""
-    meta: dict[str, object] = {"genres": item.genres, "year": item.year, "authors": item.authors,
-                               "price": item.price, "price_text": price_text(item), "rating": item.rating,
-                               "popularity": item.popularity, "tags": item.tags[:8], "description": item.description}  # fmt: skip
-    meta.update(item.extra)
-    return {k: v for k, v in meta.items() if v not in (None, [], "")}
 
 
 class ChatRec:
@@ -300,7 +292,7 @@ class ChatRec:
                 chunks = self._chitchat(text, intent, notices, model)
             elif intent.action == "ask_item" and (ref := session.item_at(intent.reference)) is not None:
                 items = [ref]
-                chunks = iter([self._describe(ref, intent)])
+                chunks = iter([describe(ref, intent.language)])
             else:
                 fusion = self._fusion(intent, session, self.items_per_reply * 3)
                 ranked = fusion.ranked
@@ -314,8 +306,7 @@ class ChatRec:
                         items = self._recommendations(ranked, intent)
                         mark("reranked")
                         yield Reranked(items=items)
-                picks = [(r.candidate.item, rec.reason) for r, rec in zip(ranked, items, strict=False)]
-                chunks = self._explain(picks, intent, text, notices, model)
+                chunks = self._explain(items, intent, text, notices, model)
             parts: list[str] = []
             for chunk in chunks:
                 mark("first_text")
@@ -382,10 +373,9 @@ class ChatRec:
     @staticmethod
     def _recommendation(r: Ranked, intent: Intent) -> Recommendation:
         it = r.candidate.item
-        return Recommendation(item_id=it.id, title=it.title, domain=it.domain, metadata=item_metadata(it),
-                              score=r.score, reason=reason(it, intent), signals=r.contributions)  # fmt: skip
+        return Recommendation(item=it, score=r.score, reason=reason(it, intent), signals=r.contributions)
 
-    def _explain(self, picks: list[tuple[Item, str]], intent: Intent, text: str, notices: list[str], model: TurnModel) -> Iterator[str]:
+    def _explain(self, picks: list[Recommendation], intent: Intent, text: str, notices: list[str], model: TurnModel) -> Iterator[str]:
         """The model's opening (streamed), then code's list of picks; the template if the model fails."""
         scenario = self.scenarios.get(intent.scenario or "")
         if not picks or not model.present:  # nothing to introduce, or no model configured: no notice owed
@@ -411,7 +401,7 @@ class ChatRec:
             yield "\n\n" if written.strip() else ""
             written = ""
         if written.strip():
-            yield "\n\n" + listing(picks)
+            yield "\n\n" + reply_list(picks)
         else:
             if model.present and not {NO_LLM, BUSY_LLM} & set(notices):
                 notices.append(NO_LLM)
@@ -435,16 +425,6 @@ class ChatRec:
         except LLMError as e:
             notices.append(BUSY_LLM if isinstance(e, LLMBusy) else NO_LLM)
             yield fallback
-
-    def _describe(self, rec: Recommendation, intent: Intent) -> str:
-        """Facts about a shown item, straight from the catalog."""
-        m = rec.metadata
-        lines = [f"**{rec.title}**" + (f" ({m['year']})" if m.get("year") else ""), rec.reason]
-        if m.get("description"):
-            lines.append(str(m["description"])[:400])
-        if m.get("stars"):
-            lines.append(("主演：" if intent.language == "zh" else "Starring: ") + str(m["stars"]))
-        return "\n".join(lines)
 
     def _remember(self, session: Session, text: str, reply: Reply) -> None:
         intent = reply.intent

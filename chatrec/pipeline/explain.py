@@ -13,18 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from chatrec.llm.meter import TurnModel
-from chatrec.models import Intent, Item
+from chatrec.models import Intent, Item, Recommendation
+from chatrec.present import model_line, price_text, reply_list
 from chatrec.prompts import PromptLibrary
 from chatrec.scenarios import Scenario
 
-_CURRENCY = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥"}
 _LANGUAGE = {"en": "English", "zh": "Simplified Chinese"}
-
-
-def price_text(item: Item) -> str | None:
-    if item.price is None:
-        return None
-    return f"{_CURRENCY.get(str(item.extra.get('currency', '')), '')}{item.price:.2f}"
 
 
 def reason(item: Item, intent: Intent) -> str:
@@ -53,34 +47,25 @@ def reason(item: Item, intent: Intent) -> str:
     return f"{text} ({'; '.join(fits)})" if fits else text
 
 
-def facts(n: int, item: Item, why: str) -> str:
-    return f"{n}. {item.title} — {why}"
-
-
-def listing(items: list[tuple[Item, str]]) -> str:
-    """The picks as the reply shows them: code's words, the catalog's facts."""
-    return "\n".join(f"{n}. **{it.title}** — {why}" for n, (it, why) in enumerate(items, start=1))
-
-
 class Explainer:
     def __init__(self, prompts: PromptLibrary) -> None:
         self.prompts = prompts
 
-    def template(self, items: list[tuple[Item, str]], intent: Intent, scenario: Scenario | None) -> str:
+    def template(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None) -> str:
         zh = intent.language == "zh"
         if not items:
             return ("没有找到符合所有条件的结果。可以放宽一些条件再试试吗？" if zh
                     else "I found nothing that meets all of your conditions. Could you loosen one of them?")  # fmt: skip
         head = (f"为你推荐（{scenario.title}）：" if zh else f"Here are my picks for {scenario.title.lower()}:") if scenario \
             else ("为你推荐：" if zh else "Here are my picks:")  # fmt: skip
-        return f"{head}\n{listing(items)}"
+        return f"{head}\n{reply_list(items)}"
 
-    def stream(self, items: list[tuple[Item, str]], intent: Intent, scenario: Scenario | None, message: str,
+    def stream(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None, message: str,
                model: TurnModel) -> Iterator[str]:  # fmt: skip
         """The model's opening, token by token (raises LLMError if it cannot give one)."""
         messages = self.prompts.render(
             "explain", language=_LANGUAGE[intent.language], request=message,
             style=scenario.style if scenario else "Be brief and friendly.",
-            picks="\n".join(facts(n, it, why) for n, (it, why) in enumerate(items, start=1)),
+            picks="\n".join(model_line(n, r.item) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
         yield from model.stream("explain", messages, max_tokens=90, temperature=0.3)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, create_model
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent
 from chatrec.pipeline.retrieve import Candidate
+from chatrec.present import model_line
 from chatrec.prompts import PromptLibrary
 from chatrec.scenarios import DEFAULT_WEIGHTS, Scenario
 from chatrec.signals import content, popularity
@@ -32,18 +33,6 @@ class Ranked(BaseModel):
     index: int = Field(description="Position of the candidate in the pool it was ranked in.")
     score: float
     contributions: dict[str, float] = Field(default_factory=dict)
-
-
-def candidate_line(n: int, c: Candidate) -> str:
-    it = c.item
-    facts = [f"{n}. {it.title}" + (f" ({it.year})" if it.year else "")]
-    if it.genres:
-        facts.append(", ".join(it.genres[:4]))
-    if it.price is not None:
-        facts.append(f"price {it.price:g}")
-    if it.description:
-        facts.append(it.description[:60].rsplit(" ", 1)[0])
-    return " — ".join(facts)
 
 
 @dataclass
@@ -126,7 +115,7 @@ class Ranker:
         messages = self.prompts.render(
             "rerank", request=intent.query, count=str(count),
             scenario=scenario.description if scenario else "no particular situation",
-            candidates="\n".join(candidate_line(n, cands[i]) for n, i in enumerate(shown, start=1)),
+            candidates="\n".join(model_line(n, cands[i].item) for n, i in enumerate(shown, start=1)),
         )  # fmt: skip
         answer = model.structured("rerank", messages, schema, max_tokens=40).ranking  # type: ignore[attr-defined]
         picked = list(dict.fromkeys(n for n in answer if 1 <= n <= len(shown)))[:count]

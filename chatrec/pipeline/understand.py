@@ -248,9 +248,9 @@ class Understander:
 
     def _relative(self, parsed: Parsed, session: Session) -> Constraints:
         """'cheaper', 'newer', 'less violent': bounds relative to what was just shown."""
-        shown = [r.metadata for r in session.last_items]
-        prices = sorted(p for m in shown if (p := m.get("price")) is not None)
-        years = sorted(y for m in shown if (y := m.get("year")) is not None)
+        shown = [r.item for r in session.last_items]
+        prices = sorted(it.price for it in shown if it.price is not None)
+        years = sorted(it.year for it in shown if it.year is not None)
         out = Constraints()
         if "cheaper" in parsed.cues and prices and parsed.price_max is None:
             out.price_max = round(prices[0] * 0.9, 2)

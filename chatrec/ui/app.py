@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 from chatrec.memory import Session, Turn  # noqa: E402
 from chatrec.models import Cards, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood  # noqa: E402
 from chatrec.pipeline.dialogue import ChatRec  # noqa: E402
+from chatrec.present import card_facts  # noqa: E402
 from chatrec.promptfiles import kind_of, validate_text  # noqa: E402
 from chatrec.prompts import PromptError  # noqa: E402
 from chatrec.scenarios import parse_scenario  # noqa: E402
@@ -63,11 +64,7 @@ def cards(items: list[Recommendation], note: str = "") -> str:
         return ""
     out = [note] if note else []
     for n, r in enumerate(items, start=1):
-        m = r.metadata
-        facts = [str(m["year"])] if m.get("year") else []
-        facts += [", ".join(m.get("genres", [])[:3])] if m.get("genres") else []
-        facts += [", ".join(m.get("authors", [])[:2])] if m.get("authors") else []
-        facts += [str(m["price_text"])] if m.get("price_text") else []
+        facts = card_facts(r.item)
         out.append(
             f"<div class='chatrec-card' data-item-id='{html.escape(r.item_id)}'><b>{n}. {html.escape(r.title)}</b>"
             f"<span class='chatrec-domain'>{html.escape(r.domain)}</span><br>"

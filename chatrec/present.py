@@ -1,0 +1,72 @@
+"""One way to show an item to each audience.
+
+- the model: :func:`model_line`, a numbered line of catalog facts (the only item text a prompt gets);
+- the person: :func:`card_facts` (a card, the terminal) and :func:`reply_list` (the picks in the reply text);
+- the API: :func:`card_metadata`, the facts a client shows, as a plain dict.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chatrec.models import Item
+
+if TYPE_CHECKING:
+    from chatrec.models import Recommendation
+
+_CURRENCY = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥"}
+
+
+def price_text(item: Item) -> str | None:
+    if item.price is None:
+        return None
+    return f"{_CURRENCY.get(str(item.extra.get('currency', '')), '')}{item.price:.2f}"
+
+
+def model_line(n: int, item: Item, description_chars: int = 60) -> str:
+    """``3. Title (1995) — Animation, Children — by X — £4.99 — A cowboy doll…``: what the model may know of an item."""
+    facts = [f"{n}. {item.title}" + (f" ({item.year})" if item.year else "")]
+    if item.genres:
+        facts.append(", ".join(item.genres[:4]))
+    if item.authors:
+        facts.append("by " + ", ".join(item.authors[:2]))
+    if (price := price_text(item)) is not None:
+        facts.append(price)
+    if item.description and description_chars:
+        cut = item.description[:description_chars]
+        facts.append(cut if len(item.description) <= description_chars else cut.rsplit(" ", 1)[0] + "…")
+    return " — ".join(facts)
+
+
+def card_facts(item: Item) -> list[str]:
+    """The short facts under a card's title: year, genres, makers, price."""
+    facts = [str(item.year)] if item.year else []
+    facts += [", ".join(item.genres[:3])] if item.genres else []
+    facts += [", ".join(item.authors[:2])] if item.authors else []
+    facts += [p] if (p := price_text(item)) else []
+    return facts
+
+
+def card_metadata(item: Item) -> dict[str, Any]:
+    """The facts a client shows on an item card (empty ones left out)."""
+    meta: dict[str, Any] = {"genres": item.genres, "year": item.year, "authors": item.authors, "price": item.price,
+                            "price_text": price_text(item), "rating": item.rating, "popularity": item.popularity,
+                            "tags": item.tags[:8], "description": item.description}  # fmt: skip
+    meta.update(item.extra)
+    return {k: v for k, v in meta.items() if v not in (None, [], "")}
+
+
+def reply_list(picks: list[Recommendation]) -> str:
+    """The picks as the reply text lists them: code's words, the catalog's facts."""
+    return "\n".join(f"{n}. **{r.title}** — {r.reason}" for n, r in enumerate(picks, start=1))
+
+
+def describe(rec: Recommendation, language: str) -> str:
+    """An answer to "tell me more about the second one", straight from the catalog."""
+    item = rec.item
+    lines = [f"**{item.title}**" + (f" ({item.year})" if item.year else ""), rec.reason]
+    if item.description:
+        lines.append(item.description[:400])
+    if stars := item.extra.get("stars"):
+        lines.append(("主演：" if language == "zh" else "Starring: ") + str(stars))
+    return "\n".join(lines)
