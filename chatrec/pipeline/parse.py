@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import Field
+
+from chatrec.models import Ranges
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -51,17 +53,13 @@ def _strings(node: object) -> object:
     return node
 
 
-class Parsed(BaseModel):
+class Parsed(Ranges):
     """What the parsers found. ``None``/empty means 'not mentioned', never 'no'."""
 
     language: str = "en"
     domains: dict[str, int] = Field(default_factory=dict)
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
-    year_min: int | None = None
-    year_max: int | None = None
-    price_min: float | None = None
-    price_max: float | None = None
     age: int | None = None
     children: bool = False
     reference: int | None = None

@@ -15,6 +15,7 @@ to something; anything naming an unknown scenario or domain is dropped.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -32,6 +33,35 @@ log = logging.getLogger(__name__)
 
 REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent")
 VIOLENT = ["Action", "War", "Crime", "Horror", "Thriller"]
+FOLLOW_UPS: tuple[Action, ...] = ("refine", "more_like", "ask_item", "feedback")
+
+# Once something was shown, a cue decides the action: (cues, needs "the second one" or the like, action).
+# The first rule that fits wins; "I don't like the first one" is a rejection before it is a "like".
+CUE_ACTIONS: tuple[tuple[frozenset[str], bool, Action], ...] = (
+    (frozenset({"reject"}), False, "feedback"),
+    (frozenset({"more_like"}), True, "more_like"),
+    (frozenset({"ask_item"}), True, "ask_item"),
+    (frozenset({"like"}), True, "feedback"),
+    (frozenset(REFINE_CUES), False, "refine"),
+)
+
+# Which source wins each field: the first in the list with an opinion. Sources: the web UI's
+# picker, the message (parsers, scenario keywords), the model (when asked), the session when
+# the message follows up on the last list, the chosen scenario, the session's last domain, the
+# first domain. "sure_domain" is the domain known before the scenario is chosen.
+Source = Literal["picker", "message", "model", "follow_up", "scenario", "session", "default"]
+Opinions = dict[str, Any]
+PRECEDENCE: dict[str, tuple[Source, ...]] = {
+    "sure_domain": ("picker", "message", "follow_up"),
+    "scenario": ("picker", "message", "model", "follow_up"),
+    "domain": ("picker", "message", "follow_up", "scenario", "model", "session", "default"),
+    "query": ("follow_up", "model", "message"),
+}
+
+
+def first(opinions: Opinions, order: tuple[Source, ...]) -> Any:
+    """The opinion of the first source in ``order`` that has one (None if none has)."""
+    return next((opinions[s] for s in order if opinions.get(s) not in (None, "")), None)
 
 
 def llm_schema(scenarios: list[str], domains: list[str]) -> type[BaseModel]:
@@ -51,25 +81,20 @@ def llm_schema(scenarios: list[str], domains: list[str]) -> type[BaseModel]:
     )
 
 
+@dataclass
 class Understander:
-    def __init__(
-        self,
-        lexicon: Lexicon,
-        scenarios: dict[str, Scenario],
-        domains: list[str],
-        prompts: PromptLibrary,
-        titles: TitleIndex | None = None,
-        history_tokens: int = 800,
-        ask_model: bool = False,
-    ) -> None:
-        self.lexicon = lexicon
-        self.scenarios = scenarios
-        self.domains = domains
-        self.prompts = prompts
-        self.titles = titles
-        self.ask_model = ask_model
-        self.history_tokens = history_tokens
-        self._schema = llm_schema(list(scenarios), domains)
+    """Reads a message in its session; ``ask_model`` adds the model's reading (see module doc)."""
+
+    lexicon: Lexicon
+    scenarios: dict[str, Scenario]
+    domains: list[str]
+    prompts: PromptLibrary
+    titles: TitleIndex | None = None
+    history_tokens: int = 800
+    ask_model: bool = False
+
+    def __post_init__(self) -> None:
+        self._schema = llm_schema(list(self.scenarios), self.domains)
 
     def messages(self, message: str, history: str) -> list[dict[str, str]]:
         """The understand prompt: the scenario list and domains (static, cached) before the turn's text."""
@@ -117,73 +142,80 @@ class Understander:
         force_domain: str | None = None,
         force_scenario: str | None = None,
     ) -> Intent:
-        """Combine the parser's facts with the model's proposal; code has the last word."""
+        """Combine every source's reading (see :data:`PRECEDENCE`); code has the last word."""
         action = self._action(parsed, proposal, session)
-        lex_domain = parsed.domain
-        follow_up = action in ("refine", "more_like", "ask_item", "feedback")
-        # A follow-up stays in the session's domain unless the message itself names another.
-        forced = self.scenarios.get(force_scenario or "")
-        known = force_domain or (forced.domain if forced else None) or lex_domain or parsed.genre_domain
-        known = known or (session.domain if follow_up else None)
-        scenario = forced or self.scenario_by_keywords(message, known)
-        if scenario is None and proposal is not None and proposal.scenario in self.scenarios:
-            candidate = self.scenarios[proposal.scenario]
-            if known in (None, candidate.domain):
-                scenario = candidate
-        if scenario is None and follow_up and session.scenario in self.scenarios:
-            scenario = self.scenarios[session.scenario]  # type: ignore[index]
-        domain = (
-            known
-            or (scenario.domain if scenario else None)
-            or (proposal.domain if proposal is not None and proposal.domain in self.domains else None)
-            or session.domain
-            or self.domains[0]
-        )
+        follow_up = action in FOLLOW_UPS
+        picked = self.scenarios.get(force_scenario or "")
+        said_domain = parsed.domain or parsed.genre_domain
+        domains: Opinions = {"picker": force_domain or (picked.domain if picked else None), "message": said_domain,
+                             "follow_up": session.domain if follow_up else None}  # fmt: skip
+        sure = first(domains, PRECEDENCE["sure_domain"])
+        model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
+        scenario: Scenario | None = first({
+            "picker": picked,
+            "message": self.scenario_by_keywords(message, sure),
+            "model": model_scenario if model_scenario and sure in (None, model_scenario.domain) else None,
+            "follow_up": self.scenarios.get(session.scenario or "") if follow_up else None,
+        }, PRECEDENCE["scenario"])  # fmt: skip
+        domain: str = first({
+            **domains, "scenario": scenario.domain if scenario else None,
+            "model": proposal.domain if proposal is not None and proposal.domain in self.domains else None,
+            "session": session.domain, "default": self.domains[0],
+        }, PRECEDENCE["domain"])  # fmt: skip
         if scenario is not None and scenario.domain != domain:
             scenario = None
-        if domain != (lex_domain or parsed.genre_domain) and not (parsed.include or parsed.exclude):
+        if domain != said_domain and not (parsed.include or parsed.exclude):
             parsed = self.lexicon.parse(message, domain)  # genre words read in the right domain
+        query: str = first({"follow_up": session.query if follow_up and not (parsed.include or parsed.domains) else None,
+                            "model": proposal.query.strip()[:160] if proposal is not None else None,
+                            "message": message}, PRECEDENCE["query"])  # fmt: skip
+        intent = Intent(
+            action=action, scenario=scenario.name if scenario else None, domain=domain, query=query,
+            constraints=self._constraints(message, parsed, proposal, session, action, domain, scenario),
+            reference=parsed.reference, language=parsed.language, used_llm=proposal is not None,  # type: ignore[arg-type]
+        )  # fmt: skip
+        self._referenced(intent, parsed, session)
+        self._named_titles(message, intent)
+        return intent
 
+    def _constraints(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, action: Action,
+                     domain: str, scenario: Scenario | None) -> Constraints:  # fmt: skip
+        """Layers, each refining the one before: what carries over from the session, the scenario's
+        defaults, what the message states (the model's genre words checked against it), bounds
+        relative to what was shown, and the rule that children never get horror."""
+        follow_up = action in FOLLOW_UPS
+        if domain != session.domain:
+            carried = Constraints()
+        elif follow_up:
+            carried = session.constraints
+        else:  # a new request in the same domain: what the person ruled out still holds
+            carried = Constraints(exclude_genres=session.constraints.exclude_genres, audience=session.constraints.audience)
+        if scenario is not None and (scenario.name != session.scenario or not follow_up):
+            carried = carried.merged(scenario.constraints)
+        if action == "more_like":
+            carried = carried.model_copy(update={"include_genres": []})  # the referenced item defines the taste now
         stated = Constraints(
-            include_genres=parsed.include, exclude_genres=parsed.exclude,
-            year_min=parsed.year_min, year_max=parsed.year_max,
-            price_min=parsed.price_min, price_max=parsed.price_max,
-            audience="children" if parsed.children else None,
+            include_genres=parsed.include, exclude_genres=parsed.exclude, year_min=parsed.year_min, year_max=parsed.year_max,
+            price_min=parsed.price_min, price_max=parsed.price_max, audience="children" if parsed.children else None,
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
-        stated = stated.merged(self._relative(parsed, session))
-        if domain != session.domain:
-            base = Constraints()
-        elif follow_up:
-            base = session.constraints
-        else:  # a new request in the same domain: what the person ruled out still holds
-            base = Constraints(exclude_genres=session.constraints.exclude_genres, audience=session.constraints.audience)
-        if scenario is not None and (scenario.name != session.scenario or not follow_up):
-            base = base.merged(scenario.constraints)
-        if action == "more_like":
-            base = base.model_copy(update={"include_genres": []})  # the referenced item defines the taste now
-        constraints = base.merged(stated)
-        if constraints.audience == "children" and domain == "movies":
-            constraints = constraints.merged(Constraints(exclude_genres=["Horror"]))
+        out = carried.merged(stated.merged(self._relative(parsed, session)))
+        if out.audience == "children" and domain == "movies":
+            out = out.merged(Constraints(exclude_genres=["Horror"]))
+        return out
 
-        query = (proposal.query.strip()[:160] if proposal is not None else "") or message
-        if follow_up and not (parsed.include or parsed.domains) and session.query:
-            query = session.query  # "something cheaper" keeps searching for the same thing
-        intent = Intent(
-            action=action, scenario=scenario.name if scenario else None, domain=domain, query=query,
-            constraints=constraints, reference=parsed.reference, language=parsed.language,  # type: ignore[arg-type]
-            used_llm=proposal is not None,
-        )  # fmt: skip
+    @staticmethod
+    def _referenced(intent: Intent, parsed: Parsed, session: Session) -> None:
+        """What a follow-up says about a shown item: liked, rejected, or the one to find more like."""
         ref = session.item_at(parsed.reference)
-        if ref is not None and action == "feedback" and "like" in parsed.cues and "reject" not in parsed.cues:
-            intent.liked_ids = [ref.item_id]
-        elif action == "feedback":
-            intent.rejected_ids = [ref.item_id] if ref else [r.item_id for r in session.last_items]
-        if action == "more_like" and ref is not None:
+        if intent.action == "feedback":
+            if ref is not None and "like" in parsed.cues and "reject" not in parsed.cues:
+                intent.liked_ids = [ref.item_id]
+            else:
+                intent.rejected_ids = [ref.item_id] if ref else [r.item_id for r in session.last_items]
+        if intent.action == "more_like" and ref is not None:
             intent.anchor_id = ref.item_id
-        self._named_titles(message, intent)
-        return intent
 
     def _named_titles(self, message: str, intent: Intent) -> None:
         """Titles the person names: liked ones anchor the search, disliked ones are ruled out."""
@@ -196,40 +228,31 @@ class Understander:
                 intent.action = "more_like"
 
     def _action(self, parsed: Parsed, proposal: Any | None, session: Session) -> Action:
+        """The first rule of :data:`CUE_ACTIONS` that fits, then the model's (checked) proposal, then a default."""
         shown = bool(session.last_items)
         cues = set(parsed.cues)
-        if shown and "reject" in cues:  # before more_like: "I don't like the first one"
-            return "feedback"
-        if shown and parsed.reference is not None and "more_like" in cues:
-            return "more_like"
-        if shown and parsed.reference is not None and "ask_item" in cues:
-            return "ask_item"
-        if shown and "like" in cues and parsed.reference is not None:
-            return "feedback"
-        if shown and cues & set(REFINE_CUES):
-            return "refine"
-        said_nothing = not (
-            parsed.domains
-            or parsed.include
-            or parsed.exclude
-            or parsed.genre_domain
-            or parsed.year_min
-            or parsed.year_max
-            or parsed.price_max
-            or parsed.price_min
-        )
+        for wanted, needs_reference, action in CUE_ACTIONS:
+            if shown and cues & wanted and (parsed.reference is not None or not needs_reference):
+                return action
+        named = bool(parsed.domains or parsed.include or parsed.exclude or parsed.genre_domain)
+        said_nothing = not (named or parsed.year_min or parsed.year_max or parsed.price_max or parsed.price_min)
         if "chitchat" in cues and said_nothing:
             return "chitchat"  # a greeting or thanks: no need to trust the model's reading
         if proposal is not None:
-            proposed: Action = proposal.action
-            if proposed in ("refine", "more_like", "ask_item", "feedback") and not shown:
-                return "recommend"
-            if proposed in ("more_like", "ask_item") and session.item_at(parsed.reference) is None:
-                return "refine" if shown else "recommend"
-            if proposed == "chitchat" and (parsed.domains or parsed.include or parsed.exclude or parsed.genre_domain):
-                return "recommend"  # it named things we sell: treat it as a request
-            return proposed
+            return self._checked_action(proposal.action, parsed, session, named)
         return "refine" if shown and not parsed.domains else "recommend"
+
+    @staticmethod
+    def _checked_action(proposed: Action, parsed: Parsed, session: Session, named: bool) -> Action:
+        """The model's action, unless the session or the message contradicts it."""
+        shown = bool(session.last_items)
+        if proposed in FOLLOW_UPS and not shown:
+            return "recommend"  # nothing was shown to follow up on
+        if proposed in ("more_like", "ask_item") and session.item_at(parsed.reference) is None:
+            return "refine" if shown else "recommend"  # no item named to be like or to ask about
+        if proposed == "chitchat" and named:
+            return "recommend"  # it named things we sell: treat it as a request
+        return proposed
 
     def _model_genres(self, proposal: Any, parsed: Parsed, domain: str, message: str) -> Constraints:
         """The model's genre words, kept only where the person said them (see module doc).
