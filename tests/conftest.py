@@ -16,7 +16,7 @@ from chatrec.models import Item
 from chatrec.settings import Settings
 
 if TYPE_CHECKING:
-    from chatrec.pipeline.dialogue import ChatRec
+    pass
 
 DATA = Path(__file__).parent / "data"
 #: The small bundled model keeps the suite fast; set CHATREC_TEST_MODEL to test another.
@@ -96,15 +96,13 @@ def catalog_store(
     return store
 
 
-def make_bot(store: ChromaStore, llm: object, tmp_path: Path, **settings: object) -> "ChatRec":
-    from chatrec.pipeline.dialogue import ChatRec
+@pytest.fixture(autouse=True)
+def no_threads_left() -> Iterator[None]:
+    """Every bot a test made is closed after it, and no recovery probe outlives its test."""
+    import threading
 
-    s = Settings(_env_file=None, data_dir=tmp_path, load_demo=False, **settings)  # type: ignore[call-arg, arg-type]
-    return ChatRec(s, llm=llm, store=store)  # type: ignore[arg-type]
+    from tests.helpers import close_bots
 
-
-def enable_rerank(bot: "ChatRec", weight: float = 0.15) -> "ChatRec":
-    """Give the model's re-rank weight in every scenario and by default (the shipped files turn it off)."""
-    bot.ranker.default_weights = {**bot.ranker.default_weights, "llm": weight}
-    bot.scenarios = {n: s.model_copy(update={"weights": {**s.weights, "llm": weight}}) for n, s in bot.scenarios.items()}
-    return bot
+    yield
+    close_bots()
+    assert not [t for t in threading.enumerate() if t.name == "llm-probe"], "a recovery probe outlived its test"

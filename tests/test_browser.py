@@ -78,8 +78,11 @@ def test_chat_feedback_and_refinement_in_the_browser(live: tuple, page) -> None:
     page.locator("#chatrec-input textarea").wait_for(timeout=60_000)
     first = send(page, "something light to watch with my kids this weekend, nothing scary")
     assert len(first) == 3
-    for title in first:  # the cards are catalog items, and the streamed reply lists them
-        assert bot.store.search("movies", title, 5) and title in page.locator("#chatrec-chat").inner_text()
+    ids = page.locator("#chatrec-cards .chatrec-card").evaluate_all("cards => cards.map(c => c.dataset.itemId)")
+    catalog = {it.id: it.title for it in bot.store.get("movies", ids)}
+    assert [catalog.get(i) for i in ids] == first  # each card is the catalog item with that id, under its catalog title
+    for title in first:  # and the streamed reply lists them
+        assert title in page.locator("#chatrec-chat").inner_text()
     expect(page.locator("#chatrec-understood")).to_contain_text("Family movie night")
     expect(page.locator("#chatrec-understood")).to_contain_text("no Horror")
     page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)

@@ -14,7 +14,7 @@ from chatrec.llm.client import OpenAIChat
 from chatrec.llm.meter import LLMCall
 from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, ServerOptions
 from chatrec.models import Reply
-from tests.conftest import enable_rerank, make_bot
+from tests.helpers import enable_rerank, make_bot
 
 pytestmark = pytest.mark.llm
 T = TypeVar("T", bound=BaseModel)

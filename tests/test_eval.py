@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chatrec.settings import Settings
-from tests.conftest import make_bot
+from tests.helpers import make_bot
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 ML100K = SHARED / "ml-100k"

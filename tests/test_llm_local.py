@@ -19,8 +19,6 @@ from chatrec.llm.gguf import BUNDLED, ModelError, assemble, is_verified, resolve
 from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, ServerOptions
 from chatrec.settings import Settings
 
-pytestmark = pytest.mark.llm
-
 
 class Request(BaseModel):
     genre: str = Field(description="one genre word")
@@ -28,6 +26,7 @@ class Request(BaseModel):
     kid_friendly: bool
 
 
+@pytest.mark.llm
 def test_server_answers_schema_constrained_request_and_stops(model_path: Path) -> None:
     server = LocalLLMServer(model_path, ServerOptions(ctx=2048, slots=1))
     url = server.ensure_running()
@@ -46,6 +45,7 @@ def test_server_answers_schema_constrained_request_and_stops(model_path: Path) -
         httpx.get(url + "/models", timeout=2)
 
 
+@pytest.mark.llm
 def test_killed_server_is_restarted_on_next_use(local_server: LocalLLMServer) -> None:
     os.killpg(local_server.pid, signal.SIGKILL)  # type: ignore[arg-type]
     time.sleep(0.5)
@@ -54,6 +54,7 @@ def test_killed_server_is_restarted_on_next_use(local_server: LocalLLMServer) ->
     assert httpx.get(url + "/models", timeout=5).status_code == 200
 
 
+@pytest.mark.llm
 def test_server_does_not_outlive_a_killed_parent(model_path: Path, tmp_path: Path) -> None:
     """Even a SIGKILL of the app (no atexit, no handlers) leaves no server behind."""
     script = textwrap.dedent(f"""
@@ -79,6 +80,7 @@ def test_server_does_not_outlive_a_killed_parent(model_path: Path, tmp_path: Pat
     pytest.fail("server outlived its parent")
 
 
+@pytest.mark.llm
 def test_ctrl_c_stops_the_managed_server(model_path: Path, test_settings: Settings) -> None:
     script = textwrap.dedent(f"""
         import signal, time
@@ -95,6 +97,7 @@ def test_ctrl_c_stops_the_managed_server(model_path: Path, test_settings: Settin
         os.kill(child, 0)
 
 
+@pytest.mark.llm
 def test_settings_point_chatrec_at_another_endpoint(local_server: LocalLLMServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """OPENAI_BASE_URL/OPENAI_API_KEY switch to an external endpoint with no code change; llama.cpp's
     server takes OpenAI's json_schema response format, so ``auto`` keeps it."""
@@ -118,6 +121,7 @@ def test_unreachable_endpoint_is_llm_unavailable() -> None:
         llm.complete([{"role": "user", "content": "hi"}])
 
 
+@pytest.mark.llm
 def test_bundled_model_is_verified_and_corruption_is_detected(model_path: Path, tmp_path: Path) -> None:
     spec = next(m for m in BUNDLED.values() if m.filename == model_path.name)
     assert is_verified(model_path, spec.sha256)

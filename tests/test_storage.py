@@ -12,7 +12,7 @@ import pytest
 from chatrec.catalog.store import ChromaStore
 from chatrec.memory import InMemorySessions, Session, SessionStore
 from chatrec.storage import SQLSessions, StorageError
-from tests.conftest import make_bot
+from tests.helpers import make_bot
 
 
 @pytest.fixture(params=["memory", "sqlite"])

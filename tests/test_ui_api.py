@@ -10,8 +10,8 @@ import pytest
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.llm.server import free_port
-from tests.conftest import make_bot
 from tests.fakes import ScriptedLLM
+from tests.helpers import make_bot
 
 PROMPTS = Path(__file__).parent.parent / "prompts"
 

@@ -80,6 +80,8 @@ class BoundedLLM:
         self.probe_interval_s = probe_interval_s
         self._down: str | None = None  # why the model is considered unreachable
         self._probe_lock = threading.Lock()
+        self._closed = threading.Event()
+        self._probe_thread: threading.Thread | None = None
 
     @property
     def name(self) -> str:
@@ -106,17 +108,23 @@ class BoundedLLM:
                 return
             self._down = why
         log.warning("language model unreachable (%s); answering without it until it is back", why)
-        threading.Thread(target=self._probe, name="llm-probe", daemon=True).start()
+        self._probe_thread = threading.Thread(target=self._probe, name="llm-probe", daemon=True)
+        self._probe_thread.start()
+
+    def close(self) -> None:
+        """Stop a running recovery probe (and wait for it); the wrapper fails fast afterwards if still down."""
+        self._closed.set()
+        if self._probe_thread is not None:
+            self._probe_thread.join()
 
     def _probe(self) -> None:
-        """Retry a one-token request until it succeeds (a managed local server restarts on it)."""
-        stop = threading.Event()
-        while self._down is not None:
+        """Retry a one-token request until it succeeds (a managed local server restarts on it) or the wrapper is closed."""
+        while self._down is not None and not self._closed.is_set():
             try:
                 self.inner.complete([{"role": "user", "content": "ping"}], max_tokens=1)
             except LLMError as e:
                 log.info("language model still unreachable: %s", e)
-                stop.wait(self.probe_interval_s)
+                self._closed.wait(self.probe_interval_s)
                 continue
             self._down = None
             log.info("language model is back")

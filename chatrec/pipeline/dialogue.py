@@ -217,6 +217,11 @@ class ChatRec:
     def reset(self, session_id: str) -> None:
         self.sessions.reset(session_id)
 
+    def close(self) -> None:
+        """Stop background work (the model's recovery probe); the bot answers without the model afterwards."""
+        if isinstance(self.llm, BoundedLLM):
+            self.llm.close()
+
     def warm_up(self) -> None:
         """Make the model ready before the first person arrives: start a local server and let it
         read every call's static prompt prefix into its cache (raises LLMError if it cannot)."""
