@@ -13,7 +13,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from chatrec.models import Constraints, Recommendation, Reply
+from chatrec.models import Constraints, Intent, Recommendation, Reply
 from chatrec.tokens import count_tokens
 
 
@@ -58,6 +58,13 @@ class Session(BaseModel):
     def add_rejected(self, item_id: str) -> None:
         self.rejected = [*dict.fromkeys([*self.rejected, item_id])]
         self.liked = [i for i in self.liked if i != item_id]
+
+    def take_feedback(self, intent: Intent) -> None:
+        """What a message said of items: liked ones (and one to find more like) steer this and later turns, rejected ones go."""
+        for item_id in [*intent.liked_ids, *([intent.anchor_id] if intent.anchor_id else [])]:
+            self.add_liked(item_id)
+        for item_id in intent.rejected_ids:
+            self.add_rejected(item_id)
 
     def summary(self) -> str:
         """What older turns established, from state rather than from text."""

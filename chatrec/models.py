@@ -14,6 +14,10 @@ from chatrec.llm.meter import LLMCall
 Scalar = str | int | float | bool
 
 
+_AGE_SPAN = re.compile(r"(?<![\d.:/])(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\s*(?:years?|yrs?)(?!\w)|ages?\s*(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})")
+_AGE_PLUS = re.compile(r"ages?\s*(\d{1,2})\s*\+|(?<![\d.:/])(\d{1,2})\s*\+\s*(?:years?|yrs?)")
+
+
 def genre_key(genre: str) -> str:
     """The boolean metadata key that marks an item as having ``genre`` (for store filters)."""
     return "g_" + re.sub(r"[^a-z0-9]+", "_", genre.casefold()).strip("_")
@@ -44,6 +48,16 @@ class Item(BaseModel):
         if not v:
             raise ValueError("must not be blank")
         return v
+
+    def age_range(self) -> tuple[int, int] | None:
+        """The ages the item says it is for ("Age 8+", "3-6 years", "7-8yrs"), if it says so."""
+        text = f"{self.title} {' '.join(self.tags)}".casefold()
+        if m := _AGE_SPAN.search(text):
+            low, high = [int(g) for g in m.groups() if g]
+            return low, high
+        if m := _AGE_PLUS.search(text):
+            return int(next(g for g in m.groups() if g)), 99
+        return None
 
     def content_hash(self) -> str:
         """Stable digest of every field: a changed row gets a new hash and is re-upserted."""
@@ -82,6 +96,7 @@ class Constraints(Ranges):
     include_genres: list[str] = Field(default_factory=list)
     exclude_genres: list[str] = Field(default_factory=list)
     audience: Literal["children", "adults"] | None = None
+    age: int | None = Field(None, ge=0, le=120, description="The child's age: items that state an age range must include it.")
 
     def merged(self, newer: "Constraints") -> "Constraints":
         """``newer`` refines ``self``: its numbers win, exclusions accumulate, inclusions replace."""
@@ -108,6 +123,8 @@ class Constraints(Ranges):
             return False
         if self.price_max is not None and (item.price is None or item.price > self.price_max):
             return False
+        if self.age is not None and (ages := item.age_range()) is not None and not ages[0] <= self.age <= ages[1]:
+            return False
         return True
 
     def describe(self) -> list[str]:
@@ -125,6 +142,8 @@ class Constraints(Ranges):
             out.append(f"price ≥ {self.price_min:g}")
         if self.audience:
             out.append(f"for {self.audience}")
+        if self.age is not None:
+            out.append(f"age {self.age}")
         return out
 
 
@@ -142,6 +161,10 @@ class Intent(BaseModel):
     rejected_ids: list[str] = Field(default_factory=list)
     language: Literal["en", "zh"] = "en"
     used_llm: bool = False
+    open_request: bool = Field(False, description="The request states no taste: the domain's best-loved items come first.")
+    unchecked: list[Literal["price", "year", "age"]] = Field(
+        default_factory=list, description="What the person asked for that this domain's catalog cannot check (dropped, and told)."
+    )
 
 
 class Recommendation(BaseModel):
@@ -193,6 +216,9 @@ class Reply(BaseModel):
         description="Seconds from the start of the turn: understood, cards, reranked, first_text, done.",
     )
     llm_calls: list[LLMCall] = Field(default_factory=list, description="Every model call of the turn, with its tokens.")
+    sentences: dict[str, int] = Field(
+        default_factory=dict, description="The model's sentences about the picks: checked, dropped (failed the check), cut, shown."
+    )
 
 
 # ---- a turn as a stream of events (``ChatRec.events``) ---------------------------------

@@ -12,15 +12,14 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel
 
+from chatrec.datafiles import parse_yaml_model
 from chatrec.prompts import PromptError, validate_prompt
 from chatrec.scenarios import ScenarioError, parse_scenario
 
 Kind = Literal["prompt", "scenario", "lexicon"]
 LEXICON = "lexicon"
-_LEXICON_KEYS = {"domains", "genres", "negations", "children", "actions"}
 
 
 class PromptFile(BaseModel):
@@ -48,13 +47,10 @@ def validate_text(key: str, text: str) -> str:
         except ScenarioError as e:
             raise PromptError(str(e)) from e
         return f"valid scenario {scenario.title!r} for {scenario.domain}"
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        raise PromptError(f"broken YAML: {e}") from e
-    if not isinstance(data, dict) or not _LEXICON_KEYS <= set(data):
-        raise PromptError(f"the lexicon needs the sections {sorted(_LEXICON_KEYS)}")
-    return f"valid lexicon; domains: {', '.join(map(str, data['domains']))}"
+    from chatrec.pipeline.parse import LexiconData
+
+    data = parse_yaml_model(text, LexiconData, PromptError)
+    return f"valid lexicon; domains: {', '.join(data.domains)}"
 
 
 class PromptFiles:

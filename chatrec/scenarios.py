@@ -16,8 +16,9 @@ from chatrec.models import Constraints
 
 # Every signal a weight can name. semantic: similarity to the request; profile: to the
 # embeddings of liked items; collaborative: the factor model (ALS/BPR) for this person;
-# neighbours: item-kNN from their items ("more like these"); llm: the model's re-rank.
-SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours")
+# neighbours: item-kNN from their items ("more like these"); llm: the model's re-rank; audience: made for
+# the children a request is for (and for their age, where items state one).
+SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours", "audience")
 
 
 class Scenario(BaseModel):
@@ -30,6 +31,7 @@ class Scenario(BaseModel):
     constraints: Constraints = Field(default_factory=Constraints)
     weights: dict[str, float]
     style: str = ""
+    open_requests: bool = Field(False, description="Serves requests in its domain that state no taste ('any good movie').")
 
     @field_validator("weights")
     @classmethod
@@ -43,7 +45,8 @@ class Scenario(BaseModel):
 
 # The model's re-rank ("llm") is off unless a scenario gives it weight: with the bundled 1.5B model it
 # cost 0.5-2.7 s before the first word and showed no measurable gain (see README, "Where the model's time goes").
-DEFAULT_WEIGHTS = {"semantic": 0.4, "popularity": 0.2, "rating": 0.1, "profile": 0.05, "llm": 0.0, "collaborative": 0.1, "neighbours": 0.05}
+DEFAULT_WEIGHTS = {"semantic": 0.4, "popularity": 0.2, "rating": 0.1, "profile": 0.05, "llm": 0.0, "collaborative": 0.1, "neighbours": 0.05,
+                   "audience": 0.2}
 
 
 class ScenarioError(ValueError):

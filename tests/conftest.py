@@ -106,3 +106,14 @@ def no_threads_left() -> Iterator[None]:
     yield
     close_bots()
     assert not [t for t in threading.enumerate() if t.name == "llm-probe"], "a recovery probe outlived its test"
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> ChromaStore:
+    """A real store with the shipped demo catalogs (movies, books, toys), ingested from their shipped vectors (~20 s)."""
+    from chatrec.catalog.demo import ensure_demo
+    from chatrec.settings import PROJECT_ROOT
+
+    store = ChromaStore(embedder, path=tmp_path_factory.mktemp("demo"))
+    ensure_demo(store, embedder, PROJECT_ROOT / "data" / "demo", Settings(_env_file=None).description_chars, progress=False)  # type: ignore[call-arg]
+    return store

@@ -107,15 +107,16 @@ def test_ask_about_an_item_answers_from_the_catalog(catalog_store: ChromaStore, 
 
 
 def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tmp_path: Path) -> None:
-    llm = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="space film")}, text="Here are three space films I like.")
-    bot = make_bot(catalog_store, llm, tmp_path)
+    text = "1. A fine pick for a night in. It keeps you watching.\n2. Another good one for tonight.\n3. A third to round it off."
+    bot = make_bot(catalog_store, ScriptedLLM(text=text), tmp_path)
     chunks = list(bot.stream("a space film", "s1"))
-    text = "".join(chunks)
     reply = bot.last_reply("s1")
-    assert len(chunks) > 3 and text.startswith("Here are three space films I like.")
-    assert reply is not None and reply.items and reply.text == text.strip()
-    # after the model's opening, code lists the picks with their catalog facts
-    assert [line.split("**")[1] for line in text.splitlines() if line[:1].isdigit()] == [r.title for r in reply.items]
+    assert reply is not None and reply.items and reply.text == "".join(chunks).strip()
+    assert [r.reason for r in reply.items] == ["A fine pick for a night in. It keeps you watching.", "Another good one for tonight.",
+                                                "A third to round it off."]  # the model's reasons, checked, on the picks too
+    lines = [line for line in reply.text.splitlines() if line[:1].isdigit()]
+    assert [line.split("**")[1] for line in lines] == [r.title for r in reply.items]  # in order, under catalog titles
+    assert reply.sentences == {"checked": 4, "dropped": 0, "cut": 0, "shown": 4}
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])

@@ -25,7 +25,7 @@ def ui(catalog_store: ChromaStore, tmp_path: Path) -> Iterator[tuple[object, obj
     prompts = tmp_path / "shipped-prompts"  # edits go to tmp_path / "prompts", the override layer
     shutil.copytree(PROMPTS, prompts)
     llm = ScriptedLLM({"IntentProposal": {"action": "recommend", "scenario": "none", "domain": "any", "query": "", "include": [], "exclude": []}},
-                      text="Here you are.")  # fmt: skip
+                      text="1. Here you are: a pick for tonight.\n2. Another one.\n3. And a third.")  # fmt: skip
     bot = make_bot(catalog_store, llm, tmp_path, prompts_dir=prompts)
     port = free_port()
     app = build_app(bot)
@@ -39,7 +39,7 @@ def ui(catalog_store: ChromaStore, tmp_path: Path) -> Iterator[tuple[object, obj
 def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type: ignore[type-arg]
     bot, client = ui
     history, cards, understood, status, why, item = client.predict("a comedy film but no horror", [], "auto", "auto", api_name="/chat")
-    assert history[-1]["role"] == "assistant" and "Here you are." in str(history[-1]["content"])
+    assert history[-1]["role"] == "assistant" and "Here you are: a pick for tonight." in str(history[-1]["content"])
     assert cards.count("chatrec-card") == 3 and "no Horror" in understood
     reply = bot.last_reply(bot.sessions.session_ids()[-1])
     for n, r in enumerate(reply.items, start=1):  # the chart shows each signal's share of each item's score

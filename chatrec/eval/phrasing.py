@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from chatrec.pipeline.dialogue import ChatRec
 
 DEFAULT_CASES = PROJECT_ROOT / "data" / "eval" / "phrasings.yaml"
-_EXACT = ("action", "domain", "scenario", "language", "audience", "year_min", "year_max", "price_min", "price_max")
+_EXACT = ("action", "domain", "scenario", "language", "audience", "age", "year_min", "year_max", "price_min", "price_max")
 
 
 class Expect(BaseModel):
@@ -37,6 +37,7 @@ class Expect(BaseModel):
     scenario: str | None = None
     language: str | None = None
     audience: str | None = None
+    age: int | None = None
     year_min: int | None = None
     year_max: int | None = None
     price_min: float | None = None
@@ -82,7 +83,7 @@ def mismatches(intent: Intent, expect: Expect) -> list[str]:
     """How ``intent`` differs from what ``expect`` asks for (empty: it passes)."""
     got: dict[str, Any] = {
         "action": intent.action, "domain": intent.domain, "scenario": intent.scenario, "language": intent.language,
-        **intent.constraints.model_dump(include={"audience", "year_min", "year_max", "price_min", "price_max"}),
+        **intent.constraints.model_dump(include={"audience", "age", "year_min", "year_max", "price_min", "price_max"}),
     }  # fmt: skip
     errors = [f"{f}: want {getattr(expect, f)!r}, got {got[f]!r}" for f in _EXACT
               if f in expect.model_fields_set and got[f] != getattr(expect, f)]  # fmt: skip

@@ -159,6 +159,7 @@ class OpenAIChat:
         finally:
             record.seconds = time.perf_counter() - started
         record.take_usage(resp.usage)
+        record.finish_reason = resp.choices[0].finish_reason
         record.ok = True
         return resp.choices[0].message.content or ""
 
@@ -169,6 +170,8 @@ class OpenAIChat:
         try:
             for chunk in self._open_stream(messages, max_tokens, temperature):
                 record.take_usage(getattr(chunk, "usage", None))
+                if chunk.choices and chunk.choices[0].finish_reason:
+                    record.finish_reason = chunk.choices[0].finish_reason
                 if chunk.choices and (delta := chunk.choices[0].delta.content):
                     if record.first_token_s is None:
                         record.first_token_s = time.perf_counter() - started

@@ -27,6 +27,7 @@ class LLMCall(BaseModel):
     completion_tokens: int | None = None
     seconds: float = 0.0
     first_token_s: float | None = Field(None, description="For a stream: seconds until the first text arrived.")
+    finish_reason: str | None = Field(None, description="'stop', or 'length' when the token budget cut the answer.")
     ok: bool = False
 
     @property
@@ -77,3 +78,7 @@ class TurnModel:
     def stream(self, label: str, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
         llm, record = self._llm(label)
         return llm.stream(messages, max_tokens=max_tokens, temperature=temperature, record=record)
+
+    def last(self, label: str) -> LLMCall | None:
+        """The latest call made under ``label``."""
+        return next((c for c in reversed(self.calls) if c.label == label), None)

@@ -16,29 +16,32 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Literal
 
 import numpy as np
 
+from chatrec.catalog.facts import CatalogFacts
 from chatrec.catalog.store import StoreError, VectorStore
 from chatrec.llm.client import ChatLLM, LLMError, Message
 from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session, SessionStore, Turn
 from chatrec.models import Cards, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
-from chatrec.pipeline.explain import Explainer, reason
+from chatrec.pipeline.explain import Explainer, PickLines, ReasonWriter, Written, reason
+from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever
 from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import Understander
-from chatrec.present import describe, reply_list
+from chatrec.present import describe
 from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
 from chatrec.safety import LeakGuard, configured_secrets
 from chatrec.scenarios import Scenario, ScenarioError, load_scenarios
 from chatrec.settings import Settings, get_settings
+from chatrec.signals import audience
 from chatrec.signals.collaborative import CollaborativeSignals, Interactions, InteractionsError
 from chatrec.tokens import count_tokens, install_offline_encodings, truncate_tokens
 
@@ -49,6 +52,35 @@ BUSY_LLM = "The language model is busy with other requests; this answer was made
 CATALOG_DOWN = {"en": "I can't reach the catalog right now. Please try again in a moment.", "zh": "暂时连不上商品目录，请稍后再试。"}
 OOPS = {"en": "Something went wrong on my side. Please try again.", "zh": "我这边出了点问题，请再试一次。"}
 BUSY = {"en": "I'm busy with other conversations right now. Please try again in a moment.", "zh": "现在同时在聊的人太多了，请稍后再试。"}
+# What the catalog cannot check, said plainly instead of faked (filled with the domain's name).
+UNCHECKED = {
+    "price": {"en": "I don't have prices for {domain}, so I can't choose by price.", "zh": "我没有{domain}的价格信息，没法按价格挑选。"},
+    "year": {"en": "I don't have dates for {domain}, so I can't choose by year.", "zh": "我没有{domain}的年份信息，没法按年份挑选。"},
+    "age": {"en": "I don't have age ratings for {domain}, so I can't check ages; I kept to what suits children.",
+            "zh": "我没有{domain}的适龄信息，没法按年龄核对；已按适合孩子的来挑。"},
+}  # fmt: skip
+# Genres a claim that a pick suits children contradicts (with the lexicon's adult-only markers).
+FAMILY_EXCLUDED = ("Horror", "Thriller", "War", "Crime", "Film-Noir")
+DOMAIN_NAMES = {"movies": {"en": "films", "zh": "电影"}, "books": {"en": "books", "zh": "书"}, "toys": {"en": "toys", "zh": "玩具"}}
+
+
+class Clock:
+    """Seconds from the start of a turn to each stage (the first time it is reached)."""
+
+    def __init__(self) -> None:
+        self.started = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def mark(self, stage: str) -> None:
+        self.timings.setdefault(stage, round(time.perf_counter() - self.started, 4))
+
+
+def unchecked_notices(intent: Intent) -> list[str]:
+    """One sentence per thing asked for that the domain's catalog cannot check, in the person's language."""
+    domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
+    return [UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked]
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -123,6 +155,7 @@ class ChatRec:
         self.sessions: SessionStore = sessions
         self.items_per_reply = 3
         self._collab: dict[str, CollaborativeSignals | None] = {}
+        self._facts: dict[str, CatalogFacts] = {}
         self._collab_lock = threading.Lock()
 
     def collaborative(self, domain: str) -> CollaborativeSignals | None:
@@ -140,6 +173,13 @@ class ChatRec:
                 self._collab[domain] = signals
             return self._collab[domain]
 
+    def catalog_facts(self, domain: str) -> CatalogFacts:
+        """What the domain's catalog can check and its best-loved items (read once)."""
+        with self._collab_lock:
+            if domain not in self._facts:
+                self._facts[domain] = CatalogFacts.of(domain, self.store.items(domain))
+            return self._facts[domain]
+
     def _load_data_files(self) -> None:
         """(Re)read scenarios and the lexicon; templates reload themselves on use."""
         version = self.files.version()
@@ -148,7 +188,7 @@ class ChatRec:
         self.domains = self.store.domains() or sorted({sc.domain for sc in self.scenarios.values()})
         self.understander = Understander(
             self.lexicon, self.scenarios, self.domains, self.prompts, self._titles,
-            history_tokens=self.settings.context_tokens // 4, ask_model=self.settings.llm_understand,
+            history_tokens=self.settings.context_tokens // 4, ask_model=self.settings.llm_understand, facts=self.catalog_facts,
         )  # fmt: skip
         self._files_version = version
 
@@ -223,8 +263,13 @@ class ChatRec:
             self.llm.close()
 
     def warm_up(self) -> None:
-        """Make the model ready before the first person arrives: start a local server and let it
-        read every call's static prompt prefix into its cache (raises LLMError if it cannot)."""
+        """Be ready before the first person arrives: read each domain's catalog facts, titles and interactions,
+        start a local model server and let it read every call's static prompt prefix into its cache
+        (raises LLMError if the model cannot)."""
+        for domain in self.domains:
+            self.catalog_facts(domain)
+            self._titles.titles(domain)
+            self.collaborative(domain)
         if self.llm is not None:
             self.llm.warm_up(self.prompt_prefixes())
 
@@ -266,12 +311,8 @@ class ChatRec:
     def _admitted_turn(
         self, message: str, session_id: str, domain: str | None, scenario: str | None, user_id: str | None
     ) -> Iterator[TurnEvent]:
-        started = time.perf_counter()
-        timings: dict[str, float] = {}
-
-        def mark(stage: str) -> None:
-            timings.setdefault(stage, round(time.perf_counter() - started, 4))
-
+        clock = Clock()
+        mark = clock.mark
         self._refresh()
         with self.sessions.lock(session_id):
             session = self.sessions.get(session_id)
@@ -285,13 +326,11 @@ class ChatRec:
                 return
             model = TurnModel(self.llm)
             intent, understood = self.understander(text, session, model, domain=domain, scenario=scenario)
-            notices += understood
+            notices += [*understood, *unchecked_notices(intent)]
             mark("understood")
             yield Understood(intent=intent)
-            for item_id in [*intent.liked_ids, *([intent.anchor_id] if intent.anchor_id else [])]:
-                session.add_liked(item_id)  # a named or referenced favourite steers this and later turns
-            for item_id in intent.rejected_ids:
-                session.add_rejected(item_id)
+            session.take_feedback(intent)
+            written = Written()
             if intent.action == "chitchat":
                 items: list[Recommendation] = []
                 chunks = self._chitchat(text, intent, notices, model)
@@ -299,29 +338,38 @@ class ChatRec:
                 items = [ref]
                 chunks = iter([describe(ref, intent.language)])
             else:
-                fusion = self._fusion(intent, session, self.items_per_reply * 3)
-                ranked = fusion.ranked
-                items = self._recommendations(ranked, intent)
-                mark("cards")
-                rerank = fusion.wants_model() and model.present
-                yield Cards(items=items, rerank_pending=rerank)
-                if rerank:
-                    ranked = self._reranked(fusion, intent, notices, model)
-                    if [r.candidate.item.id for r in ranked[: len(items)]] != [r.item_id for r in items]:
-                        items = self._recommendations(ranked, intent)
-                        mark("reranked")
-                        yield Reranked(items=items)
-                chunks = self._explain(items, intent, text, notices, model)
+                items = yield from self._cards(intent, session, notices, model, clock)
+                chunks = self._explain(items, intent, text, notices, model, written)
             parts: list[str] = []
             for chunk in chunks:
                 mark("first_text")
+                if written.reasons:
+                    mark("first_reason")
                 parts.append(chunk)
                 yield TextDelta(text=chunk)
             mark("done")
+            items = [r.model_copy(update={"reason": written.reasons[i]}) if i in written.reasons else r for i, r in enumerate(items)]
             reply = Reply(session_id=session_id, text="".join(parts).strip(), items=items, intent=intent,
-                          notices=list(dict.fromkeys(notices)), timings=timings, llm_calls=model.calls)  # fmt: skip
+                          notices=list(dict.fromkeys(notices)), timings=clock.timings, llm_calls=model.calls,
+                          sentences=written.counts())  # fmt: skip
             self._remember(session, text, reply)
             yield Done(reply=reply)
+
+    def _cards(self, intent: Intent, session: Session, notices: list[str], model: TurnModel,
+               clock: Clock) -> Generator[TurnEvent, None, list[Recommendation]]:  # fmt: skip
+        """The picks: fused without the model and shown at once, then reordered once if the model's re-rank changes them."""
+        fusion = self._fusion(intent, session, self.items_per_reply * 3)
+        items = self._recommendations(fusion.ranked, intent)
+        clock.mark("cards")
+        rerank = fusion.wants_model() and model.present
+        yield Cards(items=items, rerank_pending=rerank)
+        if rerank:
+            ranked = self._reranked(fusion, intent, notices, model)
+            if [r.candidate.item.id for r in ranked[: len(items)]] != [r.item_id for r in items]:
+                items = self._recommendations(ranked, intent)
+                clock.mark("reranked")
+                yield Reranked(items=items)
+        return items
 
     def _recommendations(self, ranked: Sequence[Ranked], intent: Intent) -> list[Recommendation]:
         return [self._recommendation(r, intent) for r in ranked[: self.items_per_reply]]
@@ -350,8 +398,7 @@ class ChatRec:
         session = Session(id="rank", user_id=user_id, shown=list(exclude))
         model = TurnModel(self.llm)
         intent, _ = self.understander(text, session, model, domain=domain)
-        if intent.anchor_id:
-            session.add_liked(intent.anchor_id)
+        session.take_feedback(intent)
         fusion = self._fusion(intent, session, k)
         ranked = self._reranked(fusion, intent, [], model) if fusion.wants_model() and model.present else fusion.ranked
         return [self._recommendation(r, intent) for r in ranked[:k]]
@@ -367,10 +414,16 @@ class ChatRec:
         exclude = set(session.rejected) | set(session.shown) | set(anchor) | set(seen)
         person = collab.person(session.user_id, session.liked) if collab is not None else None
         also = collab.top(person, 20, exclude) if collab is not None and person is not None else []
-        candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also)
+        if intent.open_request:  # nothing to search for: the best-loved items are the pool
+            also = [*self.catalog_facts(domain).best_loved[:100], *also]
+        children = intent.constraints.audience == "children"
+        candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also,
+                                    reject=self.lexicon.adult_only if children else None)  # fmt: skip
         cand_vecs = np.stack([c.vector for c in candidates]) if candidates and all(c.vector is not None for c in candidates) \
             else np.zeros((0, 0))  # fmt: skip
-        extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else None
+        extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else {}
+        if children:
+            extra["audience"] = audience.for_children([c.item for c in candidates], self.lexicon.for_children, intent.constraints.age)
         return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra)  # fmt: skip
@@ -380,37 +433,35 @@ class ChatRec:
         it = r.candidate.item
         return Recommendation(item=it, score=r.score, reason=reason(it, intent), signals=r.contributions)
 
-    def _explain(self, picks: list[Recommendation], intent: Intent, text: str, notices: list[str], model: TurnModel) -> Iterator[str]:
-        """The model's opening (streamed), then code's list of picks; the template if the model fails."""
+    def _explain(self, picks: list[Recommendation], intent: Intent, text: str, notices: list[str], model: TurnModel,
+                 written: Written) -> Iterator[str]:  # fmt: skip
+        """What cannot be checked, a heading, then each pick with the model's checked sentences, or code's reason
+        for a pick the model gave none that passed; code's reasons throughout if the model fails."""
         scenario = self.scenarios.get(intent.scenario or "")
+        told = "".join(f"{n}\n" for n in unchecked_notices(intent))
         if not picks or not model.present:  # nothing to introduce, or no model configured: no notice owed
-            yield self.explainer.template(picks, intent, scenario)
+            yield told + self.explainer.template(picks, intent, scenario)
             return
-        written = ""
-        watch = self.guard.watch()
+        yield told + self.explainer.heading(intent, scenario)
+        grounding = Grounding(self.lexicon, intent.domain or "", text, [r.item for r in picks], FAMILY_EXCLUDED, intent.language)
+        writer = ReasonWriter(picks, grounding, self.guard.watch(), intent.language, written)
+        lines = PickLines(picks)
         try:
             for chunk in self.explainer.stream(picks, intent, scenario, text, model):
-                if watch.feed(chunk):
-                    log.warning("explain: the model's text repeated a prompt or a secret; using the template")
-                    yield "\n\n" if written.strip() else ""
-                    written = ""
+                for index, sentence in writer.feed(chunk):
+                    yield lines.say(index, sentence)
+                if writer.written.leaked:
                     break
-                written += chunk
-                yield chunk
-            if watch.finish():
-                log.warning("explain: the model's text ended by repeating a prompt; using the template")
-                written = ""
+            call = model.last("explain")
+            for index, sentence in writer.finish(cut=call is not None and call.finish_reason == "length"):
+                yield lines.say(index, sentence)
         except LLMError as e:
-            log.warning("explain: falling back to the template: %s", e)
+            log.warning("explain: the rest from code: %s", e)
             notices.append(BUSY_LLM if isinstance(e, LLMBusy) else NO_LLM)
-            yield "\n\n" if written.strip() else ""
-            written = ""
-        if written.strip():
-            yield "\n\n" + reply_list(picks)
-        else:
-            if model.present and not {NO_LLM, BUSY_LLM} & set(notices):
-                notices.append(NO_LLM)
-            yield self.explainer.template(picks, intent, scenario)
+        if writer.written.leaked:
+            log.warning("explain: the model's text repeated a prompt or a secret; the rest from code")
+            notices.append(NO_LLM)
+        yield lines.rest()
 
     def _chitchat(self, text: str, intent: Intent, notices: list[str], model: TurnModel) -> Iterator[str]:
         zh = intent.language == "zh"

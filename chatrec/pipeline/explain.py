@@ -1,28 +1,38 @@
 """Stage 4: ranked items → a reply in the person's language.
 
-Each item's ``reason`` is built by code from its own metadata and the constraints it
-satisfies, so it cannot contain an invented fact. Tried here: asked to describe the picks
-from their facts, the bundled 1.5B model added ages, plots and people that were not there.
-So the model writes only the opening (what the picks share, in the person's language,
-naming no facts), and code lists the picks with their reasons after it. If the model is
-unavailable, a template opening stands in.
+The model writes why each pick suits the request, one numbered line per pick, from that
+pick's own facts (the prompt gives it nothing else). Code reads the stream sentence by
+sentence: each sentence is checked against its pick's facts (:mod:`chatrec.pipeline.grounding`)
+and shown only if it passes; one that fails is dropped and counted, and a pick left with no
+sentence gets code's own reason, built from its metadata. A sentence the token budget cut
+is never shown. If the model is down, every pick gets code's reason and the reply says so.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item, Recommendation
+from chatrec.pipeline.grounding import Grounding
 from chatrec.present import model_line, price_text, reply_list
 from chatrec.prompts import PromptLibrary
+from chatrec.safety import LeakWatch
 from chatrec.scenarios import Scenario
 
+log = logging.getLogger(__name__)
+
 _LANGUAGE = {"en": "English", "zh": "Simplified Chinese"}
+_LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)、:：]\s*")
+_SENTENCE_END = re.compile(r"[.!?](?=[\s\"'”’)])|[。！？]")  # "3.5" is not an end; a full stop followed by a space is
+_TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
 
 
 def reason(item: Item, intent: Intent) -> str:
-    """One grounded line: the item's own facts plus the asked-for constraints it meets."""
+    """Code's own reason: the item's facts plus the asked-for constraints it meets (the fallback)."""
     zh = intent.language == "zh"
     c = intent.constraints
     parts: list[str] = []
@@ -47,25 +57,170 @@ def reason(item: Item, intent: Intent) -> str:
     return f"{text} ({'; '.join(fits)})" if fits else text
 
 
+@dataclass
+class Written:
+    """What the model's reasons came to in one reply."""
+
+    reasons: dict[int, str] = field(default_factory=dict)  # pick index → the sentences shown
+    checked: int = 0  # sentences the model wrote about a pick, each checked
+    dropped: int = 0  # of those, failed the check and never shown
+    cut: int = 0  # fragments the token budget cut off, never shown
+    leaked: bool = False
+
+    def counts(self) -> dict[str, int]:
+        return {"checked": self.checked, "dropped": self.dropped, "cut": self.cut, "shown": self.checked - self.dropped}
+
+
+class PickLines:
+    """The reply's list of picks, written in order as the model's checked sentences arrive: a pick
+    the model skipped, or whose sentences all failed, gets code's reason when its turn has passed."""
+
+    def __init__(self, picks: list[Recommendation]) -> None:
+        self.picks = picks
+        self.next = 0  # the first pick whose line has not been started
+        self.open: int | None = None  # the pick whose line is being written
+
+    def _line(self, index: int, reason: str | None) -> str:
+        pick = self.picks[index]
+        return f"\n{index + 1}. **{pick.title}** — " + (reason if reason is not None else pick.reason)
+
+    def say(self, index: int, sentence: str) -> str:
+        if index == self.open:
+            return " " + sentence
+        if index < self.next:
+            return ""  # its line is written already
+        skipped = "".join(self._line(i, None) for i in range(self.next, index))
+        self.next, self.open = index + 1, index
+        return skipped + self._line(index, sentence)
+
+    def rest(self) -> str:
+        """Code's reason for every pick not reached."""
+        rest = "".join(self._line(i, None) for i in range(self.next, len(self.picks)))
+        self.next, self.open = len(self.picks), None
+        return rest
+
+
+class ReasonWriter:
+    """Turns the model's numbered lines into checked sentences, pick by pick, as the text streams in."""
+
+    def __init__(self, picks: list[Recommendation], grounding: Grounding, watch: LeakWatch, language: str,
+                 written: Written | None = None) -> None:  # fmt: skip
+        self.picks = picks
+        self.grounding = grounding
+        self.watch = watch
+        self.full_stop = "。" if language == "zh" else "."
+        self.written = written if written is not None else Written()
+        self._pending = ""
+        self._at_line_start = True
+        self._current: int | None = None  # the pick the current line is about (None: not about a pick)
+        self._done: set[int] = set()
+
+    def feed(self, chunk: str) -> list[tuple[int, str]]:
+        """The sentences this chunk completed that may be shown, as (pick index, sentence)."""
+        if self.written.leaked or self.watch.feed(chunk):
+            self.written.leaked = True
+            return []
+        self._pending += chunk
+        return self._drain(final=False)
+
+    def finish(self, cut: bool) -> list[tuple[int, str]]:
+        """The end of the stream; ``cut``: the token budget ended it, so a last unfinished sentence is dropped."""
+        if self.written.leaked or self.watch.finish():
+            self.written.leaked = True
+            return []
+        if cut and self._pending.strip() and not _TERMINAL.search(self._pending.strip()):
+            self.written.cut += 1
+            self._pending = ""
+        return self._drain(final=True)
+
+    def _drain(self, final: bool) -> list[tuple[int, str]]:
+        """Emit every sentence the text so far has completed (at the end: whatever is left of each line)."""
+        out: list[tuple[int, str]] = []
+        while self._pending:
+            if self._at_line_start and not self._read_number(final):
+                break  # the line's number may still be arriving
+            newline = self._pending.find("\n")
+            line = self._pending if newline < 0 else self._pending[:newline]
+            if (end := _SENTENCE_END.search(line)) is not None:
+                sentence, self._pending = line[: end.end()], self._pending[end.end() :]
+            elif newline >= 0 or final:
+                sentence, self._pending = line, self._pending[len(line) :]
+            else:
+                break  # an unfinished sentence: wait for the rest
+            out += self._emit(sentence)
+            if self._pending.startswith("\n"):
+                self._pending, self._at_line_start = self._pending[1:], True
+        return out
+
+    def _read_number(self, final: bool) -> bool:
+        """Read a line's "2." prefix; False while it may still be arriving."""
+        stripped = self._pending.lstrip("\n")
+        match = _LINE_START.match(stripped)
+        if match is None and not final and len(stripped) < 6 and "\n" not in stripped:
+            return False
+        self._pending = stripped[match.end() :] if match else stripped
+        if match:
+            n = int(match.group(1)) - 1
+            self._current = n if 0 <= n < len(self.picks) and n not in self._done else None
+            if self._current is not None:
+                self._done.add(self._current)
+        self._at_line_start = False
+        return True
+
+    def _emit(self, sentence: str) -> list[tuple[int, str]]:
+        text = sentence.replace("**", "").strip()
+        if self._current is not None:
+            text = _without_title(text, self.picks[self._current].title)
+        if not text.strip(" .。-—:："):
+            return []
+        self.written.checked += 1
+        if self._current is None:
+            self.written.dropped += 1  # not about any pick (a preamble, a repeated number)
+            return []
+        if problems := self.grounding.problems(text, self._current):
+            self.written.dropped += 1
+            log.info("explain: dropped a sentence about %r: %s (%s)", self.picks[self._current].title, text, "; ".join(problems))
+            return []
+        if not _TERMINAL.search(text):
+            text += self.full_stop
+        shown = self.written.reasons.get(self._current)
+        self.written.reasons[self._current] = f"{shown} {text}" if shown else text
+        return [(self._current, text)]
+
+
+def _without_title(text: str, title: str) -> str:
+    """"Toy Story (1995) — A fun…" → "A fun…": the card shows the title already."""
+    head = re.match(r"(.{3,}?)\s*(?:\(\d{4}\))?\s*[—:：-]\s+", text)
+    if head and title.casefold().startswith(head.group(1).casefold().rstrip(" .")):
+        rest = text[head.end() :]
+        return rest[:1].upper() + rest[1:] if rest else text
+    return text
+
+
 class Explainer:
     def __init__(self, prompts: PromptLibrary) -> None:
         self.prompts = prompts
 
-    def template(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None) -> str:
+    @staticmethod
+    def heading(intent: Intent, scenario: Scenario | None) -> str:
         zh = intent.language == "zh"
+        if scenario:
+            return f"为你推荐（{scenario.title}）：" if zh else f"Here are my picks for {scenario.title.lower()}:"
+        return "为你推荐：" if zh else "Here are my picks:"
+
+    def template(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None) -> str:
+        """The whole reply from code alone: a heading and each pick with code's reason."""
         if not items:
-            return ("没有找到符合所有条件的结果。可以放宽一些条件再试试吗？" if zh
+            return ("没有找到符合所有条件的结果。可以放宽一些条件再试试吗？" if intent.language == "zh"
                     else "I found nothing that meets all of your conditions. Could you loosen one of them?")  # fmt: skip
-        head = (f"为你推荐（{scenario.title}）：" if zh else f"Here are my picks for {scenario.title.lower()}:") if scenario \
-            else ("为你推荐：" if zh else "Here are my picks:")  # fmt: skip
-        return f"{head}\n{reply_list(items)}"
+        return f"{self.heading(intent, scenario)}\n{reply_list(items)}"
 
     def stream(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None, message: str,
                model: TurnModel) -> Iterator[str]:  # fmt: skip
-        """The model's opening, token by token (raises LLMError if it cannot give one)."""
+        """The model's numbered reasons, token by token (raises LLMError if it cannot give them)."""
         messages = self.prompts.render(
             "explain", language=_LANGUAGE[intent.language], request=message,
             style=scenario.style if scenario else "Be brief and friendly.",
-            picks="\n".join(model_line(n, r.item) for n, r in enumerate(items, start=1)),
+            picks="\n".join(model_line(n, r.item, description_chars=200) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
-        yield from model.stream("explain", messages, max_tokens=90, temperature=0.3)
+        yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3)

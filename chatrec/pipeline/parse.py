@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from chatrec.models import Ranges
+from chatrec.models import Item, Ranges
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -72,20 +72,70 @@ class Parsed(Ranges):
         return max(self.domains, key=self.domains.__getitem__) if self.domains else None
 
 
+class AdultMarkers(BaseModel):
+    genres: list[str] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class LexiconData(BaseModel):
+    """The sections of ``lexicon.yaml`` (see the comments in the shipped file)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    domains: dict[str, list[str]]
+    genres: dict[str, dict[str, list[str]]]
+    negations: dict[str, list[str]]
+    children: list[str]
+    actions: dict[str, list[str]]
+    for_children: dict[str, list[str]] = Field(default_factory=dict)
+    adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
+    moods: dict[str, list[str]] = Field(default_factory=dict)
+    generic: list[str] = Field(default_factory=list)
+
+
+class GenreMention(BaseModel):
+    """A genre phrase found in a text: the catalog genres it stands for, and whether it was negated."""
+
+    phrase: str
+    genres: list[str]
+    negated: bool
+
+
 class Lexicon:
     """Phrase lists from ``lexicon.yaml`` with English word-boundary and Chinese substring matching."""
 
     def __init__(self, data: Any) -> None:
-        self.domains: dict[str, list[str]] = data["domains"]
-        self.genres: dict[str, dict[str, list[str]]] = data["genres"]
-        self.negations: dict[str, list[str]] = data["negations"]
-        self.children: list[str] = data["children"]
-        self.actions: dict[str, list[str]] = data["actions"]
+        d = data if isinstance(data, LexiconData) else LexiconData.model_validate(data)
+        self.domains, self.genres, self.negations = d.domains, d.genres, d.negations
+        self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
+        self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
+        self.adult_genres = {g.casefold() for g in d.adult_only.genres}
+        self.adult_tags = {t.casefold() for t in d.adult_only.tags}
         self._patterns: dict[str, re.Pattern[str]] = {}
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
         return cls(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
+
+    def for_children(self, item: Item) -> bool:
+        """Whether the catalog marks ``item`` as made for children (a children's genre of its domain)."""
+        return bool({g.casefold() for g in item.genres} & self.children_genres.get(item.domain, set()))
+
+    def adult_only(self, item: Item) -> bool:
+        """Whether anything in the catalog marks ``item`` as unfit for any children's list."""
+        return bool({g.casefold() for g in item.genres} & self.adult_genres or {t.casefold() for t in item.tags} & self.adult_tags)
+
+    def moods_in(self, text: str) -> list[str]:
+        """Mood words ("light-hearted", "温馨") used, and not negated, in ``text``."""
+        return [m for m in self.moods if any(not self.negated(text, pos) for pos in self.find(text, m))]
+
+    def states_no_taste(self, text: str) -> bool:
+        """True for "any good movie", "推荐一部好看的电影": nothing but generic and domain words."""
+        words = {w for ws in self.domains.values() for w in ws} | set(self.generic)
+        rest = re.sub(r"['’]s\b", " ", text.casefold())  # "what's a good film?"
+        for phrase in sorted(words, key=len, reverse=True):
+            rest = self._pattern(phrase).sub(" ", rest)
+        return not re.sub(r"[\W_]+", "", rest)
 
     def _pattern(self, phrase: str) -> re.Pattern[str]:
         if phrase not in self._patterns:
@@ -109,27 +159,38 @@ class Lexicon:
         before = text.casefold()[:pos]
         if any(before[-6:].find(w) >= 0 for w in self.negations["zh"]):
             return True
-        clause = re.split(r"[,.!?;，。！？；]|\bbut\b|\band\b", before)[-1]  # never across a clause
+        clause = re.split(r"[,.!?;，。！？；]|(?<!anything )\bbut\b|\band\b", before)[-1]  # never across a clause
         window = " ".join(clause.split()[-4:])  # the last few words
         return bool(self._negation_en.search(window))
 
     def canonical_genres(self, domain: str) -> set[str]:
         return {g for gs in self.genres.get(domain, {}).values() for g in gs}
 
-    def genre_words(self, text: str, domain: str) -> tuple[list[str], list[str]]:
-        """(wanted, unwanted) canonical genres named in ``text`` for ``domain``."""
-        want: dict[str, None] = {}
-        avoid: dict[str, None] = {}
+    def genre_mentions(self, text: str, domain: str) -> list[GenreMention]:
+        """Every genre phrase of ``domain`` in ``text``, longest first ("science fiction" before "fiction")."""
         phrases = self.genres.get(domain, {})
         spans: list[tuple[int, int]] = []
-        for phrase in sorted(phrases, key=len, reverse=True):  # longest first: "science fiction" before "fiction"
+        out: list[GenreMention] = []
+        for phrase in sorted(phrases, key=len, reverse=True):
             for pos in self.find(text, phrase):
                 if any(a <= pos < b for a, b in spans):
                     continue
                 spans.append((pos, pos + len(phrase)))
-                target = avoid if self.negated(text, pos) else want
-                target.update(dict.fromkeys(phrases[phrase]))
-        return [g for g in want if g not in avoid], list(avoid)
+                out.append(GenreMention(phrase=phrase, genres=phrases[phrase], negated=self.negated(text, pos)))
+        return out
+
+    def genre_words(self, text: str, domain: str) -> tuple[list[str], list[str]]:
+        """(wanted, unwanted) canonical genres named in ``text`` for ``domain``."""
+        mentions = self.genre_mentions(text, domain)
+
+        def narrowest(genre: str, negated: bool) -> int:  # how specific the most specific mention of ``genre`` is
+            return min((len(m.genres) for m in mentions if m.negated == negated and genre in m.genres), default=99)
+
+        wanted = dict.fromkeys(g for m in mentions if not m.negated for g in m.genres)
+        unwanted = dict.fromkeys(g for m in mentions if m.negated for g in m.genres)
+        # "a war film that isn't too violent": a genre named outright beats a broad word that happens to cover it
+        avoid = [g for g in unwanted if not (g in wanted and narrowest(g, False) < narrowest(g, True))]
+        return [g for g in wanted if g not in avoid], avoid
 
     def map_words(self, words: list[str], domain: str) -> list[str]:
         """Canonical genres for free words (e.g. the model's), by phrase or by exact genre name."""
@@ -164,41 +225,79 @@ class Lexicon:
         return p
 
 
-def parse_years(text: str) -> tuple[int | None, int | None]:
-    """Year bounds from decades, ranges and before/after phrases, English and Chinese."""
-    t = text.casefold()
-    if m := re.search(r"([一二三四五六七八九]十|[0-9]0)年代", t):  # 九十年代, 90年代, 00年代
+_YEAR = r"((?:19|20)\d{2})"
+# Words that bound a year, and whether the year itself is left out ("after 1980" is from 1981, "since 1980" from 1980).
+_EN_BOUNDS = [(r"after|newer than|later than|post-?", "after", True), (r"since", "after", False),
+              (r"before|older than|earlier than|pre-?", "before", True), (r"until|till|up to", "before", False)]  # fmt: skip
+_ZH_BOUNDS = [(r"以后|之后|以来|后|起", "after", False), (r"以前|之前|前", "before", True)]
+_EN_SUFFIX_BOUNDS = [(r"s?\s+(?:onwards|on|and later|or later|and newer|or newer|and after)\b", "after"),
+                     (r"s?\s+(?:and earlier|or earlier|and older|or older|and before)\b", "before")]  # "2010 onwards", "1990 or earlier"
+_EN_NEGATION = re.compile(r"\b(?:nothing|no|not|none|never|don't|do not|without)\b(?:\s+[\w-]+){0,3}\s*$")
+_ZH_NEGATION = re.compile(r"(?:不要|别|不想|不看|除了)[^，。,.!?！？]{0,6}$")
+
+
+def _decade(t: str) -> tuple[int, int, int] | None:
+    """(first year, start, end) of a decade named in ``t``: 九十年代, 90年代, 1990s, '90s, nineties."""
+    if m := re.search(r"([一二三四五六七八九]十|[0-9]0)年代", t):
         n = zh_number(m.group(1)) or 0
-        start = 1900 + n if n >= 20 else 2000 + n
-        return start, start + 9
+        return (1900 + n if n >= 20 else 2000 + n), m.start(), m.end()
     if m := re.search(r"(?<!\d)(19|20)(\d)0\s*年代", t):
-        start = int(m.group(1) + m.group(2) + "0")
-        return start, start + 9
+        return int(m.group(1) + m.group(2) + "0"), m.start(), m.end()
     if m := re.search(r"(?<![\w$£€])(?:(19|20)(\d)0|'?(\d)0)'?s(?!\w)", t):  # 1990s, 90s, '80s
         if m.group(1):
-            start = int(m.group(1) + m.group(2) + "0")
-        else:
-            d = int(m.group(3))
-            start = 1900 + d * 10 if d >= 2 else 2000 + d * 10
-        return start, start + 9
+            return int(m.group(1) + m.group(2) + "0"), m.start(), m.end()
+        d = int(m.group(3))
+        return (1900 + d * 10 if d >= 2 else 2000 + d * 10), m.start(), m.end()
     for word, start in _EN_DECADES.items():
-        if re.search(rf"\b{word}\b", t):
-            return start, start + 9
-    year = r"((?:19|20)\d{2})"
-    if m := re.search(rf"(?:between|from)\s+{year}\s+(?:and|to|-)\s+{year}|{year}\s*(?:-|–|to|到|至)\s*{year}年?", t):
+        if m := re.search(rf"\b{word}\b", t):
+            return start, m.start(), m.end()
+    return None
+
+
+def _bound(t: str, start: int, end: int) -> tuple[str | None, bool, bool]:
+    """How the year or decade at ``t[start:end]`` is bounded: ("after"/"before"/None, year left out?, negated?)."""
+    before = t[:start]
+    relation, exclusive, cue = None, False, ""
+    for words, rel, excl in _EN_BOUNDS:
+        if m := re.search(rf"(?:{words})\s+(?:the\s+)?(?:year\s+)?$", before):
+            relation, exclusive, cue = rel, excl, m.group(0)
+            break
+    else:
+        suffixes = [(rf"\s*年?\s*(?:{w})", rel, excl) for w, rel, excl in _ZH_BOUNDS] + [(w, rel, False) for w, rel in _EN_SUFFIX_BOUNDS]
+        for pattern, rel, excl in suffixes:
+            if re.match(pattern, t[end:]):
+                relation, exclusive = rel, excl
+                break
+    clause = re.split(r"[,.!?;，。！？；]|\bbut\b|\band\b", before[: len(before) - len(cue)])[-1]
+    return relation, exclusive, bool(_EN_NEGATION.search(clause) or _ZH_NEGATION.search(clause))
+
+
+def parse_years(text: str) -> tuple[int | None, int | None]:
+    """Year bounds from decades, ranges and before/after phrases, negated or not, in English and Chinese.
+
+    "after 1980" → from 1981; "since 1980", "1980年以后" → from 1980; "nothing made after 1980" →
+    up to 1980; "不要九十年代以前的" → from 1990; "the nineties" → 1990–1999."""
+    t = text.casefold()
+    if m := re.search(rf"(?:between|from)\s+{_YEAR}\s+(?:and|to|-)\s+{_YEAR}|{_YEAR}\s*年?\s*(?:-|–|to|到|至)\s*{_YEAR}\s*年?", t):
         a, b = [int(g) for g in m.groups() if g]
         return min(a, b), max(a, b)
+    decade = _decade(t)
+    spans = [(decade[0], decade[0] + 9, decade[1], decade[2])] if decade else []
+    spans += [(int(m.group(1)), int(m.group(1)), m.start(), m.end()) for m in re.finditer(rf"(?<!\d){_YEAR}(?!\d)", t)
+              if decade is None or not decade[1] <= m.start() < decade[2]]  # fmt: skip
     lo = hi = None
-    if m := re.search(rf"(?:after|since|from|newer than|post-?)\s+{year}", t):
-        lo = int(m.group(1)) + (1 if t[m.start() :].startswith("after") else 0)
-    if m := re.search(rf"{year}\s*年?\s*(?:以后|之后|后|以来)", t):
-        lo = int(m.group(1))
-    if m := re.search(rf"(?:before|until|older than|pre-?)\s+{year}", t):
-        hi = int(m.group(1)) - (1 if t[m.start() :].startswith("before") else 0)
-    if m := re.search(rf"{year}\s*年?\s*(?:以前|之前|前)", t):
-        hi = int(m.group(1)) - 1
-    if lo is None and hi is None and (m := re.search(rf"(?:in|from the year)\s+{year}\b|{year}\s*年的", t)):
-        lo = hi = int(m.group(1) or m.group(2))
+    for first, last, start, end in spans:
+        relation, exclusive, negated = _bound(t, start, end)
+        if relation is None and not negated:
+            lo, hi = first, last
+        elif (relation, negated) == ("after", False):
+            lo = last + 1 if exclusive else first
+        elif (relation, negated) == ("before", False):
+            hi = first - 1 if exclusive else last
+        elif (relation, negated) == ("after", True):  # nothing after 1980 / 不要2000年以后
+            hi = last if exclusive else first - 1
+        elif relation == "before":  # nothing before 2010 / 不要九十年代以前
+            lo = first if exclusive else last + 1
     return lo, hi
 
 
@@ -210,7 +309,10 @@ def parse_prices(text: str) -> tuple[float | None, float | None]:
     def amount(m: re.Match[str], first: int = 1) -> float:
         return float(next(g for g in m.groups()[first - 1 :] if g))
 
-    if m := re.search(rf"between\s+{money}\s+and\s+(?:{_CUR}\s*)?{_NUM}|{_CUR}\s*{_NUM}\s*(?:-|–|to)\s*{_CUR}?\s*{_NUM}", t):
+    ranges = (rf"between\s+{money}\s+and\s+(?:{_CUR}\s*)?{_NUM}", rf"{_CUR}\s*{_NUM}\s*(?:-|–|to)\s*{_CUR}?\s*{_NUM}",
+              rf"between\s+{_NUM}\s+and\s+{_NUM}\s*{_UNIT_EN}", rf"{_NUM}\s*(?:-|–|to)\s*{_NUM}\s*{_UNIT_EN}",
+              rf"{_NUM}\s*{_UNIT_ZH}?\s*(?:到|至|-|–)\s*{_NUM}\s*{_UNIT_ZH}")  # fmt: skip
+    if m := re.search("|".join(ranges), t):
         nums = [float(g) for g in m.groups() if g]
         return min(nums[0], nums[-1]), max(nums[0], nums[-1])
     lo = hi = None
@@ -223,7 +325,10 @@ def parse_prices(text: str) -> tuple[float | None, float | None]:
         if not re.search(r"\d\s*岁", t[m.start() : m.end() + 2]):
             hi = amount(m)
     if m := re.search(rf"(?:over|above|more than|at least|from)\s+{money}|{_NUM}\s*{_UNIT_ZH}\s*以上", t):
-        lo = amount(m)
+        if _EN_NEGATION.search(t[: m.start()]):  # "nothing over £10" is an upper bound
+            hi = hi if hi is not None else amount(m)
+        else:
+            lo = amount(m)
     return lo, hi
 
 

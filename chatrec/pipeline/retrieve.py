@@ -8,7 +8,7 @@ widened once before giving up.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -52,10 +52,12 @@ class Retriever:
         self.query_chars = query_chars
 
     def __call__(
-        self, intent: Intent, exclude_ids: set[str], query_vector: np.ndarray | None = None, need: int = 10, also: Sequence[str] = ()
-    ) -> list[Candidate]:
+        self, intent: Intent, exclude_ids: set[str], query_vector: np.ndarray | None = None, need: int = 10, also: Sequence[str] = (),
+        reject: Callable[[Item], bool] | None = None,
+    ) -> list[Candidate]:  # fmt: skip
         """Admissible candidates, nearest first. ``query_vector`` replaces the text query ("more like this");
-        ``also`` names items to consider as well (e.g. collaborative picks), if they pass the same checks."""
+        ``also`` names items to consider as well (e.g. collaborative picks), if they pass the same checks;
+        ``reject`` rules out more (what no children's list may carry)."""
         domain = intent.domain or ""
         # The request's gist is at its start; embedding cost grows with length (quadratically
         # past a few hundred tokens), so a pasted essay must not cost seconds per turn.
@@ -65,7 +67,7 @@ class Retriever:
 
         def admissible(hits: list[SearchHit]) -> list[Candidate]:
             return [Candidate(item=h.item, similarity=h.similarity, vector=h.vector) for h in hits
-                    if h.item.id not in exclude_ids and intent.constraints.admits(h.item)]  # fmt: skip
+                    if h.item.id not in exclude_ids and intent.constraints.admits(h.item) and not (reject and reject(h.item))]  # fmt: skip
 
         out: list[Candidate] = []
         for k in (self.pool, self.pool * 6):

@@ -15,11 +15,13 @@ to something; anything naming an unknown scenario or domain is dropped.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
+from chatrec.catalog.facts import CatalogFacts
 from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
@@ -31,11 +33,11 @@ from chatrec.scenarios import Scenario
 
 log = logging.getLogger(__name__)
 
-REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent")
+REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent", "switch")
 VIOLENT = ["Action", "War", "Crime", "Horror", "Thriller"]
 FOLLOW_UPS: tuple[Action, ...] = ("refine", "more_like", "ask_item", "feedback")
 
-# Once something was shown, a cue decides the action: (cues, needs "the second one" or the like, action).
+# After an earlier request, a cue decides the action: (cues, needs "the second one" of a shown list, action).
 # The first rule that fits wins; "I don't like the first one" is a rejection before it is a "like".
 CUE_ACTIONS: tuple[tuple[frozenset[str], bool, Action], ...] = (
     (frozenset({"reject"}), False, "feedback"),
@@ -46,15 +48,16 @@ CUE_ACTIONS: tuple[tuple[frozenset[str], bool, Action], ...] = (
 )
 
 # Which source wins each field: the first in the list with an opinion. Sources: the web UI's
-# picker, the message (parsers, scenario keywords), the model (when asked), the session when
-# the message follows up on the last list, the chosen scenario, the session's last domain, the
-# first domain. "sure_domain" is the domain known before the scenario is chosen.
-Source = Literal["picker", "message", "model", "follow_up", "scenario", "session", "default"]
+# picker, catalog titles the message names ("I loved Toy Story" is about films, whatever "toy"
+# says), the message (parsers, scenario keywords), the model (when asked), the session when
+# the message follows up on the last list, the domain's scenario for requests that state no
+# taste ("open"), the chosen scenario, the session's last domain, the first domain. "sure_domain" is the domain known before the scenario is chosen.
+Source = Literal["picker", "titles", "message", "model", "follow_up", "open", "scenario", "session", "default"]
 Opinions = dict[str, Any]
 PRECEDENCE: dict[str, tuple[Source, ...]] = {
-    "sure_domain": ("picker", "message", "follow_up"),
-    "scenario": ("picker", "message", "model", "follow_up"),
-    "domain": ("picker", "message", "follow_up", "scenario", "model", "session", "default"),
+    "sure_domain": ("picker", "titles", "message", "follow_up"),
+    "scenario": ("picker", "open", "message", "follow_up", "model"),
+    "domain": ("picker", "titles", "message", "follow_up", "scenario", "model", "session", "default"),
     "query": ("follow_up", "model", "message"),
 }
 
@@ -92,9 +95,11 @@ class Understander:
     titles: TitleIndex | None = None
     history_tokens: int = 800
     ask_model: bool = False
+    facts: Callable[[str], CatalogFacts] | None = None  # what each domain's catalog can check
 
     def __post_init__(self) -> None:
         self._schema = llm_schema(list(self.scenarios), self.domains)
+        self.open_scenarios = {s.domain: s for s in self.scenarios.values() if s.open_requests}
 
     def messages(self, message: str, history: str) -> list[dict[str, str]]:
         """The understand prompt: the scenario list and domains (static, cached) before the turn's text."""
@@ -147,15 +152,17 @@ class Understander:
         follow_up = action in FOLLOW_UPS
         picked = self.scenarios.get(force_scenario or "")
         said_domain = parsed.domain or parsed.genre_domain
-        domains: Opinions = {"picker": force_domain or (picked.domain if picked else None), "message": said_domain,
-                             "follow_up": session.domain if follow_up else None}  # fmt: skip
+        domains: Opinions = {"picker": force_domain or (picked.domain if picked else None), "titles": self._titled_domain(message),
+                             "message": said_domain, "follow_up": session.domain if follow_up else None}  # fmt: skip
         sure = first(domains, PRECEDENCE["sure_domain"])
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
+        open_request = action == "recommend" and self.lexicon.states_no_taste(message)
         scenario: Scenario | None = first({
             "picker": picked,
             "message": self.scenario_by_keywords(message, sure),
             "model": model_scenario if model_scenario and sure in (None, model_scenario.domain) else None,
             "follow_up": self.scenarios.get(session.scenario or "") if follow_up else None,
+            "open": self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None,
         }, PRECEDENCE["scenario"])  # fmt: skip
         domain: str = first({
             **domains, "scenario": scenario.domain if scenario else None,
@@ -173,7 +180,9 @@ class Understander:
             action=action, scenario=scenario.name if scenario else None, domain=domain, query=query,
             constraints=self._constraints(message, parsed, proposal, session, action, domain, scenario),
             reference=parsed.reference, language=parsed.language, used_llm=proposal is not None,  # type: ignore[arg-type]
+            open_request=open_request,
         )  # fmt: skip
+        self._checkable(intent, parsed)
         self._referenced(intent, parsed, session)
         self._named_titles(message, intent)
         return intent
@@ -184,8 +193,9 @@ class Understander:
         defaults, what the message states (the model's genre words checked against it), bounds
         relative to what was shown, and the rule that children never get horror."""
         follow_up = action in FOLLOW_UPS
-        if domain != session.domain:
-            carried = Constraints()
+        if domain != session.domain:  # a new domain; "a film instead" is still for the same child
+            old = session.constraints
+            carried = Constraints(audience=old.audience, age=old.age) if follow_up else Constraints()
         elif follow_up:
             carried = session.constraints
         else:  # a new request in the same domain: what the person ruled out still holds
@@ -197,6 +207,7 @@ class Understander:
         stated = Constraints(
             include_genres=parsed.include, exclude_genres=parsed.exclude, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience="children" if parsed.children else None,
+            age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
@@ -204,6 +215,31 @@ class Understander:
         if out.audience == "children" and domain == "movies":
             out = out.merged(Constraints(exclude_genres=["Horror"]))
         return out
+
+    def _titled_domain(self, message: str) -> str | None:
+        """The domain of the catalog titles the message names, if they name any in exactly one domain."""
+        if self.titles is None:
+            return None
+        named = {d for d in self.domains if self.titles.find(message, d)}
+        return named.pop() if len(named) == 1 else None
+
+    def _checkable(self, intent: Intent, parsed: Parsed) -> None:
+        """Drop what the domain's catalog cannot check (prices of books, ages of films) and note it,
+        so the reply says so instead of pretending."""
+        if self.facts is None or intent.domain is None:
+            return
+        checkable = self.facts(intent.domain).checkable
+        c = intent.constraints
+        asked = {
+            "price": c.price_min is not None or c.price_max is not None or bool({"cheaper", "pricier"} & set(parsed.cues)),
+            "year": c.year_min is not None or c.year_max is not None or bool({"newer", "older"} & set(parsed.cues)),
+            "age": c.age is not None,
+        }
+        dropped = {"price": {"price_min": None, "price_max": None}, "year": {"year_min": None, "year_max": None}, "age": {"age": None}}
+        for fact, wanted in asked.items():
+            if wanted and fact not in checkable:
+                intent.unchecked.append(fact)  # type: ignore[arg-type]
+                intent.constraints = intent.constraints.model_copy(update=dropped[fact])
 
     @staticmethod
     def _referenced(intent: Intent, parsed: Parsed, session: Session) -> None:
@@ -228,19 +264,23 @@ class Understander:
                 intent.action = "more_like"
 
     def _action(self, parsed: Parsed, proposal: Any | None, session: Session) -> Action:
-        """The first rule of :data:`CUE_ACTIONS` that fits, then the model's (checked) proposal, then a default."""
+        """The first rule of :data:`CUE_ACTIONS` that fits; a greeting; then, after an earlier request, a message
+        that names no new kind of item refines it (the model may only say it asks about or judges a shown item);
+        otherwise the model's (checked) proposal, or a new request."""
         shown = bool(session.last_items)
+        asked = shown or bool(session.query)  # "something cheaper" refines the last request even if it found nothing
         cues = set(parsed.cues)
         for wanted, needs_reference, action in CUE_ACTIONS:
-            if shown and cues & wanted and (parsed.reference is not None or not needs_reference):
+            if cues & wanted and (shown and parsed.reference is not None if needs_reference else asked):
                 return action
         named = bool(parsed.domains or parsed.include or parsed.exclude or parsed.genre_domain)
         said_nothing = not (named or parsed.year_min or parsed.year_max or parsed.price_max or parsed.price_min)
         if "chitchat" in cues and said_nothing:
             return "chitchat"  # a greeting or thanks: no need to trust the model's reading
-        if proposal is not None:
-            return self._checked_action(proposal.action, parsed, session, named)
-        return "refine" if shown and not parsed.domains else "recommend"
+        checked = self._checked_action(proposal.action, parsed, session, named) if proposal is not None else None
+        if asked and not parsed.domains:  # "no crime", "不要太悲伤的", "再来一部": the last request, changed
+            return checked if checked in ("ask_item", "feedback", "more_like") else "refine"
+        return checked or "recommend"
 
     @staticmethod
     def _checked_action(proposed: Action, parsed: Parsed, session: Session, named: bool) -> Action:

@@ -31,7 +31,8 @@ def _warm_up(bot: ChatRec) -> None:
     except LLMError as e:  # the chat still works without the model; say so, do not stop
         log.warning("language model unavailable, answering without it: %s", e)
         return
-    log.info("language model ready, prompt prefixes cached, in %.1fs", time.monotonic() - started)
+    if bot.llm is not None:
+        log.info("language model ready, prompt prefixes cached, in %.1fs", time.monotonic() - started)
 
 
 def logins(s: Settings) -> list[tuple[str, str]]:
@@ -49,8 +50,7 @@ def main(settings: Settings | None = None) -> None:
 
     bot = ChatRec(s)
     log.info("catalog ready in %.1fs: %s", time.monotonic() - started, ", ".join(f"{d} {bot.store.count(d)}" for d in bot.domains))  # type: ignore[attr-defined]
-    if bot.llm is not None:
-        threading.Thread(target=_warm_up, args=(bot,), name="llm-warm-up", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(bot,), name="warm-up", daemon=True).start()
     from chatrec.ui.app import CSS, build_app
 
     # Turns run side by side up to the admission limit; the model gate, sized to the server's slots, paces the model calls.

@@ -28,6 +28,7 @@ def understood(intent: Intent | None, bot: ChatRec) -> str:
     chips = [bot.scenarios[intent.scenario].title] if intent.scenario in bot.scenarios else []
     chips += [intent.domain] if intent.domain else []
     chips += intent.constraints.describe()
+    chips += [f"~~{fact}~~ (not applied: the catalog has no {fact} for {intent.domain})" for fact in intent.unchecked]
     return "**Understood:** " + " · ".join(chips) if chips else ""
 
 

@@ -1,0 +1,43 @@
+"""What a domain's catalog can answer, and its best-loved items.
+
+Code owns facts, so it must also know which facts it does not have: a request for books
+under £10 cannot be honoured when no book has a price, and chatrec says so instead of
+pretending. A request that states no taste ("any good movie") gets the domain's
+best-loved items: many ratings, well rated.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel
+
+from chatrec.models import Item
+
+Fact = Literal["price", "year", "age"]
+
+
+class CatalogFacts(BaseModel):
+    domain: str
+    items: int
+    checkable: set[Fact]
+    best_loved: list[str]
+
+    @classmethod
+    def of(cls, domain: str, items: Sequence[Item], share: float = 0.2, top: int = 200) -> CatalogFacts:
+        """Facts at least ``share`` of the items carry count as checkable (an age range: any item stating one)."""
+        n = max(1, len(items))
+        checkable: set[Fact] = {f for f, count in (("price", sum(it.price is not None for it in items)),
+                                                   ("year", sum(it.year is not None for it in items))) if count / n >= share}  # fmt: skip
+        if any(it.age_range() is not None for it in items):
+            checkable.add("age")
+        return cls(domain=domain, items=len(items), checkable=checkable, best_loved=[it.id for it in sorted(items, key=_loved)[:top]])
+
+
+def _loved(item: Item) -> float:
+    """Smaller is better: a Bayesian-shrunk rating times how many people rated it (log scale)."""
+    count = item.popularity or 0.0
+    rating = ((item.rating or 0.0) * count + 3.0 * 10) / (count + 10)
+    return -rating * math.log1p(count)

@@ -1,0 +1,110 @@
+"""Checks every sentence the model writes about a pick against that pick's facts.
+
+The model is good at phrasing and bad at facts. A sentence about pick *i* passes only if
+everything checkable in it is true of pick *i* or was said in the request:
+
+- every number (a year, a price, an age, a count) appears in the pick's facts or the request;
+- every name-like phrase ("Tom Hanks", "New York") appears there too;
+- it names no other pick;
+- every genre word it uses ("a comedy", "animated", "喜剧") is one of the pick's genres;
+- a claim that it suits children is not contradicted (no adult-only marker, no genre a
+  children's list excludes), and no mood word ("light-hearted") meets a genre that contradicts it.
+
+A sentence that speaks of the whole list ("all three", "these films", "都") must hold for
+every pick. What fails is dropped, counted, and replaced by code's own reason for that pick.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from chatrec.models import Item
+from chatrec.pipeline.parse import Lexicon, is_chinese
+
+_WORDS = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|the|and|de|von|van|&)?\s*[A-Z][\w'’-]*)+")
+_LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these (?:picks|films|movies|books|toys|games|three)|"
+                      r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
+_LIST_ZH = re.compile(r"这些|它们|这三|三部都|三本都|都是")
+_QUOTED = re.compile(r"[《「“\"]([^》」”\"]{2,80})[》」”\"]")
+
+
+def facts_text(item: Item) -> str:
+    """Everything the catalog says about an item, as one lower-case text to look facts up in."""
+    parts = [item.title, str(item.year or ""), " ".join(item.genres), " ".join(item.authors), " ".join(item.tags),
+             item.description, f"{item.price:.2f}" if item.price is not None else "", f"{item.rating:.1f}" if item.rating else "",
+             *(str(v) for v in item.extra.values())]  # fmt: skip
+    return " ".join(parts).casefold()
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+
+
+class Grounding:
+    """The facts of one reply's picks, and the request, to check the model's sentences against."""
+
+    def __init__(self, lexicon: Lexicon, domain: str, request: str, picks: Sequence[Item], children_excluded: Sequence[str],
+                 language: str = "en") -> None:  # fmt: skip
+        self.lexicon = lexicon
+        self.domain = domain
+        self.picks = list(picks)
+        self.request = request.casefold()
+        self.facts = [facts_text(it) for it in self.picks]
+        self.known_numbers = [_numbers(f) | _numbers(self.request) for f in self.facts]
+        self.children_excluded = {g.casefold() for g in children_excluded}
+        self.language = language
+
+    def problems(self, sentence: str, index: int) -> list[str]:
+        """Why ``sentence`` about pick ``index`` (0-based) may not be shown; empty if it may."""
+        whole_list = bool(_LIST_ZH.search(sentence) if is_chinese(sentence) else _LIST_EN.search(sentence))
+        about = range(len(self.picks)) if whole_list else [index]
+        problems = [p for i in about for p in self._claims(sentence, i)]
+        problems += self._invented(sentence, index) + self._no_reason(sentence, index)
+        if (self.language == "zh") != is_chinese(sentence):
+            problems.append(f"not written in {'Chinese' if self.language == 'zh' else 'English'}")
+        return list(dict.fromkeys(problems))
+
+    def _no_reason(self, sentence: str, index: int) -> list[str]:
+        """A sentence made only of the pick's own fact words (its facts line copied back) gives no reason."""
+        words = [w for w in _WORDS.findall(sentence.casefold()) if not w.isdigit()]
+        facts = set(_WORDS.findall(self.facts[index]))
+        if words and sum(w in facts for w in words) / len(words) >= 0.9 and not is_chinese(sentence):
+            return ["only repeats the facts"]
+        return []
+
+    def _invented(self, sentence: str, index: int) -> list[str]:
+        """Numbers, names and other picks' titles that are not this pick's."""
+        out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index])]
+        facts = self.facts[index]
+        out += [f"name {m!r} is not in the facts" for m in _NAME.findall(sentence)
+                if m.casefold() not in facts and m.casefold() not in self.request and not self._is_genre(m)]  # fmt: skip
+        out += [f"quotes {q!r}, which is not this pick's title" for q in _QUOTED.findall(sentence)
+                if q.casefold() not in facts and q.casefold() not in self.request]  # fmt: skip
+        lowered = sentence.casefold()
+        out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
+                if i != index and len(other.title) >= 4 and other.title.casefold() in lowered
+                and other.title.casefold() not in self.picks[index].title.casefold()]  # fmt: skip
+        return out
+
+    def _is_genre(self, phrase: str) -> bool:
+        return phrase.casefold() in {g.casefold() for g in self.lexicon.canonical_genres(self.domain)}
+
+    def _claims(self, sentence: str, index: int) -> list[str]:
+        """Genre, audience and mood words the sentence uses that pick ``index`` contradicts."""
+        item = self.picks[index]
+        genres = {g.casefold() for g in item.genres}
+        out = []
+        for mention in self.lexicon.genre_mentions(sentence, self.domain):
+            if mention.negated or mention.phrase.casefold() in self.facts[index]:
+                continue  # "not scary", or the pick's own words ("BrainBites Dinosaurs" may be called dinosaurs)
+            if not genres & {g.casefold() for g in mention.genres}:
+                out.append(f"calls {item.title!r} {mention.phrase!r}")
+        if self.lexicon.any(sentence, self.lexicon.children) and (self.lexicon.adult_only(item) or genres & self.children_excluded):
+            out.append(f"says {item.title!r} suits children")
+        for mood in self.lexicon.moods_in(sentence):
+            if clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}:
+                out.append(f"calls {item.title!r} {mood} but it is {', '.join(sorted(clash))}")
+        return out
