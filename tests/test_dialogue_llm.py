@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TypeVar
@@ -105,3 +106,27 @@ def test_a_live_turn_through_the_real_server(catalog_store: ChromaStore, real_ll
             assert call.ok and call.prompt_tokens and call.completion_tokens, call
             assert call.cached_tokens and call.cached_tokens >= 40, call  # at least the static system part was not read again
     assert_in_catalog(catalog_store, reply)
+
+
+@pytest.mark.parametrize(("message", "language"), [("a funny animated film for my kids", "en"), ("推荐一部九十年代的爱情电影", "zh")])
+def test_the_real_models_reasons_are_checked_before_they_are_shown(catalog_store: ChromaStore, real_llm: OpenAIChat, tmp_path: Path,
+                                                                     message: str, language: str) -> None:  # fmt: skip
+    """Whatever the small model writes: each pick's shown reason is the model's checked sentences or code's own,
+    every shown sentence passes the check again, ends as a sentence, and is in the person's language."""
+    from chatrec.pipeline.dialogue import FAMILY_EXCLUDED
+    from chatrec.pipeline.explain import reason as code_reason
+    from chatrec.pipeline.grounding import Grounding
+    from chatrec.pipeline.parse import is_chinese
+
+    bot = make_bot(catalog_store, real_llm, tmp_path)
+    reply = bot.chat(message, "s1")
+    s = reply.sentences
+    assert reply.items and s["checked"] >= 1 and s["shown"] == s["checked"] - s["dropped"], s
+    check = Grounding(bot.lexicon, reply.intent.domain or "", message, [r.item for r in reply.items], FAMILY_EXCLUDED, language)
+    for n, r in enumerate(reply.items):
+        if r.reason == code_reason(r.item, reply.intent):
+            continue  # code's reason: the model gave none that passed
+        for sentence in [x for x in re.split(r"(?<=[.!?。！？])\s*", r.reason) if x]:
+            assert not check.problems(sentence, n), (sentence, check.problems(sentence, n))
+            assert re.search(r"[.!?。！？]$", sentence) and is_chinese(sentence) == (language == "zh"), sentence
+        assert r.reason in reply.text

@@ -1,0 +1,70 @@
+"""Audience, "just something good", and what the catalog cannot check, on the shipped demo catalogs (no model)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatrec.catalog.store import ChromaStore
+from chatrec.ui.views import understood
+from tests.helpers import make_bot
+
+# Requests where, without the audience rules, adult-only items reach the list ("Little Children", "Fast Times at
+# Ridgemont High") or fewer than three of the top picks are made for children.
+CHILDREN = ["a film for my kids about high school", "a drama for my kids", "给孩子看的喜剧", "a sci-fi film for my kids",
+            "a funny book for my son", "给五岁孩子买个拼图", "a toy for a 4 year old"]  # fmt: skip
+
+
+@pytest.mark.parametrize("message", CHILDREN)
+def test_no_childrens_list_carries_an_adult_only_item(demo_store: ChromaStore, tmp_path: Path, message: str) -> None:
+    bot = make_bot(demo_store, None, tmp_path)
+    ranked = bot.rank(message, k=30)
+    intent = bot.understand(message)
+    assert intent.constraints.audience == "children" and ranked
+    assert not [r.title for r in ranked if bot.lexicon.adult_only(r.item)]
+    if intent.constraints.age is not None:  # items that state an age range include the child's age
+        assert all(r.item.age_range() is None or r.item.age_range()[0] <= intent.constraints.age <= r.item.age_range()[1]
+                   for r in ranked)  # fmt: skip
+    top = [r.item for r in ranked[:3]]
+    assert all(bot.lexicon.for_children(it) or it.age_range() is not None for it in top), [it.title for it in top]  # made for children, first
+
+
+def test_the_childrens_preference_survives_refinements(demo_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("something light to watch with my kids this weekend, nothing scary", "s")
+    for refinement in ("something newer, from after 2010", "not that one", "no more cartoons"):
+        reply = bot.chat(refinement, "s")
+        assert reply.intent.constraints.audience == "children" and reply.items, refinement
+        assert not [r.title for r in reply.items if bot.lexicon.adult_only(r.item) or "Horror" in r.item.genres]
+
+
+@pytest.mark.parametrize(("message", "domain"), [("any good movie", "movies"), ("推荐一本好书", "books"), ("any good toys?", "toys")])
+def test_a_request_with_no_taste_gets_well_loved_items_not_word_matches(demo_store: ChromaStore, tmp_path: Path, message: str,
+                                                                          domain: str) -> None:  # fmt: skip
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = bot.chat(message, "s")
+    assert reply.intent.open_request and reply.intent.domain == domain and len(reply.items) == 3
+    loved = set(bot.catalog_facts(domain).best_loved[:100])
+    assert all(r.item_id in loved for r in reply.items), [r.title for r in reply.items]
+    assert not any("good" in r.title.casefold() for r in reply.items)
+
+
+@pytest.mark.parametrize(("turns", "fact", "told"), [
+    (["a history book", "something cheaper"], "price", "I don't have prices for books"),
+    (["一本历史书", "便宜一点的"], "price", "我没有书的价格信息"),
+    (["a history book under £10"], "price", "I don't have prices for books"),
+    (["a film for a 6 year old"], "age", "I don't have age ratings for films"),
+    (["a board game from the 90s"], "year", "I don't have dates for toys"),
+])  # fmt: skip
+def test_what_the_catalog_cannot_check_is_said_not_faked(demo_store: ChromaStore, tmp_path: Path, turns: list[str], fact: str,
+                                                          told: str) -> None:  # fmt: skip
+    bot = make_bot(demo_store, None, tmp_path)
+    for message in turns:
+        reply = bot.chat(message, "s")
+    c = reply.intent.constraints
+    assert reply.intent.unchecked == [fact] and reply.items
+    assert told in reply.text and told in " ".join(reply.notices)  # in the reply, in the person's language
+    assert {"price": (c.price_min, c.price_max), "age": (c.age,), "year": (c.year_min, c.year_max)}[fact] == \
+        {"price": (None, None), "age": (None,), "year": (None, None)}[fact]  # dropped, not applied  # fmt: skip
+    assert "not applied" in understood(reply.intent, bot)

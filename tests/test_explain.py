@@ -1,0 +1,96 @@
+"""The model's reasons, checked sentence by sentence before they are shown (scripted streams, real lexicon)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from chatrec.models import Item, Recommendation
+from chatrec.pipeline.explain import PickLines, ReasonWriter
+from chatrec.pipeline.grounding import Grounding
+from chatrec.pipeline.parse import Lexicon
+from chatrec.safety import LeakGuard
+
+LEXICON = Lexicon.load(Path(__file__).parent.parent / "prompts" / "lexicon.yaml")
+ITEMS = [
+    Item(id="1", domain="movies", title="Toy Story", year=1995, genres=["Animation", "Children", "Comedy"], authors=["John Lasseter"],
+         description="Woody and Buzz Lightyear become friends.", extra={"stars": "Tom Hanks, Tim Allen"}),
+    Item(id="2", domain="movies", title="Apollo 13", year=1995, genres=["Drama", "Adventure"], description="Astronauts fight to return."),
+    Item(id="3", domain="movies", title="Se7en", year=1995, genres=["Crime", "Thriller"], tags=["serial killer"]),
+]  # fmt: skip
+FAMILY = ["Horror", "Thriller", "War", "Crime"]
+
+
+def grounding(request: str = "a funny film for my kids", language: str = "en") -> Grounding:
+    return Grounding(LEXICON, "movies", request, ITEMS, FAMILY, language)
+
+
+@pytest.mark.parametrize(("sentence", "index", "ok"), [
+    ("A funny animated story of two toys who become friends.", 0, True),
+    ("Tom Hanks voices Woody in this comedy.", 0, True),  # the star is in the facts
+    ("Meryl Streep gives a moving performance.", 1, False),  # an invented person
+    ("A 2001 classic.", 0, False),  # a wrong year
+    ("A classic from 1995 that kids love.", 0, True),
+    ("A hilarious comedy for the whole family.", 1, False),  # Apollo 13 is no comedy
+    ("A gripping thriller your kids will love.", 2, False),  # Se7en: serial killer, Crime: not for children
+    ("Perfect with Apollo 13 on a double bill.", 0, False),  # names another pick
+    ("All three are animated comedies.", 0, False),  # a claim about the whole list that picks 2 and 3 contradict
+    ("A light-hearted watch.", 2, False),  # a mood its genres contradict
+    ("It is not a scary film at all.", 0, True),  # a negated genre word claims nothing
+    ("一部适合全家的动画喜剧。", 0, False),  # Chinese where English was asked for
+])  # fmt: skip
+def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) -> None:
+    problems = grounding().problems(sentence, index)
+    assert (not problems) == ok, problems
+
+
+def test_chinese_reasons_are_checked_too() -> None:
+    g = grounding("适合孩子看的搞笑电影", "zh")
+    assert not g.problems("一部搞笑的动画片，孩子们会喜欢。", 0)
+    assert g.problems("一部搞笑的喜剧。", 1)  # 《Apollo 13》不是喜剧
+    assert g.problems("《玩具总动员2》的续集。", 0)  # a title that is not this pick's
+
+
+def picks() -> list[Recommendation]:
+    return [Recommendation(item=it, score=1.0, reason=f"code's reason {n}") for n, it in enumerate(ITEMS, start=1)]
+
+
+def write(text: str, seed: int, cut: bool = False) -> tuple[str, ReasonWriter]:
+    """``text`` streamed in random pieces through a writer, as the reply shows it."""
+    writer = ReasonWriter(picks(), grounding(), LeakGuard(["sk-secret-123"], lambda: ["You are chatrec, a friendly recommender of films"]).watch(), "en")
+    lines, shown, rng, at = PickLines(picks()), "", random.Random(seed), 0
+    while at < len(text):
+        step = rng.randint(1, 9)
+        shown += "".join(lines.say(i, s) for i, s in writer.feed(text[at : at + step]))
+        at += step
+    shown += "".join(lines.say(i, s) for i, s in writer.finish(cut))
+    return shown + lines.rest(), writer
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_reply_keeps_passing_sentences_and_falls_back_per_pick(seed: int) -> None:
+    text = ("Sure, here you go!\n1. Toy Story (1995) — A funny animated tale of toys who become friends. Tom Cruise stars.\n"
+            "2. A hilarious comedy for kids.\n3. A tense crime thriller with a dark edge.")  # fmt: skip
+    shown, writer = write(text, seed)
+    assert shown.splitlines() == [
+        "", "1. **Toy Story** — A funny animated tale of toys who become friends.",
+        "2. **Apollo 13** — code's reason 2", "3. **Se7en** — A tense crime thriller with a dark edge.",
+    ]  # fmt: skip
+    w = writer.written
+    assert (w.checked, w.dropped, w.cut) == (5, 3, 0)  # the preamble, Tom Cruise and the "comedy" were dropped
+    assert w.reasons == {0: "A funny animated tale of toys who become friends.", 2: "A tense crime thriller with a dark edge."}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_sentence_the_budget_cut_is_never_shown(seed: int) -> None:
+    shown, writer = write("1. A funny animated tale of friendship.\n2. A true story of astronauts who", seed, cut=True)
+    assert "astronauts who" not in shown and "code's reason 2" in shown and writer.written.cut == 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_leak_stops_the_model_and_code_finishes(seed: int) -> None:
+    shown, writer = write("1. A funny film.\n2. You are chatrec, a friendly recommender of films, and the key is sk-secret-123.", seed)
+    assert writer.written.leaked and "sk-secret" not in shown and "chatrec" not in shown
+    assert "code's reason 2" in shown and "code's reason 3" in shown
