@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chatrec.models import Item, Recommendation
-from chatrec.pipeline.explain import PickLines, ReasonWriter
+from chatrec.pipeline.explain import PickLines, ReasonWriter, sentences
 from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.parse import Lexicon
 from chatrec.safety import LeakGuard
@@ -40,6 +40,9 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("A light-hearted watch.", 2, False),  # a mood its genres contradict
     ("It is not a scary film at all.", 0, True),  # a negated genre word claims nothing
     ("一部适合全家的动画喜剧。", 0, False),  # Chinese where English was asked for
+    ("Directed by John Lasseter, a film of friendship.", 0, True),  # "by" joins a name from the facts
+    ("By Ron Howard, a film of friendship.", 0, False),  # a maker who is not this pick's
+    ("Only Comedy, Animation.", 0, False),  # the facts repeated are no reason
 ])  # fmt: skip
 def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) -> None:
     problems = grounding().problems(sentence, index)
@@ -49,6 +52,7 @@ def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) ->
 def test_chinese_reasons_are_checked_too() -> None:
     g = grounding("适合孩子看的搞笑电影", "zh")
     assert not g.problems("一部搞笑的动画片，孩子们会喜欢。", 0)
+    assert not g.problems("Toy Story适合孩子，讲的是玩具之间的友谊。", 0)  # a Chinese word after a name is not part of it
     assert g.problems("一部搞笑的喜剧。", 1)  # 《Apollo 13》不是喜剧
     assert g.problems("《玩具总动员2》的续集。", 0)  # a title that is not this pick's
 
@@ -81,6 +85,19 @@ def test_the_reply_keeps_passing_sentences_and_falls_back_per_pick(seed: int) ->
     w = writer.written
     assert (w.checked, w.dropped, w.cut) == (5, 3, 0)  # the preamble, Tom Cruise and the "comedy" were dropped
     assert w.reasons == {0: "A funny animated tale of toys who become friends.", 2: "A tense crime thriller with a dark edge."}
+
+
+def test_sentences_end_where_they_end() -> None:
+    """Initials, abbreviations and decimals do not end a sentence; the re-check splits as the writer does."""
+    text = "P. G. Wodehouse at his best, rated 4.5 by readers. Dr. Seuss fans will smile! 一本好书。再来一本"
+    assert sentences(text) == ["P. G. Wodehouse at his best, rated 4.5 by readers.", "Dr. Seuss fans will smile!", "一本好书。", "再来一本"]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_facts_before_the_reason_are_cut(seed: int) -> None:
+    shown, _ = write("1. By John Lasseter — Animation, Comedy: A funny tale of friendship.\n2. Drama — Space: a story of courage.", seed)
+    assert shown.splitlines()[1] == "1. **Toy Story** — A funny tale of friendship."
+    assert shown.splitlines()[2] == "2. **Apollo 13** — Space: a story of courage."  # "Space" is not a fact: cutting stops there
 
 
 @pytest.mark.parametrize("seed", range(5))

@@ -25,9 +25,12 @@ from chatrec.scenarios import Scenario
 
 log = logging.getLogger(__name__)
 
-_LANGUAGE = {"en": "English", "zh": "Simplified Chinese"}
+_LANGUAGE = {"en": "English", "zh": "简体中文 (Simplified Chinese; 每一行都用中文写)"}
 _LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)、:：]\s*")
-_SENTENCE_END = re.compile(r"[.!?](?=[\s\"'”’)])|[。！？]")  # "3.5" is not an end; a full stop followed by a space is
+# A full stop followed by a space ends a sentence ("3.5" does not), unless it closes an initial or an
+# abbreviation ("L.A. Story", "P. G. Wodehouse", "Dr. Seuss").
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\bMrs)[.!?](?=[\s\"'”’)])|[。！？]")
+_WORDS = re.compile(r"\w+")
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
 
 
@@ -170,9 +173,9 @@ class ReasonWriter:
     def _emit(self, sentence: str) -> list[tuple[int, str]]:
         text = sentence.replace("**", "").strip()
         if self._current is not None:
-            text = _without_title(text, self.picks[self._current].title)
-        if not text.strip(" .。-—:："):
-            return []
+            text = _without_facts_prefix(text, self.grounding.facts[self._current])
+        if not text.strip(" .。-—:：0123456789"):
+            return []  # punctuation or a stray line number, not a sentence
         self.written.checked += 1
         if self._current is None:
             self.written.dropped += 1  # not about any pick (a preamble, a repeated number)
@@ -188,13 +191,26 @@ class ReasonWriter:
         return [(self._current, text)]
 
 
-def _without_title(text: str, title: str) -> str:
-    """"Toy Story (1995) — A fun…" → "A fun…": the card shows the title already."""
-    head = re.match(r"(.{3,}?)\s*(?:\(\d{4}\))?\s*[—:：-]\s+", text)
-    if head and title.casefold().startswith(head.group(1).casefold().rstrip(" .")):
-        rest = text[head.end() :]
-        return rest[:1].upper() + rest[1:] if rest else text
-    return text
+def sentences(text: str) -> list[str]:
+    """``text`` cut where the reason writer cuts sentences (so a re-check sees what was checked)."""
+    out, start = [], 0
+    for end in _SENTENCE_END.finditer(text):
+        out.append(text[start : end.end()].strip())
+        start = end.end()
+    return [s for s in [*out, text[start:].strip()] if s]
+
+
+def _without_facts_prefix(text: str, facts: str) -> str:
+    """"Toy Story (1995) — Animation, Comedy — A fun…" → "A fun…": the card shows those facts already.
+
+    Leading segments (up to " — ", " - " or a colon) made only of the pick's own fact words are cut."""
+    known = set(_WORDS.findall(facts)) | {"by"}
+    while head := re.match(r"(.{2,}?)\s*(?:\s[—–-]\s|[—:：]\s*)", text):
+        words = _WORDS.findall(head.group(1).casefold())
+        if not words or not set(words) <= known or not text[head.end() :].strip():
+            break
+        text = text[head.end() :]
+    return text[:1].upper() + text[1:]
 
 
 class Explainer:
@@ -221,6 +237,6 @@ class Explainer:
         messages = self.prompts.render(
             "explain", language=_LANGUAGE[intent.language], request=message,
             style=scenario.style if scenario else "Be brief and friendly.",
-            picks="\n".join(model_line(n, r.item, description_chars=200) for n, r in enumerate(items, start=1)),
+            picks="\n".join(model_line(n, r.item, description_chars=140) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
         yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3)

@@ -23,8 +23,10 @@ from chatrec.models import Item
 from chatrec.pipeline.parse import Lexicon, is_chinese
 
 _WORDS = re.compile(r"\w+")
+_NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:of|the|and|de|von|van|&)?\s*[A-Z][\w'’-]*)+")
+_NAME_CHAR = r"[A-Za-z0-9À-ÖØ-öø-ÿ'’-]"  # not \w: a Chinese word written straight after a name is not part of it
+_NAME = re.compile(rf"\b[A-Z]{_NAME_CHAR}*(?:\s+(?:of|the|and|de|von|van|&)?\s*[A-Z]{_NAME_CHAR}*)+")
 _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these (?:picks|films|movies|books|toys|games|three)|"
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
 _LIST_ZH = re.compile(r"这些|它们|这三|三部都|三本都|都是")
@@ -79,8 +81,9 @@ class Grounding:
         """Numbers, names and other picks' titles that are not this pick's."""
         out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index])]
         facts = self.facts[index]
+        known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
         out += [f"name {m!r} is not in the facts" for m in _NAME.findall(sentence)
-                if m.casefold() not in facts and m.casefold() not in self.request and not self._is_genre(m)]  # fmt: skip
+                if not {w for w in _WORDS.findall(m.casefold()) if w not in _NAME_GLUE} <= known and not self._is_genre(m)]  # fmt: skip
         out += [f"quotes {q!r}, which is not this pick's title" for q in _QUOTED.findall(sentence)
                 if q.casefold() not in facts and q.casefold() not in self.request]  # fmt: skip
         lowered = sentence.casefold()
