@@ -9,6 +9,7 @@ run:
 	.venv/bin/python app.py
 
 test:
+	scripts/system-packages.sh
 	scripts/setup.sh $(TEST_MODEL)
 	CHATREC_TEST_MODEL=$(TEST_MODEL) .venv/bin/python -m pytest
 

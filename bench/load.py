@@ -68,7 +68,7 @@ def session(url: str, auth: tuple[str, str] | None, tally: Tally, deadline: floa
         started = time.monotonic()
         cards_at = None
         try:
-            job = client.submit(message, history, "auto", "auto", api_name="/chat")
+            job = client.submit(message, history, "auto", "auto", "", api_name="/chat")
             for update in job:  # the screen as the person sees it: the cards arrive before the words
                 if cards_at is None and isinstance(update[1], str) and "chatrec-card" in update[1]:
                     cards_at = time.monotonic() - started

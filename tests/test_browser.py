@@ -65,7 +65,7 @@ def send(page, text: str) -> list[str]:  # type: ignore[no-untyped-def]
     box = page.locator("#chatrec-input textarea")
     box.fill(text)
     box.press("Enter")
-    expect(page.locator("#chatrec-status")).to_contain_text(re.compile("thinking|writing"), timeout=30_000)
+    expect(page.locator("#chatrec-status")).to_contain_text(re.compile("reading|finding|ranking|writing"), timeout=30_000)
     expect(page.locator("#chatrec-status")).to_contain_text(DONE, timeout=WAIT_MS)
     return [t.split(". ", 1)[1] for t in page.locator("#chatrec-cards .chatrec-card b").all_inner_texts()]
 
@@ -87,14 +87,37 @@ def test_chat_feedback_and_refinement_in_the_browser(live: tuple, page) -> None:
     expect(page.locator("#chatrec-understood")).to_contain_text("no Horror")
     page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
 
-    page.locator("#chatrec-item input").click()
-    page.get_by_role("option", name=re.compile(re.escape(first[0]))).click()
-    page.locator("#chatrec-down").click()
-    expect(page.locator("#chatrec-status")).to_contain_text("do not want", timeout=30_000)
+    cards = page.locator("#chatrec-cards .chatrec-card")
+    assert cards.locator("a[href^='https://www.imdb.com/title/']").count() == 3  # a link where the catalog has an id
+    assert page.locator("#chatrec-cards .chatrec-like").count() == 3 and page.locator("#chatrec-cards .chatrec-nope").count() == 3
+    page.locator("#chatrec-cards .chatrec-nope").first.click()  # "Not for me" on the first card
+    expect(page.locator("#chatrec-status")).to_contain_text(f"do not want {first[0]}", timeout=30_000)
+    sid = next(i for i in bot.sessions.session_ids() if bot.session(i).turns and bot.session(i).turns[0].text.startswith("something light"))
+    assert bot.session(sid).rejected == [ids[0]]
 
     second = send(page, "something newer please")
     assert second and first[0] not in second and second != first
     page.screenshot(path=str(SHOTS / "refined.png"), full_page=True)
+
+
+def test_who_you_are_personalises_and_chinese_shows(live: tuple, page) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """Pick a person from the demo ratings: their history drives the collaborative signals. Chinese text renders (CJK fonts)."""
+    from playwright.sync_api import expect
+
+    url, bot = live
+    page.goto(url, wait_until="load")
+    page.locator("#chatrec-user input").click()
+    option = page.get_by_role("option", name=re.compile(r"^user \d+ \(movies")).first
+    user_id = re.search(r"user (\d+)", option.inner_text()).group(1)  # type: ignore[union-attr]
+    option.click()
+    send(page, "what should I watch tonight?")
+    sid = next(i for i in bot.sessions.session_ids() if bot.session(i).user_id == user_id)
+    reply = bot.last_reply(sid)
+    assert reply.items and all(r.signals.get("collaborative", 0) > 0 for r in reply.items)
+    assert not {r.item_id for r in reply.items} & set(bot.collaborative("movies").history(user_id))  # nothing they rated
+    send(page, "推荐一部九十年代的爱情电影")
+    expect(page.locator("#chatrec-understood")).to_contain_text("1990")
+    page.screenshot(path=str(SHOTS / "chinese.png"), full_page=True)
 
 
 def test_editing_prompts_in_the_browser(live: tuple, page) -> None:  # type: ignore[no-untyped-def, type-arg]

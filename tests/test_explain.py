@@ -43,6 +43,8 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("Directed by John Lasseter, a film of friendship.", 0, True),  # "by" joins a name from the facts
     ("By Ron Howard, a film of friendship.", 0, False),  # a maker who is not this pick's
     ("Only Comedy, Animation.", 0, False),  # the facts repeated are no reason
+    ("A comedy about a boy and his friend Pat.", 0, False),  # one invented name
+    ("A comedy in which Woody and Buzz become friends.", 0, True),  # names from the description
 ])  # fmt: skip
 def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) -> None:
     problems = grounding().problems(sentence, index)

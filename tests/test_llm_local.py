@@ -14,7 +14,8 @@ import httpx
 import pytest
 from pydantic import BaseModel, Field
 
-from chatrec.llm.client import LLMUnavailable, OpenAIChat, make_llm
+from chatrec.backends import make_llm
+from chatrec.llm.client import LLMUnavailable, OpenAIChat
 from chatrec.llm.gguf import BUNDLED, ModelError, assemble, is_verified, resolve
 from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, ServerOptions
 from chatrec.settings import Settings

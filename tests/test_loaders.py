@@ -71,3 +71,12 @@ def test_parse_year(text: object, year: int | None) -> None:
 @pytest.mark.parametrize(("text", "value"), [("£3.42", 3.42), ("£1,299.00", 1299.0), ("3,50", 3.5), ("£3.00 - £5.00", 3.0), (7, 7.0)])
 def test_parse_number(text: object, value: float) -> None:
     assert parse_number(text, "price") == value
+
+
+def test_a_jsonl_rows_extra_object_is_kept(tmp_path: Path) -> None:
+    """chatrec's own JSONL (the demo catalogs) carries extra fields as one object: ids for links, currency, stars."""
+    path = tmp_path / "c.jsonl"
+    path.write_text('{"id": "1", "title": "Toy Story", "extra": {"imdb_id": "tt0114709", "pages": 247, "nested": {"no": 1}}}\n')
+    assert load_catalog(path, "movies").items[0].extra == {"imdb_id": "tt0114709", "pages": 247}
+    demo = load_catalog(Path(__file__).parent.parent / "data" / "demo" / "toys.jsonl", "toys").items[0]
+    assert demo.extra["currency"] == "GBP"

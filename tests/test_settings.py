@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chatrec.llm.client import make_llm
+from chatrec.backends import make_llm
 from chatrec.settings import Settings
 
 
@@ -49,3 +49,16 @@ def test_env_example_documents_every_setting() -> None:
     example = (Path(__file__).parent.parent / ".env.example").read_text()
     missing = [f"CHATREC_{name.upper()}" for name in Settings.model_fields if f"CHATREC_{name.upper()}" not in example]
     assert not missing, f".env.example lacks {missing}"
+
+
+def test_home_paths_and_the_database_password_stay_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``~`` in .env means home (uncommenting .env.example's paths must not create a folder named "~"),
+    and a database URL's password is a secret."""
+    monkeypatch.setenv("CHATREC_DATA_DIR", "~/.local/share/chatrec")
+    monkeypatch.setenv("CHATREC_DATABASE_URL", "postgresql+psycopg://chatrec:s3cret-pw@db/chatrec")
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.data_dir == Path.home() / ".local" / "share" / "chatrec" and "~" not in str(s.store_dir)
+    assert "s3cret-pw" not in repr(s) and "s3cret-pw" not in str(s.model_dump()) and "s3cret-pw" in s.session_db_url
+    from chatrec.safety import configured_secrets
+
+    assert "s3cret-pw" in configured_secrets(s)

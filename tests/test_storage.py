@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -15,9 +16,23 @@ from chatrec.storage import SQLSessions, StorageError
 from tests.helpers import make_bot
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+def empty_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file, or a new database in the throwaway PostgreSQL cluster."""
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 's.db'}"
+    return request.getfixturevalue("postgres").new_database()  # type: ignore[no-any-return]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    return empty_database(request.param, request, tmp_path)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
 def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> SessionStore:
-    return InMemorySessions(undo_depth=3) if request.param == "memory" else SQLSessions(f"sqlite:///{tmp_path / 's.db'}", undo_depth=3)
+    if request.param == "memory":
+        return InMemorySessions(undo_depth=3)
+    return SQLSessions(empty_database(request.param, request, tmp_path), undo_depth=3)
 
 
 def test_store_contract(sessions: SessionStore) -> None:
@@ -46,8 +61,8 @@ def test_store_contract(sessions: SessionStore) -> None:
     assert isinstance(sessions.lock("a"), type(threading.Lock()))
 
 
-def test_sql_store_is_safe_under_concurrent_writers(tmp_path: Path) -> None:
-    store = SQLSessions(f"sqlite:///{tmp_path / 's.db'}")
+def test_sql_store_is_safe_under_concurrent_writers(db_url: str) -> None:
+    store = SQLSessions(db_url)
 
     def worker(n: int) -> None:
         for k in range(20):
@@ -69,13 +84,18 @@ def test_sql_store_is_safe_under_concurrent_writers(tmp_path: Path) -> None:
 def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="cannot open the session database"):
         SQLSessions(f"sqlite:///{tmp_path / 'missing-dir' / 'x' / 's.db'}")
+    with socket.socket() as s:  # a port where nothing listens
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(StorageError, match="cannot open the session database"):
+        SQLSessions(f"postgresql+psycopg://chatrec@127.0.0.1:{port}/chatrec")
 
 
-def test_a_conversation_continues_after_a_restart(catalog_store: ChromaStore, tmp_path: Path) -> None:
-    first = make_bot(catalog_store, None, tmp_path)
+def test_a_conversation_continues_after_a_restart(catalog_store: ChromaStore, tmp_path: Path, db_url: str) -> None:
+    first = make_bot(catalog_store, None, tmp_path, database_url=db_url)
     shown = first.chat("an animated film", "s1", domain="movies")
     first.feedback("s1", shown.items[0].item_id, liked=True)
-    restarted = make_bot(catalog_store, None, tmp_path)  # a new process would see the same database
+    restarted = make_bot(catalog_store, None, tmp_path, database_url=db_url)  # a new process would see the same database
     session = restarted.session("s1")
     assert [t.role for t in session.turns] == ["user", "assistant"]
     assert session.liked == [shown.items[0].item_id]
@@ -85,9 +105,9 @@ def test_a_conversation_continues_after_a_restart(catalog_store: ChromaStore, tm
     assert restarted.undo("s1") and len(restarted.session("s1").turns) == 2
 
 
-def test_feedback_is_on_disk_when_the_call_returns(tmp_path: Path) -> None:
+def test_feedback_is_on_disk_when_the_call_returns(db_url: str) -> None:
     """The writer is killed with SIGKILL right after record_feedback returns; the row must be there."""
-    url = f"sqlite:///{tmp_path / 's.db'}"
+    url = db_url
     code = (
         "import os, signal, sys\n"
         "from chatrec.storage import SQLSessions\n"

@@ -38,7 +38,7 @@ def ui(catalog_store: ChromaStore, tmp_path: Path) -> Iterator[tuple[object, obj
 
 def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type: ignore[type-arg]
     bot, client = ui
-    history, cards, understood, status, why, item = client.predict("a comedy film but no horror", [], "auto", "auto", api_name="/chat")
+    history, cards, understood, status, why = client.predict("a comedy film but no horror", [], "auto", "auto", "", api_name="/chat")
     assert history[-1]["role"] == "assistant" and "Here you are: a pick for tonight." in str(history[-1]["content"])
     assert cards.count("chatrec-card") == 3 and "no Horror" in understood
     reply = bot.last_reply(bot.sessions.session_ids()[-1])
@@ -47,7 +47,7 @@ def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type
         assert shares and abs(sum(shares) - r.score) < 1e-3
     first_ids = [c.split("'")[0] for c in cards.split("data-item-id='")[1:]]
     assert client.predict(first_ids[0], api_name="/feedback_down").startswith("noted: you do not want")
-    history, cards2, *_ = client.predict("another comedy film", history, "auto", "auto", api_name="/chat")
+    history, cards2, *_ = client.predict("another comedy film", history, "auto", "auto", "", api_name="/chat")
     assert first_ids[0] not in cards2
     session_id = bot.sessions.session_ids()[-1]  # the client's session
     assert first_ids[0] in bot.session(session_id).rejected
@@ -55,9 +55,9 @@ def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type
     turns = len(bot.session(session_id).turns)
     history, *_ = client.predict(api_name="/undo")
     assert len(bot.session(session_id).turns) == turns - 2 and len(history) == turns - 2
-    history, cards3, *_ = client.predict("auto", "auto", api_name="/retry")
+    history, cards3, *_ = client.predict("auto", "auto", "", api_name="/retry")
     assert len(bot.session(session_id).turns) == turns - 2  # retry with nothing after the undo point: nothing changes
-    history, cards4, understood, *_ = client.predict("a puzzle", [], "toys", "auto", api_name="/chat")
+    history, cards4, understood, *_ = client.predict("a puzzle", [], "toys", "auto", "", api_name="/chat")
     assert "toys" in understood  # the domain picker overrides detection
 
 
@@ -70,7 +70,7 @@ def test_the_cards_are_on_screen_before_the_words(ui: tuple) -> None:  # type: i
         content = update[0][-1]["content"]  # gradio 6 sends a message's content as a list of parts
         return "".join(part.get("text", "") for part in content) if isinstance(content, list) else str(content)
 
-    updates = list(client.submit("a comedy film but no horror", [], "auto", "auto", api_name="/chat"))
+    updates = list(client.submit("a comedy film but no horror", [], "auto", "auto", "", api_name="/chat"))
     with_cards = [n for n, u in enumerate(updates) if "chatrec-card" in u[1]]
     with_words = [n for n, u in enumerate(updates) if words(u)]
     assert with_cards and with_words and with_cards[0] < with_words[0]
@@ -143,7 +143,7 @@ def test_simultaneous_web_sessions_stay_apart(ui: tuple) -> None:  # type: ignor
 
     def talk(message: str) -> str:
         own = Client(client.src, verbose=False)  # one browser tab each: its own session
-        history, *_ = own.predict(message, [], "auto", "auto", api_name="/chat")
+        history, *_ = own.predict(message, [], "auto", "auto", "", api_name="/chat")
         content = history[0]["content"]
         return content[0]["text"] if isinstance(content, list) else str(content)
 

@@ -30,9 +30,12 @@ def pack_path(demo_dir: Path, domain: str) -> Path:
     return demo_dir / "vectors" / f"{domain}.npz"
 
 
+LOADER_VERSION = 2  # raise when loading reads more of a row (2: a row's "extra" object), so stores re-ingest
+
+
 def _stamp(path: Path, embedder: Embedder, description_chars: int) -> str:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:24]
-    return f"{digest}:{embedder.name}:{description_chars}"
+    return f"{digest}:{embedder.name}:{description_chars}:{LOADER_VERSION}"
 
 
 def ensure_demo(

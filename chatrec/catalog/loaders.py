@@ -123,7 +123,8 @@ def row_to_item(row: dict[str, Any], mapping: ColumnMapping, domain: str, line: 
     title = get(mapping.title)
     if not title:
         raise RowProblem(f"missing title (column {mapping.title!r})")
-    extra: dict[str, Scalar] = {}
+    nested = row.get("extra")  # a JSONL row may carry its extra fields as one object (chatrec's own format)
+    extra: dict[str, Scalar] = {k: v for k, v in nested.items() if isinstance(v, str | int | float | bool)} if isinstance(nested, dict) else {}
     for column in mapping.extra:
         value = get(column)
         if value not in (None, ""):

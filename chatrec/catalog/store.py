@@ -63,6 +63,7 @@ class VectorStore(Protocol):
     def items(self, domain: str) -> list[Item]: ...
     def stamp(self, domain: str) -> str | None: ...
     def set_stamp(self, domain: str, stamp: str) -> None: ...
+    def drop(self, domain: str) -> None: ...
 
 
 def check_domain(domain: str) -> str:
@@ -215,10 +216,6 @@ class ChromaStore:
         col.modify(metadata={**meta, "stamp": stamp})
 
 
-def open_store(settings: "AppSettings", embedder: Embedder | None = None) -> ChromaStore:
-    """The store the settings describe (embedded in data_dir, or a server at chroma_url)."""
-    from chatrec.embeddings import load_embedder
-
-    return ChromaStore(
-        embedder or load_embedder(settings.embedder), path=settings.store_dir, url=settings.chroma_url, spec=settings.embedder
-    )
+def chroma_store(settings: "AppSettings", embedder: Embedder) -> ChromaStore:
+    """The shipped vector store backend ``chroma``: embedded in data_dir, or a ``chroma run`` server at chroma_url."""
+    return ChromaStore(embedder, path=settings.store_dir, url=settings.chroma_url, spec=settings.embedder)

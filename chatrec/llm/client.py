@@ -247,18 +247,21 @@ class OpenAIChat:
                 self.complete(messages, max_tokens=1, temperature=0.0, record=LLMCall(label="warm-up"))
 
 
-def make_llm(settings: Settings) -> OpenAIChat:
-    """The configured LLM: the bundled local model behind a managed server, or an external endpoint."""
-    if settings.resolved_backend() == "local":
-        from chatrec.llm import gguf
-        from chatrec.llm.server import MODEL_ALIAS, shared_server
+def local_llm(settings: Settings) -> OpenAIChat:
+    """The shipped LLM backend ``local``: the bundled GGUF model behind a managed llama.cpp server."""
+    from chatrec.llm import gguf
+    from chatrec.llm.server import MODEL_ALIAS, shared_server
 
-        path = gguf.resolve(settings.local_model, settings.cache_dir)
-        server = shared_server(path, settings.server_options())
-        return OpenAIChat(
-            base_url=server.ensure_running, api_key="sk-local", model=MODEL_ALIAS,
-            timeout_s=settings.llm_timeout_s, structured_mode=settings.structured_output, local=True,
-        )  # fmt: skip
+    path = gguf.resolve(settings.local_model, settings.cache_dir)
+    server = shared_server(path, settings.server_options())
+    return OpenAIChat(
+        base_url=server.ensure_running, api_key="sk-local", model=MODEL_ALIAS,
+        timeout_s=settings.llm_timeout_s, structured_mode=settings.structured_output, local=True,
+    )  # fmt: skip
+
+
+def openai_llm(settings: Settings) -> OpenAIChat:
+    """The shipped LLM backend ``openai``: any OpenAI-compatible endpoint (OPENAI_BASE_URL / OPENAI_API_KEY)."""
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "sk-no-key"
     model = settings.llm_model or (None if settings.openai_base_url else "gpt-4o-mini")
     return OpenAIChat(

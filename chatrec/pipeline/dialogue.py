@@ -17,7 +17,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Generator, Iterator, Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -27,7 +27,7 @@ from chatrec.llm.client import ChatLLM, LLMError, Message
 from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session, SessionStore, Turn
-from chatrec.models import Cards, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
+from chatrec.models import Cards, Constraints, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
 from chatrec.pipeline.explain import Explainer, PickLines, ReasonWriter, Written, reason
 from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.parse import Lexicon, is_chinese
@@ -44,6 +44,9 @@ from chatrec.settings import Settings, get_settings
 from chatrec.signals import audience
 from chatrec.signals.collaborative import CollaborativeSignals, Interactions, InteractionsError
 from chatrec.tokens import count_tokens, install_offline_encodings, truncate_tokens
+
+if TYPE_CHECKING:
+    from chatrec.langchain import CatalogRetriever, ChatRunnable
 
 log = logging.getLogger(__name__)
 
@@ -122,16 +125,16 @@ class ChatRec:
         self.settings = s = settings or get_settings()
         install_offline_encodings(s.cache_dir)
         if store is None:
+            from chatrec.backends import open_store
             from chatrec.catalog.demo import ensure_demo
-            from chatrec.catalog.store import open_store
+            from chatrec.embeddings import load_embedder
 
-            chroma = open_store(s)
+            store = open_store(s, embedder := load_embedder(s.embedder))
             if s.load_demo:
-                ensure_demo(chroma, chroma.embedder, s.demo_dir, s.description_chars, progress=False)
-            store = chroma
+                ensure_demo(store, embedder, s.demo_dir, s.description_chars, progress=False)
         self.store = store
         if llm == "default":
-            from chatrec.llm.client import make_llm
+            from chatrec.backends import make_llm
 
             llm = make_llm(s)
         if llm is not None:
@@ -172,6 +175,17 @@ class ChatRec:
                         log.error("no collaborative signals for %s: %s", domain, e)
                 self._collab[domain] = signals
             return self._collab[domain]
+
+    def known_users(self, per_domain: int = 5) -> list[tuple[str, str]]:
+        """People with the most interactions in each domain's file, as (label, user id): someone to be in a demo."""
+        out = []
+        for domain in self.domains:
+            if (collab := self.collaborative(domain)) is None:
+                continue
+            counts = np.diff(collab.interactions.matrix.indptr)
+            for ix in np.argsort(-counts, kind="stable")[:per_domain]:
+                out.append((f"user {collab.interactions.users[ix]} ({domain}, {counts[ix]} rated)", collab.interactions.users[ix]))
+        return out
 
     def catalog_facts(self, domain: str) -> CatalogFacts:
         """What the domain's catalog can check and its best-loved items (read once)."""
@@ -392,16 +406,32 @@ class ChatRec:
         return intent
 
     def rank(self, message: str, *, k: int = 50, exclude: set[str] | frozenset[str] = frozenset(), user_id: str | None = None,
-             domain: str | None = None) -> list[Recommendation]:  # fmt: skip
-        """The ranked list behind a one-off message (no session memory kept): for evaluation and batch use."""
+             domain: str | None = None, constraints: Constraints | None = None) -> list[Recommendation]:  # fmt: skip
+        """The ranked list behind a one-off message (no session memory kept): for evaluation, batch use and
+        :meth:`as_retriever`. ``constraints`` are hard filters added to what the message itself asks."""
         text, _ = clean_message(message, self.settings.context_tokens // 4)
         session = Session(id="rank", user_id=user_id, shown=list(exclude))
         model = TurnModel(self.llm)
         intent, _ = self.understander(text, session, model, domain=domain)
+        if constraints is not None:
+            intent = intent.model_copy(update={"constraints": intent.constraints.merged(constraints)})
         session.take_feedback(intent)
         fusion = self._fusion(intent, session, k)
         ranked = self._reranked(fusion, intent, [], model) if fusion.wants_model() and model.present else fusion.ranked
         return [self._recommendation(r, intent) for r in ranked[:k]]
+
+    def as_retriever(self, domain: str | None = None, k: int = 4, constraints: Constraints | None = None,
+                     user_id: str | None = None) -> CatalogRetriever:  # fmt: skip
+        """The catalog as a LangChain retriever: ranked items as ``Document``s (see :mod:`chatrec.langchain`)."""
+        from chatrec.langchain import CatalogRetriever
+
+        return CatalogRetriever(bot=self, domain=domain, k=k, constraints=constraints, user_id=user_id)
+
+    def as_runnable(self, output: Literal["text", "reply"] = "text") -> ChatRunnable:
+        """The chat as a LangChain ``Runnable`` (invoke, stream, batch, async; see :mod:`chatrec.langchain`)."""
+        from chatrec.langchain import ChatRunnable
+
+        return ChatRunnable(self, output)
 
     def _fusion(self, intent: Intent, session: Session, need: int) -> Fusion:
         """Candidates for the intent, ranked without the model: content from the store, collaborative signals from interactions."""

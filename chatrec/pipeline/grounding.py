@@ -30,6 +30,7 @@ _NAME = re.compile(rf"\b[A-Z]{_NAME_CHAR}*(?:\s+(?:of|the|and|de|von|van|&)?\s*[
 _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these (?:picks|films|movies|books|toys|games|three)|"
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
 _LIST_ZH = re.compile(r"这些|它们|这三|三部都|三本都|都是")
+_ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
 _QUOTED = re.compile(r"[《「“\"]([^》」”\"]{2,80})[》」”\"]")
 
 
@@ -82,7 +83,9 @@ class Grounding:
         out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index])]
         facts = self.facts[index]
         known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
-        out += [f"name {m!r} is not in the facts" for m in _NAME.findall(sentence)
+        names = _NAME.findall(sentence)
+        names += [w for w in _ONE_NAME.findall(sentence) if not any(w in m for m in names)]
+        out += [f"name {m!r} is not in the facts" for m in names
                 if not {w for w in _WORDS.findall(m.casefold()) if w not in _NAME_GLUE} <= known and not self._is_genre(m)]  # fmt: skip
         out += [f"quotes {q!r}, which is not this pick's title" for q in _QUOTED.findall(sentence)
                 if q.casefold() not in facts and q.casefold() not in self.request]  # fmt: skip

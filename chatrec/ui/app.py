@@ -1,5 +1,5 @@
 """The web chat (Gradio): item cards as soon as they are ranked, then the streamed reply, what
-was understood, feedback, the "why these?" chart (:mod:`chatrec.ui.chat`), and a tab to edit
+was understood, Like / Not for me on each card, who you are (a person in the demo ratings), the "why these?" chart (:mod:`chatrec.ui.chat`), and a tab to edit
 prompts, scenarios and the lexicon (:mod:`chatrec.ui.prompts_tab`).
 
 API endpoints (``gradio_client``): /chat, /feedback_up, /feedback_down, /undo, /retry,
@@ -16,7 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from chatrec.pipeline.dialogue import ChatRec  # noqa: E402
-from chatrec.ui.chat import chat_tab  # noqa: E402
+from chatrec.ui.chat import NOBODY, chat_tab  # noqa: E402
 from chatrec.ui.prompts_tab import edit_refusal, prompts_tab  # noqa: E402
 from chatrec.ui.views import CSS  # noqa: E402
 
@@ -28,7 +28,9 @@ def build_app(bot: ChatRec) -> gr.Blocks:
         session = gr.State(lambda: str(uuid.uuid4()))
         gr.Markdown("## chatrec\nTell me what you are looking for (movies, books or toys) in English or 中文.")
         with gr.Tab("Chat"):
-            chat_tab(bot, session)
+            user = chat_tab(bot, session)
         with gr.Tab("Prompts"):
             prompts_tab(bot, app)
+        # Filled when a page loads, not at build time: fitting the interaction models must not delay start-up.
+        app.load(lambda: gr.update(choices=[NOBODY, *bot.known_users()]), None, user, api_name=False)
     return app

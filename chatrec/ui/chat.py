@@ -1,4 +1,4 @@
-"""The chat tab: the conversation, the cards, what was understood, feedback, "why these?".
+"""The chat tab: the conversation, the cards (Like / Not for me on each), who you are, what was understood, "why these?".
 
 Handlers return updates keyed by the component they change (:class:`ChatView`), never
 tuples matched by position; the API's output order is :meth:`ChatView.outputs`.
@@ -10,15 +10,17 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, fields
+from functools import partial
 from typing import Any
 
 import gradio as gr
 
 from chatrec.models import Cards, Done, Reranked, TextDelta, TurnEvent, Understood
 from chatrec.pipeline.dialogue import ChatRec
-from chatrec.ui.views import RERANKED_NOTE, cards, history_of, item_choices, signal_frame, status_line, understood
+from chatrec.ui.views import RERANKED_NOTE, cards, history_of, on_screen, signal_frame, status_line, understood
 
 AUTO = "auto"
+NOBODY = ("nobody in particular", "")
 EXAMPLES = [
     "something light to watch with my kids this weekend, nothing scary",
     "推荐一部九十年代的爱情电影",
@@ -33,18 +35,18 @@ class ChatView:
     """The components a turn updates, in the order the /chat API returns them."""
 
     chatbot: gr.Chatbot
-    cards: gr.HTML
+    cards: gr.HTML  # every card as one HTML block, for API clients (the screen renders ``shown``)
     understood: gr.Markdown
     status: gr.Markdown
     why: gr.BarPlot
-    item: gr.Dropdown
+    shown: gr.State  # the cards on screen, each with its Like / Not for me (see :func:`views.on_screen`)
 
     def outputs(self) -> list[Any]:
         return [getattr(self, f.name) for f in fields(self)]
 
 
 def pick(value: str | None) -> str | None:
-    """A picker's value, None for "auto"."""
+    """A picker's value, None for "auto" or nobody."""
     return None if value in (None, "", AUTO) else value
 
 
@@ -61,23 +63,23 @@ class ChatHandlers:
         v, reply = self.view, self.bot.last_reply(session_id)
         items = reply.items if reply else []
         return {v.cards: cards(items), v.understood: understood(reply.intent if reply else None, self.bot), v.status: status,
-                v.why: signal_frame(items), v.item: gr.update(choices=item_choices(items), value=None)}  # fmt: skip
+                v.why: signal_frame(items), v.shown: on_screen(items)}  # fmt: skip
 
     def run(self, events: Iterator[TurnEvent], history: list[dict[str, Any]]) -> Iterator[Updates]:
         """The turn on screen as it happens: cards first, then the words."""
         v, started, note = self.view, time.monotonic(), ""
         history = [*history, {"role": "assistant", "content": ""}]
         yield {v.chatbot: history, v.cards: "", v.understood: "", v.status: "reading your request…",
-               v.why: signal_frame([]), v.item: gr.update(choices=[], value=None)}  # fmt: skip
+               v.why: signal_frame([]), v.shown: on_screen([])}  # fmt: skip
         for event in events:
             elapsed = f"{time.monotonic() - started:.0f}s"
             if isinstance(event, Understood):
-                yield {v.understood: understood(event.intent, self.bot), v.status: "finding…"}
+                yield {v.understood: understood(event.intent, self.bot), v.status: "finding and ranking…"}
             elif isinstance(event, Cards | Reranked):
                 note = RERANKED_NOTE if isinstance(event, Reranked) else ""
                 stage = "ranking with the language model…" if isinstance(event, Cards) and event.rerank_pending else "writing…"
                 yield {v.cards: cards(event.items, note), v.status: f"{stage} {elapsed}", v.why: signal_frame(event.items),
-                       v.item: gr.update(choices=item_choices(event.items), value=None)}  # fmt: skip
+                       v.shown: on_screen(event.items, note)}  # fmt: skip
             elif isinstance(event, TextDelta):
                 history[-1]["content"] += event.text
                 yield {v.chatbot: history, v.status: f"writing… {elapsed}"}
@@ -85,19 +87,22 @@ class ChatHandlers:
                 reply = event.reply
                 yield {v.chatbot: history, v.cards: cards(reply.items, note), v.understood: understood(reply.intent, self.bot),
                        v.status: status_line(reply, time.monotonic() - started), v.why: signal_frame(reply.items),
-                       v.item: gr.update(choices=item_choices(reply.items), value=None)}  # fmt: skip
+                       v.shown: on_screen(reply.items, note)}  # fmt: skip
 
-    def chat(self, message: str, history: list[dict[str, Any]], domain: str, scenario: str, session_id: str) -> Iterator[Updates]:
+    def chat(self, message: str, history: list[dict[str, Any]], domain: str, scenario: str, user: str,
+             session_id: str) -> Iterator[Updates]:  # fmt: skip
         history = [*history, {"role": "user", "content": message}]
-        yield from self.run(self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario)), history)
+        events = self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario), user_id=pick(user))
+        yield from self.run(events, history)
 
-    def retry(self, domain: str, scenario: str, session_id: str) -> Iterator[Updates]:
+    def retry(self, domain: str, scenario: str, user: str, session_id: str) -> Iterator[Updates]:
         message = self.bot.retry_message(session_id)
         if message is None:
             yield {self.view.chatbot: [], **self.panel(session_id, "nothing to retry")}
             return
         history = [*history_of(self.bot, session_id), {"role": "user", "content": message}]
-        yield from self.run(self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario)), history)
+        events = self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario), user_id=pick(user))
+        yield from self.run(events, history)
 
     def undo(self, session_id: str) -> Updates:
         done = self.bot.undo(session_id)
@@ -109,11 +114,7 @@ class ChatHandlers:
         return {self.view.chatbot: [], **self.panel(new_id, "new conversation"), self.session: new_id}
 
     def feedback(self, item_id: str | None, liked: bool, session_id: str) -> str:
-        if not item_id:
-            return "pick an item first"
-        self.bot.feedback(session_id, item_id, liked)
-        title = self.bot.session(session_id).titles.get(item_id, item_id)
-        return f"noted: you {'like' if liked else 'do not want'} {title}"
+        return feedback(self.bot, item_id, liked, session_id) if item_id else "say which item"
 
     def reply_feedback(self, data: gr.LikeData, session_id: str) -> str:
         """A thumb on a whole reply applies to every item that reply recommended."""
@@ -123,8 +124,8 @@ class ChatHandlers:
         return f"noted: {'liked' if data.liked else 'disliked'} the last recommendations"
 
 
-def chat_tab(bot: ChatRec, session: gr.State) -> None:
-    """Lay out the chat tab (inside a ``gr.Blocks``) and wire its events."""
+def chat_tab(bot: ChatRec, session: gr.State) -> gr.Dropdown:
+    """Lay out the chat tab (inside a ``gr.Blocks``) and wire its events; returns the "you are" picker (filled on page load)."""
     domains = [AUTO, *bot.domains]
     scenarios = [(AUTO, AUTO), *((f"{s.title} ({s.domain})", s.name) for s in bot.scenarios.values())]
     with gr.Row():
@@ -140,27 +141,55 @@ def chat_tab(bot: ChatRec, session: gr.State) -> None:
             with gr.Row():
                 domain = gr.Dropdown(domains, value=AUTO, label="domain", elem_id="chatrec-domain")
                 scenario = gr.Dropdown(scenarios, value=AUTO, label="scenario", elem_id="chatrec-scenario")
+                user = gr.Dropdown([NOBODY], value="", label="you are (a person in the demo ratings)", elem_id="chatrec-user")
             gr.Examples(EXAMPLES, inputs=box)
         with gr.Column(scale=2):
-            seen = gr.Markdown(elem_id="chatrec-understood")
-            items = gr.HTML(elem_id="chatrec-cards")
-            with gr.Row():
-                item = gr.Dropdown([], label="rate an item", elem_id="chatrec-item")
-                up = gr.Button("Like", elem_id="chatrec-up", min_width=60)
-                down = gr.Button("Not for me", elem_id="chatrec-down", min_width=60)
             status = gr.Markdown(elem_id="chatrec-status")
-            with gr.Accordion("Why these?", open=False):
-                why = gr.BarPlot(signal_frame([]), x="item", y="contribution", color="signal",
-                                 title="each signal's share of the score", elem_id="chatrec-why")  # fmt: skip
-    view = ChatView(chatbot=chatbot, cards=items, understood=seen, status=status, why=why, item=item)
+            seen = gr.Markdown(elem_id="chatrec-understood")
+            items = gr.HTML(visible=False, elem_id="chatrec-cards-html")
+            shown = gr.State(on_screen([]))
+            with gr.Column(elem_id="chatrec-cards"):
+                card_list(bot, shown, session, status)
+            with gr.Accordion("Why these?", open=True):
+                why = gr.BarPlot(signal_frame([]), x="item", y="contribution", color="signal", x_label_angle=-20,
+                                 title="what each pick's score is made of", y_title="share of the score",
+                                 elem_id="chatrec-why")  # fmt: skip
+    view = ChatView(chatbot=chatbot, cards=items, understood=seen, status=status, why=why, shown=shown)
     h = ChatHandlers(bot, view, session)
     outputs = view.outputs()
-    inputs = [box, chatbot, domain, scenario, session]
+    inputs = [box, chatbot, domain, scenario, user, session]
     box.submit(h.chat, inputs, outputs, api_name="chat").then(lambda: "", None, box, api_name=False)
     send.click(h.chat, inputs, outputs, api_name=False).then(lambda: "", None, box, api_name=False)
-    retry.click(h.retry, [domain, scenario, session], outputs, api_name="retry")
+    retry.click(h.retry, [domain, scenario, user, session], outputs, api_name="retry")
     undo.click(h.undo, [session], outputs, api_name="undo")
     new.click(h.new_conversation, [session], [*outputs, session], api_name="new_conversation")
+    item = gr.Textbox(visible=False)  # the API's feedback endpoints take an item id; the screen uses each card's buttons
+    up, down = gr.Button(visible=False), gr.Button(visible=False)
     up.click(lambda item_id, sid: h.feedback(item_id, True, sid), [item, session], status, api_name="feedback_up")
     down.click(lambda item_id, sid: h.feedback(item_id, False, sid), [item, session], status, api_name="feedback_down")
     chatbot.like(h.reply_feedback, [session], status, api_name=False)
+    return user
+
+
+def card_list(bot: ChatRec, shown: gr.State, session: gr.State, status: gr.Markdown) -> None:
+    """The cards on screen, re-drawn whenever they change, each with its own Like / Not for me."""
+
+    @gr.render(inputs=[shown], triggers=[shown.change])
+    def draw(state: dict[str, Any]) -> None:
+        if state["note"]:
+            gr.HTML(state["note"])
+        for item_id, html_card in state["cards"]:
+            with gr.Group(elem_classes="chatrec-slot"):
+                gr.HTML(html_card)
+                with gr.Row():
+                    like = gr.Button("Like", size="sm", elem_classes="chatrec-like")
+                    nope = gr.Button("Not for me", size="sm", elem_classes="chatrec-nope")
+            like.click(partial(feedback, bot, item_id, True), [session], status, api_name=False)
+            nope.click(partial(feedback, bot, item_id, False), [session], status, api_name=False)
+
+
+def feedback(bot: ChatRec, item_id: str, liked: bool, session_id: str) -> str:
+    """Record a Like / Not for me and say what it does."""
+    bot.feedback(session_id, item_id, liked)
+    title = bot.session(session_id).titles.get(item_id, item_id)
+    return f"noted: you like {title}" if liked else f"noted: you do not want {title}; it will not be suggested again"

@@ -8,13 +8,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from chatrec.models import Intent, Recommendation, Reply
-from chatrec.present import card_facts
+from chatrec.present import card_facts, item_link
 
 if TYPE_CHECKING:
     from chatrec.pipeline.dialogue import ChatRec
 
 CSS = """
-.chatrec-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 6px 0;}
+.chatrec-card {border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px; margin: 6px 0; display: flex; gap: 10px;}
+.chatrec-thumb {flex: 0 0 44px; height: 60px; border-radius: 6px; display: flex; align-items: center; justify-content: center;
+  font-size: 1.5em; font-weight: bold; color: white; background: var(--color-accent);}
+.chatrec-slot {margin-bottom: 4px;}
 .chatrec-domain {font-size: 0.8em; opacity: 0.7; margin-left: 6px;}
 .chatrec-note {font-size: 0.85em; opacity: 0.8; margin: 2px 0;}
 """
@@ -32,17 +35,25 @@ def understood(intent: Intent | None, bot: ChatRec) -> str:
     return "**Understood:** " + " · ".join(chips) if chips else ""
 
 
+def card(n: int, r: Recommendation) -> str:
+    """One card: a placeholder picture (nothing is fetched), the title (a link where the catalog has one), facts, the reason."""
+    title = html.escape(r.title)
+    if link := item_link(r.item):
+        title = f"<a href='{html.escape(link)}' target='_blank' rel='noopener noreferrer'>{title}</a>"
+    return (f"<div class='chatrec-card' data-item-id='{html.escape(r.item_id)}'>"
+            f"<div class='chatrec-thumb' aria-hidden='true'>{html.escape(r.title[:1].upper())}</div><div>"
+            f"<b>{n}. {title}</b><span class='chatrec-domain'>{html.escape(r.domain)}</span><br>"
+            f"<small>{html.escape(' · '.join(card_facts(r.item)))}</small><br><i>{html.escape(r.reason)}</i></div></div>")  # fmt: skip
+
+
 def cards(items: list[Recommendation], note: str = "") -> str:
-    if not items:
-        return ""
-    out = [note] if note else []
-    for n, r in enumerate(items, start=1):
-        out.append(
-            f"<div class='chatrec-card' data-item-id='{html.escape(r.item_id)}'><b>{n}. {html.escape(r.title)}</b>"
-            f"<span class='chatrec-domain'>{html.escape(r.domain)}</span><br>"
-            f"<small>{html.escape(' · '.join(card_facts(r.item)))}</small><br><i>{html.escape(r.reason)}</i></div>"
-        )
-    return "\n".join(out)
+    """Every card as one HTML block (what the /chat API returns)."""
+    return "\n".join([note] * bool(note and items) + [card(n, r) for n, r in enumerate(items, start=1)])
+
+
+def on_screen(items: list[Recommendation], note: str = "") -> dict[str, object]:
+    """What the card list renders from: each card's item id and HTML, and the note above them."""
+    return {"note": note if items else "", "cards": [(r.item_id, card(n, r)) for n, r in enumerate(items, start=1)]}
 
 
 def signal_frame(items: list[Recommendation]) -> pd.DataFrame:
@@ -53,10 +64,6 @@ def signal_frame(items: list[Recommendation]) -> pd.DataFrame:
         for signal, value in r.signals.items()
     ]
     return pd.DataFrame(rows, columns=["item", "signal", "contribution"])
-
-
-def item_choices(items: list[Recommendation]) -> list[tuple[str, str]]:
-    return [(f"{n}. {r.title}", r.item_id) for n, r in enumerate(items, start=1)]
 
 
 def status_line(reply: Reply, seconds: float) -> str:
