@@ -88,6 +88,11 @@ class Settings(BaseSettings):
         description='Interaction files by domain, e.g. {"movies": "ratings.csv"} (CSV: userId,movieId,rating,timestamp; '
         "item ids as in the catalog). With load_demo the demo movie ratings are used for movies.",
     )
+    comentions: dict[str, Path] = Field(
+        default_factory=dict,
+        description='Co-mention files by domain (same CSV form: a "user" is one conversation, its items those liked in it); '
+        "they drive the comention signal. With load_demo the ReDial training conversations are used for movies.",
+    )
     collaborative_model: Literal["als", "bpr"] = Field("als", description="The factor model behind the collaborative signal.")
     description_chars: int = Field(200, ge=0, description="How much of an item's description goes into its embedded text.")
 
@@ -132,6 +137,11 @@ class Settings(BaseSettings):
         """Where each domain's interactions come from: configured files, then the demo's."""
         demo = {"movies": self.demo_dir / "movies-ratings.csv"} if self.load_demo else {}
         return {d: p for d, p in (demo | self.interactions).items() if p.is_file()}
+
+    def comention_files(self) -> dict[str, Path]:
+        """Where each domain's co-mentions come from: configured files, then the demo's (ReDial, CC BY 4.0)."""
+        demo = {"movies": self.demo_dir / "movies-comentions.csv"} if self.load_demo else {}
+        return {d: p for d, p in (demo | self.comentions).items() if p.is_file()}
 
     def server_options(self) -> "ServerOptions":
         from chatrec.llm.server import ServerOptions

@@ -16,8 +16,9 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Generator, Iterator, Sequence
-from typing import TYPE_CHECKING, Literal
+from collections.abc import Callable, Generator, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -42,7 +43,7 @@ from chatrec.safety import LeakGuard, configured_secrets
 from chatrec.scenarios import Scenario, ScenarioError, load_scenarios
 from chatrec.settings import Settings, get_settings
 from chatrec.signals import audience
-from chatrec.signals.collaborative import CollaborativeSignals, Interactions, InteractionsError
+from chatrec.signals.collaborative import CollaborativeSignals, CoMentions, Interactions, InteractionsError
 from chatrec.tokens import count_tokens, install_offline_encodings, truncate_tokens
 
 if TYPE_CHECKING:
@@ -158,23 +159,31 @@ class ChatRec:
         self.sessions: SessionStore = sessions
         self.items_per_reply = 3
         self._collab: dict[str, CollaborativeSignals | None] = {}
+        self._comentions: dict[str, CoMentions | None] = {}
         self._facts: dict[str, CatalogFacts] = {}
         self._collab_lock = threading.Lock()
 
     def collaborative(self, domain: str) -> CollaborativeSignals | None:
         """The domain's collaborative models, fitted on first use (None without an interaction file)."""
+        return self._fitted(self._collab, domain, self.settings.interaction_files(),
+                            lambda inter: CollaborativeSignals(inter, self.settings.collaborative_model))  # fmt: skip
+
+    def comentions(self, domain: str) -> CoMentions | None:
+        """The domain's co-mention model, fitted on first use (None without a co-mention file)."""
+        return self._fitted(self._comentions, domain, self.settings.comention_files(), CoMentions)
+
+    def _fitted(self, cache: dict[str, Any], domain: str, files: dict[str, Path], fit: Callable[[Interactions], Any]) -> Any:
+        """A model fitted on the domain's file once and kept (None, logged, if the file is missing or unusable)."""
         with self._collab_lock:
-            if domain not in self._collab:
-                path = self.settings.interaction_files().get(domain)
-                signals = None
-                if path is not None:
+            if domain not in cache:
+                model = None
+                if (path := files.get(domain)) is not None:
                     try:
-                        items = list(self.store.titles(domain))
-                        signals = CollaborativeSignals(Interactions.from_csv(path, items), self.settings.collaborative_model)
+                        model = fit(Interactions.from_csv(path, list(self.store.titles(domain))))
                     except (InteractionsError, OSError) as e:
-                        log.error("no collaborative signals for %s: %s", domain, e)
-                self._collab[domain] = signals
-            return self._collab[domain]
+                        log.error("no %s for %s: %s", path.name, domain, e)
+                cache[domain] = model
+            return cache[domain]
 
     def known_users(self, per_domain: int = 5) -> list[tuple[str, str]]:
         """People with the most interactions in each domain's file, as (label, user id): someone to be in a demo."""
@@ -283,7 +292,9 @@ class ChatRec:
         for domain in self.domains:
             self.catalog_facts(domain)
             self._titles.titles(domain)
+            self._titles.by_year(domain)
             self.collaborative(domain)
+            self.comentions(domain)
         if self.llm is not None:
             self.llm.warm_up(self.prompt_prefixes())
 
@@ -441,9 +452,12 @@ class ChatRec:
         history_liked = collab.history(session.user_id, threshold=4.0)[:20][::-1] if collab is not None else []
         anchor = [intent.anchor_id] if intent.anchor_id else []
         found = self.store.vectors(domain, [*anchor, *history_liked, *session.liked[-20:], *session.rejected[-20:]])
-        exclude = set(session.rejected) | set(session.shown) | set(anchor) | set(seen)
+        exclude = set(session.rejected) | set(session.shown) | set(anchor) | set(seen) | set(session.liked)  # never what they named
         person = collab.person(session.user_id, session.liked) if collab is not None else None
         also = collab.top(person, 20, exclude) if collab is not None and person is not None else []
+        named = [*anchor, *session.liked[-20:]]
+        if (co := self.comentions(domain)) is not None:
+            also += co.top(named, 30, exclude)
         if intent.open_request:  # nothing to search for: the best-loved items are the pool
             also = [*self.catalog_facts(domain).best_loved[:100], *also]
         children = intent.constraints.audience == "children"
@@ -452,6 +466,8 @@ class ChatRec:
         cand_vecs = np.stack([c.vector for c in candidates]) if candidates and all(c.vector is not None for c in candidates) \
             else np.zeros((0, 0))  # fmt: skip
         extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else {}
+        if co is not None:
+            extra["comention"] = co.signal([c.item.id for c in candidates], named)
         if children:
             extra["audience"] = audience.for_children([c.item for c in candidates], self.lexicon.for_children, intent.constraints.age)
         return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs,

@@ -22,12 +22,44 @@ _CUE = re.compile(
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"[\"“《「']([^\"”》」']{2,80})[\"”》」']")
+_WITH_YEAR = re.compile(r"\((\d{4})\)")  # "The Babadook (2014)": how people (and ReDial) name a film exactly
+_ARTICLE = re.compile(r"^(.*), (the|a|an|les|la|le|l'|il|el|das|die|der)$", re.IGNORECASE)  # "Matrix, The"
+_NEGATIVE = re.compile(r"didn'?t like|don'?t like|did not like|\bhated?\b|disliked|not a fan|boring|\bawful\b|\bworst\b|"
+                       r"couldn'?t stand|不喜欢|讨厌|难看", re.IGNORECASE)  # fmt: skip
+
+
+def title_keys(title: str) -> list[str]:
+    """Comparable forms of a catalog title: without "(…)" parts, the article moved back to the front
+    ("Matrix, The" → "the matrix"), and any "a.k.a." name as a second form."""
+    aka = [m.group(1) for m in re.finditer(r"\(a\.k\.a\.\s*([^)]+)\)", title, re.IGNORECASE)]
+    out = []
+    for name in [re.sub(r"\s*\([^)]*\)", "", title), *aka]:
+        name = name.strip()
+        if m := _ARTICLE.match(name):
+            name = f"{m.group(2)} {m.group(1)}"
+        if key := utils.default_process(name):
+            out.append(key)
+    return out
 
 
 class TitleMention(BaseModel):
     item_id: str
     title: str
     liked: bool
+    span: tuple[int, int] | None = None  # where "Title (Year)" stands in the text
+
+
+# Capitalised words (with small joining words) before "(Year)": a film's name even when the catalog lacks it.
+_TITLED_YEAR = re.compile(r"(?:\b[A-Z0-9][\w'’:&.!-]*\s+(?:(?:of|the|and|a|an|in|on|to|for|with)\s+)*)*\(\d{4}\)")
+
+
+def without_spans(text: str, mentions: list[TitleMention]) -> str:
+    """``text`` with the named titles cut out, so a title's words and year ("War and Peace (2002)") are not read
+    as the request's genres or years; so is anything else written as "Capitalised Words (Year)"."""
+    for m in sorted((m for m in mentions if m.span), key=lambda m: -m.span[0]):  # type: ignore[index]
+        start, end = m.span  # type: ignore[misc]
+        text = text[:start] + " " + text[end:]
+    return _TITLED_YEAR.sub(" ", text)
 
 
 class TitleIndex:
@@ -37,7 +69,51 @@ class TitleIndex:
         self.store = store
         self.threshold = threshold
         self._titles: dict[str, dict[str, str]] = {}
+        self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
         self._lock = threading.Lock()
+
+    def by_year(self, domain: str) -> dict[int, dict[str, str]]:
+        with self._lock:
+            if domain not in self._by_year:
+                index: dict[int, dict[str, str]] = {}
+                for item in sorted(self.store.items(domain), key=lambda it: -(it.popularity or 0)):  # the most-rated wins a tie
+                    for key in title_keys(item.title) if item.year else []:
+                        index.setdefault(item.year, {}).setdefault(key, item.id)
+                self._by_year[domain] = index
+            return self._by_year[domain]
+
+    def named(self, text: str, domains: list[str]) -> list[TitleMention]:
+        """Every "Title (Year)" of any of ``domains`` in ``text``."""
+        return [m for d in domains for m in self.with_years(text, d)]
+
+    def with_years(self, text: str, domain: str) -> list[TitleMention]:
+        """Every "Title (Year)" in ``text`` that is a catalog item of that year, in order of first mention.
+
+        The title is the longest run of words before "(Year)" that matches one of that year's
+        titles (exactly, else by rapidfuzz ratio ≥ the threshold); a negative cue earlier in the
+        same sentence and after the previous title ("I didn't like …") marks it disliked."""
+        index = self.by_year(domain)
+        found: dict[str, TitleMention] = {}
+        previous = 0  # a cue belongs to the title it precedes, not to one after another title
+        for m in _WITH_YEAR.finditer(text):
+            titles = index.get(int(m.group(1)))
+            before, previous = text[max(0, m.start() - 120, previous) : m.start()], m.end()
+            if not titles:
+                continue
+            sentence = re.split(r"[.!?。！？\n]", before)[-1]
+            words = sentence.split()
+            for n in range(min(len(words), 12), 0, -1):
+                key = utils.default_process(" ".join(words[-n:]))
+                hit = titles.get(key) if key else None
+                if hit is None and len(key) >= 4:
+                    best = process.extractOne(key, list(titles), scorer=fuzz.ratio, score_cutoff=self.threshold)
+                    hit = titles[best[0]] if best else None
+                if hit is not None:
+                    liked = not _NEGATIVE.search(" ".join(words[:-n]))
+                    start = m.start() - len(before) + before.rfind(words[-n])
+                    found.setdefault(hit, TitleMention(item_id=hit, title=" ".join(words[-n:]), liked=liked, span=(start, m.end())))
+                    break
+        return list(found.values())
 
     def titles(self, domain: str) -> dict[str, str]:
         with self._lock:

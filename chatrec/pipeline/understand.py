@@ -27,7 +27,7 @@ from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
 from chatrec.models import Action, Constraints, Intent
 from chatrec.pipeline.parse import Lexicon, Parsed
-from chatrec.pipeline.titles import TitleIndex
+from chatrec.pipeline.titles import TitleIndex, without_spans
 from chatrec.prompts import PromptLibrary
 from chatrec.scenarios import Scenario
 
@@ -126,7 +126,9 @@ class Understander:
     ) -> tuple[Intent, list[str]]:
         """Read ``message``; a given ``domain`` or ``scenario`` (the UI's picker) overrides detection."""
         notices: list[str] = []
-        parsed = self.lexicon.parse(message, session.domain)
+        # A named film's title and year ("War and Peace (2002)") are not the request's genres or years.
+        reading = without_spans(message, self.titles.named(message, self.domains)) if self.titles is not None else message
+        parsed = self.lexicon.parse(reading, session.domain)
         proposal = None
         try:
             if self.ask_model:
@@ -220,7 +222,7 @@ class Understander:
         """The domain of the catalog titles the message names, if they name any in exactly one domain."""
         if self.titles is None:
             return None
-        named = {d for d in self.domains if self.titles.find(message, d)}
+        named = {d for d in self.domains if self.titles.find(message, d) or self.titles.with_years(message, d)}
         return named.pop() if len(named) == 1 else None
 
     def _checkable(self, intent: Intent, parsed: Parsed) -> None:
@@ -254,10 +256,12 @@ class Understander:
             intent.anchor_id = ref.item_id
 
     def _named_titles(self, message: str, intent: Intent) -> None:
-        """Titles the person names: liked ones anchor the search, disliked ones are ruled out."""
+        """Titles the person names (after a cue, in quotes, or as "Title (Year)"): liked ones anchor the search and
+        steer the profile and collaborative signals, disliked ones are ruled out."""
         if self.titles is None or intent.domain is None or intent.action in ("chitchat", "ask_item"):
             return
-        for mention in self.titles.find(message, intent.domain):
+        mentions = {m.item_id: m for m in [*self.titles.with_years(message, intent.domain), *self.titles.find(message, intent.domain)]}
+        for mention in mentions.values():
             (intent.liked_ids if mention.liked else intent.rejected_ids).append(mention.item_id)
             if mention.liked and intent.anchor_id is None:
                 intent.anchor_id = mention.item_id

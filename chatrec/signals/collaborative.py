@@ -304,3 +304,35 @@ class Person:
     row: sp.csr_matrix
     factor_scores: np.ndarray | None
     neighbour_scores: np.ndarray | None
+
+
+class CoMentions:
+    """Items liked in the same conversations (e.g. ReDial's): item-kNN over conversations × items.
+
+    People who talk about films name them together for a reason (same mood, same crowd, the
+    usual comparisons), which ratings alone miss; the ``comention`` signal scores candidates by
+    their neighbours among the items the person named."""
+
+    def __init__(self, conversations: Interactions, neighbours: int = 100) -> None:
+        self.interactions = conversations
+        self.model = ItemKNN("cosine", neighbours).fit(conversations.binary())
+
+    def _scores(self, named: Sequence[str]) -> np.ndarray | None:
+        row = self.interactions.row(named)
+        return self.model.scores(row) if row.nnz else None
+
+    def signal(self, candidate_ids: Sequence[str], named: Sequence[str]) -> np.ndarray | None:
+        """Each candidate's co-mention score with the named items (None if none of them was ever mentioned)."""
+        scores = self._scores(named)
+        if scores is None:
+            return None
+        cols = np.asarray([self.interactions.item_index.get(i, -1) for i in candidate_ids], dtype=np.int64)
+        return np.where(cols >= 0, scores[np.maximum(cols, 0)], 0.0)
+
+    def top(self, named: Sequence[str], n: int, exclude: set[str]) -> list[str]:
+        """The ``n`` items most mentioned alongside the named ones (to widen the candidate pool)."""
+        scores = self._scores(named)
+        if scores is None:
+            return []
+        order = (self.interactions.items[ix] for ix in np.argsort(-scores, kind="stable") if scores[ix] > 0)
+        return [item for item in order if item not in exclude and item not in named][:n]

@@ -1,0 +1,68 @@
+"""Reading a conversation: every "Title (Year)" linked with liked/disliked, and films liked together in real
+conversations (the comention signal) — real Chroma store, real embedder, the chat's own linker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatrec.catalog.store import ChromaStore
+from chatrec.pipeline.titles import TitleIndex, title_keys, without_spans
+from tests.helpers import make_bot
+
+TRANSCRIPT = (
+    "Hi, what kind of movies do you like?\n"
+    "I loved Toy Story (1995) and Finding Nemo (2003). I didn't like The Shining (1980) but Paddington (2014) was fun.\n"
+    "Have you seen Interstellar (2014)?\n"
+    "Not yet, but I want something for a family night, like Some Film Nobody Has (2011)."
+)
+
+
+@pytest.mark.parametrize(("title", "keys"), [
+    ("Matrix, The", ["the matrix"]),
+    ("Seven (a.k.a. Se7en)", ["seven", "se7en"]),
+    ("Postman, The (Postino, Il)", ["the postman"]),
+    ("Amélie", ["amélie"]),
+])  # fmt: skip
+def test_title_forms(title: str, keys: list[str]) -> None:
+    assert title_keys(title) == keys
+
+
+def test_every_titled_mention_is_linked_with_what_was_said_of_it(catalog_store: ChromaStore) -> None:
+    titles = TitleIndex(catalog_store)
+    found = {m.title: m.liked for m in titles.with_years(TRANSCRIPT, "movies")}
+    assert found == {"Toy Story": True, "Finding Nemo": True, "The Shining": False, "Paddington": True, "Interstellar": True}
+    assert not titles.with_years("Toy Story (1999) is not the year it came out", "movies")  # the year must match
+    assert [m.title for m in titles.with_years("she liked Toy Storey (1995)", "movies")] == ["Toy Storey"]  # a typo still links
+
+
+def test_a_titles_words_and_year_are_not_the_request(catalog_store: ChromaStore) -> None:
+    titles = TitleIndex(catalog_store)
+    text = "I don't want to watch War and Peace (2002), something like Interstellar (2014) please"
+    reading = without_spans(text, titles.named(text, ["movies"]))
+    assert "War" not in reading and "2002" not in reading and "2014" not in reading and "something like" in reading
+
+
+def test_a_pasted_transcript_steers_the_picks_and_nothing_named_comes_back(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, None, tmp_path)
+    intent = bot.understand(TRANSCRIPT, "t1")
+    assert intent.domain == "movies" and intent.constraints.year_min is None and intent.constraints.year_max is None
+    assert set(intent.liked_ids) == {"m1", "m5", "m9", "m10"} and intent.rejected_ids == ["m8"]
+    picks = bot.rank(TRANSCRIPT, k=10)
+    assert picks and not {p.item_id for p in picks} & {"m1", "m5", "m8", "m9", "m10"}  # never recommended back
+
+
+def test_films_liked_together_in_conversations_lead(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """A co-mention file says people who liked Toy Story (m1) also liked Apollo 13 (m2): it ranks first after naming Toy Story,
+    and the signal drops out when nothing named was ever mentioned."""
+    comentions = tmp_path / "comentions.csv"
+    rows = [f"c{n},m1,1,0\nc{n},m2,1,0" for n in range(5)] + ["c9,m4,1,0\nc9,m7,1,0"]
+    comentions.write_text("userId,movieId,rating,timestamp\n" + "\n".join(rows) + "\n")
+    bot = make_bot(catalog_store, None, tmp_path / "d", comentions={"movies": comentions})
+    picks = bot.rank("I loved Toy Story (1995), what else should I watch?", k=5)
+    assert picks[0].item_id == "m2" and picks[0].signals.get("comention", 0) > 0
+    plain = bot.rank("a film about space", k=5, domain="movies")
+    assert all("comention" not in p.signals for p in plain)
+    without = make_bot(catalog_store, None, tmp_path / "e")  # no co-mention file: the same request ranks on the rest
+    assert without.rank("I loved Toy Story (1995), what else should I watch?", k=5)[0].signals.get("comention") is None
