@@ -14,6 +14,7 @@ import shutil
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
+from typing import Literal
 
 import tiktoken
 
@@ -53,8 +54,10 @@ def count_tokens(text: str) -> int:
     return len(encoding().encode(text, disallowed_special=()))
 
 
-def truncate_tokens(text: str, max_tokens: int) -> str:
-    """``text`` cut to at most ``max_tokens`` tokens (unchanged if it fits)."""
+def truncate_tokens(text: str, max_tokens: int, keep: Literal["start", "end"] = "start") -> str:
+    """``text`` cut to at most ``max_tokens`` tokens, keeping its start or its end (unchanged if it fits)."""
     enc = encoding()
     ids = enc.encode(text, disallowed_special=())
-    return text if len(ids) <= max_tokens else enc.decode(ids[:max_tokens])
+    if len(ids) <= max_tokens:
+        return text
+    return enc.decode(ids[:max_tokens] if keep == "start" else ids[len(ids) - max_tokens :])

@@ -66,3 +66,12 @@ def test_films_liked_together_in_conversations_lead(catalog_store: ChromaStore, 
     assert all("comention" not in p.signals for p in plain)
     without = make_bot(catalog_store, None, tmp_path / "e")  # no co-mention file: the same request ranks on the rest
     assert without.rank("I loved Toy Story (1995), what else should I watch?", k=5)[0].signals.get("comention") is None
+
+
+def test_a_long_pasted_conversation_keeps_its_latest_part(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """10,000 words of transcript: the budget keeps the end, where the latest request is, and says so."""
+    transcript = "\n".join(["I watched a lot of films this year, many were fine and some were not."] * 700 + [
+        "Anyway, I loved Paddington (2014). Something like it?"])  # fmt: skip
+    reply = make_bot(catalog_store, None, tmp_path).chat(transcript, "long")
+    assert any("last" in n for n in reply.notices) and "m9" in reply.intent.liked_ids
+    assert reply.items and "m9" not in {r.item_id for r in reply.items}

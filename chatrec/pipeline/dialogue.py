@@ -98,12 +98,15 @@ def is_store_failure(e: BaseException) -> bool:
 
 
 def clean_message(message: str, max_tokens: int) -> tuple[str, list[str]]:
-    """Normalised, control-free text within the token budget, and a notice if it was cut."""
+    """Normalised, control-free text within the token budget, and a notice if it was cut (a pasted conversation
+    keeps its end, anything else its start)."""
     text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", message or ""))
     text = re.sub(r"[ \t]+", " ", text).strip()
-    if count_tokens(text) > max_tokens:
-        return truncate_tokens(text, max_tokens), [f"Your message was long; I read its first {max_tokens} tokens."]
-    return text, []
+    if count_tokens(text) <= max_tokens:
+        return text, []
+    if sum(bool(line.strip()) for line in text.splitlines()) >= 3:  # a pasted conversation: its latest part matters
+        return truncate_tokens(text, max_tokens, keep="end"), [f"Your message was long; I read its last {max_tokens} tokens."]
+    return truncate_tokens(text, max_tokens), [f"Your message was long; I read its first {max_tokens} tokens."]
 
 
 def stack(vectors: dict[str, np.ndarray], ids: list[str]) -> np.ndarray:
