@@ -460,7 +460,7 @@ class ChatRec:
         also = collab.top(person, 20, exclude) if collab is not None and person is not None else []
         named = [*anchor, *session.liked[-20:]]
         if (co := self.comentions(domain)) is not None:
-            also += co.top(named, 30, exclude)
+            also += co.top(named, 60, exclude)
         if intent.open_request:  # nothing to search for: the best-loved items are the pool
             also = [*self.catalog_facts(domain).best_loved[:100], *also]
         children = intent.constraints.audience == "children"
