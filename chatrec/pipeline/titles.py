@@ -70,6 +70,7 @@ class TitleIndex:
         self.threshold = threshold
         self._titles: dict[str, dict[str, str]] = {}
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
+        self._found: dict[tuple[str, str], list[TitleMention]] = {}  # recent find() answers, oldest first
         self._lock = threading.Lock()
 
     def by_year(self, domain: str) -> dict[int, dict[str, str]]:
@@ -122,6 +123,19 @@ class TitleIndex:
             return self._titles[domain]
 
     def find(self, message: str, domain: str) -> list[TitleMention]:
+        """Titles named after a cue word or in quotes. A turn asks this of the same message several times
+        (which domain it names, then what it says of them), so recent answers are kept."""
+        with self._lock:
+            if (message, domain) in self._found:
+                return list(self._found[(message, domain)])
+        found = self._find(message, domain)
+        with self._lock:
+            self._found[(message, domain)] = found
+            while len(self._found) > 64:
+                self._found.pop(next(iter(self._found)))
+        return list(found)
+
+    def _find(self, message: str, domain: str) -> list[TitleMention]:
         spans: list[tuple[str, bool]] = [(m.group("span"), m.group("neg") is None) for m in _CUE.finditer(message)]
         spans += [(m.group(1), not re.search(r"不喜欢|don'?t like|hate", message, re.I)) for m in _QUOTED.finditer(message)]
         if not spans:
