@@ -90,7 +90,8 @@ def main() -> None:
         seconds.append(time.perf_counter() - started)
         rows["chatrec rank, no model"].append(recall(picks, gold))
         rows["popularity"].append(recall([i for i in popular if i not in mentioned][:50], gold))
-        rows["co-mention kNN (shipped signal alone)"].append(recall(co.top(mentioned, 50, set(mentioned)) if co else [], gold))
+        co_scores = co.scores(mentioned) if co else None
+        rows["co-mention kNN (shipped signal alone)"].append(recall(co.top(co_scores, 50, set(mentioned)) if co_scores is not None else [], gold))
     print(f"ReDial validation, {args.split} half: {len(seconds)} turns scored ({skipped} skipped: no gold in the catalog "
           f"or all gold mentioned before; {unmapped} gold titles not in the catalog)")
     print(f"{'method':42s} " + "  ".join(f"R@{k:<2d} (95% CI)        " for k in KS))

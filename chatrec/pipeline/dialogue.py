@@ -458,9 +458,10 @@ class ChatRec:
         exclude = set(session.rejected) | set(session.shown) | set(anchor) | set(seen) | set(session.liked)  # never what they named
         person = collab.person(session.user_id, session.liked) if collab is not None else None
         also = collab.top(person, 20, exclude) if collab is not None and person is not None else []
-        named = [*anchor, *session.liked[-20:]]
-        if (co := self.comentions(domain)) is not None:
-            also += co.top(named, 60, exclude)
+        co = self.comentions(domain)
+        co_scores = co.scores([*anchor, *session.liked[-20:]]) if co is not None else None  # what they named
+        if co is not None and co_scores is not None:
+            also += co.top(co_scores, 60, exclude)
         if intent.open_request:  # nothing to search for: the best-loved items are the pool
             also = [*self.catalog_facts(domain).best_loved[:100], *also]
         children = intent.constraints.audience == "children"
@@ -470,7 +471,7 @@ class ChatRec:
             else np.zeros((0, 0))  # fmt: skip
         extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else {}
         if co is not None:
-            extra["comention"] = co.signal([c.item.id for c in candidates], named)
+            extra["comention"] = co.signal([c.item.id for c in candidates], co_scores) if co_scores is not None else None
         if children:
             extra["audience"] = audience.for_children([c.item for c in candidates], self.lexicon.for_children, intent.constraints.age)
         return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs,

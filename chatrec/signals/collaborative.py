@@ -113,6 +113,10 @@ class Interactions:
         m.eliminate_zeros()
         return m
 
+    def columns(self, item_ids: Sequence[str]) -> np.ndarray:
+        """Each item's column in the matrix, -1 for an item with none."""
+        return np.asarray([self.item_index.get(i, -1) for i in item_ids], dtype=np.int64)
+
     def row(self, item_ids: Iterable[str], user: str | None = None) -> sp.csr_matrix:
         """One person's interaction row: a known user's history plus any extra items (session likes)."""
         n = len(self.items)
@@ -278,7 +282,7 @@ class CollaborativeSignals:
         """``collaborative`` and ``neighbours`` scores for the candidates (None without any history)."""
         if person.factor_scores is None or person.neighbour_scores is None:
             return {"collaborative": None, "neighbours": None}
-        cols = np.asarray([self.interactions.item_index.get(i, -1) for i in candidate_ids], dtype=np.int64)
+        cols = self.interactions.columns(candidate_ids)
         cols = np.where((cols >= 0) & self.has_data[np.maximum(cols, 0)], cols, -1)
 
         def pick(all_scores: np.ndarray) -> np.ndarray:
@@ -317,22 +321,17 @@ class CoMentions:
         self.interactions = conversations
         self.model = ItemKNN("cosine", neighbours).fit(conversations.binary())
 
-    def _scores(self, named: Sequence[str]) -> np.ndarray | None:
+    def scores(self, named: Sequence[str]) -> np.ndarray | None:
+        """Every item's co-mention score with the named items, computed once a turn (None if none was ever mentioned)."""
         row = self.interactions.row(named)
         return self.model.scores(row) if row.nnz else None
 
-    def signal(self, candidate_ids: Sequence[str], named: Sequence[str]) -> np.ndarray | None:
-        """Each candidate's co-mention score with the named items (None if none of them was ever mentioned)."""
-        scores = self._scores(named)
-        if scores is None:
-            return None
-        cols = np.asarray([self.interactions.item_index.get(i, -1) for i in candidate_ids], dtype=np.int64)
+    def signal(self, candidate_ids: Sequence[str], scores: np.ndarray) -> np.ndarray:
+        """The candidates' share of :meth:`scores` (0 for an item no conversation mentioned)."""
+        cols = self.interactions.columns(candidate_ids)
         return np.where(cols >= 0, scores[np.maximum(cols, 0)], 0.0)
 
-    def top(self, named: Sequence[str], n: int, exclude: set[str]) -> list[str]:
-        """The ``n`` items most mentioned alongside the named ones (to widen the candidate pool)."""
-        scores = self._scores(named)
-        if scores is None:
-            return []
+    def top(self, scores: np.ndarray, n: int, exclude: set[str]) -> list[str]:
+        """The ``n`` items most mentioned alongside the named ones, outside ``exclude`` (to widen the candidate pool)."""
         order = (self.interactions.items[ix] for ix in np.argsort(-scores, kind="stable") if scores[ix] > 0)
-        return [item for item in order if item not in exclude and item not in named][:n]
+        return [item for item in order if item not in exclude][:n]
