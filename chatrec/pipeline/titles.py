@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process, utils
@@ -70,7 +71,7 @@ class TitleIndex:
         self.threshold = threshold
         self._titles: dict[str, dict[str, str]] = {}
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
-        self._found: dict[tuple[str, str], list[TitleMention]] = {}  # recent find() answers, oldest first
+        self._recent: dict[tuple[str, str, str], list[TitleMention]] = {}  # recent answers by (kind, text, domain), oldest first
         self._lock = threading.Lock()
 
     def by_year(self, domain: str) -> dict[int, dict[str, str]]:
@@ -87,7 +88,29 @@ class TitleIndex:
         """Every "Title (Year)" of any of ``domains`` in ``text``."""
         return [m for d in domains for m in self.with_years(text, d)]
 
+    def _remembered(self, kind: str, text: str, domain: str, look: Callable[[str, str], list[TitleMention]]) -> list[TitleMention]:
+        """A turn asks the same of one message several times (which domain it names, what it says of them, what
+        to leave out of the parser's reading), so recent answers are kept."""
+        key = (kind, text, domain)
+        with self._lock:
+            if key in self._recent:
+                return list(self._recent[key])
+        found = look(text, domain)
+        with self._lock:
+            self._recent[key] = found
+            while len(self._recent) > 64:
+                self._recent.pop(next(iter(self._recent)))
+        return list(found)
+
     def with_years(self, text: str, domain: str) -> list[TitleMention]:
+        """Every "Title (Year)" in ``text`` that is a catalog item of that year (see :meth:`_with_years`)."""
+        return self._remembered("year", text, domain, self._with_years)
+
+    def find(self, message: str, domain: str) -> list[TitleMention]:
+        """Titles named after a cue word or in quotes (see :meth:`_find`)."""
+        return self._remembered("cue", message, domain, self._find)
+
+    def _with_years(self, text: str, domain: str) -> list[TitleMention]:
         """Every "Title (Year)" in ``text`` that is a catalog item of that year, in order of first mention.
 
         The title is the longest run of words before "(Year)" that matches one of that year's
@@ -121,19 +144,6 @@ class TitleIndex:
             if domain not in self._titles:
                 self._titles[domain] = self.store.titles(domain)
             return self._titles[domain]
-
-    def find(self, message: str, domain: str) -> list[TitleMention]:
-        """Titles named after a cue word or in quotes. A turn asks this of the same message several times
-        (which domain it names, then what it says of them), so recent answers are kept."""
-        with self._lock:
-            if (message, domain) in self._found:
-                return list(self._found[(message, domain)])
-        found = self._find(message, domain)
-        with self._lock:
-            self._found[(message, domain)] = found
-            while len(self._found) > 64:
-                self._found.pop(next(iter(self._found)))
-        return list(found)
 
     def _find(self, message: str, domain: str) -> list[TitleMention]:
         spans: list[tuple[str, bool]] = [(m.group("span"), m.group("neg") is None) for m in _CUE.finditer(message)]
