@@ -135,13 +135,16 @@ class Settings(BaseSettings):
 
     def interaction_files(self) -> dict[str, Path]:
         """Where each domain's interactions come from: configured files, then the demo's."""
-        demo = {"movies": self.demo_dir / "movies-ratings.csv"} if self.load_demo else {}
-        return {d: p for d, p in (demo | self.interactions).items() if p.is_file()}
+        return self._with_demo(self.interactions, "movies-ratings.csv")
 
     def comention_files(self) -> dict[str, Path]:
         """Where each domain's co-mentions come from: configured files, then the demo's (ReDial, CC BY 4.0)."""
-        demo = {"movies": self.demo_dir / "movies-comentions.csv"} if self.load_demo else {}
-        return {d: p for d, p in (demo | self.comentions).items() if p.is_file()}
+        return self._with_demo(self.comentions, "movies-comentions.csv")
+
+    def _with_demo(self, configured: dict[str, Path], demo_movies: str) -> dict[str, Path]:
+        """``configured`` files over the demo's file for movies (with load_demo), keeping those that exist."""
+        demo = {"movies": self.demo_dir / demo_movies} if self.load_demo else {}
+        return {d: p for d, p in (demo | configured).items() if p.is_file()}
 
     def server_options(self) -> "ServerOptions":
         from chatrec.llm.server import ServerOptions
