@@ -226,7 +226,8 @@ def chat(
             elif isinstance(event, Done):
                 console.print()
                 for notice in event.reply.notices:
-                    console.print(f"  [yellow]{notice}[/yellow]")
+                    if notice not in event.reply.text:  # what the reply itself said (e.g. no prices for books) is not repeated
+                        console.print(f"  [yellow]{notice}[/yellow]")
 
 
 def _prompt_files() -> "PromptFiles":

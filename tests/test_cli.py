@@ -48,3 +48,25 @@ def test_ingest_with_command_line_mapping_and_bad_arguments(env: Path) -> None:
 def test_models_list(env: Path) -> None:
     result = CliRunner().invoke(app, ["models", "list"])
     assert result.exit_code == 0 and "qwen2.5-coder-1.5b" in result.output and "qwen2.5-coder-0.5b" in result.output
+
+
+def scripted(settings: object) -> object:
+    """An LLM backend by ``module:attr`` (CHATREC_LLM_BACKEND), so the terminal chat runs without a model server."""
+    from tests.fakes import ScriptedLLM
+
+    return ScriptedLLM(text="1. A cheerful comedy for the evening.")
+
+
+def test_terminal_chat_says_what_it_cannot_check_once(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CHATREC_LOAD_DEMO", "false")
+    monkeypatch.setenv("CHATREC_LLM_BACKEND", "tests.test_cli:scripted")
+    get_settings.cache_clear()
+    runner = CliRunner()
+    ok = runner.invoke(app, ["ingest", str(DATA / "tiny_movies.csv"), "--domain", "movies", "--no-progress",
+                             "--map", "id=movie_id", "--map", "title=name", "--map", "description=plot",
+                             "--map", "genres=genre_list", "--map", "year=released"])  # fmt: skip
+    assert ok.exit_code == 0, ok.output
+    chat = runner.invoke(app, ["chat", "--session", "t"], input="a comedy film under £10\n")
+    assert chat.exit_code == 0, chat.output
+    assert "picks" in chat.output and "A cheerful comedy for the evening." in chat.output
+    assert chat.output.count("I don't have prices for films") == 1, chat.output  # said in the reply, not repeated below it
