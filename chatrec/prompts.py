@@ -96,6 +96,7 @@ class PromptLibrary:
         "rerank": CallShape(turn=frozenset({"request", "scenario", "candidates", "count"})),
         "explain": CallShape(turn=frozenset({"language", "style", "request", "picks"})),
         "chitchat": CallShape(static=frozenset({"domains"}), turn=frozenset({"language", "message"})),
+        "suggest": CallShape(turn=frozenset({"domain", "request", "named", "count"})),
     }
 
     def __init__(self, source: Path | Callable[[str], Path], budget_tokens: int | None = None) -> None:

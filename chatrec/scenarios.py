@@ -18,8 +18,10 @@ from chatrec.models import Constraints
 # embeddings of liked items; collaborative: the factor model (ALS/BPR) for this person;
 # neighbours: item-kNN from their items ("more like these"); comention: items liked in the same real
 # conversations as the ones they named; llm: the model's re-rank; audience: made for the children a request
-# is for (and for their age, where items state one).
-SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours", "comention", "audience")
+# is for (and for their age, where items state one); suggested: titles the model names for the conversation,
+# each checked to be a catalog item.
+SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours", "comention", "audience",
+           "suggested")  # fmt: skip
 
 
 class Scenario(BaseModel):
@@ -50,7 +52,7 @@ class Scenario(BaseModel):
 # ReDial's tuning half that took Recall@10 from 0.02 to 0.21 (bench/redial.py --split tune); it drops out, and the
 # rest is rescaled, when they named nothing.
 DEFAULT_WEIGHTS = {"semantic": 0.2, "popularity": 0.1, "rating": 0.05, "profile": 0.025, "llm": 0.0, "collaborative": 0.05,
-                   "neighbours": 0.025, "comention": 0.5, "audience": 0.2}
+                   "neighbours": 0.025, "comention": 0.5, "audience": 0.2}  # fmt: skip
 
 
 class ScenarioError(ValueError):

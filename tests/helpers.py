@@ -32,6 +32,9 @@ def close_bots() -> None:
 
 def enable_rerank(bot: "ChatRec", weight: float = 0.15) -> "ChatRec":
     """Give the model's re-rank weight in every scenario and by default (the shipped files turn it off)."""
-    bot.ranker.default_weights = {**bot.ranker.default_weights, "llm": weight}
-    bot.scenarios = {n: s.model_copy(update={"weights": {**s.weights, "llm": weight}}) for n, s in bot.scenarios.items()}
-    return bot
+    return enable_signal(bot, "llm", weight)
+
+
+def enable_signal(bot: "ChatRec", signal: str, weight: float) -> "ChatRec":
+    """Give ``signal`` weight in every scenario and by default, as a scenario file could."""
+    return bot.with_weight(signal, weight)

@@ -34,6 +34,7 @@ from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever
+from chatrec.pipeline.suggest import Suggester
 from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import Understander
 from chatrec.present import describe
@@ -153,6 +154,7 @@ class ChatRec:
         self.retriever = Retriever(store)
         self.ranker = Ranker(self.prompts)
         self.explainer = Explainer(self.prompts)
+        self.suggester = Suggester(self.prompts, self._titles)
         self.guard = LeakGuard(configured_secrets(s), lambda: [self.prompts.get(n).system for n in PromptLibrary.REQUIRED])
         if sessions is None:
             from chatrec.storage import SQLSessions
@@ -310,8 +312,11 @@ class ChatRec:
         ]
         if self.understander.ask_model:
             prompts.append(self.understander.messages("hello", "(none)"))
-        if any(w.get("llm", 0) > 0 for w in [self.ranker.default_weights, *(s.weights for s in self.scenarios.values())]):
+        weights = [self.ranker.default_weights, *(s.weights for s in self.scenarios.values())]
+        if any(w.get("llm", 0) > 0 for w in weights):
             prompts.append(self.prompts.render("rerank", request="a film", scenario="none", candidates=listing_, count="3"))
+        if any(w.get("suggested", 0) > 0 for w in weights):
+            prompts.append(self.suggester.messages("a film", [], "movies"))
         return prompts
 
     # ---- one turn -----------------------------------------------------------------------
@@ -386,7 +391,7 @@ class ChatRec:
     def _cards(self, intent: Intent, session: Session, notices: list[str], model: TurnModel,
                clock: Clock) -> Generator[TurnEvent, None, list[Recommendation]]:  # fmt: skip
         """The picks: fused without the model and shown at once, then reordered once if the model's re-rank changes them."""
-        fusion = self._fusion(intent, session, self.items_per_reply * 3)
+        fusion = self._fusion(intent, session, self.items_per_reply * 3, model, notices)
         items = self._recommendations(fusion.ranked, intent)
         clock.mark("cards")
         rerank = fusion.wants_model() and model.present
@@ -430,7 +435,7 @@ class ChatRec:
         if constraints is not None:
             intent = intent.model_copy(update={"constraints": intent.constraints.merged(constraints)})
         session.take_feedback(intent)
-        fusion = self._fusion(intent, session, k)
+        fusion = self._fusion(intent, session, k, model, [])
         ranked = self._reranked(fusion, intent, [], model) if fusion.wants_model() and model.present else fusion.ranked
         return [self._recommendation(r, intent) for r in ranked[:k]]
 
@@ -447,8 +452,32 @@ class ChatRec:
 
         return ChatRunnable(self, output)
 
-    def _fusion(self, intent: Intent, session: Session, need: int) -> Fusion:
-        """Candidates for the intent, ranked without the model: content from the store, collaborative signals from interactions."""
+    def with_weight(self, signal: str, weight: float) -> ChatRec:
+        """Give ``signal`` this weight in every scenario and by default, for this bot only (to evaluate a signal
+        or turn one on without editing the scenario files); an edit of the files later replaces it."""
+        self.ranker.default_weights = {**self.ranker.default_weights, signal: weight}
+        self.scenarios = {n: s.model_copy(update={"weights": {**s.weights, signal: weight}}) for n, s in self.scenarios.items()}
+        return self
+
+    def _weights(self, intent: Intent) -> dict[str, float]:
+        scenario = self.scenarios.get(intent.scenario or "")
+        return scenario.weights if scenario else self.ranker.default_weights
+
+    def _suggested(self, intent: Intent, session: Session, domain: str, model: TurnModel, notices: list[str]) -> list[str]:
+        """Catalog items the model names for this conversation, if the scenario weighs its suggestions ([] if it fails)."""
+        if self._weights(intent).get("suggested", 0) <= 0 or not model.present:
+            return []
+        named = self.store.get(domain, list(dict.fromkeys([*([intent.anchor_id] if intent.anchor_id else []), *session.liked[-12:]])))
+        try:
+            return self.suggester(intent.model_copy(update={"domain": domain}), named, model).ids
+        except LLMError as e:
+            log.warning("suggest: going on without the model's titles: %s", e)
+            notices.append("The language model could not suggest titles this time; the picks come from the other signals.")
+            return []
+
+    def _fusion(self, intent: Intent, session: Session, need: int, model: TurnModel, notices: list[str]) -> Fusion:
+        """Candidates for the intent, ranked before the model's re-rank: content from the store, collaborative signals
+        from interactions, and the titles the model names when the scenario asks for them."""
         domain = intent.domain or self.domains[0]
         collab = self.collaborative(domain)
         seen = collab.history(session.user_id) if collab is not None else []  # a returning person's items, newest first
@@ -462,6 +491,8 @@ class ChatRec:
         co_scores = co.scores([*anchor, *session.liked[-20:]]) if co is not None else None  # what they named
         if co is not None and co_scores is not None:
             also += co.top(co_scores, 60, exclude)
+        suggested = [i for i in self._suggested(intent, session, domain, model, notices) if i not in exclude]
+        also = [*suggested, *also]
         if intent.open_request:  # nothing to search for: the best-loved items are the pool
             also = [*self.catalog_facts(domain).best_loved[:100], *also]
         children = intent.constraints.audience == "children"
@@ -472,6 +503,8 @@ class ChatRec:
         extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else {}
         if co is not None:
             extra["comention"] = co.signal([c.item.id for c in candidates], co_scores) if co_scores is not None else None
+        if suggested:
+            extra["suggested"] = self.suggester.signal([c.item.id for c in candidates], suggested)
         if children:
             extra["audience"] = audience.for_children([c.item for c in candidates], self.lexicon.for_children, intent.constraints.age)
         return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs,

@@ -1,0 +1,101 @@
+"""The model as a candidate source: it names titles it knows that fit the conversation; code keeps only
+those that are catalog items.
+
+A small model knows popular titles well and adds what retrieval by words cannot (films like
+the ones named, even with nothing in common in their descriptions), but it also invents
+sequels and repeats itself. So each name is looked up as "Title (Year)" with the chat's own
+linker (article forms, a.k.a., typos; the year must agree); a name with no catalog item is
+dropped and counted, never shown. What remains joins the candidate pool and scores a
+``suggested`` signal by its place in the model's list.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from chatrec.llm.meter import TurnModel
+from chatrec.models import Intent, Item
+from chatrec.pipeline.titles import TitleIndex
+from chatrec.prompts import PromptLibrary
+
+log = logging.getLogger(__name__)
+
+NOUNS = {"movies": "films", "books": "books", "toys": "toys and games"}
+
+
+class Suggestion(BaseModel):
+    title: str = Field(max_length=200)
+    year: int | None = None
+
+
+class Suggestions(BaseModel):
+    titles: list[Suggestion]
+
+
+class Grounded(BaseModel):
+    """What came back: catalog ids in the model's order, and how many names matched nothing."""
+
+    ids: list[str]
+    named: int  # distinct names the model gave
+    dropped: int  # of them, names with no catalog item of that year (or no year at all)
+
+
+class Suggester:
+    def __init__(self, prompts: PromptLibrary, titles: TitleIndex, count: int = 10, remember: int = 256) -> None:
+        self.prompts = prompts
+        self.titles = titles
+        self.count = count
+        self.remember = remember
+        self._recent: OrderedDict[str, Grounded] = OrderedDict()  # a repeated request costs no second call
+        self._lock = threading.Lock()
+        self.names = self.dropped = 0  # since start: names the model gave, and those that matched nothing
+
+    def messages(self, request: str, named: Sequence[Item], domain: str) -> list[dict[str, str]]:
+        listing = "; ".join(f"{it.title} ({it.year})" if it.year else it.title for it in named[-12:]) or "(none)"
+        return self.prompts.render("suggest", domain=NOUNS.get(domain, domain), request=request, named=listing, count=str(self.count))
+
+    def __call__(self, intent: Intent, named: Sequence[Item], model: TurnModel) -> Grounded:
+        """The model's names grounded in the catalog; raises :class:`~chatrec.llm.client.LLMError` if the call fails."""
+        domain = intent.domain or ""
+        messages = self.messages(intent.query, named, domain)
+        key = json.dumps(messages, ensure_ascii=False)
+        with self._lock:
+            if key in self._recent:
+                self._recent.move_to_end(key)
+                return self._recent[key]
+        found = self._ground(model.structured("suggest", messages, Suggestions, max_tokens=30 * self.count), named, domain)
+        with self._lock:
+            self._recent[key] = found
+            while len(self._recent) > self.remember:
+                self._recent.popitem(last=False)
+        return found
+
+    def _ground(self, answer: Suggestions, named: Sequence[Item], domain: str) -> Grounded:
+        """Each distinct "Title (Year)" looked up in the catalog; not the named items again, nothing without a year."""
+        names = list(dict.fromkeys((s.title.strip(), s.year) for s in answer.titles if s.title.strip()))[: 2 * self.count]
+        taken = {it.id for it in named}
+        ids: list[str] = []
+        dropped = 0
+        for title, year in names:
+            found = self.titles.with_years(f"{title} ({year})", domain) if year else []
+            if not found:
+                dropped += 1
+            ids += [m.item_id for m in found if m.item_id not in taken and m.item_id not in ids]
+        if dropped:
+            log.info("suggest: %d of %d names matched no catalog item and were dropped", dropped, len(names))
+        with self._lock:
+            self.names, self.dropped = self.names + len(names), self.dropped + dropped
+        return Grounded(ids=ids[: self.count], named=len(names), dropped=dropped)
+
+    @staticmethod
+    def signal(candidate_ids: Sequence[str], suggested: Sequence[str]) -> np.ndarray:
+        """Reciprocal rank in the model's list; 0 for a candidate it did not name."""
+        place = {i: n for n, i in enumerate(suggested)}
+        return np.asarray([1.0 / (1 + place[i]) if i in place else 0.0 for i in candidate_ids])
