@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from chatrec.catalog.store import ChromaStore
+from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent
 from chatrec.pipeline.suggest import Suggester
@@ -17,29 +18,31 @@ from tests.fakes import ScriptedLLM
 from tests.helpers import enable_signal, make_bot
 
 PROMPTS = Path(__file__).parent.parent / "prompts"
-NAMES = {"titles": [
-    {"title": "Finding Nemo", "year": 2003},
-    {"title": "Interstellar", "year": 1999},  # real film, wrong year: not this catalog's item
-    {"title": "Toy Story 7", "year": 2031},  # invented sequel
-    {"title": "Paddington", "year": None},  # no year: cannot be checked
-    {"title": "the shining", "year": 1980},
-    {"title": "Finding Nemo", "year": 2003},  # repeated
-    {"title": "Toy Story", "year": 1995},  # what the person named
-]}  # fmt: skip
+NAMES = "\n".join([
+    "1. Finding Nemo (2003)",
+    "2. Interstellar (1999)",  # real film, wrong year: not this catalog's item
+    '3. "Toy Story 7" (2031)',  # invented sequel
+    "- Paddington",  # no year: cannot be checked
+    "the shining (1980)",
+    "",
+    "Finding  Nemo (2003)",  # repeated
+    "Toy Story (1995)",  # what the person named
+    "Apollo",  # the answer was cut here
+])  # fmt: skip
 
 
 def test_only_names_that_are_catalog_items_of_that_year_are_kept(catalog_store: ChromaStore) -> None:
     suggester = Suggester(PromptLibrary(PROMPTS), TitleIndex(catalog_store))
     named = catalog_store.get("movies", ["m1"])
-    got = suggester(Intent(query="more like Toy Story", domain="movies"), named, TurnModel(ScriptedLLM({"Suggestions": NAMES})))
+    got = suggester(Intent(query="more like Toy Story", domain="movies"), named, TurnModel(ScriptedLLM(text=NAMES)))
     assert got.ids == ["m5", "m8"]  # in the model's order; nothing invented, nothing already named
-    assert (got.named, got.dropped) == (6, 3)
+    assert (got.named, got.dropped) == (7, 4)
     assert Suggester.signal(["m8", "m2", "m5"], got.ids).tolist() == [0.5, 0.0, 1.0]
-    assert (suggester.names, suggester.dropped) == (6, 3)
+    assert (suggester.names, suggester.dropped) == (7, 4)
 
 
 def test_a_repeated_request_costs_no_second_call(catalog_store: ChromaStore) -> None:
-    llm = ScriptedLLM({"Suggestions": NAMES})
+    llm = ScriptedLLM(text=NAMES)
     suggester = Suggester(PromptLibrary(PROMPTS), TitleIndex(catalog_store))
     intent, named = Intent(query="more like Toy Story", domain="movies"), catalog_store.get("movies", ["m1"])
     assert suggester(intent, named, TurnModel(llm)) == suggester(intent, named, TurnModel(llm))
@@ -49,26 +52,25 @@ def test_a_repeated_request_costs_no_second_call(catalog_store: ChromaStore) -> 
 
 
 def test_the_suggestions_lead_the_list_when_a_scenario_weighs_them(catalog_store: ChromaStore, tmp_path: Path) -> None:
-    bot = enable_signal(make_bot(catalog_store, ScriptedLLM({"Suggestions": NAMES}), tmp_path), "suggested", 2.0)
+    bot = enable_signal(make_bot(catalog_store, ScriptedLLM(text=NAMES), tmp_path), "suggested", 2.0)
     reply = bot.chat("films like Toy Story (1995)", "s1", domain="movies")
     assert reply.items[0].item_id == "m5" and reply.items[0].signals.get("suggested", 0) > 0
     assert "m1" not in [r.item_id for r in reply.items]  # the film they named never comes back
 
 
-@pytest.mark.parametrize("answer", [{"titles": [{"title": "Nothing Real", "year": 2040}]}, "not json at all"])
+@pytest.mark.parametrize("answer", ["Nothing Real (2040)\nI cannot help with that.", LLMError("the model is down")])
 def test_a_model_with_nothing_usable_leaves_the_turn_to_the_other_signals(catalog_store: ChromaStore, tmp_path: Path,
-                                                                           answer: object) -> None:  # fmt: skip
-    bot = enable_signal(make_bot(catalog_store, ScriptedLLM({"Suggestions": answer}), tmp_path), "suggested", 2.0)  # type: ignore[dict-item]
+                                                                           answer: str | LLMError) -> None:  # fmt: skip
+    bot = enable_signal(make_bot(catalog_store, ScriptedLLM(text=answer), tmp_path), "suggested", 2.0)
     reply = bot.chat("films like Toy Story (1995)", "s1", domain="movies")
     assert reply.items and all("suggested" not in r.signals for r in reply.items)
-    if isinstance(answer, str):
-        assert any("could not suggest" in n for n in reply.notices)
+    assert any("could not suggest" in n for n in reply.notices) == isinstance(answer, LLMError)
 
 
 def test_off_unless_a_scenario_weighs_it(catalog_store: ChromaStore, tmp_path: Path) -> None:
-    llm = ScriptedLLM({"Suggestions": NAMES})
+    llm = ScriptedLLM(text=NAMES)
     make_bot(catalog_store, llm, tmp_path).chat("films like Toy Story (1995)", "s1", domain="movies")
-    assert "Suggestions" not in [key for key, _ in llm.calls]  # the shipped scenarios give it no weight
+    assert len(llm.calls) == 1  # the words only: the shipped scenarios give suggestions no weight
 
 
 @pytest.mark.llm

@@ -390,18 +390,22 @@ class ChatRec:
 
     def _cards(self, intent: Intent, session: Session, notices: list[str], model: TurnModel,
                clock: Clock) -> Generator[TurnEvent, None, list[Recommendation]]:  # fmt: skip
-        """The picks: fused without the model and shown at once, then reordered once if the model's re-rank changes them."""
-        fusion = self._fusion(intent, session, self.items_per_reply * 3, model, notices)
+        """The picks: fused without the model and shown at once, then reordered once if the titles the model
+        suggests or its re-rank change them."""
+        need = self.items_per_reply * 3
+        fusion = self._fusion(intent, session, need, TurnModel(None), notices)
         items = self._recommendations(fusion.ranked, intent)
         clock.mark("cards")
+        suggest = self._weights(intent).get("suggested", 0) > 0 and model.present
         rerank = fusion.wants_model() and model.present
-        yield Cards(items=items, rerank_pending=rerank)
-        if rerank:
-            ranked = self._reranked(fusion, intent, notices, model)
-            if [r.candidate.item.id for r in ranked[: len(items)]] != [r.item_id for r in items]:
-                items = self._recommendations(ranked, intent)
-                clock.mark("reranked")
-                yield Reranked(items=items)
+        yield Cards(items=items, rerank_pending=rerank or suggest)
+        if suggest:
+            fusion = self._fusion(intent, session, need, model, notices)
+        ranked = self._reranked(fusion, intent, notices, model) if rerank else fusion.ranked
+        if [r.candidate.item.id for r in ranked[: len(items)]] != [r.item_id for r in items]:
+            items = self._recommendations(ranked, intent)
+            clock.mark("reranked")
+            yield Reranked(items=items)
         return items
 
     def _recommendations(self, ranked: Sequence[Ranked], intent: Intent) -> list[Recommendation]:

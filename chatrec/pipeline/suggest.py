@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item
@@ -28,15 +29,7 @@ from chatrec.prompts import PromptLibrary
 log = logging.getLogger(__name__)
 
 NOUNS = {"movies": "films", "books": "books", "toys": "toys and games"}
-
-
-class Suggestion(BaseModel):
-    title: str = Field(max_length=200)
-    year: int | None = None
-
-
-class Suggestions(BaseModel):
-    titles: list[Suggestion]
+_BULLET = re.compile(r'^\s*(?:[-*•]|\d+[.)])\s*|["“”]')  # "1. ", "- ", quotes around a title
 
 
 class Grounded(BaseModel):
@@ -70,21 +63,24 @@ class Suggester:
             if key in self._recent:
                 self._recent.move_to_end(key)
                 return self._recent[key]
-        found = self._ground(model.structured("suggest", messages, Suggestions, max_tokens=30 * self.count), named, domain)
+        # Plain lines, not JSON: a small model runs past any count in a JSON list and the cut answer would not
+        # parse; a line cut short lacks its "(Year)" and simply matches nothing.
+        found = self._ground(model.complete("suggest", messages, max_tokens=12 * self.count, temperature=0.0), named, domain)
         with self._lock:
             self._recent[key] = found
             while len(self._recent) > self.remember:
                 self._recent.popitem(last=False)
         return found
 
-    def _ground(self, answer: Suggestions, named: Sequence[Item], domain: str) -> Grounded:
-        """Each distinct "Title (Year)" looked up in the catalog; not the named items again, nothing without a year."""
-        names = list(dict.fromkeys((s.title.strip(), s.year) for s in answer.titles if s.title.strip()))[: 2 * self.count]
+    def _ground(self, answer: str, named: Sequence[Item], domain: str) -> Grounded:
+        """Each distinct "Title (Year)" line looked up in the catalog; not the named items again, nothing without a year."""
+        lines = (" ".join(_BULLET.sub("", line).split()) for line in answer.splitlines())
+        names = list(dict.fromkeys(n for n in lines if n))[: 2 * self.count]
         taken = {it.id for it in named}
         ids: list[str] = []
         dropped = 0
-        for title, year in names:
-            found = self.titles.with_years(f"{title} ({year})", domain) if year else []
+        for name in names:
+            found = self.titles.with_years(name, domain)[:1]  # one name, one film
             if not found:
                 dropped += 1
             ids += [m.item_id for m in found if m.item_id not in taken and m.item_id not in ids]
