@@ -292,32 +292,40 @@ def prompts_reset(key: str) -> None:
 
 @eval_app.command("run")
 def eval_run(
-    ml100k: Annotated[Path, typer.Option(help="MovieLens-100K folder (u.data, u1.base/test, items_with_plots.csv).")],
+    ml100k: Annotated[Path, typer.Option(help="MovieLens-100K folder (u.data, u1-u5 base/test, items_with_plots.csv).")],
     inspired: Annotated[Path | None, typer.Option(help="INSPIRED test folder for protocol D.")] = None,
+    redial: Annotated[Path | None, typer.Option(help="ReDial validation folder (iEvaLM-CRS processing) for protocol D.")] = None,
     out: Annotated[Path, typer.Option(help="Where report.json, report.md and chart.png go.")] = Path("eval-report"),
-    protocols: Annotated[str, typer.Option(help="Any of A, B, C, D.")] = "ABCD",
+    protocols: Annotated[
+        str, typer.Option(help="Any of A (full ranking, 5 folds), B (latest among 20), C (cold items), D (conversation).")
+    ] = "ABCD",
     seed: int = 42,
-    llm_users: Annotated[int, typer.Option(help="Users sampled for the LLM re-rank in A and B (0: none).")] = 50,
-    llm_turns: Annotated[int, typer.Option(help="INSPIRED turns sampled for the pipeline with the LLM (0: none).")] = 30,
+    budget: Annotated[int, typer.Option(help="Configurations tried per tuned method, the same for all (0: every one).")] = 16,
+    llm_users: Annotated[int, typer.Option(help="Users sampled for the model's re-rank signal in A and B (0: none).")] = 150,
+    llm_turns: Annotated[int, typer.Option(help="INSPIRED turns sampled for the pipeline with the model (0: none).")] = 0,
+    suggest_turns: Annotated[int, typer.Option(help="ReDial turns ranked with the model suggesting titles (0: none).")] = 0,
+    suggest_weight: Annotated[float, typer.Option(help="The suggested signal's weight for those turns.")] = 0.3,
     llm: Annotated[bool, typer.Option(help="Use the configured language model at all.")] = True,
     update: Annotated[bool, typer.Option(help="Keep results of other protocols already in --out.")] = False,
 ) -> None:
-    """Baselines, content, hybrid and hybrid + LLM on the same splits; prints a table and writes the report."""
+    """Every method tuned alike on the same splits, with intervals and paired tests; prints the tables and writes the report."""
     from chatrec.eval.run import run_eval
 
-    report = run_eval(get_settings(), ml100k, inspired, out, seed=seed, llm_users=llm_users, llm_turns=llm_turns,
-                      protocols=[p for p in protocols.upper() if p in "ABCD"], use_llm=llm, update=update)  # fmt: skip
+    report = run_eval(get_settings(), ml100k, inspired, out, redial=redial, seed=seed, llm_users=llm_users, llm_turns=llm_turns, budget=budget or None,
+                      protocols=[p for p in protocols.upper() if p in "ABCD"], use_llm=llm, update=update,
+                      suggest_turns=suggest_turns, suggest_weight=suggest_weight)  # fmt: skip
     for result in report.results:
-        names = list(next(iter(result.metrics.values())))
-        table = Table(
-            Column("method", no_wrap=True), *names, title=f"Protocol {result.protocol} ({result.users} users/turns, {result.seconds:.0f} s)"
-        )
-        rows = {**result.metrics, **{f"{k} [sample of {result.llm_users}]": v for k, v in result.llm_metrics.items()}}
-        for method, values in rows.items():
-            table.add_row(method, *(f"{values.get(n, float('nan')):.4f}" for n in names))
-        console.print(table)
-        for metric, interval in result.llm_effect.items():
-            console.print(f"  LLM effect on {metric}: {interval.text()}")
+        for rule, rows in result.tables.items():
+            table = Table(Column("method", no_wrap=True), *result.metrics,
+                          title=f"{result.protocol}. {result.title}: relevant = {rule} ({result.users.get(rule, 0)}, {result.seconds:.0f} s)")  # fmt: skip
+            for method, values in rows.items():
+                table.add_row(method, *(values[m].text() if m in values else "" for m in result.metrics))
+            console.print(table)
+            for c in result.tests.get(rule, []):
+                console.print(f"  {c.b} − {c.a} on {c.metric}: {c.effect.text()}, p(Holm) {c.p_holm:.2g}: {c.verdict()}")
+        if result.llm is not None:
+            for metric, interval in result.llm.effect.items():
+                console.print(f"  the model's effect on {metric}: {interval.text()}")
     console.print(f"report: {out / 'report.md'}")
 
 

@@ -38,3 +38,27 @@ def test_bootstrap_interval_brackets_a_consistent_gain_and_a_null_effect() -> No
     noise = paired_bootstrap(a, a + rng.normal(0, 0.2, 200), seed=3)
     assert noise.low < 0 < noise.high
     assert "95% CI" in gain.text()
+
+
+def test_holm_matches_a_hand_computed_step_down() -> None:
+    from chatrec.eval.metrics import Comparison, holm
+
+    def c(p: float) -> Comparison:
+        return Comparison(a="x", b="y", metric="ndcg@10", effect=paired_bootstrap(np.zeros(3), np.ones(3)), p=p)
+
+    got = [x.p_holm for x in holm([c(0.04), c(0.01), c(0.03), c(0.20)])]
+    # sorted 0.01, 0.03, 0.04, 0.20 → ×4, ×3, ×2, ×1 = 0.04, 0.09, 0.08→0.09 (monotone), 0.20
+    assert got == pytest.approx([0.09, 0.04, 0.09, 0.20])
+    assert [x.verdict() for x in holm([c(0.01)])] == ["y better"]
+
+
+def test_a_paired_comparison_finds_a_real_gain_and_not_noise() -> None:
+    from chatrec.eval.metrics import compare
+
+    rng = np.random.default_rng(2)
+    a = rng.random(300)
+    assert (
+        compare(a, a + 0.05 + rng.normal(0, 0.05, 300), ("a", "b"), "m").p < 0.001
+    )  # the smallest a 10,000-flip test can give is about 1e-4
+    assert compare(a, a + rng.normal(0, 0.05, 300), ("a", "b"), "m").p > 0.01
+    assert compare(a, a.copy(), ("a", "b"), "m").p == 1.0

@@ -25,6 +25,7 @@ from chatrec.models import Item
 from chatrec.signals.collaborative import Interactions
 
 _YEAR = re.compile(r"\s*\((\d{4})\)\s*$")
+_SPLIT = re.compile(r"u([1-5])\.(base|test)")
 
 
 @dataclass
@@ -79,7 +80,18 @@ class MovieLens100K:
         return [it.id for it in self.items]
 
     def ratings(self, name: str) -> Ratings:
-        rows = Ratings.read(self.root / name).rows
+        """``u.data`` or a split; a split file that is absent is made from ``u.data`` by the dataset's own ``mku.sh``
+        rule (fold k tests lines 20,000·(k−1)+1 … 20,000·k of u.data and trains on the rest)."""
+        path = self.root / name
+        if path.is_file():
+            rows = Ratings.read(path).rows
+        elif m := _SPLIT.fullmatch(name):
+            every = Ratings.read(self.root / "u.data").rows
+            k, part = int(m.group(1)), m.group(2)
+            lo, hi = 20_000 * (k - 1), 20_000 * k
+            rows = every[lo:hi] if part == "test" else every[:lo] + every[hi:]
+        else:
+            raise FileNotFoundError(path)
         return Ratings([r for r in rows if self.max_users is None or int(r[0]) <= self.max_users])
 
 

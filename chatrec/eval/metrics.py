@@ -60,3 +60,47 @@ def paired_bootstrap(a: np.ndarray, b: np.ndarray, resamples: int = 10_000, seed
     means = diff[rng.integers(0, diff.size, size=(resamples, diff.size))].mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
     return Interval(mean=float(diff.mean()), low=float(low), high=float(high), n=int(diff.size), resamples=resamples)
+
+
+def mean_interval(values: np.ndarray, resamples: int = 10_000, seed: int = 0) -> Interval:
+    """A mean over users with its percentile bootstrap 95% interval."""
+    return paired_bootstrap(np.zeros(len(values)), values, resamples, seed)
+
+
+class Comparison(BaseModel):
+    """One paired comparison (b − a over the same users) with its test."""
+
+    a: str
+    b: str
+    metric: str
+    effect: Interval
+    p: float  # two-sided paired randomisation (sign-flip) test of the mean difference
+    p_holm: float = 1.0
+
+    def verdict(self, alpha: float = 0.05) -> str:
+        if self.p_holm >= alpha:
+            return "no significant difference"
+        return f"{self.b} better" if self.effect.mean > 0 else f"{self.a} better"
+
+
+def compare(a: np.ndarray, b: np.ndarray, names: tuple[str, str], metric: str, seed: int = 0, resamples: int = 10_000) -> Comparison:
+    """b against a on the same users: the mean difference with its bootstrap interval, and the p-value of a
+    paired randomisation test (each user's difference keeps or flips its sign), which tests the same mean
+    the interval is about (a rank test such as Wilcoxon's tests the median and can disagree on skewed gains)."""
+    diff = np.asarray(b, np.float64) - np.asarray(a, np.float64)
+    p = 1.0
+    if diff.size and np.any(diff):
+        signs = np.random.default_rng(seed).choice(np.asarray([-1.0, 1.0]), size=(resamples, diff.size))
+        flipped = np.abs((signs * diff).mean(axis=1))
+        p = float((np.sum(flipped >= abs(diff.mean()) - 1e-15) + 1) / (resamples + 1))
+    return Comparison(a=names[0], b=names[1], metric=metric, effect=paired_bootstrap(a, b, seed=seed), p=p)
+
+
+def holm(comparisons: list[Comparison]) -> list[Comparison]:
+    """Holm's step-down correction across ``comparisons`` (family-wise error at any level)."""
+    order = sorted(range(len(comparisons)), key=lambda n: comparisons[n].p)
+    adjusted, running = [0.0] * len(comparisons), 0.0
+    for rank, n in enumerate(order):
+        running = max(running, min(1.0, (len(comparisons) - rank) * comparisons[n].p))
+        adjusted[n] = running
+    return [c.model_copy(update={"p_holm": p}) for c, p in zip(comparisons, adjusted, strict=True)]

@@ -9,12 +9,22 @@ import shlex
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from chatrec.eval.data import MovieLens100K, TitleMapper, item_vectors, load_inspired
-from chatrec.eval.methods import GRID, HYBRID_SIGNALS, Fitted, LLMReranker, Task, tune
-from chatrec.eval.protocols import Context, ProtocolResult, full_tasks, holdout, protocol_a, protocol_b, protocol_c, protocol_d
+from chatrec.eval.methods import HYBRID_SIGNALS, Fitted, LLMJudge, full_tasks, tune_weights
+from chatrec.eval.protocols import (
+    Context,
+    ProtocolResult,
+    cold_items,
+    conversation_turns,
+    full_ranking,
+    holdout,
+    latest_among_sampled,
+    offline_weights,
+)
 from chatrec.eval.report import EvalReport
 from chatrec.pipeline.dialogue import ChatRec
 from chatrec.settings import Settings
@@ -24,9 +34,11 @@ log = logging.getLogger(__name__)
 
 
 def run_eval(
-    settings: Settings, ml100k: Path, inspired: Path | None, out: Path, *, seed: int = 42, llm_users: int = 50,
-    llm_turns: int = 30, protocols: Sequence[str] = ("A", "B", "C", "D"), use_llm: bool = True,
-    max_users: int | None = None, max_turns: int | None = None, grid: tuple[float, ...] = GRID, update: bool = False,
+    settings: Settings, ml100k: Path, inspired: Path | None, out: Path, *, redial: Path | None = None, seed: int = 42, llm_users: int = 150,
+    llm_turns: int = 0, protocols: Sequence[str] = ("A", "B", "C", "D"), use_llm: bool = True,
+    max_users: int | None = None, max_turns: int | None = None, budget: int | None = 16,
+    folds: Sequence[int] = (1, 2, 3, 4, 5), update: bool = False, progress: bool = True,
+    suggest_turns: int = 0, suggest_weight: float = 0.3,
 ) -> EvalReport:  # fmt: skip
     """Every requested protocol on the same data and seed; writes the report into ``out``.
 
@@ -40,36 +52,38 @@ def run_eval(
     embedder = load_embedder(settings.embedder)
     vectors = item_vectors(data.items, embedder, [pack_path(settings.demo_dir, "movies")],
                            settings.cache_dir / "eval" / "ml100k-vectors.npz", settings.description_chars)  # fmt: skip
-    bot_llm = ChatRec(settings) if use_llm and (llm_users or llm_turns) else None
-    llm = bot_llm.llm if bot_llm else None
-    ctx = Context(data, vectors, seed, llm_users if llm else 0, grid)
+    bot_llm = ChatRec(settings) if use_llm and (llm_users or llm_turns or suggest_turns) else None
+    ctx = Context(data, vectors, seed, budget, tuple(folds), llm_users if bot_llm else 0, progress=progress)
     if bot_llm is not None:
         scenario = bot_llm.scenarios["personal_picks"]
 
-        def reranker_for(train: Interactions, tasks: list[Task]) -> LLMReranker:
-            def liked_titles(n: int) -> list[str]:
-                row = train.matrix[tasks[n].user]
-                best = row.indices[np.argsort(-row.data, kind="stable")]
+        def judge_for(train: Interactions) -> LLMJudge:
+            def liked_titles(row: int) -> list[str]:
+                r = train.matrix[row]
+                best = r.indices[np.argsort(-r.data, kind="stable")]
                 return [f"{data.items[i].title} ({data.items[i].year})" if data.items[i].year else data.items[i].title for i in best]
 
-            return LLMReranker(bot_llm.ranker, bot_llm.llm, scenario, data.items, liked_titles)  # type: ignore[arg-type]
+            return LLMJudge(bot_llm.ranker, bot_llm.llm, scenario, data.items, liked_titles)  # type: ignore[arg-type]
 
-        ctx.reranker_for = reranker_for
+        ctx.judge_for = judge_for
     results: list[ProtocolResult] = []
-    weights_a: dict[str, float] | None = None
+    tuned_a: dict[str, Any] = {}
     for name in protocols:
         log.info("protocol %s", name)
         if name == "A":
-            results.append(protocol_a(ctx))
-            weights_a = results[-1].weights
+            results.append(full_ranking(ctx))
+            tuned_a = next(iter(results[-1].tuning.values()))
         elif name == "B":
-            results.append(protocol_b(ctx))
+            results.append(latest_among_sampled(ctx))
         elif name == "C":
-            weights = weights_a or protocol_a(Context(data, vectors, seed, 0, grid)).weights
-            results.append(protocol_c(ctx, weights, cold_start_weights(settings)))
+            weights = {**({"protocol A's tuned hybrid (fold u1)": tuned_a["weights"]["hybrid"]} if tuned_a else {}),
+                       **movie_scenario_weights(settings)}  # fmt: skip
+            results.append(cold_items(ctx, weights, tuned_a.get("settings")))
         elif name == "D" and inspired is not None:
-            results.append(_conversational(settings, bot_llm, inspired, llm_turns if llm else 0, seed, max_turns))
-    command = reproduce_command(ml100k, inspired, out, protocols, seed, llm_users, llm_turns, use_llm)
+            results.append(_conversational(settings, bot_llm, inspired, redial, llm_turns if bot_llm else 0, seed, max_turns, progress,
+                                           suggest_turns, suggest_weight))  # fmt: skip
+    command = reproduce_command(ml100k, inspired, redial, out, protocols, seed, llm_users, llm_turns, use_llm, budget,
+                                suggest_turns, suggest_weight)  # fmt: skip
     for r in results:
         r.command = command
     seconds = time.perf_counter() - t0
@@ -79,41 +93,45 @@ def run_eval(
         seconds = sum(r.seconds for r in results)
     report = EvalReport(
         command=command,
-        seed=seed, data={"MovieLens-100K": str(ml100k), **({"INSPIRED": str(inspired)} if inspired else {})},
-        llm=(f"{getattr(llm, 'name', type(llm).__name__)} via {settings.resolved_backend()} backend" if llm else "none"),
+        seed=seed, data={"MovieLens-100K": str(ml100k), **({"INSPIRED": str(inspired)} if inspired else {}),
+                         **({"ReDial validation": str(redial)} if redial else {})},
+        llm=(f"{getattr(bot_llm.llm, 'name', type(bot_llm.llm).__name__)} via {settings.resolved_backend()} backend" if bot_llm else "none"),
         results=results, seconds=seconds,
     )  # fmt: skip
     report.write(out)
     return report
 
 
-def cold_start_weights(settings: Settings, scenario: str = "new_releases") -> dict[str, float]:
-    """The hybrid's share of a content-leaning scenario's weights (its signals that exist offline)."""
+def movie_scenario_weights(settings: Settings) -> dict[str, dict[str, float]]:
+    """Each movie scenario's offline part of its weights (collaborative, neighbours, profile, popularity), rescaled."""
     from chatrec.promptfiles import PromptFiles
-    from chatrec.scenarios import parse_scenario
+    from chatrec.scenarios import load_scenarios
 
     files = PromptFiles(settings.prompts_dir, settings.prompt_overrides)
-    weights = parse_scenario(files.read(f"scenarios/{scenario}"), scenario).weights
-    offline = {k: weights.get(k, 0.0) for k in HYBRID_SIGNALS}
-    total = sum(offline.values()) or 1.0
-    return {k: round(v / total, 4) for k, v in offline.items()}
+    scenarios = load_scenarios(files.scenario_paths())
+    return {f"scenario {name}": w for name, sc in sorted(scenarios.items()) if sc.domain == "movies" and (w := offline_weights(sc.weights))}
 
 
-def reproduce_command(ml100k: Path, inspired: Path | None, out: Path, protocols: Sequence[str], seed: int,
-                      llm_users: int, llm_turns: int, use_llm: bool) -> str:  # fmt: skip
+def reproduce_command(ml100k: Path, inspired: Path | None, redial: Path | None, out: Path, protocols: Sequence[str], seed: int,
+                      llm_users: int, llm_turns: int, use_llm: bool, budget: int | None, suggest_turns: int = 0,
+                      suggest_weight: float = 0.3) -> str:  # fmt: skip
     """The ``chatrec eval run`` command line that repeats a run."""
     args = ["chatrec", "eval", "run", "--ml100k", str(ml100k), *(["--inspired", str(inspired)] if inspired else []),
-            "--out", str(out), "--protocols", "".join(protocols), "--seed", str(seed),
+            *(["--redial", str(redial)] if redial else []),
+            "--out", str(out), "--protocols", "".join(protocols), "--seed", str(seed), "--budget", str(budget or 0),
             "--llm-users", str(llm_users), "--llm-turns", str(llm_turns), *([] if use_llm else ["--no-llm"])]  # fmt: skip
+    args += ["--suggest-turns", str(suggest_turns), "--suggest-weight", f"{suggest_weight:g}"] if suggest_turns else []
     args += ["--update"] if len(protocols) < 4 else []
     return " ".join(shlex.quote(a) for a in args)
 
 
 def _conversational(
-    settings: Settings, bot_llm: ChatRec | None, inspired: Path, llm_turns: int, seed: int, max_turns: int | None
-) -> ProtocolResult:
+    settings: Settings, bot_llm: ChatRec | None, inspired: Path, redial: Path | None, llm_turns: int, seed: int,
+    max_turns: int | None, progress: bool, suggest_turns: int, suggest_weight: float,
+) -> ProtocolResult:  # fmt: skip
     """Protocol D through the chat pipeline: every turn without the model, a sample with it."""
     from chatrec.catalog.loaders import load_catalog
+    from chatrec.eval.redial import run_redial
 
     plain = ChatRec(settings, llm=None)
     movies = load_catalog(settings.demo_dir / "movies.jsonl", "movies").items
@@ -125,7 +143,15 @@ def _conversational(
         bot = bot_llm if with_llm and bot_llm is not None else plain
         return [r.item_id for r in bot.rank(message, k=50, exclude=exclude, domain="movies")]
 
-    return protocol_d(load_inspired(inspired)[:max_turns], rank, TitleMapper(movies), popular, llm_turns, seed)
+    conversations = None
+    if redial is not None:
+        suggesting = bot_llm.with_weight("suggested", suggest_weight) if bot_llm is not None and suggest_turns else None
+        conversations = run_redial(plain, redial, "test", max_turns or 600, progress, suggesting, suggest_turns)
+        if suggesting is not None:
+            suggesting.with_weight("suggested", 0.0)  # as shipped, for anything after this
+    return conversation_turns(
+        load_inspired(inspired)[:max_turns], rank, TitleMapper(movies), popular, llm_turns, seed, progress, conversations
+    )
 
 
 def tune_scenario(
@@ -145,10 +171,13 @@ def tune_scenario(
     dim = len(next(iter(found.values())))
     vectors = np.stack([found.get(i, np.zeros(dim, np.float32)) for i in inter.items])
     fit, held = holdout(Interactions(inter.users, inter.items, inter.binary()), 0.2, seed)
-    tasks = full_tasks(fit, held, random.Random(seed))
-    if not tasks:
+    if not held:
         raise ValueError(f"too little data to tune: no user in {domain!r} has 5 or more interactions")
-    tuned, value = tune(tasks, Fitted.fit(fit, vectors, seed).scores([t.user for t in tasks]), "ndcg@10", 10)
+    tasks = full_tasks(fit, held, random.Random(seed))
+    scores = Fitted.fit(fit, vectors, seed).scores(tasks)
+    signals = tuple(HYBRID_SIGNALS)
+    best, validation = tune_weights(scores, tasks, {"hybrid": signals}, None, "ndcg@10", 10, random.Random(seed))
+    tuned, value = best["hybrid"], validation["hybrid"]
     files = PromptFiles(settings.prompts_dir, settings.prompt_overrides)
     key = f"scenarios/{scenario}"
     current = parse_scenario(files.read(key), scenario)

@@ -148,14 +148,16 @@ class FactorModel(CollaborativeModel):
     """ALS or BPR: score = user factors · item factors."""
 
     def __init__(self, kind: Literal["als", "bpr"] = "als", factors: int = 64, iterations: int | None = None,
-                 regularization: float | None = None, seed: int = 0, threads: int = 2) -> None:  # fmt: skip
+                 regularization: float | None = None, seed: int = 0, threads: int = 2,
+                 learning_rate: float | None = None) -> None:  # fmt: skip
         self.name = kind
         with warnings.catch_warnings():  # implicit warns about OpenBLAS threads; fit() limits them to 1
             warnings.simplefilter("ignore")
-            self.model = self._build(kind, factors, iterations, regularization, seed, threads)
+            self.model = self._build(kind, factors, iterations, regularization, seed, threads, learning_rate)
 
     @staticmethod
-    def _build(kind: str, factors: int, iterations: int | None, regularization: float | None, seed: int, threads: int) -> Any:
+    def _build(kind: str, factors: int, iterations: int | None, regularization: float | None, seed: int, threads: int,
+               learning_rate: float | None) -> Any:  # fmt: skip
         from implicit.cpu.als import AlternatingLeastSquares
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
@@ -163,7 +165,7 @@ class FactorModel(CollaborativeModel):
             return AlternatingLeastSquares(factors=factors, iterations=iterations or 15, regularization=regularization or 0.05,
                                            random_state=seed, num_threads=threads)  # fmt: skip
         return BayesianPersonalizedRanking(factors=factors, iterations=iterations or 100, regularization=regularization or 0.01,
-                                           random_state=seed, num_threads=threads)  # fmt: skip
+                                           learning_rate=learning_rate or 0.01, random_state=seed, num_threads=threads)  # fmt: skip
 
     def fit(self, matrix: sp.csr_matrix) -> FactorModel:
         with threadpool_limits(1, "blas"), warnings.catch_warnings():
@@ -333,5 +335,10 @@ class CoMentions:
 
     def top(self, scores: np.ndarray, n: int, exclude: set[str]) -> list[str]:
         """The ``n`` items most mentioned alongside the named ones, outside ``exclude`` (to widen the candidate pool)."""
-        order = (self.interactions.items[ix] for ix in np.argsort(-scores, kind="stable") if scores[ix] > 0)
-        return [item for item in order if item not in exclude][:n]
+        return top_items(self.interactions.items, scores, n, exclude)
+
+
+def top_items(items: Sequence[str], scores: np.ndarray, n: int, exclude: set[str]) -> list[str]:
+    """The ``n`` best-scored items with a positive score, outside ``exclude``; ties keep the item order."""
+    order = (items[ix] for ix in np.argsort(-scores, kind="stable") if scores[ix] > 0)
+    return [item for item in order if item not in exclude][:n]
