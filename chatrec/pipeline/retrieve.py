@@ -76,6 +76,17 @@ class Retriever:
             if len(out) >= need or len(hits) < k:
                 break
         seen = {c.item.id for c in out}
-        if wanted := [i for i in also if i not in seen and i not in exclude_ids]:
-            out += admissible(self.store.search(domain, query, len(wanted), where, ids=wanted))
+        if wanted := [i for i in dict.fromkeys(also) if i not in seen and i not in exclude_ids]:
+            out += admissible(self.looked_up(domain, query, wanted))
         return out
+
+    def looked_up(self, domain: str, query: np.ndarray, ids: Sequence[str]) -> list[SearchHit]:
+        """Named items as hits, nearest first, without a search: fetched by id, with the cosine similarity
+        (the collection's metric) computed here. A filtered vector search cost about 35 ms a turn; the
+        metadata filter is not needed, since every candidate's constraints are checked in Python."""
+        vectors = self.store.vectors(domain, ids)
+        q = np.asarray(query, np.float32)
+        q = q / max(float(np.linalg.norm(q)), 1e-12)
+        hits = [SearchHit(item=it, similarity=float(v @ q) / max(float(np.linalg.norm(v)), 1e-12), vector=v)
+                for it in self.store.get(domain, ids) if (v := vectors.get(it.id)) is not None]  # fmt: skip
+        return sorted(hits, key=lambda h: -h.similarity)
