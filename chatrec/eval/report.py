@@ -135,8 +135,9 @@ def _table(metrics: list[str], rows: dict[str, dict[str, Stat]], best: str | Non
 def _llm_section(r: ProtocolResult) -> list[str]:
     llm = r.llm
     assert llm is not None
-    out = [f"**The model's effect** on a fixed random sample of {llm.users} (seed-drawn), {llm.seconds_per_call:.1f} s per call; "
-           f"{llm.failures} calls failed and {llm.silent} named nothing usable or echoed the order (both leave the order as it was):", ""]  # fmt: skip
+    calls = (f"; {llm.failures} calls failed and {llm.silent} named nothing usable or echoed the order (both leave the order as it was)"
+             if llm.refusion else "")  # fmt: skip
+    out = [f"**The model's effect** on a fixed sample of {llm.users} drawn with the seed, {llm.seconds_per_call:.1f} s per turn{calls}:", ""]
     out += _table(r.metrics, {k: {m: Stat(mean=v) for m, v in vals.items()} for k, vals in llm.metrics.items()}, None)
     out += ["", *([llm.note + ".", ""] if llm.note else [])]
     if llm.refusion:

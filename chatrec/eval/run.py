@@ -133,6 +133,7 @@ def _conversational(
     from chatrec.catalog.loaders import load_catalog
     from chatrec.eval.redial import run_redial
 
+    t0 = time.perf_counter()
     plain = ChatRec(settings, llm=None)
     movies = load_catalog(settings.demo_dir / "movies.jsonl", "movies").items
     collab = plain.collaborative("movies")
@@ -149,9 +150,9 @@ def _conversational(
         conversations = run_redial(plain, redial, "test", max_turns or 600, progress, suggesting, suggest_turns)
         if suggesting is not None:
             suggesting.with_weight("suggested", 0.0)  # as shipped, for anything after this
-    return conversation_turns(
-        load_inspired(inspired)[:max_turns], rank, TitleMapper(movies), popular, llm_turns, seed, progress, conversations
-    )
+    result = conversation_turns(load_inspired(inspired)[:max_turns], rank, TitleMapper(movies), popular, llm_turns, seed, progress,
+                                conversations)  # fmt: skip
+    return result.model_copy(update={"seconds": time.perf_counter() - t0})  # ReDial's turns included
 
 
 def tune_scenario(
