@@ -275,29 +275,30 @@ def tune(
         tried[name] = len(configs)
         log.info("tuned %s: %s=%.4f with %s", name, metric, best[0], best[1])
     base |= signals_of(base)
-    weights, more = tune_weights(base, tasks, fusions, budget, metric, depth, rng, step)
-    return Tuned(
-        params, weights, validation | more, tried | {f: len(search_space(weight_grid(s), {}, budget, rng)) for f, s in fusions.items()}
-    )
+    weights, more, counts = tune_weights(base, tasks, fusions, budget, metric, depth, rng, step)
+    return Tuned(params, weights, validation | more, tried | counts)
 
 
 def tune_weights(
     scores: dict[str, np.ndarray], tasks: Tasks, fusions: dict[str, tuple[str, ...]], budget: int | None, metric: str, depth: int,
     rng: random.Random, step: Callable[[], None] = lambda: None,
-) -> tuple[dict[str, dict[str, float]], dict[str, float]]:  # fmt: skip
-    """Each fusion's best weights among ``budget`` configurations (equal weights first)."""
-    weights, validation = {}, {}
+) -> tuple[dict[str, dict[str, float]], dict[str, float], dict[str, int]]:  # fmt: skip
+    """Each fusion's best weights among ``budget`` configurations (equal weights first), its validation
+    score, and how many configurations it tried."""
+    weights, validation, tried = {}, {}, {}
     for name, signals in fusions.items():
         equal = {s: round(1 / len(signals), 4) for s in signals}
         best: tuple[float, dict[str, float]] = (-1.0, equal)
-        for w in search_space(weight_grid(signals), equal, budget, rng):
+        configs = search_space(weight_grid(signals), equal, budget, rng)
+        tried[name] = len(configs)
+        for w in configs:
             value = score(top(fused(scores, tasks.valid, w), tasks, depth), tasks, metric)
             if value > best[0] + 1e-9:
                 best = (value, w)
             step()
         validation[name], weights[name] = best
         log.info("tuned %s: %s=%.4f with %s", name, metric, *best)
-    return weights, validation
+    return weights, validation, tried
 
 
 def steps_of(budget: int | None, fusions: Iterable[str] = FUSIONS) -> int:

@@ -177,7 +177,7 @@ def tune_scenario(
     tasks = full_tasks(fit, held, random.Random(seed))
     scores = Fitted.fit(fit, vectors, seed).scores(tasks)
     signals = tuple(HYBRID_SIGNALS)
-    best, validation = tune_weights(scores, tasks, {"hybrid": signals}, None, "ndcg@10", 10, random.Random(seed))
+    best, validation, _ = tune_weights(scores, tasks, {"hybrid": signals}, None, "ndcg@10", 10, random.Random(seed))
     tuned, value = best["hybrid"], validation["hybrid"]
     files = PromptFiles(settings.prompts_dir, settings.prompt_overrides)
     key = f"scenarios/{scenario}"
