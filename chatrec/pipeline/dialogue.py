@@ -464,8 +464,7 @@ class ChatRec:
         return self
 
     def _weights(self, intent: Intent) -> dict[str, float]:
-        scenario = self.scenarios.get(intent.scenario or "")
-        return scenario.weights if scenario else self.ranker.default_weights
+        return self.ranker.weights(self.scenarios.get(intent.scenario or ""))
 
     def _suggested(self, intent: Intent, session: Session, domain: str, model: TurnModel, notices: list[str]) -> list[str]:
         """Catalog items the model names for this conversation, if the scenario weighs its suggestions ([] if it fails)."""

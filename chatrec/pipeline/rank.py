@@ -69,6 +69,10 @@ class Ranker:
         self.rerank_top = rerank_top
         self.answer_count = answer_count
 
+    def weights(self, scenario: Scenario | None) -> dict[str, float]:
+        """The scenario's weights, or the defaults for a request that matches no scenario."""
+        return scenario.weights if scenario else self.default_weights
+
     def base_signals(
         self, cands: list[Candidate], vectors: np.ndarray, liked: np.ndarray, rejected: np.ndarray
     ) -> dict[str, np.ndarray | None]:
@@ -91,7 +95,7 @@ class Ranker:
         extra: dict[str, np.ndarray | None] | None = None,
     ) -> Fusion:
         """The fused ranking without the model; ``extra`` adds signals computed elsewhere (collaborative ones) by name."""
-        weights = scenario.weights if scenario else self.default_weights
+        weights = self.weights(scenario)
         signals = self.base_signals(cands, vectors, liked, rejected) | (extra or {}) if cands else {}
         return Fusion(cands, signals, weights, ranked_by(cands, signals, weights) if cands else [])
 

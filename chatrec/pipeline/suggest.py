@@ -15,7 +15,6 @@ import json
 import logging
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,6 +24,7 @@ from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item
 from chatrec.pipeline.titles import TitleIndex
 from chatrec.prompts import PromptLibrary
+from chatrec.recent import Recent
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,7 @@ class Suggester:
         self.prompts = prompts
         self.titles = titles
         self.count = count
-        self.remember = remember
-        self._recent: OrderedDict[str, Grounded] = OrderedDict()  # a repeated request costs no second call
+        self._recent: Recent[Grounded] = Recent(remember)  # a repeated request costs no second call
         self._lock = threading.Lock()
         self.names = self.dropped = 0  # since start: names the model gave, and those that matched nothing
 
@@ -58,19 +57,12 @@ class Suggester:
         """The model's names grounded in the catalog; raises :class:`~chatrec.llm.client.LLMError` if the call fails."""
         domain = intent.domain or ""
         messages = self.messages(intent.query, named, domain)
-        key = json.dumps(messages, ensure_ascii=False)
-        with self._lock:
-            if key in self._recent:
-                self._recent.move_to_end(key)
-                return self._recent[key]
         # Plain lines, not JSON: a small model runs past any count in a JSON list and the cut answer would not
         # parse; a line cut short lacks its "(Year)" and simply matches nothing.
-        found = self._ground(model.complete("suggest", messages, max_tokens=12 * self.count, temperature=0.0), named, domain)
-        with self._lock:
-            self._recent[key] = found
-            while len(self._recent) > self.remember:
-                self._recent.popitem(last=False)
-        return found
+        return self._recent.get(
+            json.dumps(messages, ensure_ascii=False),
+            lambda: self._ground(model.complete("suggest", messages, max_tokens=12 * self.count, temperature=0.0), named, domain),
+        )
 
     def _ground(self, answer: str, named: Sequence[Item], domain: str) -> Grounded:
         """Each distinct "Title (Year)" line looked up in the catalog; not the named items again, nothing without a year."""

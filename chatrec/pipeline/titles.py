@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from rapidfuzz import fuzz, process, utils
 
 from chatrec.catalog.store import VectorStore
+from chatrec.recent import Recent
 
 _CUE = re.compile(
     r"(?:(?P<neg>didn'?t like|don'?t like|did not like|hated?|disliked|not a fan of|不喜欢|讨厌)"
@@ -71,7 +72,7 @@ class TitleIndex:
         self.threshold = threshold
         self._titles: dict[str, dict[str, str]] = {}
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
-        self._recent: dict[tuple[str, str, str], list[TitleMention]] = {}  # recent answers by (kind, text, domain), oldest first
+        self._recent: Recent[list[TitleMention]] = Recent(64)  # recent answers by (kind, text, domain)
         self._lock = threading.Lock()
 
     def by_year(self, domain: str) -> dict[int, dict[str, str]]:
@@ -91,16 +92,7 @@ class TitleIndex:
     def _remembered(self, kind: str, text: str, domain: str, look: Callable[[str, str], list[TitleMention]]) -> list[TitleMention]:
         """A turn asks the same of one message several times (which domain it names, what it says of them, what
         to leave out of the parser's reading), so recent answers are kept."""
-        key = (kind, text, domain)
-        with self._lock:
-            if key in self._recent:
-                return list(self._recent[key])
-        found = look(text, domain)
-        with self._lock:
-            self._recent[key] = found
-            while len(self._recent) > 64:
-                self._recent.pop(next(iter(self._recent)))
-        return list(found)
+        return list(self._recent.get((kind, text, domain), lambda: look(text, domain)))
 
     def with_years(self, text: str, domain: str) -> list[TitleMention]:
         """Every "Title (Year)" in ``text`` that is a catalog item of that year (see :meth:`_with_years`)."""
