@@ -377,6 +377,18 @@ def offline_weights(weights: dict[str, float]) -> dict[str, float] | None:
 INSPIRED, REDIAL = "INSPIRED test turns", "ReDial validation turns, held-out half"
 
 
+def _sample_effect(without: dict[str, list[str]], with_model: dict[str, list[str]], relevant: dict[str, set[str]],
+                   names: tuple[str, str], seconds: float, seed: int, note: str, weight: float = 0.0) -> LLMEffect:  # fmt: skip
+    """The pipeline with the model against the same turns without it (the turns ``with_model`` covers)."""
+    metrics = ["recall@1", "recall@10", "recall@50"]
+    sub = {k: relevant[k] for k in sorted(with_model)}
+    a = _per_user({k: without[k] for k in sub}, sub, metrics)
+    b = _per_user(with_model, sub, metrics)
+    return LLMEffect(users=len(sub), pool=50, weight=weight, failures=0, silent=0, seconds_per_call=round(seconds, 2),
+                     metrics={names[0]: {m: float(a[m].mean()) for m in metrics}, names[1]: {m: float(b[m].mean()) for m in metrics}},
+                     effect={m: paired_bootstrap(a[m], b[m], seed=seed) for m in metrics}, refusion={}, note=note)  # fmt: skip
+
+
 def conversation_turns(
     turns: list[DialogueTurn], rank: Callable[[str, set[str], bool], list[str]], mapper: TitleMapper,
     popular: list[str], llm_turns: int, seed: int, progress: bool = True, redial: RedialRun | None = None,
@@ -418,31 +430,17 @@ def conversation_turns(
                   "chatrec rank time per ReDial turn, p50 / p95": "{:.0f} / {:.0f} ms".format(*np.percentile(redial.seconds, [50, 95]) * 1000)}  # fmt: skip
     llm = None
     if redial is not None and redial.with_model:
-        keys = sorted(redial.with_model)
-        sub = {k: redial.relevant[k] for k in keys}
-        a = _per_user({k: redial.ranked["chatrec rank, no model"][k] for k in keys}, sub, metrics)
-        b = _per_user(redial.with_model, sub, metrics)
-        llm = LLMEffect(users=len(keys), pool=50, weight=redial.model_weight, failures=0, silent=0,
-                        seconds_per_call=round(float(np.mean(redial.model_seconds)), 2),
-                        metrics={"chatrec rank, no model": {m: float(a[m].mean()) for m in metrics},
-                                 "chatrec rank, the model suggesting titles": {m: float(b[m].mean()) for m in metrics}},
-                        effect={m: paired_bootstrap(a[m], b[m], seed=seed) for m in metrics}, refusion={},
-                        note=(f"ReDial turns: the model names up to 10 titles for the conversation; {redial.dropped} of its "
-                              f"{redial.names} names matched no catalog item of that year and were dropped; the rest joined the "
-                              f"pool with the `suggested` signal at weight {redial.model_weight:g}"))  # fmt: skip
+        llm = _sample_effect(redial.ranked["chatrec rank, no model"], redial.with_model, redial.relevant,
+                             ("chatrec rank, no model", "chatrec rank, the model suggesting titles"), float(np.mean(redial.model_seconds)), seed,
+                             f"ReDial turns: the model names up to 10 titles for the conversation; {redial.dropped} of its "
+                             f"{redial.names} names matched no catalog item of that year and were dropped; the rest joined the "
+                             f"pool with the `suggested` signal at weight {redial.model_weight:g}", redial.model_weight)  # fmt: skip
     elif llm_turns > 0:
         sample = sorted(random.Random(seed).sample(sorted(inputs), min(llm_turns, len(inputs))))
         t1 = time.perf_counter()
         with_llm = {key: rank(*inputs[key], True) for key in tqdm(sample, desc="D with the model", disable=not progress)}
-        sub = {k: relevant[k] for k in sample}
-        a = _per_user({k: ranked["pipeline (no model)"][k] for k in sample}, sub, metrics)
-        b = _per_user(with_llm, sub, metrics)
-        llm = LLMEffect(users=len(sample), pool=50, weight=0.0, failures=0, silent=0,
-                        seconds_per_call=round((time.perf_counter() - t1) / max(1, len(sample)), 2),
-                        metrics={"pipeline (no model)": {m: float(a[m].mean()) for m in metrics},
-                                 "pipeline (reading and re-rank by the model)": {m: float(b[m].mean()) for m in metrics}},
-                        effect={m: paired_bootstrap(a[m], b[m], seed=seed) for m in metrics}, refusion={},
-                        note="INSPIRED turns: the model reads the request and re-ranks")  # fmt: skip
+        llm = _sample_effect(ranked["pipeline (no model)"], with_llm, relevant, ("pipeline (no model)", "pipeline (reading and re-rank by the model)"),
+                             (time.perf_counter() - t1) / max(1, len(sample)), seed, "INSPIRED turns: the model reads the request and re-ranks")  # fmt: skip
     return ProtocolResult(
         protocol="D", title="Conversation turns, INSPIRED" + (" and ReDial" if redial else ""), headline="recall@10", metrics=metrics,
         description=("INSPIRED test turns (He et al. 2023 processing) mapped onto the demo movie catalog by title and year; the last "
