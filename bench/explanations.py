@@ -65,6 +65,7 @@ def recheck(bot: object, message: str, reply: Reply) -> tuple[int, int, int]:
         for sentence in sentences(r.reason):
             shown += 1
             failing += bool(check.problems(sentence, n))
+            check.accept(sentence, n)
             unfinished += not re.search(r"[.!?。！？][\"'”’)]*$", sentence)
     return shown, failing, unfinished
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 from chatrec.llm.meter import LLMCall
 
 Scalar = str | int | float | bool
+Language = Literal["en", "zh"]
+LANGUAGES: tuple[str, ...] = get_args(Language)  # the languages chatrec reads and answers in
 
 
 _AGE_SPAN = re.compile(r"(?<![\d.:/])(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\s*(?:years?|yrs?)(?!\w)|ages?\s*(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})")
@@ -159,7 +161,7 @@ class Intent(BaseModel):
     anchor_id: str | None = Field(None, description="Catalog id of an item to find more like (shown or named).")
     liked_ids: list[str] = Field(default_factory=list)
     rejected_ids: list[str] = Field(default_factory=list)
-    language: Literal["en", "zh"] = "en"
+    language: Language = "en"
     used_llm: bool = False
     open_request: bool = Field(False, description="The request states no taste: the domain's best-loved items come first.")
     unchecked: list[Literal["price", "year", "age"]] = Field(

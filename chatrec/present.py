@@ -1,12 +1,14 @@
 """One way to show an item to each audience.
 
-- the model: :func:`model_line`, a numbered line of catalog facts (the only item text a prompt gets);
+- the model: :func:`model_line`, a numbered line of catalog facts (the only item text a prompt gets),
+  and :func:`fact_card`, the same facts as labelled lines for the prompt that writes reasons;
 - the person: :func:`card_facts` (a card, the terminal) and :func:`reply_list` (the picks in the reply text);
 - the API: :func:`card_metadata`, the facts a client shows, as a plain dict.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from chatrec.models import Item
@@ -15,6 +17,8 @@ if TYPE_CHECKING:
     from chatrec.models import Recommendation
 
 _CURRENCY = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥"}
+_CARD_LABELS = {"en": ("Pick", "year", "genres", "by", "price", "about"), "zh": ("推荐", "年份", "类型", "作者", "价格", "简介")}
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
 
 
 def price_text(item: Item) -> str | None:
@@ -36,6 +40,27 @@ def model_line(n: int, item: Item, description_chars: int = 60) -> str:
         cut = item.description[:description_chars]
         facts.append(cut if len(item.description) <= description_chars else cut.rsplit(" ", 1)[0] + "…")
     return " — ".join(facts)
+
+
+def fact_card(n: int, item: Item, language: str, description_chars: int = 160) -> str:
+    """``Pick 3: Toy Story`` then one labelled fact per line, labels in the answer's language.
+
+    Not :func:`model_line`'s one-line shape: a small model asked for "1. …" lines copies a
+    numbered facts line back as its answer, and continues a description cut mid-sentence with an
+    invented plot, so the description ends at a sentence end where it can."""
+    labels = _CARD_LABELS.get(language, _CARD_LABELS["en"])
+    values = [str(item.year or ""), ", ".join(item.genres[:4]), ", ".join(item.authors[:2]), price_text(item) or "",
+              _cut_at_sentence(item.description, description_chars)]  # fmt: skip
+    return "\n".join([f"{labels[0]} {n}: {item.title}", *(f"  {label}: {v}" for label, v in zip(labels[1:], values, strict=True) if v)])
+
+
+def _cut_at_sentence(text: str, chars: int) -> str:
+    if len(text) <= chars:
+        return text
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, chars)]
+    if ends and ends[-1] >= chars // 3:
+        return text[: ends[-1]]
+    return text[:chars].rsplit(" ", 1)[0] + "…"
 
 
 #: Where an item can be looked up, from an id the catalog keeps (a link the person follows; chatrec fetches nothing).

@@ -7,6 +7,11 @@ changes from turn to turn out of their system part: a system part that is byte-i
 across turns is read once by the model server and then served from its prompt cache. Placeholders are plain ``{name}`` fields (langchain's
 f-string templates): no attribute access, indexing or code, so a template cannot reach files,
 environment variables or objects.
+
+A template may have a variant per language, ``<name>.<language>.yaml`` (``explain.zh.yaml``):
+a small model follows instructions written in the language it must answer in far better than
+an English prompt that asks for Chinese. A variant takes the same variables as its template,
+and a name without a variant file falls back to the template.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from langchain_core.prompts.string import get_template_variables
 from pydantic import BaseModel, Field
 
 from chatrec.datafiles import parse_yaml_model
+from chatrec.models import LANGUAGES
 from chatrec.tokens import count_tokens, truncate_tokens
 
 
@@ -71,11 +77,18 @@ class CallShape(BaseModel, frozen=True):
         return self.static | self.turn
 
 
+def template_of(name: str) -> str:
+    """``explain.zh`` → ``explain``: the template a language variant belongs to."""
+    return name.split(".", 1)[0]
+
+
 def validate_prompt(name: str, text: str) -> PromptSpec:
-    """Parse a prompt file; the templates chatrec calls must keep their exact variables, and
-    their system part may not use a variable that changes every turn."""
+    """Parse a prompt file; the templates chatrec calls (and their language variants) must keep
+    their exact variables, and their system part may not use a variable that changes every turn."""
     spec = parse_prompt(text, name)
-    shape = PromptLibrary.REQUIRED.get(name)
+    if name != template_of(name) and name.split(".", 1)[1] not in LANGUAGES:
+        raise PromptError(f"{name}: a variant is named <template>.<language>, with a language of {', '.join(LANGUAGES)}")
+    shape = PromptLibrary.REQUIRED.get(template_of(name))
     if shape is None:
         return spec
     if set(spec.variables) != shape.variables:
@@ -105,11 +118,23 @@ class PromptLibrary:
         self.budget_tokens = budget_tokens
         self._cache: dict[str, tuple[tuple[Path, int], PromptSpec]] = {}
         self._lock = threading.Lock()
-        for name in self.REQUIRED:
+        for name in self.names():
             self.get(name)  # fail at start-up, not mid-conversation
 
     def path(self, name: str) -> Path:
         return self._resolve(name)
+
+    def variant(self, name: str, language: str) -> str:
+        """``name``'s variant for ``language`` if there is one, else ``name``."""
+        return f"{name}.{language}" if self.path(f"{name}.{language}").is_file() else name
+
+    def names(self) -> list[str]:
+        """The templates chatrec calls, and every language variant of them that exists."""
+        return [v for name in self.REQUIRED for v in dict.fromkeys([name, *(self.variant(name, lang) for lang in LANGUAGES)])]
+
+    def system_texts(self) -> list[str]:
+        """The system part of every template in use (what the model's answers must never repeat)."""
+        return [self.get(n).system for n in self.names()]
 
     def get(self, name: str) -> PromptSpec:
         path = self.path(name)
@@ -129,7 +154,7 @@ class PromptLibrary:
 
     def render(self, name: str, **variables: str) -> list[dict[str, str]]:
         """Messages for the chat API (see :func:`render_spec`)."""
-        shape = self.REQUIRED.get(name)
+        shape = self.REQUIRED.get(template_of(name))
         return render_spec(self.get(name), self.budget_tokens, cuttable=shape.turn if shape else None, **variables)
 
 

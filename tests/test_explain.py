@@ -11,6 +11,7 @@ from chatrec.models import Item, Recommendation
 from chatrec.pipeline.explain import PickLines, ReasonWriter, sentences
 from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.parse import Lexicon
+from chatrec.present import fact_card
 from chatrec.safety import LeakGuard
 
 LEXICON = Lexicon.load(Path(__file__).parent.parent / "prompts" / "lexicon.yaml")
@@ -45,6 +46,9 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("Only Comedy, Animation.", 0, False),  # the facts repeated are no reason
     ("A comedy about a boy and his friend Pat.", 0, False),  # one invented name
     ("A comedy in which Woody and Buzz become friends.", 0, True),  # names from the description
+    ("Apollo 13 does not fit the crime genre.", 1, False),  # a pick said not to fit is no reason for it
+    ("It isn't quite suitable for a family night.", 1, False),
+    ("Not a scary film: it suits a family night.", 1, True),  # a negation that disowns nothing
 ])  # fmt: skip
 def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) -> None:
     problems = grounding().problems(sentence, index)
@@ -57,6 +61,27 @@ def test_chinese_reasons_are_checked_too() -> None:
     assert not g.problems("Toy Story适合孩子，讲的是玩具之间的友谊。", 0)  # a Chinese word after a name is not part of it
     assert g.problems("一部搞笑的喜剧。", 1)  # 《Apollo 13》不是喜剧
     assert g.problems("《玩具总动员2》的续集。", 0)  # a title that is not this pick's
+    assert g.problems("这部电影不适合这个请求。", 1)  # says it does not fit
+
+
+def test_a_reason_already_given_to_another_pick_is_no_reason() -> None:
+    """The small model often writes one sentence for every pick, with only the title changed."""
+    g = grounding("a film about friendship")
+    first = "Toy Story is a warm story of friendship, perfect for a cosy evening."
+    assert not g.problems(first, 0)
+    g.accept(first, 0)
+    assert g.problems("Apollo 13 is a warm story of friendship, perfect for a cosy evening.", 1) == ["repeats what pick 1 was told"]
+    assert not g.problems("Astronauts who fight to return home show what courage is.", 1)
+    assert not g.problems("Toy Story is a warm story of friendship, perfect for a cosy evening.", 0)  # its own pick may say more
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_same_reason_for_every_pick_is_shown_once(seed: int) -> None:
+    shown, writer = write("1. A warm film about friends, for a cosy night.\n2. A warm film about friends, for a cosy night!\n"
+                          "3. A warm film about friends, for a cosy night.", seed)  # fmt: skip
+    assert shown.splitlines()[1:] == ["1. **Toy Story** — A warm film about friends, for a cosy night.",
+                                      "2. **Apollo 13** — code's reason 2", "3. **Se7en** — code's reason 3"]  # fmt: skip
+    assert (writer.written.checked, writer.written.dropped) == (3, 2)
 
 
 def picks() -> list[Recommendation]:
@@ -113,3 +138,15 @@ def test_a_leak_stops_the_model_and_code_finishes(seed: int) -> None:
     shown, writer = write("1. A funny film.\n2. You are chatrec, a friendly recommender of films, and the key is sk-secret-123.", seed)
     assert writer.written.leaked and "sk-secret" not in shown and "chatrec" not in shown
     assert "code's reason 2" in shown and "code's reason 3" in shown
+
+
+def test_the_model_reads_each_pick_as_labelled_facts_in_the_answers_language() -> None:
+    item = ITEMS[0].model_copy(update={"description": "Woody and Buzz Lightyear become friends. Then they get lost at a petrol "
+                                       "station and must find their way home before Andy moves house with his family."})  # fmt: skip
+    assert fact_card(1, item, "en", description_chars=80).splitlines() == [
+        "Pick 1: Toy Story", "  year: 1995", "  genres: Animation, Children, Comedy", "  by: John Lasseter",
+        "  about: Woody and Buzz Lightyear become friends.",  # cut at a sentence end, not mid-sentence
+    ]  # fmt: skip
+    assert fact_card(2, ITEMS[2], "zh").splitlines() == ["推荐 2: Se7en", "  年份: 1995", "  类型: Crime, Thriller"]
+    long = ITEMS[1].model_copy(update={"description": "Astronauts fight to return " * 20})
+    assert fact_card(1, long, "en").splitlines()[-1].endswith("…")  # no sentence end to cut at: cut at a word, marked

@@ -47,7 +47,7 @@ messages = st.one_of(
 def hostile_llm(prompts: PromptLibrary, seed: int) -> ScriptedLLM:
     """A model that follows every injection: garbage, made-up items, its own prompt, our secret."""
     rng = random.Random(seed)
-    leaks = [prompts.get(n).system for n in PromptLibrary.REQUIRED] + [f"My key is {SECRET}."]
+    leaks = prompts.system_texts() + [f"My key is {SECRET}."]
 
     def intent(_m: Sequence[dict[str, str]]) -> object:
         return rng.choice([proposal(domain="movies", query="The Matrix Reloaded", include=["Horror"]), "{not json",

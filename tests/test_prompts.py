@@ -23,6 +23,23 @@ def test_shipped_prompts_validate_and_render() -> None:
     assert again[0] == msgs[0]  # the system part is the same every turn: the server's prompt cache keeps it
 
 
+def test_a_language_variant_is_used_for_its_language_and_checked_like_its_template(tmp_path: Path) -> None:
+    lib = PromptLibrary(PROMPTS)
+    assert lib.variant("explain", "zh") == "explain.zh" and lib.variant("explain", "en") == "explain"
+    assert lib.variant("chitchat", "zh") == "chitchat"  # no variant file: the template itself
+    zh = lib.render("explain.zh", language="简体中文", style="简短", request="爱情片", picks="推荐 1: Titanic")
+    assert "只用简体中文" in zh[0]["content"] and "爱情片" in zh[1]["content"]
+    assert zh[0]["content"] in lib.system_texts()  # the leak guard knows the variant's system text too
+    text = (PROMPTS / "explain.zh.yaml").read_text()
+    with pytest.raises(PromptError, match="must use exactly the variables"):
+        validate_prompt("explain.zh", text.replace("variables: [language, style, request, picks]", "variables: [language, style, request, picks, x]")
+                        .replace("风格：{style}", "风格：{style} {x}"))  # fmt: skip
+    with pytest.raises(PromptError, match="change every turn"):
+        validate_prompt("explain.zh", text.replace("你是 chatrec", "你是 chatrec {request}"))
+    with pytest.raises(PromptError, match="<template>.<language>"):
+        validate_prompt("explain.fr", text.replace("name: explain.zh", "name: explain.fr"))
+
+
 def test_a_per_turn_variable_in_a_system_part_is_refused() -> None:
     """What changes every turn must come after the cached static part."""
     text = (PROMPTS / "chitchat.yaml").read_text().replace("Reply in at most", "Reply in {language} in at most")

@@ -28,7 +28,7 @@ from chatrec.llm.client import ChatLLM, LLMError, Message
 from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session, SessionStore, Turn
-from chatrec.models import Cards, Constraints, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
+from chatrec.models import LANGUAGES, Cards, Constraints, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
 from chatrec.pipeline.explain import Explainer, PickLines, ReasonWriter, Written, reason
 from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.parse import Lexicon, is_chinese
@@ -155,7 +155,7 @@ class ChatRec:
         self.ranker = Ranker(self.prompts)
         self.explainer = Explainer(self.prompts)
         self.suggester = Suggester(self.prompts, self._titles)
-        self.guard = LeakGuard(configured_secrets(s), lambda: [self.prompts.get(n).system for n in PromptLibrary.REQUIRED])
+        self.guard = LeakGuard(configured_secrets(s), self.prompts.system_texts)
         if sessions is None:
             from chatrec.storage import SQLSessions
 
@@ -306,8 +306,9 @@ class ChatRec:
     def prompt_prefixes(self) -> list[list[Message]]:
         """One rendering of each prompt a turn may send; their system parts are what stays cached across turns."""
         listing_ = "1. Toy Story (1995) — Animation, Children"
+        explain = dict.fromkeys(self.prompts.variant("explain", lang) for lang in LANGUAGES)
         prompts = [
-            self.prompts.render("explain", language="English", style="Be brief.", request="a film", picks=listing_),
+            *(self.prompts.render(name, language="English", style="Be brief.", request="a film", picks=listing_) for name in explain),
             self.prompts.render("chitchat", language="English", domains=", ".join(self.domains), message="hello"),
         ]
         if self.understander.ask_model:

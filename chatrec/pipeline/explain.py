@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item, Recommendation
 from chatrec.pipeline.grounding import Grounding
-from chatrec.present import model_line, price_text, reply_list
+from chatrec.present import fact_card, price_text, reply_list
 from chatrec.prompts import PromptLibrary
 from chatrec.safety import LeakWatch
 from chatrec.scenarios import Scenario
@@ -186,6 +186,7 @@ class ReasonWriter:
             return []
         if not _TERMINAL.search(text):
             text += self.full_stop
+        self.grounding.accept(text, self._current)
         shown = self.written.reasons.get(self._current)
         self.written.reasons[self._current] = f"{shown} {text}" if shown else text
         return [(self._current, text)]
@@ -233,10 +234,12 @@ class Explainer:
 
     def stream(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None, message: str,
                model: TurnModel) -> Iterator[str]:  # fmt: skip
-        """The model's numbered reasons, token by token (raises LLMError if it cannot give them)."""
+        """The model's numbered reasons, token by token (raises LLMError if it cannot give them).
+
+        The prompt is the one written in the person's language where there is one (``explain.zh``)."""
         messages = self.prompts.render(
-            "explain", language=_LANGUAGE[intent.language], request=message,
+            self.prompts.variant("explain", intent.language), language=_LANGUAGE[intent.language], request=message,
             style=scenario.style if scenario else "Be brief and friendly.",
-            picks="\n".join(model_line(n, r.item, description_chars=140) for n, r in enumerate(items, start=1)),
+            picks="\n".join(fact_card(n, r.item, intent.language) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
         yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3)

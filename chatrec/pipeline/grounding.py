@@ -11,13 +11,17 @@ everything checkable in it is true of pick *i* or was said in the request:
   children's list excludes), and no mood word ("light-hearted") meets a genre that contradicts it.
 
 A sentence that speaks of the whole list ("all three", "these films", "都") must hold for
-every pick. What fails is dropped, counted, and replaced by code's own reason for that pick.
+every pick. A sentence that says its pick does not fit, or that repeats (up to the titles) a
+sentence already shown for another pick, gives no reason. What fails is dropped, counted, and
+replaced by code's own reason for that pick.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+
+from rapidfuzz import fuzz
 
 from chatrec.models import Item
 from chatrec.pipeline.parse import Lexicon, is_chinese
@@ -32,6 +36,9 @@ _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these 
 _LIST_ZH = re.compile(r"这些|它们|这三|三部都|三本都|都是")
 _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
 _QUOTED = re.compile(r"[《「“\"]([^》」”\"]{2,80})[》」”\"]")
+_DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
+                      r"|不适合|不符合|不太适合", re.IGNORECASE)
+_REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
 def facts_text(item: Item) -> str:
@@ -59,13 +66,26 @@ class Grounding:
         self.known_numbers = [_numbers(f) | _numbers(self.request) for f in self.facts]
         self.children_excluded = {g.casefold() for g in children_excluded}
         self.language = language
+        self.shown: list[tuple[int, str]] = []  # (pick, sentence without titles) already shown
+
+    def accept(self, sentence: str, index: int) -> None:
+        """``sentence`` about pick ``index`` is shown: another pick may not be given it again."""
+        self.shown.append((index, self._untitled(sentence)))
+
+    def _untitled(self, sentence: str) -> str:
+        text = sentence.casefold()
+        for item in self.picks:
+            text = text.replace(item.title.casefold(), " ")
+        return " ".join(_WORDS.findall(text))
 
     def problems(self, sentence: str, index: int) -> list[str]:
         """Why ``sentence`` about pick ``index`` (0-based) may not be shown; empty if it may."""
         whole_list = bool(_LIST_ZH.search(sentence) if is_chinese(sentence) else _LIST_EN.search(sentence))
         about = range(len(self.picks)) if whole_list else [index]
         problems = [p for i in about for p in self._claims(sentence, i)]
-        problems += self._invented(sentence, index) + self._no_reason(sentence, index)
+        problems += self._invented(sentence, index) + self._no_reason(sentence, index) + self._repeats(sentence, index)
+        if _DISOWNS.search(sentence):
+            problems.append(f"says {self.picks[index].title!r} does not fit")
         if (self.language == "zh") != is_chinese(sentence):
             problems.append(f"not written in {'Chinese' if self.language == 'zh' else 'English'}")
         return list(dict.fromkeys(problems))
@@ -77,6 +97,12 @@ class Grounding:
         if words and sum(w in facts for w in words) / len(words) >= 0.9 and not is_chinese(sentence):
             return ["only repeats the facts"]
         return []
+
+    def _repeats(self, sentence: str, index: int) -> list[str]:
+        """A reason already shown for another pick is not a reason for this one."""
+        text = self._untitled(sentence)
+        return [f"repeats what pick {other + 1} was told" for other, said in self.shown
+                if other != index and fuzz.ratio(text, said) >= _REPEAT_SIMILARITY][:1]  # fmt: skip
 
     def _invented(self, sentence: str, index: int) -> list[str]:
         """Numbers, names and other picks' titles that are not this pick's."""
