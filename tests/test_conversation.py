@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chatrec.catalog.store import ChromaStore
-from chatrec.pipeline.titles import TitleIndex, title_keys, without_spans
+from chatrec.pipeline.titles import TitleIndex, disliked, title_keys, without_spans
 from tests.helpers import make_bot
 
 TRANSCRIPT = (
@@ -35,6 +35,22 @@ def test_every_titled_mention_is_linked_with_what_was_said_of_it(catalog_store: 
     assert found == {"Toy Story": True, "Finding Nemo": True, "The Shining": False, "Paddington": True, "Interstellar": True}
     assert not titles.with_years("Toy Story (1999) is not the year it came out", "movies")  # the year must match
     assert [m.title for m in titles.with_years("she liked Toy Storey (1995)", "movies")] == ["Toy Storey"]  # a typo still links
+
+
+@pytest.mark.parametrize(("before", "after", "negative"), [
+    ("I wasn't a big fan of", "", True),
+    ("I saw it but didn't care for", "", True),
+    ("not into subtitles, I'll check out", "", False),  # the last opinion before the title is about it
+    ("just not a fan of them but I watched", " and liked it", False),  # "but" turns the sentence
+    ("I have seen", " but have not seen the other", False),
+    ("", " was ok, but not really my cup of tea", True),  # a verdict after the title
+    ("", " was a little boring", True),
+    ("Some of my favorites are", ", Bad Moms", False),  # "Bad" is the next title, not a verdict
+    ("我不太喜欢", "", True),
+    ("我很喜欢", "", False),
+])  # fmt: skip
+def test_what_is_said_around_a_title_says_whether_it_was_liked(before: str, after: str, negative: bool) -> None:
+    assert disliked(before, after) == negative
 
 
 def test_a_titles_words_and_year_are_not_the_request(catalog_store: ChromaStore) -> None:

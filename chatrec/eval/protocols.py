@@ -428,6 +428,8 @@ def conversation_turns(
                   "ReDial mention linking recall": redial.linked_right / max(1, redial.named_all),
                   "ReDial mentions checked": redial.named_all,
                   "chatrec rank time per ReDial turn, p50 / p95": "{:.0f} / {:.0f} ms".format(*np.percentile(redial.seconds, [50, 95]) * 1000)}  # fmt: skip
+        if redial.opinions is not None:
+            extra |= {f"ReDial seekers' own liked/disliked answers: {k}": v for k, v in redial.opinions.figures().items()}
     llm = None
     if redial is not None and redial.with_model:
         llm = _sample_effect(redial.ranked["chatrec rank, no model"], redial.with_model, redial.relevant,

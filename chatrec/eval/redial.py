@@ -6,26 +6,37 @@ at. Each turn's conversation so far is one message; the gold films are the ones 
 recommender named next, mapped onto the catalog by the chat's own "Title (Year)" linker; gold
 already mentioned earlier is excluded (He et al.'s rule) and turns with no gold left are
 skipped. Dialogues are split in halves by id: even ids to choose weights, odd ids to report.
+
+What the person thinks of the films they name is measured against ReDial's original format
+(``redial_valid_data.jsonl``): after each conversation the seeker said of every film
+mentioned whether they liked it, disliked it, or did not say. Each seeker message is linked as the chat
+links it, the last reading of a film in the conversation is what a session keeps, and it is
+compared with the seeker's own answer where that answer is "liked" or "disliked".
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+import numpy as np
 from tqdm import tqdm
 
+from chatrec.eval.metrics import mean_interval
 from chatrec.signals.collaborative import top_items
 
 if TYPE_CHECKING:
     from chatrec.pipeline.dialogue import ChatRec
 
 FILE = "redial_eval_valid_data_processed.jsonl"
+ORIGINAL = "redial_valid_data.jsonl"
+_MENTION = re.compile(r"@(\d+)")
 Half = Literal["tune", "test"]
 
 
@@ -36,6 +47,25 @@ class RedialTurn:
     mentioned: list[str]  # catalog ids linked in the context, in order
     gold: set[str]  # catalog ids of the films recommended next, minus those mentioned
     named: set[str]  # ReDial's own entity list for the context, each linked alone (the linking reference)
+
+
+@dataclass
+class Opinions:
+    """The chat's reading of the seeker's films (liked unless a negative cue says otherwise) against their own answers."""
+
+    pairs: list[tuple[bool, bool]] = field(default_factory=list)  # (read as liked, said liked), one per film and conversation
+    unlinked: int = 0  # labelled films the seeker named that the chat did not link
+
+    def figures(self) -> dict[str, str]:
+        """Accuracy, and recall and precision of "disliked", each with its 95% bootstrap interval over films."""
+        def cell(hits: list[bool]) -> str:
+            iv = mean_interval(np.asarray(hits, np.float64))
+            return f"{iv.mean:.3f} ({iv.low:.3f}-{iv.high:.3f}), n={iv.n}"
+
+        return {"films read as the seeker said (liked or disliked)": cell([r == s for r, s in self.pairs]),
+                "disliked films read as disliked (recall)": cell([not r for r, s in self.pairs if not s]),
+                "films read as disliked that were (precision)": cell([not s for r, s in self.pairs if not r]),
+                "labelled films in the catalog the linker missed": str(self.unlinked)}  # fmt: skip
 
 
 @dataclass
@@ -54,6 +84,50 @@ class RedialRun:
     linked_right: int = 0
     linked_all: int = 0
     named_all: int = 0
+    opinions: Opinions | None = None  # the seekers' own liked/disliked answers against the chat's reading
+
+
+def seeker_opinions(bot: ChatRec, folder: Path, half: Half) -> Opinions:
+    """Every film a seeker named in a conversation of ``half`` and labelled liked or disliked, read message by message."""
+    titles = bot._titles
+    out = Opinions()
+    for line in (folder / ORIGINAL).open(encoding="utf-8"):
+        talk = json.loads(line)
+        answers = talk["initiatorQuestions"] if isinstance(talk["initiatorQuestions"], dict) else {}
+        if (int(talk["conversationId"]) % 2 == 0) != (half == "tune") or not answers:
+            continue
+        read: dict[str, bool] = {}  # ReDial id → the last reading
+        for message in talk["messages"]:
+            if message["senderWorkerId"] != talk["initiatorWorkerId"]:
+                continue
+            text, ends = _with_titles(message["text"], talk["movieMentions"])
+            for m in titles.with_years(text, "movies"):
+                if m.span is not None and (rid := ends.get(m.span[1])) is not None:
+                    read[rid] = m.liked
+        named = {rid for message in talk["messages"] if message["senderWorkerId"] == talk["initiatorWorkerId"]
+                 for rid in _MENTION.findall(message["text"])}  # fmt: skip
+        for rid in named:
+            said = answers.get(rid, {}).get("liked")
+            if said in (0, 1):
+                if rid in read:
+                    out.pairs.append((read[rid], said == 1))
+                elif _in_catalog(titles, talk["movieMentions"].get(rid) or ""):
+                    out.unlinked += 1
+    return out
+
+
+def _with_titles(text: str, names: dict[str, str]) -> tuple[str, dict[int, str]]:
+    """ReDial's "@123" placeholders replaced by "Title (Year)", and where each replacement ends → its ReDial id."""
+    out, ends, at = "", {}, 0
+    for m in _MENTION.finditer(text):
+        name = " ".join((names.get(m.group(1)) or m.group(0)).split())
+        out += text[at : m.start()] + name
+        ends[len(out)], at = m.group(1), m.end()
+    return out + text[at:], ends
+
+
+def _in_catalog(titles: object, name: str) -> bool:
+    return bool(titles.with_years(" ".join(name.split()), "movies"))  # type: ignore[attr-defined]
 
 
 def turns(bot: ChatRec, folder: Path, half: Half) -> Iterator[RedialTurn | None]:
@@ -106,6 +180,7 @@ def run_redial(bot: ChatRec, folder: Path, half: Half = "test", limit: int = 600
             run.model_seconds.append(time.perf_counter() - started)
         bar.update()
     bar.close()
+    run.opinions = seeker_opinions(bot, folder, half) if (folder / ORIGINAL).is_file() else None
     if model_bot is not None:
         run.names, run.dropped = model_bot.suggester.names, model_bot.suggester.dropped
         run.model_weight = model_bot.ranker.default_weights.get("suggested", 0.0)

@@ -17,8 +17,12 @@ from rapidfuzz import fuzz, process, utils
 from chatrec.catalog.store import VectorStore
 from chatrec.recent import Recent
 
+# What people write before a film they did not like ("I wasn't a big fan of", "didn't care for", "不太喜欢").
+_DISLIKE = (r"didn'?t like|don'?t like|did not like|do not like|\bhated?\b|disliked|(?:not|wasn'?t|isn'?t|never been) (?:a |really a |very |much of a )?"
+            r"(?:big |huge )?fan of|(?:didn'?t|don'?t|did not|do not) care (?:for|much for)|not (?:really |very )?(?:into|fond of)|"
+            r"least favou?rite|can'?t stand|cant stand|couldn'?t stand|bored by|nothing (?:too )?\w+ like|不喜欢|不太喜欢|讨厌|受不了")
 _CUE = re.compile(
-    r"(?:(?P<neg>didn'?t like|don'?t like|did not like|hated?|disliked|not a fan of|不喜欢|讨厌)"
+    rf"(?:(?P<neg>{_DISLIKE})"
     r"|(?:loved?|liked?|enjoyed|adored|fan of|similar to|something like|more like|像|喜欢|类似)"
     r")\s*(?P<span>[^,.;!?，。；！？]{2,80})",
     re.IGNORECASE,
@@ -26,8 +30,26 @@ _CUE = re.compile(
 _QUOTED = re.compile(r"[\"“《「']([^\"”》」']{2,80})[\"”》」']")
 _WITH_YEAR = re.compile(r"\((\d{4})\)")  # "The Babadook (2014)": how people (and ReDial) name a film exactly
 _ARTICLE = re.compile(r"^(.*), (the|a|an|les|la|le|l'|il|el|das|die|der)$", re.IGNORECASE)  # "Matrix, The"
-_NEGATIVE = re.compile(r"didn'?t like|don'?t like|did not like|\bhated?\b|disliked|not a fan|boring|\bawful\b|\bworst\b|"
-                       r"couldn'?t stand|不喜欢|讨厌|难看", re.IGNORECASE)  # fmt: skip
+# The last opinion before a title is the one about it ("I'm not into subtitles, I'll check out Carol (2015)" likes
+# Carol); "but" turns the sentence ("not a fan of them, but I watched Avengers (2015)").
+_OPINION = re.compile(rf"(?P<neg>{_DISLIKE}|not a fan|boring|\bawful\b|\bworst\b|难看|没意思)"
+                      r"|\b(?:lo?ved?|likes?|liked|enjoy(?:s|ed)?|adored?|favou?rites?|check out|recommend|but|however)\b|喜欢|爱看|但是|不过",
+                      re.IGNORECASE)  # fmt: skip
+# A verdict straight after one ("… was boring", "… wasn't all that great", "… was ok, but not really my cup of tea").
+_NEGATIVE_AFTER = re.compile(
+    r"^[\s,]*(?:(?:was|is|were|it was|that was|seemed|felt)\s+(?:(?:ok|okay|fine)\s*,?\s*)?(?:but\s+)?"
+    r"(?:a bit |a little |kind of |kinda |too |so |pretty |really )?(?:boring|awful|terrible|bad|overrated|silly|a let ?down|disappointing|"
+    r"not (?:that |all that |very |so )?(?:good|great))|(?:wasn'?t|isn'?t) (?:that |all that |very |so )?(?:good|great)|"
+    r"(?:was\s+)?(?:ok|okay)?\s*,?\s*(?:but\s+)?not (?:really )?my (?:cup of tea|thing|kind of)|,?\s*not so much)",
+    re.IGNORECASE,
+)
+
+
+def disliked(before: str, after: str) -> bool:
+    """Whether the words around a named title say the person did not like it: the last opinion before
+    it (in its sentence, after any earlier title) is a negative one, or a verdict follows it."""
+    opinions = list(_OPINION.finditer(before))
+    return bool(opinions and opinions[-1].group("neg")) or bool(_NEGATIVE_AFTER.search(after))
 
 
 def title_keys(title: str) -> list[str]:
@@ -106,14 +128,16 @@ class TitleIndex:
         """Every "Title (Year)" in ``text`` that is a catalog item of that year, in order of first mention.
 
         The title is the longest run of words before "(Year)" that matches one of that year's
-        titles (exactly, else by rapidfuzz ratio ≥ the threshold); a negative cue earlier in the
-        same sentence and after the previous title ("I didn't like …") marks it disliked."""
+        titles (exactly, else by rapidfuzz ratio ≥ the threshold). A negative cue earlier in the
+        same sentence and after the previous title ("I didn't like …"), or a verdict straight after it
+        ("… was boring"), marks it disliked."""
         index = self.by_year(domain)
         found: dict[str, TitleMention] = {}
         previous = 0  # a cue belongs to the title it precedes, not to one after another title
         for m in _WITH_YEAR.finditer(text):
             titles = index.get(int(m.group(1)))
             before, previous = text[max(0, m.start() - 120, previous) : m.start()], m.end()
+            after = re.split(r"[.!?。！？\n]|\(\d{4}\)", text[m.end() : m.end() + 80])[0]  # up to the sentence's or the next title's end
             if not titles:
                 continue
             sentence = re.split(r"[.!?。！？\n]", before)[-1]
@@ -125,7 +149,7 @@ class TitleIndex:
                     best = process.extractOne(key, list(titles), scorer=fuzz.ratio, score_cutoff=self.threshold)
                     hit = titles[best[0]] if best else None
                 if hit is not None:
-                    liked = not _NEGATIVE.search(" ".join(words[:-n]))
+                    liked = not disliked(" ".join(words[:-n]), after)
                     start = m.start() - len(before) + before.rfind(words[-n])
                     found.setdefault(hit, TitleMention(item_id=hit, title=" ".join(words[-n:]), liked=liked, span=(start, m.end())))
                     break
