@@ -65,6 +65,9 @@ def test_a_pasted_transcript_steers_the_picks_and_nothing_named_comes_back(catal
     intent = bot.understand(TRANSCRIPT, "t1")
     assert intent.domain == "movies" and intent.constraints.year_min is None and intent.constraints.year_max is None
     assert set(intent.liked_ids) == {"m1", "m5", "m9", "m10"} and intent.rejected_ids == ["m8"]
+    for domain in (None, "movies"):  # a domain chosen in the UI (or by an evaluation) re-reads genre words, not the titles' years
+        chosen = bot.understand("Maybe you would like Toy Story (1995) or Heat (1995).\nthat sounds interesting", "t2", domain=domain)
+        assert chosen.constraints.year_min is None and chosen.constraints.year_max is None, domain
     picks = bot.rank(TRANSCRIPT, k=10)
     assert picks and not {p.item_id for p in picks} & {"m1", "m5", "m8", "m9", "m10"}  # never recommended back
 

@@ -121,14 +121,17 @@ class Understander:
                 best, best_score = s, score
         return best
 
+    def reading(self, message: str) -> str:
+        """What the parser reads: the message without the films it names, whose titles and years ("War and Peace
+        (2002)") are not the request's genres or years."""
+        return without_spans(message, self.titles.named(message, self.domains)) if self.titles is not None else message
+
     def __call__(
         self, message: str, session: Session, model: TurnModel, *, domain: str | None = None, scenario: str | None = None
     ) -> tuple[Intent, list[str]]:
         """Read ``message``; a given ``domain`` or ``scenario`` (the UI's picker) overrides detection."""
         notices: list[str] = []
-        # A named film's title and year ("War and Peace (2002)") are not the request's genres or years.
-        reading = without_spans(message, self.titles.named(message, self.domains)) if self.titles is not None else message
-        parsed = self.lexicon.parse(reading, session.domain)
+        parsed = self.lexicon.parse(self.reading(message), session.domain)
         proposal = None
         try:
             if self.ask_model:
@@ -174,7 +177,7 @@ class Understander:
         if scenario is not None and scenario.domain != domain:
             scenario = None
         if domain != said_domain and not (parsed.include or parsed.exclude):
-            parsed = self.lexicon.parse(message, domain)  # genre words read in the right domain
+            parsed = self.lexicon.parse(self.reading(message), domain)  # genre words read in the right domain
         query: str = first({"follow_up": session.query if follow_up and not (parsed.include or parsed.domains) else None,
                             "model": proposal.query.strip()[:160] if proposal is not None else None,
                             "message": message}, PRECEDENCE["query"])  # fmt: skip
