@@ -114,6 +114,17 @@ def test_the_reply_keeps_passing_sentences_and_falls_back_per_pick(seed: int) ->
     assert w.reasons == {0: "A funny animated tale of toys who become friends.", 2: "A tense crime thriller with a dark edge."}
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_a_line_that_opens_with_a_later_picks_title_is_about_that_pick(seed: int) -> None:
+    """The model wrote Apollo 13's reason under "1.": it is shown for Apollo 13, and Toy Story keeps code's reason."""
+    shown, writer = write("1. Apollo 13 - A true story of astronauts who fight to return home.\n"
+                          "2. Se7en: A tense crime thriller with a dark edge.", seed)  # fmt: skip
+    assert shown.splitlines()[1:] == ["1. **Toy Story** — code's reason 1",
+                                      "2. **Apollo 13** — A true story of astronauts who fight to return home.",
+                                      "3. **Se7en** — A tense crime thriller with a dark edge."]  # fmt: skip
+    assert writer.written.dropped == 0
+
+
 def test_sentences_end_where_they_end() -> None:
     """Initials, abbreviations and decimals do not end a sentence; the re-check splits as the writer does."""
     text = "P. G. Wodehouse at his best, rated 4.5 by readers. Dr. Seuss fans will smile! 一本好书。再来一本"

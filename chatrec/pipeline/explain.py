@@ -117,6 +117,8 @@ class ReasonWriter:
         self._at_line_start = True
         self._current: int | None = None  # the pick the current line is about (None: not about a pick)
         self._done: set[int] = set()
+        self._opening = False  # the next sentence is the first of its line
+        self._number = 0  # the number the current line started with (0-based)
 
     def feed(self, chunk: str) -> list[tuple[int, str]]:
         """The sentences this chunk completed that may be shown, as (pick index, sentence)."""
@@ -163,15 +165,32 @@ class ReasonWriter:
             return False
         self._pending = stripped[match.end() :] if match else stripped
         if match:
-            n = int(match.group(1)) - 1
+            n = self._number = int(match.group(1)) - 1
             self._current = n if 0 <= n < len(self.picks) and n not in self._done else None
             if self._current is not None:
                 self._done.add(self._current)
+            self._opening = True
         self._at_line_start = False
         return True
 
+    def _addressed(self, text: str) -> int | None:
+        """The pick a line is about: one that opens with the title of a pick not yet written, numbered this line's
+        number or later, is about that pick, whatever its number says (the small model sometimes writes pick 2's
+        reason under "1.")."""
+        n = self._current
+        if n is not None and text.casefold().startswith(self.picks[n].title.casefold()):
+            return n
+        for j in range(max(0, self._number), len(self.picks)):
+            title = self.picks[j].title.casefold()
+            if j != n and j not in self._done and len(title) >= 3 and text.casefold().startswith(title):
+                self._done = (self._done - {n}) | {j}
+                return j
+        return n
+
     def _emit(self, sentence: str) -> list[tuple[int, str]]:
         text = sentence.replace("**", "").strip()
+        if self._opening:
+            self._opening, self._current = False, self._addressed(text)
         if self._current is not None:
             text = _without_facts_prefix(text, self.grounding.facts[self._current])
         if not text.strip(" .。-—:：0123456789"):
