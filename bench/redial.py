@@ -14,7 +14,8 @@ Compared on the same turns (``chatrec.eval.redial``, also run by ``chatrec eval 
 popularity (rating count), item-kNN over the demo's ratings and co-mention item-kNN (ReDial
 *training* conversations, the shipped ``comention`` signal alone) from the films mentioned so
 far, and the pipeline. Recall@1/10/50 with 95% bootstrap intervals over turns; how well the films
-named in the conversation are linked; whether the films the seeker named are read as liked or
+named in the conversation are linked; the first 200 turns replayed through ``bot.chat`` message
+by message (recall@3 of its cards against ``bot.rank``'s top 3 for the same turns); whether the films the seeker named are read as liked or
 disliked as the seeker said afterwards (ReDial's original ``redial_valid_data.jsonl``); ranking time.
 """
 
@@ -69,6 +70,11 @@ def main() -> None:
         f"linking films in the conversation (against ReDial's entity list, each entity linked alone): precision "
         f"{run.linked_right / max(1, run.linked_all):.3f}, recall {run.linked_right / max(1, run.named_all):.3f} over {run.named_all} mentions"
     )
+    if run.replayed:
+        from chatrec.eval.protocols import replay_figures
+
+        for name, value in replay_figures(run, 0).items():
+            print(f"{name}: {value}")
     if run.opinions is not None:
         print(f"what the seeker thought of the films they named ({len(run.opinions.pairs)} labelled liked or disliked, "
               "against their own answers in redial_valid_data.jsonl):")

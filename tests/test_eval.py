@@ -66,6 +66,7 @@ def test_tiny_eval_run_writes_a_complete_report(tmp_path: Path, test_settings: S
     assert d["users"][redial] == 8 and len(d["tables"][redial]) == 4  # popularity, two kNNs, chatrec
     assert {t["a"] for t in d["tests"][redial]} == set(d["tables"][redial]) - {"chatrec rank, no model"}
     assert d["extra"]["ReDial mention linking precision (against ReDial's entity list)"] > 0.9
+    assert "n=8" in d["extra"]["ReDial replayed through bot.chat message by message: recall@3 of its 3 cards"]
     said = "ReDial seekers' own liked/disliked answers: films read as the seeker said (liked or disliked)"
     assert float(d["extra"][said].split()[0]) > 0.9 and "n=" in d["extra"][said]
     assert report["command"].startswith("chatrec eval run --ml100k")

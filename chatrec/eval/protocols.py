@@ -389,6 +389,17 @@ def _sample_effect(without: dict[str, list[str]], with_model: dict[str, list[str
                      effect={m: paired_bootstrap(a[m], b[m], seed=seed) for m in metrics}, refusion={}, note=note)  # fmt: skip
 
 
+def replay_figures(redial: RedialRun, seed: int) -> dict[str, str]:
+    """Recall@3 of bot.chat's three cards after replaying the conversation, against bot.rank's top 3 for it as one message."""
+    relevant = {k: redial.relevant[k] for k in redial.replayed}
+    one = _per_user({k: redial.ranked["chatrec rank, no model"][k][:3] for k in relevant}, relevant, ["recall@3"])["recall@3"]
+    chat = _per_user(redial.replayed, relevant, ["recall@3"])["recall@3"]
+    a, b = mean_interval(chat, seed=seed), mean_interval(one, seed=seed)
+    return {"ReDial replayed through bot.chat message by message: recall@3 of its 3 cards": f"{a.mean:.3f} ({a.low:.3f}-{a.high:.3f}), n={a.n}",
+            "the same turns as one message through bot.rank: recall@3 of its top 3": f"{b.mean:.3f} ({b.low:.3f}-{b.high:.3f})",
+            "message by message − one message": paired_bootstrap(one, chat, seed=seed).text(3)}  # fmt: skip
+
+
 def conversation_turns(
     turns: list[DialogueTurn], rank: Callable[[str, set[str], bool], list[str]], mapper: TitleMapper,
     popular: list[str], llm_turns: int, seed: int, progress: bool = True, redial: RedialRun | None = None,
@@ -428,6 +439,8 @@ def conversation_turns(
                   "ReDial mention linking recall": redial.linked_right / max(1, redial.named_all),
                   "ReDial mentions checked": redial.named_all,
                   "chatrec rank time per ReDial turn, p50 / p95": "{:.0f} / {:.0f} ms".format(*np.percentile(redial.seconds, [50, 95]) * 1000)}  # fmt: skip
+        if redial.replayed:
+            extra |= replay_figures(redial, seed)
         if redial.opinions is not None:
             extra |= {f"ReDial seekers' own liked/disliked answers: {k}": v for k, v in redial.opinions.figures().items()}
     llm = None

@@ -43,10 +43,21 @@ Half = Literal["tune", "test"]
 @dataclass
 class RedialTurn:
     key: str
-    context: str  # the conversation so far, one line per utterance
+    lines: list[str]  # the conversation so far, one utterance each; the last is the seeker's
     mentioned: list[str]  # catalog ids linked in the context, in order
     gold: set[str]  # catalog ids of the films recommended next, minus those mentioned
     named: set[str]  # ReDial's own entity list for the context, each linked alone (the linking reference)
+
+    @property
+    def context(self) -> str:
+        return "\n".join(line for line in self.lines if line)
+
+    def messages(self) -> list[str]:
+        """What the seeker sent, one chat message per seeker utterance, each with the recommender's line before it."""
+        lines = self.lines
+        seeker = range((len(lines) - 1) % 2, len(lines), 2)  # the last line is the seeker's; roles alternate
+        texts = ["\n".join(x for x in (lines[i - 1] if i > 0 else "", lines[i]) if x) for i in seeker]
+        return [t for t in texts if t]
 
 
 @dataclass
@@ -75,6 +86,7 @@ class RedialRun:
     ranked: dict[str, dict[str, list[str]]]  # method → turn → ids
     relevant: dict[str, set[str]]
     seconds: list[float] = field(default_factory=list)  # chatrec rank per turn
+    replayed: dict[str, list[str]] = field(default_factory=dict)  # turn → the cards of bot.chat, turn by turn (a sample)
     with_model: dict[str, list[str]] = field(default_factory=dict)  # turn → ids, the model suggesting titles (a sample)
     model_seconds: list[float] = field(default_factory=list)
     model_weight: float = 0.0  # the suggested signal's weight on the sample
@@ -137,18 +149,26 @@ def turns(bot: ChatRec, folder: Path, half: Half) -> Iterator[RedialTurn | None]
     rows = [t for t in rows if (int(t["dialog_id"]) % 2 == 0) == (half == "tune")]
     random.Random(0).shuffle(rows)
     for n, t in enumerate(rows):
-        context = "\n".join(line for line in t["context"] if line)
-        mentioned = [m.item_id for m in titles.with_years(context, "movies")]
+        mentioned = [m.item_id for m in titles.with_years("\n".join(line for line in t["context"] if line), "movies")]
         gold = {m.item_id for g in t["rec"] for m in titles.with_years(g, "movies")} - set(mentioned)
         named = {m.item_id for e in t["entity"] for m in titles.with_years(e, "movies")}
-        yield RedialTurn(f"{t['dialog_id']}/{n}", context, mentioned, gold, named) if gold else None
+        yield RedialTurn(f"{t['dialog_id']}/{n}", t["context"], mentioned, gold, named) if gold else None
+
+
+def replay(bot: ChatRec, turn: RedialTurn) -> list[str]:
+    """The conversation through ``bot.chat`` message by message in a new session; the last reply's cards."""
+    reply = None
+    for message in turn.messages():
+        reply = bot.chat(message, f"redial-replay-{turn.key}", domain="movies")
+    return [r.item_id for r in reply.items] if reply is not None else []
 
 
 def run_redial(bot: ChatRec, folder: Path, half: Half = "test", limit: int = 600, progress: bool = True,
-               model_bot: ChatRec | None = None, model_turns: int = 0) -> RedialRun:  # fmt: skip
+               model_bot: ChatRec | None = None, model_turns: int = 0, replay_turns: int = 200) -> RedialRun:  # fmt: skip
     """Popularity, item-kNN over ratings and over co-mentions from the films mentioned, and ``bot.rank``
-    (no model), on the same ``limit`` turns of one half; ``model_bot.rank`` (the model suggesting titles)
-    on the first ``model_turns`` of them."""
+    (no model), on the same ``limit`` turns of one half; the conversation replayed through ``bot.chat``
+    on the first ``replay_turns`` of them, and ``model_bot.rank`` (the model suggesting titles) on the
+    first ``model_turns``."""
     collab, co = bot.collaborative("movies"), bot.comentions("movies")
     popular = [it.id for it in sorted(bot.store.items("movies"), key=lambda it: -(it.popularity or 0))]
     methods = ("popularity", "item-kNN over ratings, from the films mentioned", "co-mention item-kNN, from the films mentioned",
@@ -174,6 +194,8 @@ def run_redial(bot: ChatRec, folder: Path, half: Half = "test", limit: int = 600
         run.ranked[methods[1]][t.key] = top_items(collab.interactions.items, knn, 50, seen) if collab and knn is not None else []
         scores = co.scores(t.mentioned) if co else None
         run.ranked[methods[2]][t.key] = co.top(scores, 50, seen) if co and scores is not None else []
+        if len(run.replayed) < replay_turns:
+            run.replayed[t.key] = replay(bot, t)
         if model_bot is not None and len(run.with_model) < model_turns:
             started = time.perf_counter()
             run.with_model[t.key] = [r.item_id for r in model_bot.rank(t.context, k=50, domain="movies")]

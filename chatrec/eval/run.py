@@ -132,9 +132,10 @@ def _conversational(
     """Protocol D through the chat pipeline: every turn without the model, a sample with it."""
     from chatrec.catalog.loaders import load_catalog
     from chatrec.eval.redial import run_redial
+    from chatrec.memory import InMemorySessions
 
     t0 = time.perf_counter()
-    plain = ChatRec(settings, llm=None)
+    plain = ChatRec(settings, llm=None, sessions=InMemorySessions())  # the ReDial replay's sessions are not kept
     movies = load_catalog(settings.demo_dir / "movies.jsonl", "movies").items
     collab = plain.collaborative("movies")
     counts = np.asarray((collab.interactions.matrix > 0).sum(axis=0)).ravel() if collab else np.zeros(0)
