@@ -53,6 +53,25 @@ def test_what_is_said_around_a_title_says_whether_it_was_liked(before: str, afte
     assert disliked(before, after) == negative
 
 
+class _Titles:
+    """The one thing the cue look-up asks of a store: its titles."""
+
+    def titles(self, domain: str) -> dict[str, str]:
+        return {"a": "Mother", "b": "Keanu", "c": "V for Vendetta", "d": "Elf", "e": "Titanic"}
+
+
+@pytest.mark.parametrize(("message", "found"), [
+    ("I also like movies similar to V for Vendetta.", ["V for Vendetta"]),  # a cue inside another cue's span
+    ("So far our favorite is Elf.", ["Elf"]),
+    ("I like other genres too", []),  # "other" is 91% of "Mother": a short name must match exactly
+    ("Actually I like Keanu Reaves a lot", []),  # a person's first name, not the film Keanu
+    ("I liked Titanic I saw it twice", ["Titanic"]),
+])  # fmt: skip
+def test_titles_after_a_cue_without_false_friends(message: str, found: list[str]) -> None:
+    """Cases from a hand-checked sample of INSPIRED messages."""
+    assert [m.title for m in TitleIndex(_Titles()).find(message, "movies")] == found  # type: ignore[arg-type]
+
+
 def test_a_titles_words_and_year_are_not_the_request(catalog_store: ChromaStore) -> None:
     titles = TitleIndex(catalog_store)
     text = "I don't want to watch War and Peace (2002), something like Interstellar (2014) please"

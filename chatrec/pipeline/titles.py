@@ -21,12 +21,15 @@ from chatrec.recent import Recent
 _DISLIKE = (r"didn'?t like|don'?t like|did not like|do not like|\bhated?\b|disliked|(?:not|wasn'?t|isn'?t|never been) (?:a |really a |very |much of a )?"
             r"(?:big |huge )?fan of|(?:didn'?t|don'?t|did not|do not) care (?:for|much for)|not (?:really |very )?(?:into|fond of)|"
             r"least favou?rite|can'?t stand|cant stand|couldn'?t stand|bored by|nothing (?:too )?\w+ like|不喜欢|不太喜欢|讨厌|受不了")
+# The span is a look-ahead, so a cue inside another cue's span is found too ("I like movies similar to V for Vendetta").
 _CUE = re.compile(
     rf"(?:(?P<neg>{_DISLIKE})"
-    r"|(?:loved?|liked?|enjoyed|adored|fan of|similar to|something like|more like|像|喜欢|类似)"
-    r")\s*(?P<span>[^,.;!?，。；！？]{2,80})",
+    r"|(?:loved?|liked?|enjoyed|adored|fan of|similar to|something like|more like|favou?rite (?:is|was)|像|喜欢|类似)"
+    r")\s*(?=(?P<span>[^,.;!?，。；！？]{2,80}))",
     re.IGNORECASE,
 )
+_I = {"I", "I'm", "I've", "I'd", "I'll"}  # "I liked Titanic I cried": Titanic is a whole name
+_FUZZY_MIN = 8  # a shorter name must match a title exactly: "other" is 91% of "Mother"
 _QUOTED = re.compile(r"[\"“《「']([^\"”》」']{2,80})[\"”》」']")
 _WITH_YEAR = re.compile(r"\((\d{4})\)")  # "The Babadook (2014)": how people (and ReDial) name a film exactly
 _ARTICLE = re.compile(r"^(.*), (the|a|an|les|la|le|l'|il|el|das|die|der)$", re.IGNORECASE)  # "Matrix, The"
@@ -177,10 +180,12 @@ class TitleIndex:
             # the title is a prefix of what follows the cue: "Toy Story and want something similar"
             for n in range(min(len(words), 8), 0, -1):
                 candidate = " ".join(words[:n])
-                hit = process.extractOne(
-                    candidate, choices, scorer=fuzz.ratio, processor=utils.default_process, score_cutoff=self.threshold
-                )
-                if hit is not None and len(utils.default_process(candidate)) >= 3:
+                if n == 1 < len(words) and words[1][:1].isupper() and words[0][:1].isupper() and words[1] not in _I:
+                    continue  # one name of a longer one: "I like Keanu Reeves" is not the film Keanu
+                key = utils.default_process(candidate)
+                hit = process.extractOne(candidate, choices, scorer=fuzz.ratio, processor=utils.default_process,
+                                         score_cutoff=self.threshold if len(key) >= _FUZZY_MIN else 100)  # fmt: skip
+                if hit is not None and len(key) >= 3:
                     item_id = ids[hit[2]]
                     found.setdefault(item_id, TitleMention(item_id=item_id, title=hit[0], liked=liked))
                     break
