@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from chatrec.catalog.store import ChromaStore
+from chatrec.models import Item
 from chatrec.pipeline.titles import TitleIndex, disliked, title_keys, without_spans
 from tests.helpers import make_bot
 
@@ -53,11 +54,19 @@ def test_what_is_said_around_a_title_says_whether_it_was_liked(before: str, afte
     assert disliked(before, after) == negative
 
 
-class _Titles:
-    """The one thing the cue look-up asks of a store: its titles."""
+class _Store:
+    """What the title look-ups ask of a store: its titles and items."""
+
+    ITEMS = [Item(id=t.casefold(), domain="movies", title=t, genres=g) for t, g in [
+        ("Mother", ["Drama"]), ("Keanu", ["Comedy"]), ("V for Vendetta", ["Action"]), ("Elf", ["Comedy"]), ("Titanic", ["Romance"]),
+        ("Romance", ["Drama"]), ("Her", ["Romance"]),
+    ]]  # fmt: skip
 
     def titles(self, domain: str) -> dict[str, str]:
-        return {"a": "Mother", "b": "Keanu", "c": "V for Vendetta", "d": "Elf", "e": "Titanic"}
+        return {it.id: it.title for it in self.ITEMS}
+
+    def items(self, domain: str) -> list[Item]:
+        return self.ITEMS
 
 
 @pytest.mark.parametrize(("message", "found"), [
@@ -66,10 +75,23 @@ class _Titles:
     ("I like other genres too", []),  # "other" is 91% of "Mother": a short name must match exactly
     ("Actually I like Keanu Reaves a lot", []),  # a person's first name, not the film Keanu
     ("I liked Titanic I saw it twice", ["Titanic"]),
+    ("i think action movies are boring; i don't care for romance either.", []),  # a genre, not the film Romance
+    ("i love her!", []),  # a pronoun, not the film Her
 ])  # fmt: skip
 def test_titles_after_a_cue_without_false_friends(message: str, found: list[str]) -> None:
     """Cases from a hand-checked sample of INSPIRED messages."""
-    assert [m.title for m in TitleIndex(_Titles()).find(message, "movies")] == found  # type: ignore[arg-type]
+    assert [m.title for m in TitleIndex(_Store()).find(message, "movies")] == found  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("message", "found"), [
+    ("We watched Finding Nemo last night and I didn't like Notting Hill much.", {"Finding Nemo": True, "Notting Hill": False}),
+    ("Have you seen apollo 13?", {}),  # two words, none capitalised: maybe not a title
+    ("Toy Story 2 was fun", {}),  # a sequel is not the film it continues
+    ("How do I forget The Shining!?", {"The Shining": True}),
+    ("we should make a finding nemo plan", {}),  # written in lower case, words may be just words
+])  # fmt: skip
+def test_a_title_of_several_words_is_found_without_a_cue_or_year(catalog_store: ChromaStore, message: str, found: dict[str, bool]) -> None:
+    assert {m.title: m.liked for m in TitleIndex(catalog_store).bare(message, "movies")} == found
 
 
 def test_a_titles_words_and_year_are_not_the_request(catalog_store: ChromaStore) -> None:

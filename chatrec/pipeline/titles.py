@@ -55,6 +55,33 @@ def disliked(before: str, after: str) -> bool:
     return bool(opinions and opinions[-1].group("neg")) or bool(_NEGATIVE_AFTER.search(after))
 
 
+_TOKEN = re.compile(r"[^\W_]+")  # the words rapidfuzz's default_process keeps
+_SEQUEL = re.compile(r"\d{1,2}|II|III|IV|V|VI")
+_LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
+_COMMON = frozenset("""a an the and or but of to in on at for with from by about as is are was were be been it its this that these
+those i you he she we they me my your our his her their them what which who how when where why all any some one two first last
+new old good great best love like time man men day night life world home back out up down over into just not no yes so very
+really there here then than too more most much many well way thing things people little big make made get got go going
+come see seen watch movie movies film films show""".split())  # fmt: skip
+
+
+def _one_word_title(words: list[str], key: str, genres: frozenset[str]) -> bool:
+    """Whether ``words[0]``, after a cue, may be a one-word title: not a genre ("romance"), written capitalised or
+    longer than a pronoun ("her"), and not a first name followed by a surname ("Keanu Reaves")."""
+    capital = not words[0][:1].islower()  # capitalised, or a script without case (《流浪地球》)
+    surname = len(words) > 1 and capital and words[1][:1].isupper() and words[1] not in _I
+    return key not in genres and (capital or len(key) >= 6) and not surname
+
+
+def _plausible(text: str, words: list[re.Match[str]], i: int, n: int) -> bool:
+    """Whether words[i:i+n], which spell a catalog title, are written as a title rather than as everyday words."""
+    run = [w.group() for w in words[i : i + n]]
+    capital = [w[:1].isupper() for w in run]
+    if i + n < len(words) and _SEQUEL.fullmatch(words[i + n].group()) and not text[words[i + n - 1].end() : words[i + n].start()].strip():
+        return False  # "Frozen 2" is not Frozen
+    return any(c and w.casefold() not in _COMMON for c, w in zip(capital, run, strict=True))
+
+
 def title_keys(title: str) -> list[str]:
     """Comparable forms of a catalog title: without "(…)" parts, the article moved back to the front
     ("Matrix, The" → "the matrix"), and any "a.k.a." name as a second form."""
@@ -97,6 +124,8 @@ class TitleIndex:
         self.threshold = threshold
         self._titles: dict[str, dict[str, str]] = {}
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
+        self._bare: dict[str, dict[str, str]] = {}
+        self._genres: dict[str, frozenset[str]] = {}  # domain → title key that may be named bare → item id
         self._recent: Recent[list[TitleMention]] = Recent(64)  # recent answers by (kind, text, domain)
         self._lock = threading.Lock()
 
@@ -109,6 +138,57 @@ class TitleIndex:
                         index.setdefault(item.year, {}).setdefault(key, item.id)
                 self._by_year[domain] = index
             return self._by_year[domain]
+
+    def genre_keys(self, domain: str) -> frozenset[str]:
+        """The domain's genre names: a film called "Romance" is not what "I don't care for romance" names."""
+        with self._lock:
+            if domain not in self._genres:
+                self._genres[domain] = frozenset(utils.default_process(g) for it in self.store.items(domain) for g in it.genres)
+            return self._genres[domain]
+
+    def bare_titles(self, domain: str) -> dict[str, str]:
+        """Title keys of two or more words, also without a leading article ("the lion king" → "lion king"), to be
+        recognised in running text without a year or a cue; a genre's name ("Film Noir") is never one."""
+        genres = self.genre_keys(domain)
+        with self._lock:
+            if domain not in self._bare:
+                items = sorted(self.store.items(domain), key=lambda it: -(it.popularity or 0))  # the most-rated wins a tie
+                index: dict[str, str] = {}
+                for item in items:
+                    for key in title_keys(item.title):
+                        for form in {key, _LEADING_ARTICLE.sub("", key)}:
+                            if " " in form and len(form) >= 6 and form not in genres:
+                                index.setdefault(form, item.id)
+                self._bare[domain] = index
+            return self._bare[domain]
+
+    def bare(self, text: str, domain: str) -> list[TitleMention]:
+        """Titles named in running text with neither year nor cue (see :meth:`_bare_in`)."""
+        return self._remembered("bare", text, domain, self._bare_in)
+
+    def _bare_in(self, text: str, domain: str) -> list[TitleMention]:
+        """The longest catalog title of two or more words at each word, written with a capitalised word that is not
+        a common one ("The Shining", "Sorry to Bother You"; not "the one", "a back-up plan") and not followed by a
+        sequel's number ("Frozen 2"). One-word titles are everyday words too often ("Her", "Lion", "Solo"): they
+        need a cue or a year. Liked unless the words around it say otherwise."""
+        index = self.bare_titles(domain)
+        words = list(_TOKEN.finditer(text))
+        found: dict[str, TitleMention] = {}
+        i = 0
+        while i < len(words):
+            for n in range(min(6, len(words) - i), 1, -1):
+                run = words[i : i + n]
+                key = " ".join(w.group().casefold() for w in run)
+                if key in index and _plausible(text, words, i, n):
+                    start, end = run[0].start(), run[-1].end()
+                    before = re.split(r"[.!?。！？\n]", text[max(0, start - 120) : start])[-1]
+                    after = re.split(r"[.!?。！？\n]", text[end : end + 80])[0]
+                    mention = TitleMention(item_id=index[key], title=text[start:end], liked=not disliked(before, after), span=(start, end))
+                    found.setdefault(index[key], mention)
+                    i += n - 1
+                    break
+            i += 1
+        return list(found.values())
 
     def named(self, text: str, domains: list[str]) -> list[TitleMention]:
         """Every "Title (Year)" of any of ``domains`` in ``text``."""
@@ -172,6 +252,7 @@ class TitleIndex:
         titles = self.titles(domain)
         if not titles:
             return []
+        genres = self.genre_keys(domain)
         choices = list(titles.values())
         ids = list(titles)
         found: dict[str, TitleMention] = {}
@@ -180,9 +261,9 @@ class TitleIndex:
             # the title is a prefix of what follows the cue: "Toy Story and want something similar"
             for n in range(min(len(words), 8), 0, -1):
                 candidate = " ".join(words[:n])
-                if n == 1 < len(words) and words[1][:1].isupper() and words[0][:1].isupper() and words[1] not in _I:
-                    continue  # one name of a longer one: "I like Keanu Reeves" is not the film Keanu
                 key = utils.default_process(candidate)
+                if n == 1 and not _one_word_title(words, key, genres):
+                    continue
                 hit = process.extractOne(candidate, choices, scorer=fuzz.ratio, processor=utils.default_process,
                                          score_cutoff=self.threshold if len(key) >= _FUZZY_MIN else 100)  # fmt: skip
                 if hit is not None and len(key) >= 3:

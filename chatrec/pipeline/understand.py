@@ -259,11 +259,12 @@ class Understander:
             intent.anchor_id = ref.item_id
 
     def _named_titles(self, message: str, intent: Intent) -> None:
-        """Titles the person names (after a cue, in quotes, or as "Title (Year)"): liked ones anchor the search and
+        """Titles the person names (after a cue, in quotes, as "Title (Year)" or bare): liked ones anchor the search and
         steer the profile and collaborative signals, disliked ones are ruled out."""
         if self.titles is None or intent.domain is None or intent.action in ("chitchat", "ask_item"):
             return
-        mentions = {m.item_id: m for m in [*self.titles.with_years(message, intent.domain), *self.titles.find(message, intent.domain)]}
+        bare = self.titles.bare(without_spans(message, self.titles.with_years(message, intent.domain)), intent.domain)
+        mentions = {m.item_id: m for m in [*bare, *self.titles.with_years(message, intent.domain), *self.titles.find(message, intent.domain)]}
         for mention in mentions.values():
             (intent.liked_ids if mention.liked else intent.rejected_ids).append(mention.item_id)
             if mention.liked and intent.anchor_id is None:
