@@ -1,0 +1,85 @@
+"""Films named in free-text messages, linked to the catalog, against a hand-checked sample. Prints figures.
+
+    .venv/bin/python bench/linking.py                  # the 180 held-out messages
+    .venv/bin/python bench/linking.py --show           # and every message with what was linked
+
+Messages: user utterances of INSPIRED's test dialogues (``../shared/data/inspired/test.jsonl``,
+not shipped), drawn with fixed seeds: 60 that the linker's rules were developed on, then 80
+and 100 held-out messages, labelled by hand in ``data/eval/linking_inspired.yaml`` (keyed
+by the SHA-1 of each message; the films each one names that the demo catalog has). Linked =
+what the chat's understander links in a message: "Title (Year)", titles after a cue word or
+in quotes, and titles of several words written in running text. Precision = links that are
+a labelled film of their message; recall = labelled films linked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chatrec.settings import Settings  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "inspired" / "test.jsonl"
+LABELS = ROOT / "data" / "eval" / "linking_inspired.yaml"
+
+
+def sample(path: Path) -> list[str]:
+    """The held-out messages, in the order they were labelled."""
+    lines = [json.loads(line)["input"] for line in path.open(encoding="utf-8")]
+    said = list(dict.fromkeys(u[6:] for text in lines for u in text.split("\n") if u.startswith("User: ")))
+    said = [u for u in said if len(u) > 10]
+    dev = said[:]
+    random.Random(1).shuffle(dev)
+    rest = [u for u in said if u not in set(dev[:60])]
+    first = rest[:]
+    random.Random(2).shuffle(first)
+    second = [u for u in rest if u not in set(first[:80])]
+    random.Random(3).shuffle(second)
+    return first[:80] + second[:100]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--show", action="store_true")
+    ap.add_argument("--data-dir", type=Path)
+    args = ap.parse_args()
+    from chatrec.memory import InMemorySessions
+    from chatrec.pipeline.dialogue import ChatRec
+    from chatrec.pipeline.titles import without_spans
+
+    base = Settings()
+    bot = ChatRec(base.model_copy(update={"data_dir": args.data_dir or base.cache_dir / "bench-data"}), llm=None,
+                  sessions=InMemorySessions())  # fmt: skip
+    titles = bot._titles
+    by_name = {f"{it.title} ({it.year})": it.id for it in bot.store.items("movies")}
+    labels = yaml.safe_load(LABELS.read_text(encoding="utf-8"))["labels"]
+    messages = sample(DATA)
+    keys = {hashlib.sha1(m.encode()).hexdigest() for m in messages}
+    if missing := set(labels) - keys:
+        sys.exit(f"{len(missing)} labelled messages are not in the sample: the data or the draw changed")
+    links = right = films = found = 0
+    for message in messages:
+        groups = [{by_name[name] for name in group} for group in labels.get(hashlib.sha1(message.encode()).hexdigest(), [])]
+        year = titles.with_years(message, "movies")
+        linked = {m.item_id: m.title for m in [*year, *titles.find(message, "movies"),
+                                               *titles.bare(without_spans(message, year), "movies")]}  # fmt: skip
+        good = {i for i in linked if any(i in g for g in groups)}
+        links, right = links + len(linked), right + len(good)
+        films, found = films + len(groups), found + sum(bool(g & set(linked)) for g in groups)
+        if args.show and (linked or groups):
+            print(f"- {message[:160]!r}\n    linked {sorted(linked.values())}; films {[sorted(g) for g in groups]}")
+    print(f"{len(messages)} held-out INSPIRED messages, {films} films named that the catalog has (hand-labelled)")
+    print(f"precision {right}/{links} = {right / max(1, links):.2f}; recall {found}/{films} = {found / max(1, films):.2f}")
+
+
+if __name__ == "__main__":
+    main()
