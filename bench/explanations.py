@@ -60,7 +60,7 @@ def recheck(bot: object, message: str, reply: Reply) -> tuple[int, int, int]:
                       reply.intent.language)  # fmt: skip
     shown = failing = unfinished = 0
     for n, r in enumerate(reply.items):
-        if r.reason == reason(r.item, reply.intent):
+        if r.reason == reason(r.item, reply.intent, bot.lexicon.chinese_names):  # type: ignore[attr-defined]
             continue
         for sentence in sentences(r.reason):
             shown += 1
@@ -116,7 +116,7 @@ def main() -> None:
     picks = sum(len(r.items) for _, r in recommending)
     from chatrec.pipeline.explain import reason
 
-    by_code = sum(x.reason == reason(x.item, r.intent) for _, r in recommending for x in r.items)
+    by_code = sum(x.reason == reason(x.item, r.intent, bot.lexicon.chinese_names) for _, r in recommending for x in r.items)
     print(f"picks {picks}: reason from the model {picks - by_code}, from code {by_code}")
     print(f"children's lists {len(children)}; with an adult-only item {len(adult)}")
     for problem, count in drops.reasons.most_common(8):

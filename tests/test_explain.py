@@ -161,3 +161,13 @@ def test_the_model_reads_each_pick_as_labelled_facts_in_the_answers_language() -
     assert fact_card(2, ITEMS[2], "zh").splitlines() == ["推荐 2: Se7en", "  年份: 1995", "  类型: Crime, Thriller"]
     long = ITEMS[1].model_copy(update={"description": "Astronauts fight to return " * 20})
     assert fact_card(1, long, "en").splitlines()[-1].endswith("…")  # no sentence end to cut at: cut at a word, marked
+
+
+def test_codes_own_chinese_reason_names_genres_in_chinese() -> None:
+    from chatrec.models import Constraints, Intent
+    from chatrec.pipeline.explain import reason
+
+    intent = Intent(language="zh", constraints=Constraints(include_genres=["Comedy"], exclude_genres=["Horror"]))
+    text = reason(ITEMS[0], intent, LEXICON.chinese_names)
+    assert text.startswith("动画 / Children / 喜剧 · 1995年") and "符合：喜剧" in text and "不含 恐怖" in text  # no Chinese name for Children
+    assert reason(ITEMS[0], intent.model_copy(update={"language": "en"}), LEXICON.chinese_names).startswith("Animation / Children / Comedy")

@@ -515,10 +515,9 @@ class ChatRec:
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra)  # fmt: skip
 
-    @staticmethod
-    def _recommendation(r: Ranked, intent: Intent) -> Recommendation:
+    def _recommendation(self, r: Ranked, intent: Intent) -> Recommendation:
         it = r.candidate.item
-        return Recommendation(item=it, score=r.score, reason=reason(it, intent), signals=r.contributions)
+        return Recommendation(item=it, score=r.score, reason=reason(it, intent, self.lexicon.chinese_names), signals=r.contributions)
 
     def _explain(self, picks: list[Recommendation], intent: Intent, text: str, notices: list[str], model: TurnModel,
                  written: Written) -> Iterator[str]:  # fmt: skip

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from chatrec.llm.meter import TurnModel
@@ -34,13 +34,15 @@ _WORDS = re.compile(r"\w+")
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
 
 
-def reason(item: Item, intent: Intent) -> str:
-    """Code's own reason: the item's facts plus the asked-for constraints it meets (the fallback)."""
+def reason(item: Item, intent: Intent, chinese: Mapping[str, str] | None = None) -> str:
+    """Code's own reason: the item's facts plus the asked-for constraints it meets (the fallback).
+    ``chinese``: genres' Chinese names, so a Chinese reason does not say "Comedy / Romance"."""
     zh = intent.language == "zh"
+    name = (lambda g: (chinese or {}).get(g, g)) if zh else (lambda g: g)
     c = intent.constraints
     parts: list[str] = []
     if item.genres:
-        parts.append(" / ".join(item.genres[:3]))
+        parts.append(" / ".join(map(name, item.genres[:3])))
     if item.year:
         parts.append(f"{item.year}年" if zh else str(item.year))
     if item.authors:
@@ -51,9 +53,9 @@ def reason(item: Item, intent: Intent) -> str:
         parts.append(f"评分 {item.rating:.1f}" if zh else f"rated {item.rating:.1f}")
     fits: list[str] = []
     if matched := [g for g in item.genres if g.casefold() in {x.casefold() for x in c.include_genres}]:
-        fits.append(("符合：" if zh else "is ") + ", ".join(matched[:2]))
+        fits.append(("符合：" if zh else "is ") + ", ".join(map(name, matched[:2])))
     if c.exclude_genres:
-        fits.append(("不含 " if zh else "no ") + ", ".join(c.exclude_genres[:3]))
+        fits.append(("不含 " if zh else "no ") + ", ".join(map(name, c.exclude_genres[:3])))
     if c.price_max is not None and item.price is not None:
         fits.append(f"≤ {c.price_max:g}")
     text = " · ".join(parts)

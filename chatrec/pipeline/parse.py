@@ -112,6 +112,12 @@ class Lexicon:
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
         self._patterns: dict[str, re.Pattern[str]] = {}
+        # A genre's Chinese name, for code's own Chinese text: the first Chinese phrase that stands for it alone.
+        self.chinese_names: dict[str, str] = {}
+        for phrases in d.genres.values():
+            for phrase, genres in phrases.items():
+                if len(genres) == 1 and is_chinese(phrase):
+                    self.chinese_names.setdefault(genres[0], phrase)
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
