@@ -54,7 +54,6 @@ def main() -> None:
     args = ap.parse_args()
     from chatrec.memory import InMemorySessions
     from chatrec.pipeline.dialogue import ChatRec
-    from chatrec.pipeline.titles import without_spans
 
     base = Settings()
     bot = ChatRec(base.model_copy(update={"data_dir": args.data_dir or base.cache_dir / "bench-data"}), llm=None,
@@ -69,9 +68,7 @@ def main() -> None:
     links = right = films = found = 0
     for message in messages:
         groups = [{by_name[name] for name in group} for group in labels.get(hashlib.sha1(message.encode()).hexdigest(), [])]
-        year = titles.with_years(message, "movies")
-        linked = {m.item_id: m.title for m in [*year, *titles.find(message, "movies"),
-                                               *titles.bare(without_spans(message, year), "movies")]}  # fmt: skip
+        linked = {m.item_id: m.title for m in titles.mentions(message, "movies")}
         good = {i for i in linked if any(i in g for g in groups)}
         links, right = links + len(linked), right + len(good)
         films, found = films + len(groups), found + sum(bool(g & set(linked)) for g in groups)

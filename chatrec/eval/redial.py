@@ -33,6 +33,7 @@ from chatrec.signals.collaborative import top_items
 
 if TYPE_CHECKING:
     from chatrec.pipeline.dialogue import ChatRec
+    from chatrec.pipeline.titles import TitleIndex
 
 FILE = "redial_eval_valid_data_processed.jsonl"
 ORIGINAL = "redial_valid_data.jsonl"
@@ -109,15 +110,15 @@ def seeker_opinions(bot: ChatRec, folder: Path, half: Half) -> Opinions:
         if (int(talk["conversationId"]) % 2 == 0) != (half == "tune") or not answers:
             continue
         read: dict[str, bool] = {}  # ReDial id → the last reading
+        named: set[str] = set()  # ReDial ids the seeker wrote
         for message in talk["messages"]:
             if message["senderWorkerId"] != talk["initiatorWorkerId"]:
                 continue
             text, ends = _with_titles(message["text"], talk["movieMentions"])
+            named |= set(ends.values())
             for m in titles.with_years(text, "movies"):
                 if m.span is not None and (rid := ends.get(m.span[1])) is not None:
                     read[rid] = m.liked
-        named = {rid for message in talk["messages"] if message["senderWorkerId"] == talk["initiatorWorkerId"]
-                 for rid in _MENTION.findall(message["text"])}  # fmt: skip
         for rid in named:
             said = answers.get(rid, {}).get("liked")
             if said in (0, 1):
@@ -138,8 +139,8 @@ def _with_titles(text: str, names: dict[str, str]) -> tuple[str, dict[int, str]]
     return out + text[at:], ends
 
 
-def _in_catalog(titles: object, name: str) -> bool:
-    return bool(titles.with_years(" ".join(name.split()), "movies"))  # type: ignore[attr-defined]
+def _in_catalog(titles: TitleIndex, name: str) -> bool:
+    return bool(titles.with_years(" ".join(name.split()), "movies"))
 
 
 def turns(bot: ChatRec, folder: Path, half: Half) -> Iterator[RedialTurn | None]:

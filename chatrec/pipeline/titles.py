@@ -55,6 +55,7 @@ def disliked(before: str, after: str) -> bool:
     return bool(opinions and opinions[-1].group("neg")) or bool(_NEGATIVE_AFTER.search(after))
 
 
+_SENTENCE_END = re.compile(r"[.!?。！？\n]")
 _TOKEN = re.compile(r"[^\W_]+")  # the words rapidfuzz's default_process keeps
 _SEQUEL = re.compile(r"\d{1,2}|II|III|IV|V|VI")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
@@ -124,43 +125,51 @@ class TitleIndex:
         self.threshold = threshold
         self._titles: dict[str, dict[str, str]] = {}
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
-        self._bare: dict[str, dict[str, str]] = {}
-        self._genres: dict[str, frozenset[str]] = {}  # domain → title key that may be named bare → item id
+        self._bare: dict[str, dict[str, str]] = {}  # domain → title key that may be named bare → item id
+        self._genres: dict[str, frozenset[str]] = {}  # domain → genre names
         self._recent: Recent[list[TitleMention]] = Recent(64)  # recent answers by (kind, text, domain)
         self._lock = threading.Lock()
 
-    def by_year(self, domain: str) -> dict[int, dict[str, str]]:
+    def _index(self, domain: str) -> None:
+        """Read the domain's items once (the most-rated first: it wins a tie) into every title index."""
         with self._lock:
-            if domain not in self._by_year:
-                index: dict[int, dict[str, str]] = {}
-                for item in sorted(self.store.items(domain), key=lambda it: -(it.popularity or 0)):  # the most-rated wins a tie
-                    for key in title_keys(item.title) if item.year else []:
-                        index.setdefault(item.year, {}).setdefault(key, item.id)
-                self._by_year[domain] = index
-            return self._by_year[domain]
+            if domain in self._by_year:
+                return
+            items = sorted(self.store.items(domain), key=lambda it: -(it.popularity or 0))
+            genres = frozenset(utils.default_process(g) for it in items for g in it.genres)
+            by_year: dict[int, dict[str, str]] = {}
+            bare: dict[str, str] = {}
+            for item in items:
+                for key in title_keys(item.title):
+                    if item.year:
+                        by_year.setdefault(item.year, {}).setdefault(key, item.id)
+                    for form in {key, _LEADING_ARTICLE.sub("", key)}:
+                        if " " in form and len(form) >= 6 and form not in genres:
+                            bare.setdefault(form, item.id)
+            self._genres[domain], self._bare[domain], self._by_year[domain] = genres, bare, by_year
+
+    def by_year(self, domain: str) -> dict[int, dict[str, str]]:
+        """Title key → item id, per year."""
+        self._index(domain)
+        return self._by_year[domain]
 
     def genre_keys(self, domain: str) -> frozenset[str]:
         """The domain's genre names: a film called "Romance" is not what "I don't care for romance" names."""
-        with self._lock:
-            if domain not in self._genres:
-                self._genres[domain] = frozenset(utils.default_process(g) for it in self.store.items(domain) for g in it.genres)
-            return self._genres[domain]
+        self._index(domain)
+        return self._genres[domain]
 
     def bare_titles(self, domain: str) -> dict[str, str]:
         """Title keys of two or more words, also without a leading article ("the lion king" → "lion king"), to be
         recognised in running text without a year or a cue; a genre's name ("Film Noir") is never one."""
-        genres = self.genre_keys(domain)
-        with self._lock:
-            if domain not in self._bare:
-                items = sorted(self.store.items(domain), key=lambda it: -(it.popularity or 0))  # the most-rated wins a tie
-                index: dict[str, str] = {}
-                for item in items:
-                    for key in title_keys(item.title):
-                        for form in {key, _LEADING_ARTICLE.sub("", key)}:
-                            if " " in form and len(form) >= 6 and form not in genres:
-                                index.setdefault(form, item.id)
-                self._bare[domain] = index
-            return self._bare[domain]
+        self._index(domain)
+        return self._bare[domain]
+
+    def mentions(self, text: str, domain: str) -> list[TitleMention]:
+        """Every film ``text`` names, once each: as "Title (Year)", after a cue or in quotes, or bare in running
+        text; where one is found several ways, the cue's reading wins, then the year's."""
+        year = self.with_years(text, domain)
+        found = [*self.bare(without_spans(text, year), domain), *year, *self.find(text, domain)]
+        return list({m.item_id: m for m in found}.values())
 
     def bare(self, text: str, domain: str) -> list[TitleMention]:
         """Titles named in running text with neither year nor cue (see :meth:`_bare_in`)."""
@@ -181,8 +190,8 @@ class TitleIndex:
                 key = " ".join(w.group().casefold() for w in run)
                 if key in index and _plausible(text, words, i, n):
                     start, end = run[0].start(), run[-1].end()
-                    before = re.split(r"[.!?。！？\n]", text[max(0, start - 120) : start])[-1]
-                    after = re.split(r"[.!?。！？\n]", text[end : end + 80])[0]
+                    before = _SENTENCE_END.split(text[max(0, start - 120) : start])[-1]
+                    after = _SENTENCE_END.split(text[end : end + 80])[0]
                     mention = TitleMention(item_id=index[key], title=text[start:end], liked=not disliked(before, after), span=(start, end))
                     found.setdefault(index[key], mention)
                     i += n - 1
@@ -220,10 +229,10 @@ class TitleIndex:
         for m in _WITH_YEAR.finditer(text):
             titles = index.get(int(m.group(1)))
             before, previous = text[max(0, m.start() - 120, previous) : m.start()], m.end()
-            after = re.split(r"[.!?。！？\n]|\(\d{4}\)", text[m.end() : m.end() + 80])[0]  # up to the sentence's or the next title's end
             if not titles:
                 continue
-            sentence = re.split(r"[.!?。！？\n]", before)[-1]
+            after = re.split(r"[.!?。！？\n]|\(\d{4}\)", text[m.end() : m.end() + 80])[0]  # up to the sentence's or the next title's end
+            sentence = _SENTENCE_END.split(before)[-1]
             words = sentence.split()
             for n in range(min(len(words), 12), 0, -1):
                 key = utils.default_process(" ".join(words[-n:]))

@@ -263,9 +263,7 @@ class Understander:
         steer the profile and collaborative signals, disliked ones are ruled out."""
         if self.titles is None or intent.domain is None or intent.action in ("chitchat", "ask_item"):
             return
-        bare = self.titles.bare(without_spans(message, self.titles.with_years(message, intent.domain)), intent.domain)
-        mentions = {m.item_id: m for m in [*bare, *self.titles.with_years(message, intent.domain), *self.titles.find(message, intent.domain)]}
-        for mention in mentions.values():
+        for mention in self.titles.mentions(message, intent.domain):
             (intent.liked_ids if mention.liked else intent.rejected_ids).append(mention.item_id)
             if mention.liked and intent.anchor_id is None:
                 intent.anchor_id = mention.item_id
