@@ -49,10 +49,22 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("Apollo 13 does not fit the crime genre.", 1, False),  # a pick said not to fit is no reason for it
     ("It isn't quite suitable for a family night.", 1, False),
     ("Not a scary film: it suits a family night.", 1, True),  # a negation that disowns nothing
+    ("A drama of astronauts that doesn't involve crime.", 1, True),  # "doesn't" negates the genre word too
+    ("A drama of astronauts that involves crime.", 1, False),
+    ("Buzz Lightyear's pride meets a cowboy in a funny tale.", 0, True),  # a possessive is the name it belongs to
+    ("Buzz Aldrin's pride meets a cowboy in a funny tale.", 0, False),
 ])  # fmt: skip
 def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) -> None:
     problems = grounding().problems(sentence, index)
     assert (not problems) == ok, problems
+
+
+def test_another_picks_title_in_the_requests_own_words_is_no_title() -> None:
+    """"Date Night" is a pick, and the person asked for "a film for date night": the words are theirs."""
+    picks = [*ITEMS[:2], Item(id="4", domain="movies", title="Date Night", year=2010, genres=["Comedy", "Romance"])]
+    g = Grounding(LEXICON, "movies", "a funny film for date night", picks, FAMILY)
+    assert not g.problems("Woody and Buzz make a funny pair for a date night.", 0)
+    assert g.problems("Woody and Buzz make a funny pair, like Date Night.", 0) == ["names another pick, 'Date Night'"]
 
 
 def test_chinese_reasons_are_checked_too() -> None:

@@ -195,8 +195,8 @@ class ReasonWriter:
             self._opening, self._current = False, self._addressed(text)
         if self._current is not None:
             text = _without_facts_prefix(text, self.grounding.facts[self._current])
-        if not text.strip(" .。-—:：0123456789"):
-            return []  # punctuation or a stray line number, not a sentence
+        if not text.strip(" .。-—:：0123456789\"'“”‘’"):
+            return []  # punctuation, a stray quote or line number, not a sentence
         self.written.checked += 1
         if self._current is None:
             self.written.dropped += 1  # not about any pick (a preamble, a repeated number)

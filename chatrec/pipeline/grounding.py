@@ -35,6 +35,7 @@ _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these 
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
 _LIST_ZH = re.compile(r"这些|它们|这三|三部都|三本都|都是")
 _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
+_POSSESSIVE = re.compile(r"['’]s\b")  # "Bill Harding's": the name is Bill Harding
 _QUOTED = re.compile(r"[《「“\"]([^》」”\"]{2,80})[》」”\"]")
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
                       r"|不适合|不符合|不太适合", re.IGNORECASE)
@@ -112,13 +113,15 @@ class Grounding:
         names = _NAME.findall(sentence)
         names += [w for w in _ONE_NAME.findall(sentence) if not any(w in m for m in names)]
         out += [f"name {m!r} is not in the facts" for m in names
-                if not {w for w in _WORDS.findall(m.casefold()) if w not in _NAME_GLUE} <= known and not self._is_genre(m)]  # fmt: skip
+                if not {w for w in _WORDS.findall(_POSSESSIVE.sub("", m).casefold()) if w not in _NAME_GLUE} <= known
+                and not self._is_genre(m)]  # fmt: skip
         out += [f"quotes {q!r}, which is not this pick's title" for q in _QUOTED.findall(sentence)
                 if q.casefold() not in facts and q.casefold() not in self.request]  # fmt: skip
         lowered = sentence.casefold()
         out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
                 if i != index and len(other.title) >= 4 and other.title.casefold() in lowered
-                and other.title.casefold() not in self.picks[index].title.casefold()]  # fmt: skip
+                and other.title.casefold() not in self.picks[index].title.casefold()
+                and (other.title in sentence or other.title.casefold() not in self.request)]  # fmt: skip
         return out
 
     def _is_genre(self, phrase: str) -> bool:
