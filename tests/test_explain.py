@@ -137,6 +137,16 @@ def test_a_line_that_opens_with_a_later_picks_title_is_about_that_pick(seed: int
     assert writer.written.dropped == 0
 
 
+def test_the_longest_title_a_line_opens_with_is_its_pick() -> None:
+    """"Fear X: …" under "1." is about the pick Fear X, not the pick Fear (whose title it also opens with)."""
+    items = [Item(id="a", domain="movies", title="Fear", year=1996, genres=["Thriller"], description="A boyfriend turns violent."),
+             Item(id="b", domain="movies", title="Fear X", year=2003, genres=["Thriller"], description="A guard hunts his wife's killer.")]  # fmt: skip
+    recs = [Recommendation(item=it, score=1.0, reason="code's reason") for it in items]
+    writer = ReasonWriter(recs, Grounding(LEXICON, "movies", "a tense thriller", items, FAMILY), LeakGuard([], list).watch(), "en")
+    assert writer.feed("1. Fear X: a guard hunts the killer of his wife.\n") + writer.finish(False) == [
+        (1, "A guard hunts the killer of his wife.")]
+
+
 def test_sentences_end_where_they_end() -> None:
     """Initials, abbreviations and decimals do not end a sentence; the re-check splits as the writer does."""
     text = "P. G. Wodehouse at his best, rated 4.5 by readers. Dr. Seuss fans will smile! 一本好书。再来一本"

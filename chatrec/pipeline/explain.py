@@ -178,16 +178,16 @@ class ReasonWriter:
     def _addressed(self, text: str) -> int | None:
         """The pick a line is about: one that opens with the title of a pick not yet written, numbered this line's
         number or later, is about that pick, whatever its number says (the small model sometimes writes pick 2's
-        reason under "1.")."""
-        n = self._current
-        if n is not None and text.casefold().startswith(self.picks[n].title.casefold()):
+        reason under "1."). The longest such title wins ("Fear X: …" is about Fear X, not Fear)."""
+        n, lowered = self._current, text.casefold()
+        openers = [j for j in range(max(0, self._number), len(self.picks))
+                   if (j == n or j not in self._done) and len(self.picks[j].title) >= 3 and lowered.startswith(self.picks[j].title.casefold())]  # fmt: skip
+        if not openers:
             return n
-        for j in range(max(0, self._number), len(self.picks)):
-            title = self.picks[j].title.casefold()
-            if j != n and j not in self._done and len(title) >= 3 and text.casefold().startswith(title):
-                self._done = (self._done - {n}) | {j}
-                return j
-        return n
+        j = max(openers, key=lambda j: len(self.picks[j].title))
+        if j != n:
+            self._done = (self._done - {n}) | {j}
+        return j
 
     def _emit(self, sentence: str) -> list[tuple[int, str]]:
         text = sentence.replace("**", "").strip()
