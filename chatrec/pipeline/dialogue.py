@@ -296,7 +296,6 @@ class ChatRec:
         (raises LLMError if the model cannot)."""
         for domain in self.domains:
             self.catalog_facts(domain)
-            self._titles.titles(domain)
             self._titles.by_year(domain)
             self.collaborative(domain)
             self.comentions(domain)

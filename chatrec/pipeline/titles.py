@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process, utils
+from wordfreq import zipf_frequency
 
 from chatrec.catalog.store import VectorStore
 from chatrec.recent import Recent
@@ -59,11 +60,20 @@ _SENTENCE_END = re.compile(r"[.!?。！？\n]")
 _TOKEN = re.compile(r"[^\W_]+")  # the words rapidfuzz's default_process keeps
 _SEQUEL = re.compile(r"\d{1,2}|II|III|IV|V|VI")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
-_COMMON = frozenset("""a an the and or but of to in on at for with from by about as is are was were be been it its this that these
-those i you he she we they me my your our his her their them what which who how when where why all any some one two first last
-new old good great best love like time man men day night life world home back out up down over into just not no yes so very
-really there here then than too more most much many well way thing things people little big make made get got go going
-come see seen watch movie movies film films show""".split())  # fmt: skip
+# How often a word is written in English (wordfreq's Zipf scale: 6 is once in a thousand words, 3 once in a million)
+# tells a title named in running text from the same words used as words.
+_COMMON_ZIPF = 5.5  # "love", "night", "home", "world": everyday words, whatever their case
+_FILM_WORDS = frozenset({"movie", "movies", "film", "films", "watch"})  # everyday words in a talk about films
+_RARE_WORD_ZIPF = 3.0  # a one-word title this rare ("Zombieland", "looper") is named, not used as a word ("Her", "Solo")
+_RARE_PHRASE = -8.5  # log10 chance of a lower-case title's uncommon words side by side ("blade runner"; not "home alone")
+
+
+def _zipf(word: str) -> float:
+    return zipf_frequency(word, "en")
+
+
+def _common(word: str) -> bool:
+    return word.casefold() in _FILM_WORDS or _zipf(word) >= _COMMON_ZIPF
 
 
 def _one_word_title(words: list[str], key: str, genres: frozenset[str]) -> bool:
@@ -75,12 +85,30 @@ def _one_word_title(words: list[str], key: str, genres: frozenset[str]) -> bool:
 
 
 def _plausible(text: str, words: list[re.Match[str]], i: int, n: int) -> bool:
-    """Whether words[i:i+n], which spell a catalog title, are written as a title rather than as everyday words."""
+    """Whether words[i:i+n], which spell a catalog title, are written as a title rather than as everyday words: one
+    rare word; several with a capitalised uncommon one; or, in lower case, uncommon words unlikely side by side."""
     run = [w.group() for w in words[i : i + n]]
-    capital = [w[:1].isupper() for w in run]
     if i + n < len(words) and _SEQUEL.fullmatch(words[i + n].group()) and not text[words[i + n - 1].end() : words[i + n].start()].strip():
         return False  # "Frozen 2" is not Frozen
-    return any(c and w.casefold() not in _COMMON for c, w in zip(capital, run, strict=True))
+    if n == 1:
+        after = words[i + 1].group() if i + 1 < len(words) else ""
+        return _zipf(run[0]) < _RARE_WORD_ZIPF and not after[:1].isupper()  # not "Looper Smith"
+    if any(w[:1].isupper() and not _common(w) for w in run):
+        return True
+    return sum(_zipf(w) - 9 for w in run if not _common(w)) <= _RARE_PHRASE
+
+
+def _not_one_film(words: list[str], n: int) -> bool:
+    """words[:n] after a cue name a kind of film ("I love scary movies") or come before a sequel's number
+    ("I liked Frozen 2"), so they are not the catalog's film of that name."""
+    plural = words[n - 1].casefold().strip(".,!?") in {"movies", "films"}
+    return plural or (n < len(words) and bool(_SEQUEL.fullmatch(words[n].strip(".,!?"))))
+
+
+def title_key(text: str) -> str:
+    """A title as compared: rapidfuzz's lower case without punctuation, one space between words (so "Crouching
+    Tiger, Hidden Dragon" and "crouching tiger hidden dragon" are one key)."""
+    return " ".join(utils.default_process(text).split())
 
 
 def title_keys(title: str) -> list[str]:
@@ -92,7 +120,7 @@ def title_keys(title: str) -> list[str]:
         name = name.strip()
         if m := _ARTICLE.match(name):
             name = f"{m.group(2)} {m.group(1)}"
-        if key := utils.default_process(name):
+        if key := title_key(name):
             out.append(key)
     return out
 
@@ -123,7 +151,8 @@ class TitleIndex:
     def __init__(self, store: VectorStore, threshold: float = 90.0) -> None:
         self.store = store
         self.threshold = threshold
-        self._titles: dict[str, dict[str, str]] = {}
+        self._keys: dict[str, dict[str, str]] = {}  # domain → every title key, also without its article → item id
+        self._names: dict[str, dict[str, str]] = {}  # domain → item id → title
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
         self._bare: dict[str, dict[str, str]] = {}  # domain → title key that may be named bare → item id
         self._genres: dict[str, frozenset[str]] = {}  # domain → genre names
@@ -136,17 +165,18 @@ class TitleIndex:
             if domain in self._by_year:
                 return
             items = sorted(self.store.items(domain), key=lambda it: -(it.popularity or 0))
-            genres = frozenset(utils.default_process(g) for it in items for g in it.genres)
+            genres = frozenset(title_key(g) for it in items for g in it.genres)
             by_year: dict[int, dict[str, str]] = {}
-            bare: dict[str, str] = {}
+            keys: dict[str, str] = {}
             for item in items:
                 for key in title_keys(item.title):
                     if item.year:
                         by_year.setdefault(item.year, {}).setdefault(key, item.id)
-                    for form in {key, _LEADING_ARTICLE.sub("", key)}:
-                        if " " in form and len(form) >= 6 and form not in genres:
-                            bare.setdefault(form, item.id)
-            self._genres[domain], self._bare[domain], self._by_year[domain] = genres, bare, by_year
+                    for form in (key, _LEADING_ARTICLE.sub("", key)):
+                        keys.setdefault(form, item.id)
+            self._keys[domain], self._names[domain] = keys, {it.id: it.title for it in items}
+            self._bare[domain] = {k: i for k, i in keys.items() if len(k) >= 5 and k not in genres}
+            self._genres[domain], self._by_year[domain] = genres, by_year
 
     def by_year(self, domain: str) -> dict[int, dict[str, str]]:
         """Title key → item id, per year."""
@@ -159,7 +189,7 @@ class TitleIndex:
         return self._genres[domain]
 
     def bare_titles(self, domain: str) -> dict[str, str]:
-        """Title keys of two or more words, also without a leading article ("the lion king" → "lion king"), to be
+        """Title keys of five letters or more, also without a leading article ("the lion king" → "lion king"), to be
         recognised in running text without a year or a cue; a genre's name ("Film Noir") is never one."""
         self._index(domain)
         return self._bare[domain]
@@ -176,16 +206,15 @@ class TitleIndex:
         return self._remembered("bare", text, domain, self._bare_in)
 
     def _bare_in(self, text: str, domain: str) -> list[TitleMention]:
-        """The longest catalog title of two or more words at each word, written with a capitalised word that is not
-        a common one ("The Shining", "Sorry to Bother You"; not "the one", "a back-up plan") and not followed by a
-        sequel's number ("Frozen 2"). One-word titles are everyday words too often ("Her", "Lion", "Solo"): they
-        need a cue or a year. Liked unless the words around it say otherwise."""
+        """The longest catalog title at each word that is written as a title (see :func:`_plausible`): "The Shining",
+        "Sorry to Bother You", "blade runner", "zombieland"; not "the one", "a back-up plan", "her", "Solo", and not
+        when a sequel's number follows ("Frozen 2"). Liked unless the words around it say otherwise."""
         index = self.bare_titles(domain)
         words = list(_TOKEN.finditer(text))
         found: dict[str, TitleMention] = {}
         i = 0
         while i < len(words):
-            for n in range(min(6, len(words) - i), 1, -1):
+            for n in range(min(6, len(words) - i), 0, -1):
                 run = words[i : i + n]
                 key = " ".join(w.group().casefold() for w in run)
                 if key in index and _plausible(text, words, i, n):
@@ -235,7 +264,7 @@ class TitleIndex:
             sentence = _SENTENCE_END.split(before)[-1]
             words = sentence.split()
             for n in range(min(len(words), 12), 0, -1):
-                key = utils.default_process(" ".join(words[-n:]))
+                key = title_key(" ".join(words[-n:]))
                 hit = titles.get(key) if key else None
                 if hit is None and len(key) >= 4:
                     best = process.extractOne(key, list(titles), scorer=fuzz.ratio, score_cutoff=self.threshold)
@@ -247,36 +276,26 @@ class TitleIndex:
                     break
         return list(found.values())
 
-    def titles(self, domain: str) -> dict[str, str]:
-        with self._lock:
-            if domain not in self._titles:
-                self._titles[domain] = self.store.titles(domain)
-            return self._titles[domain]
-
     def _find(self, message: str, domain: str) -> list[TitleMention]:
         spans: list[tuple[str, bool]] = [(m.group("span"), m.group("neg") is None) for m in _CUE.finditer(message)]
         spans += [(m.group(1), not re.search(r"不喜欢|don'?t like|hate", message, re.I)) for m in _QUOTED.finditer(message)]
         if not spans:
             return []
-        titles = self.titles(domain)
-        if not titles:
-            return []
-        genres = self.genre_keys(domain)
-        choices = list(titles.values())
-        ids = list(titles)
+        self._index(domain)
+        keys, names, genres = self._keys[domain], self._names[domain], self._genres[domain]
+        choices, ids = list(keys), list(keys.values())
         found: dict[str, TitleMention] = {}
         for span, liked in spans:
             words = span.split()
             # the title is a prefix of what follows the cue: "Toy Story and want something similar"
             for n in range(min(len(words), 8), 0, -1):
-                candidate = " ".join(words[:n])
-                key = utils.default_process(candidate)
-                if n == 1 and not _one_word_title(words, key, genres):
+                key = title_key(" ".join(words[:n]))
+                if len(key) < 3 or (n == 1 and not _one_word_title(words, key, genres)) or _not_one_film(words, n):
                     continue
-                hit = process.extractOne(candidate, choices, scorer=fuzz.ratio, processor=utils.default_process,
-                                         score_cutoff=self.threshold if len(key) >= _FUZZY_MIN else 100)  # fmt: skip
-                if hit is not None and len(key) >= 3:
-                    item_id = ids[hit[2]]
-                    found.setdefault(item_id, TitleMention(item_id=item_id, title=hit[0], liked=liked))
+                if (item_id := keys.get(key)) is None and len(key) >= _FUZZY_MIN:  # a short name must match exactly
+                    hit = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
+                    item_id = ids[hit[2]] if hit else None
+                if item_id is not None:
+                    found.setdefault(item_id, TitleMention(item_id=item_id, title=names[item_id], liked=liked))
                     break
         return list(found.values())
