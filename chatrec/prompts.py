@@ -33,12 +33,25 @@ class PromptError(ValueError):
     """A template file is invalid, or a render is missing variables."""
 
 
+class Example(BaseModel):
+    """A worked example, sent as an earlier exchange after the system part: a small model imitates an answer it
+    was shown far better than rules it was told. Literal text, the same every turn, so it stays cached."""
+
+    user: str = Field(min_length=1)
+    assistant: str = Field(min_length=1)
+
+
 class PromptSpec(BaseModel):
     name: str
     description: str = ""
     variables: list[str]
     system: str = Field(min_length=1)
+    examples: list[Example] = Field(default_factory=list)
     user: str = Field(min_length=1)
+
+    def example_answers(self) -> list[str]:
+        """The example answers' lines (the model must not pass one off as its own)."""
+        return [line for ex in self.examples for line in ex.assistant.splitlines() if line.strip()]
 
 
 def placeholders(template: str) -> set[str]:
@@ -63,6 +76,8 @@ def parse_prompt(text: str, expected_name: str | None = None) -> PromptSpec:
         raise PromptError(f"unknown variable(s) {sorted(unknown)}: declare them or remove them")
     if unused := declared - used:
         raise PromptError(f"declared variable(s) {sorted(unused)} are never used in the template")
+    if any("{" in t or "}" in t for ex in spec.examples for t in (ex.user, ex.assistant)):
+        raise PromptError("examples are literal text, the same every turn: no {placeholders} or braces in them")
     return spec
 
 
@@ -172,9 +187,10 @@ def render_spec(spec: PromptSpec, budget_tokens: int | None = None, cuttable: fr
     if extra := set(variables) - set(spec.variables):
         raise PromptError(f"prompt {name!r} does not take {sorted(extra)}")
     template = ChatPromptTemplate.from_messages([("system", spec.system), ("human", spec.user)])
-    roles = {"system": "system", "human": "user"}
+    shots = [{"role": role, "content": text} for ex in spec.examples for role, text in (("user", ex.user), ("assistant", ex.assistant))]
     while True:
-        messages = [{"role": roles[m.type], "content": str(m.content)} for m in template.format_messages(**variables)]
+        system, user = (str(m.content) for m in template.format_messages(**variables))
+        messages = [{"role": "system", "content": system}, *shots, {"role": "user", "content": user}]
         if budget_tokens is None:
             return messages
         over = sum(count_tokens(m["content"]) for m in messages) - budget_tokens

@@ -59,6 +59,14 @@ def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) ->
     assert (not problems) == ok, problems
 
 
+def test_a_sentence_copied_from_the_prompts_example_is_no_reason() -> None:
+    example = "1. A shy pig who learns to herd sheep is a warm, funny underdog story kids can cheer for."
+    g = Grounding(LEXICON, "movies", "a funny film for my kids", ITEMS, FAMILY, examples=[example])
+    assert g.problems("Toy Story is a warm, funny underdog story kids can cheer for.", 0) == []
+    assert g.problems("A shy pig who learns to herd sheep is a warm, funny underdog story kids can cheer for!", 0) == [
+        "copies the prompt's example"]
+
+
 def test_another_picks_title_in_the_requests_own_words_is_no_title() -> None:
     """"Date Night" is a pick, and the person asked for "a film for date night": the words are theirs."""
     picks = [*ITEMS[:2], Item(id="4", domain="movies", title="Date Night", year=2010, genres=["Comedy", "Romance"])]

@@ -58,10 +58,24 @@ def test_a_per_turn_variable_in_a_system_part_is_refused() -> None:
     ("name: t\nvariables: [a\nsystem: x", "broken YAML"),
     ("name: t\nvariables: []\nuser: 'x'", "system"),
     ("- just\n- a list", "YAML mapping"),
+    ("name: t\nvariables: [a]\nsystem: '{a}'\nexamples: [{user: 'x {a}', assistant: 'y'}]\nuser: 'x'", "no {placeholders}"),
+    ("name: t\nvariables: [a]\nsystem: '{a}'\nexamples: [{user: 'x'}]\nuser: 'x'", "assistant"),
 ])  # fmt: skip
 def test_invalid_templates_are_refused_with_a_reason(text: str, error: str) -> None:
     with pytest.raises(PromptError, match=error.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(").replace(")", r"\)")):
         parse_prompt(text)
+
+
+def test_an_example_is_an_earlier_exchange_between_the_system_part_and_the_request() -> None:
+    """A worked example goes before the request, the same every turn, so the prompt cache keeps it with the system part;
+    its answer lines are what the grounding check refuses as the model's own."""
+    lib = PromptLibrary(PROMPTS)
+    spec = lib.get("explain")
+    assert spec.examples and len(spec.example_answers()) == 3
+    first = lib.render("explain", language="English", style="Be brief.", request="a western", picks="Pick 1: Tom Horn")
+    second = lib.render("explain", language="English", style="Be warm.", request="a comedy", picks="Pick 1: Elf")
+    assert [m["role"] for m in first] == ["system", "user", "assistant", "user"] and first[:3] == second[:3]
+    assert first[2]["content"] == spec.examples[0].assistant and "a western" in first[3]["content"]
 
 
 def test_good_template_parses() -> None:

@@ -528,7 +528,8 @@ class ChatRec:
             yield told + self.explainer.template(picks, intent, scenario)
             return
         yield told + self.explainer.heading(intent, scenario)
-        grounding = Grounding(self.lexicon, intent.domain or "", text, [r.item for r in picks], FAMILY_EXCLUDED, intent.language)
+        grounding = Grounding(self.lexicon, intent.domain or "", text, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
+                              self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers())  # fmt: skip
         writer = ReasonWriter(picks, grounding, self.guard.watch(), intent.language, written)
         lines = PickLines(picks)
         try:

@@ -39,6 +39,7 @@ _POSSESSIVE = re.compile(r"['’]s\b")  # "Bill Harding's": the name is Bill Har
 _QUOTED = re.compile(r"[《「“\"]([^》」”\"]{2,80})[》」”\"]")
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
                       r"|不适合|不符合|不太适合", re.IGNORECASE)
+_LINE_NUMBER = re.compile(r"^\s*\d+[.)、]\s*")
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -58,7 +59,7 @@ class Grounding:
     """The facts of one reply's picks, and the request, to check the model's sentences against."""
 
     def __init__(self, lexicon: Lexicon, domain: str, request: str, picks: Sequence[Item], children_excluded: Sequence[str],
-                 language: str = "en") -> None:  # fmt: skip
+                 language: str = "en", examples: Sequence[str] = ()) -> None:  # fmt: skip
         self.lexicon = lexicon
         self.domain = domain
         self.picks = list(picks)
@@ -68,6 +69,7 @@ class Grounding:
         self.children_excluded = {g.casefold() for g in children_excluded}
         self.language = language
         self.shown: list[tuple[int, str]] = []  # (pick, sentence without titles) already shown
+        self.examples = [self._untitled(_LINE_NUMBER.sub("", e)) for e in examples]  # the prompt's made-up example answers
 
     def accept(self, sentence: str, index: int) -> None:
         """``sentence`` about pick ``index`` is shown: another pick may not be given it again."""
@@ -100,10 +102,11 @@ class Grounding:
         return []
 
     def _repeats(self, sentence: str, index: int) -> list[str]:
-        """A reason already shown for another pick is not a reason for this one."""
+        """A reason already shown for another pick is not a reason for this one, nor one copied from the example."""
         text = self._untitled(sentence)
-        return [f"repeats what pick {other + 1} was told" for other, said in self.shown
-                if other != index and fuzz.ratio(text, said) >= _REPEAT_SIMILARITY][:1]  # fmt: skip
+        out = [f"repeats what pick {other + 1} was told" for other, said in self.shown
+               if other != index and fuzz.ratio(text, said) >= _REPEAT_SIMILARITY][:1]  # fmt: skip
+        return out + ["copies the prompt's example" for e in self.examples if fuzz.ratio(text, e) >= _REPEAT_SIMILARITY][:1]
 
     def _invented(self, sentence: str, index: int) -> list[str]:
         """Numbers, names and other picks' titles that are not this pick's."""
