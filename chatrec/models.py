@@ -149,6 +149,9 @@ class Constraints(Ranges):
         return out
 
 
+Relative = Literal["cheaper", "pricier", "newer", "older"]
+
+
 class Intent(BaseModel):
     """What a message asks for, after code has checked what the model proposed."""
 
@@ -167,6 +170,10 @@ class Intent(BaseModel):
     unchecked: list[Literal["price", "year", "age"]] = Field(
         default_factory=list, description="What the person asked for that this domain's catalog cannot check (dropped, and told)."
     )
+    fallback: Constraints | None = Field(
+        None, description="Looser bounds for a relative refinement that finds nothing: cheaper than the dearest pick shown, not the cheapest."
+    )
+    loosened: list[Relative] = Field(default_factory=list, description="Relative refinements the fallback loosened (and told).")
 
 
 class Recommendation(BaseModel):

@@ -12,6 +12,7 @@ import pytest
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.llm.client import LLMUnavailable
+from chatrec.pipeline.dialogue import LOOSENED
 from tests.fakes import ScriptedLLM, proposal
 from tests.helpers import enable_rerank, make_bot
 
@@ -69,6 +70,23 @@ def test_refine_cheaper_lowers_prices(catalog_store: ChromaStore, tmp_path: Path
     assert second.intent.action == "refine" and second.items
     assert max(r.metadata["price"] for r in second.items) < min(r.metadata["price"] for r in first.items)
     assert not {r.item_id for r in second.items} & {r.item_id for r in first.items}
+    assert not second.intent.loosened
+
+
+def test_cheaper_than_the_cheapest_shown_falls_back_to_cheaper_than_the_dearest(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """The cheapest board game was among the picks, so nothing is cheaper than all of them: the reply says so and
+    shows board games cheaper than the dearest pick instead of finding nothing."""
+    bot = make_bot(catalog_store, None, tmp_path)
+    bot.chat("a board game", "s1")
+    session = bot.session("s1")
+    games = [r for r in bot.rank("board game", domain="toys", k=20) if "Board Games" in r.item.genres]
+    shown = [min(games, key=lambda r: r.item.price or 0), max(games, key=lambda r: r.item.price or 0)]
+    session.last_items, session.shown = shown, [r.item_id for r in shown]
+    bot.sessions.save(session)
+    reply = bot.chat("something cheaper", "s1")
+    assert reply.items and reply.intent.loosened == ["cheaper"] and LOOSENED["cheaper"]["en"] in reply.text
+    assert all(shown[0].item.price < r.item.price < shown[1].item.price for r in reply.items)  # type: ignore[operator]
+    assert reply.intent.constraints.include_genres == ["Board Games"]
 
 
 def test_more_like_the_second_one_uses_that_item(catalog_store: ChromaStore, tmp_path: Path) -> None:

@@ -64,6 +64,18 @@ UNCHECKED = {
     "age": {"en": "I don't have age ratings for {domain}, so I can't check ages; I kept to what suits children.",
             "zh": "我没有{domain}的适龄信息，没法按年龄核对；已按适合孩子的来挑。"},
 }  # fmt: skip
+# A relative refinement that found nothing and was loosened (see Intent.fallback), said plainly.
+LOOSENED = {
+    "cheaper": {"en": "Nothing that fits is cheaper than every pick I showed, so these cost less than the dearest of them.",
+                "zh": "没有比上次每一件都便宜又合适的，这些比上次最贵的那件便宜。"},
+    "pricier": {"en": "Nothing that fits costs more than every pick I showed, so these cost more than the cheapest of them.",
+                "zh": "没有比上次每一件都贵又合适的，这些比上次最便宜的那件贵。"},
+    "newer": {"en": "Nothing that fits is newer than most of the picks I showed, so these are newer than the oldest of them.",
+              "zh": "没有比上次大多数推荐更新又合适的，这些比上次最早的那个新。"},
+    "older": {"en": "Nothing that fits is older than most of the picks I showed, so these are older than the newest of them.",
+              "zh": "没有比上次大多数推荐更早又合适的，这些比上次最新的那个早。"},
+}  # fmt: skip
+_LOOSENED_BY = {"price_max": "cheaper", "price_min": "pricier", "year_min": "newer", "year_max": "older"}
 # Genres a claim that a pick suits children contradicts (with the lexicon's adult-only markers).
 FAMILY_EXCLUDED = ("Horror", "Thriller", "War", "Crime", "Film-Noir")
 DOMAIN_NAMES = {"movies": {"en": "films", "zh": "电影"}, "books": {"en": "books", "zh": "书"}, "toys": {"en": "toys", "zh": "玩具"}}
@@ -81,9 +93,19 @@ class Clock:
 
 
 def unchecked_notices(intent: Intent) -> list[str]:
-    """One sentence per thing asked for that the domain's catalog cannot check, in the person's language."""
+    """One sentence per thing asked for that the domain's catalog cannot check, or that was loosened because
+    nothing met it, in the person's language."""
     domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
-    return [UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked]
+    return [*(UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked),
+            *(LOOSENED[cue][intent.language] for cue in intent.loosened)]  # fmt: skip
+
+
+def loosen(intent: Intent) -> None:
+    """Fall back to the intent's looser bounds (a relative refinement found nothing), noting which were loosened."""
+    if intent.fallback is not None:
+        old, new = intent.constraints, intent.fallback
+        intent.loosened = [cue for field, cue in _LOOSENED_BY.items() if getattr(old, field) != getattr(new, field)]  # type: ignore[misc]
+        intent.constraints, intent.fallback = new, None
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
@@ -394,6 +416,10 @@ class ChatRec:
         suggests or its re-rank change them."""
         need = self.items_per_reply * 3
         fusion = self._fusion(intent, session, need, TurnModel(None), notices)
+        if not fusion.ranked and intent.fallback is not None:  # "cheaper" than the cheapest shown: nothing is
+            loosen(intent)
+            notices += unchecked_notices(intent)[len(intent.unchecked) :]
+            fusion = self._fusion(intent, session, need, TurnModel(None), notices)
         items = self._recommendations(fusion.ranked, intent)
         clock.mark("cards")
         suggest = self._weights(intent).get("suggested", 0) > 0 and model.present

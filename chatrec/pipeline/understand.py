@@ -188,6 +188,7 @@ class Understander:
             open_request=open_request,
         )  # fmt: skip
         self._checkable(intent, parsed)
+        intent.fallback, intent.loosened = self._looser(intent.constraints, parsed, session), []
         self._referenced(intent, parsed, session)
         self._named_titles(message, intent)
         return intent
@@ -314,6 +315,24 @@ class Understander:
         if not parsed.exclude:
             exclude = []  # the person said no to nothing the lexicon saw: do not invent exclusions
         return Constraints(include_genres=include, exclude_genres=exclude)
+
+    @staticmethod
+    def _looser(constraints: Constraints, parsed: Parsed, session: Session) -> Constraints | None:
+        """What a relative refinement falls back to when nothing meets it: cheaper than the dearest pick shown
+        instead of the cheapest, pricier than the cheapest, newer than the oldest, older than the newest."""
+        shown = [r.item for r in session.last_items]
+        prices = sorted(it.price for it in shown if it.price is not None)
+        years = sorted(it.year for it in shown if it.year is not None)
+        c, looser = constraints, {}
+        if "cheaper" in parsed.cues and parsed.price_max is None and prices and c.price_max is not None and prices[-1] - 0.01 > c.price_max:
+            looser["price_max"] = round(prices[-1] - 0.01, 2)
+        if "pricier" in parsed.cues and parsed.price_min is None and prices and c.price_min is not None and prices[0] + 0.01 < c.price_min:
+            looser["price_min"] = round(prices[0] + 0.01, 2)
+        if "newer" in parsed.cues and parsed.year_min is None and years and c.year_min is not None and years[0] + 1 < c.year_min:
+            looser["year_min"] = years[0] + 1
+        if "older" in parsed.cues and parsed.year_max is None and years and c.year_max is not None and years[-1] - 1 > c.year_max:
+            looser["year_max"] = years[-1] - 1
+        return c.model_copy(update=looser) if looser else None
 
     def _relative(self, parsed: Parsed, session: Session) -> Constraints:
         """'cheaper', 'newer', 'less violent': bounds relative to what was just shown."""
