@@ -57,7 +57,7 @@ def recheck(bot: object, message: str, reply: Reply) -> tuple[int, int, int]:
     from chatrec.pipeline.grounding import Grounding
 
     check = Grounding(bot.lexicon, reply.intent.domain or "", message, [r.item for r in reply.items], FAMILY_EXCLUDED,  # type: ignore[attr-defined]
-                      reply.intent.language)  # fmt: skip
+                      reply.intent.language, children=reply.intent.constraints.audience == "children")  # fmt: skip
     shown = failing = unfinished = 0
     for n, r in enumerate(reply.items):
         if r.reason == reason(r.item, reply.intent, bot.lexicon.chinese_names):  # type: ignore[attr-defined]

@@ -87,6 +87,12 @@ def test_cheaper_than_the_cheapest_shown_falls_back_to_cheaper_than_the_dearest(
     assert reply.items and reply.intent.loosened == ["cheaper"] and LOOSENED["cheaper"]["en"] in reply.text
     assert all(shown[0].item.price < r.item.price < shown[1].item.price for r in reply.items)  # type: ignore[operator]
     assert reply.intent.constraints.include_genres == ["Board Games"]
+    session = bot.session("s1")
+    session.last_items, session.shown = shown, [r.item_id for r in games]  # every board game shown: nothing either way
+    bot.sessions.save(session)
+    nothing = bot.chat("something cheaper", "s1")
+    assert not nothing.items and not nothing.intent.loosened and LOOSENED["cheaper"]["en"] not in nothing.text
+    assert nothing.intent.constraints.price_max == round(shown[0].item.price * 0.9, 2)  # type: ignore[operator]  # as asked
 
 
 def test_more_like_the_second_one_uses_that_item(catalog_store: ChromaStore, tmp_path: Path) -> None:

@@ -59,6 +59,15 @@ def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) ->
     assert (not problems) == ok, problems
 
 
+def test_suits_children_needs_a_pick_or_a_request_for_children() -> None:
+    """A date-night romance is not "one to watch with the kids" unless the person is choosing for children."""
+    date = Grounding(LEXICON, "movies", "a romantic film for date night", ITEMS, FAMILY)
+    assert date.problems("A brave story that kids will love.", 1) == ["says 'Apollo 13' suits children"]
+    assert not date.problems("Toys who become friends: one the kids will love too.", 0)  # made for children
+    family = Grounding(LEXICON, "movies", "something newer", ITEMS, FAMILY, children=True)  # children said turns ago
+    assert not family.problems("A brave story that kids will love.", 1)
+
+
 def test_a_sentence_copied_from_the_prompts_example_is_no_reason() -> None:
     example = "1. A shy pig who learns to herd sheep is a warm, funny underdog story kids can cheer for."
     g = Grounding(LEXICON, "movies", "a funny film for my kids", ITEMS, FAMILY, examples=[example])

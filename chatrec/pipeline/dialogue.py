@@ -417,9 +417,13 @@ class ChatRec:
         need = self.items_per_reply * 3
         fusion = self._fusion(intent, session, need, TurnModel(None), notices)
         if not fusion.ranked and intent.fallback is not None:  # "cheaper" than the cheapest shown: nothing is
+            strict = intent.constraints
             loosen(intent)
-            notices += unchecked_notices(intent)[len(intent.unchecked) :]
             fusion = self._fusion(intent, session, need, TurnModel(None), notices)
+            if fusion.ranked:
+                notices += unchecked_notices(intent)[len(intent.unchecked) :]
+            else:  # nothing either way: what was asked stands, and nothing was loosened
+                intent.constraints, intent.loosened = strict, []
         items = self._recommendations(fusion.ranked, intent)
         clock.mark("cards")
         suggest = self._weights(intent).get("suggested", 0) > 0 and model.present
@@ -555,7 +559,8 @@ class ChatRec:
             return
         yield told + self.explainer.heading(intent, scenario)
         grounding = Grounding(self.lexicon, intent.domain or "", text, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
-                              self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers())  # fmt: skip
+                              self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers(),
+                              children=intent.constraints.audience == "children")  # fmt: skip
         writer = ReasonWriter(picks, grounding, self.guard.watch(), intent.language, written)
         lines = PickLines(picks)
         try:

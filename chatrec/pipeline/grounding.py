@@ -59,11 +59,12 @@ class Grounding:
     """The facts of one reply's picks, and the request, to check the model's sentences against."""
 
     def __init__(self, lexicon: Lexicon, domain: str, request: str, picks: Sequence[Item], children_excluded: Sequence[str],
-                 language: str = "en", examples: Sequence[str] = ()) -> None:  # fmt: skip
+                 language: str = "en", examples: Sequence[str] = (), children: bool = False) -> None:  # fmt: skip
         self.lexicon = lexicon
         self.domain = domain
         self.picks = list(picks)
         self.request = request.casefold()
+        self.for_children = children or lexicon.any(request, lexicon.children)  # the person is choosing for children
         self.facts = [facts_text(it) for it in self.picks]
         self.known_numbers = [_numbers(f) | _numbers(self.request) for f in self.facts]
         self.children_excluded = {g.casefold() for g in children_excluded}
@@ -140,8 +141,9 @@ class Grounding:
                 continue  # "not scary", or the pick's own words ("BrainBites Dinosaurs" may be called dinosaurs)
             if not genres & {g.casefold() for g in mention.genres}:
                 out.append(f"calls {item.title!r} {mention.phrase!r}")
-        if self.lexicon.any(sentence, self.lexicon.children) and (self.lexicon.adult_only(item) or genres & self.children_excluded):
-            out.append(f"says {item.title!r} suits children")
+        if self.lexicon.any(sentence, self.lexicon.children) and (self.lexicon.adult_only(item) or genres & self.children_excluded
+                                                                   or not (self.for_children or self.lexicon.for_children(item))):
+            out.append(f"says {item.title!r} suits children")  # an adult item, or neither the request nor the pick is for children
         for mood in self.lexicon.moods_in(sentence):
             if clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}:
                 out.append(f"calls {item.title!r} {mood} but it is {', '.join(sorted(clash))}")
