@@ -139,3 +139,11 @@ def test_a_long_pasted_conversation_keeps_its_latest_part(catalog_store: ChromaS
     reply = make_bot(catalog_store, None, tmp_path).chat(transcript, "long")
     assert any("last" in n for n in reply.notices) and "m9" in reply.intent.liked_ids
     assert reply.items and "m9" not in {r.item_id for r in reply.items}
+
+
+def test_films_named_and_another_domain_asked_for(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """The films named say what the person liked; the domain they name besides is what they ask for."""
+    bot = make_bot(catalog_store, None, tmp_path)
+    assert bot.understand("I loved the films Finding Nemo and The Shining; recommend me a toy", "a").domain == "toys"
+    assert bot.understand("Any toys like the films Finding Nemo and Paddington?", "b").domain == "toys"
+    assert bot.understand("I loved the films Finding Nemo and The Shining, what else?", "c").domain == "movies"

@@ -157,7 +157,9 @@ class Understander:
         follow_up = action in FOLLOW_UPS
         picked = self.scenarios.get(force_scenario or "")
         said_domain = parsed.domain or parsed.genre_domain
-        domains: Opinions = {"picker": force_domain or (picked.domain if picked else None), "titles": self._titled_domain(message),
+        titled = self._titled_domain(message)
+        domains: Opinions = {"picker": force_domain or (picked.domain if picked else None),
+                             "titles": (self._asked_beside(message, titled) or titled) if titled else None,
                              "message": said_domain, "follow_up": session.domain if follow_up else None}  # fmt: skip
         sure = first(domains, PRECEDENCE["sure_domain"])
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
@@ -222,11 +224,20 @@ class Understander:
             out = out.merged(Constraints(exclude_genres=["Horror"]))
         return out
 
+    def _asked_beside(self, message: str, titled: str) -> str | None:
+        """Another domain the message names by word, outside the titles it names: what is asked for when the titles
+        only say what the person liked ("I loved the films X and Y; recommend me a book")."""
+        rest = message.casefold()
+        for m in self.titles.mentions(message, titled) if self.titles is not None else []:
+            rest = rest.replace(m.title.casefold(), " ")
+        counts = self.lexicon.parse(rest, titled).domains
+        return next((d for d in sorted(counts, key=lambda d: -counts[d]) if d != titled), None)
+
     def _titled_domain(self, message: str) -> str | None:
         """The domain of the catalog titles the message names, if they name any in exactly one domain."""
         if self.titles is None:
             return None
-        named = {d for d in self.domains if self.titles.find(message, d) or self.titles.with_years(message, d)}
+        named = {d for d in self.domains if self.titles.mentions(message, d)}
         return named.pop() if len(named) == 1 else None
 
     def _checkable(self, intent: Intent, parsed: Parsed) -> None:
