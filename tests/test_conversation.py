@@ -147,3 +147,12 @@ def test_films_named_and_another_domain_asked_for(catalog_store: ChromaStore, tm
     assert bot.understand("I loved the films Finding Nemo and The Shining; recommend me a toy", "a").domain == "toys"
     assert bot.understand("Any toys like the films Finding Nemo and Paddington?", "b").domain == "toys"
     assert bot.understand("I loved the films Finding Nemo and The Shining, what else?", "c").domain == "movies"
+
+
+def test_films_named_by_someone_asking_for_a_toy_steer_the_toys(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """The films' vectors (one embedding space for every domain) shape the profile the toys are ranked against."""
+    bot = make_bot(catalog_store, None, tmp_path).with_weight("profile", 0.3)
+    reply = bot.chat("I loved the films Finding Nemo and Toy Story (1995); recommend me a toy", "a")
+    assert reply.intent.domain == "toys" and {"m5", "m1"} <= set(reply.intent.liked_ids)
+    assert reply.items and all(r.domain == "toys" for r in reply.items)
+    assert any(r.signals.get("profile", 0) > 0 for r in reply.items)

@@ -516,7 +516,10 @@ class ChatRec:
         seen = collab.history(session.user_id) if collab is not None else []  # a returning person's items, newest first
         history_liked = collab.history(session.user_id, threshold=4.0)[:20][::-1] if collab is not None else []
         anchor = [intent.anchor_id] if intent.anchor_id else []
-        found = self.store.vectors(domain, [*anchor, *history_liked, *session.liked[-20:], *session.rejected[-20:]])
+        named = [*anchor, *history_liked, *session.liked[-20:], *session.rejected[-20:]]
+        found = self.store.vectors(domain, named)
+        for other in (d for d in self.domains if d != domain and set(named) - set(found)):  # items of another domain they named:
+            found |= self.store.vectors(other, [i for i in named if i not in found])  # one embedding space, so they steer too
         exclude = set(session.rejected) | set(session.shown) | set(anchor) | set(seen) | set(session.liked)  # never what they named
         person = collab.person(session.user_id, session.liked) if collab is not None else None
         also = collab.top(person, 20, exclude) if collab is not None and person is not None else []

@@ -275,7 +275,8 @@ class Understander:
         steer the profile and collaborative signals, disliked ones are ruled out."""
         if self.titles is None or intent.domain is None or intent.action in ("chitchat", "ask_item"):
             return
-        for mention in self.titles.mentions(message, intent.domain):
+        titled = self._titled_domain(message)  # films named by someone asking for a book steer the book picks too
+        for mention in [m for d in dict.fromkeys([intent.domain, titled]) if d for m in self.titles.mentions(message, d)]:
             (intent.liked_ids if mention.liked else intent.rejected_ids).append(mention.item_id)
             if mention.liked and intent.anchor_id is None:
                 intent.anchor_id = mention.item_id
