@@ -27,7 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chatrec.settings import Settings  # noqa: E402
+from bench.redial import plain_bot  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "inspired" / "test.jsonl"
 LABELS = ROOT / "data" / "eval" / "linking_inspired.yaml"
@@ -55,12 +55,7 @@ def main() -> None:
     ap.add_argument("--show", action="store_true")
     ap.add_argument("--data-dir", type=Path)
     args = ap.parse_args()
-    from chatrec.memory import InMemorySessions
-    from chatrec.pipeline.dialogue import ChatRec
-
-    base = Settings()
-    bot = ChatRec(base.model_copy(update={"data_dir": args.data_dir or base.cache_dir / "bench-data"}), llm=None,
-                  sessions=InMemorySessions())  # fmt: skip
+    bot = plain_bot(args.data_dir)
     titles = bot._titles
     by_name = {f"{it.title} ({it.year})": it.id for it in bot.store.items("movies")}
     data = yaml.safe_load(LABELS.read_text(encoding="utf-8"))

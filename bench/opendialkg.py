@@ -13,35 +13,23 @@ conversation), how well the linker finds the books named so far, and ranking tim
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.redial import cell  # noqa: E402
+from bench.redial import cell, conversation_bench  # noqa: E402
 from bench.turn_latency import pct  # noqa: E402
-from chatrec.settings import Settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "opendialkg"
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=["tune", "test"], default="test")
-    ap.add_argument("--limit", type=int, default=600, help="turns sampled (seeded) from the split")
-    ap.add_argument("--data-dir", type=Path)
-    args = ap.parse_args()
+    args, bot = conversation_bench(__doc__ or "")
     from chatrec.eval.metrics import mean_interval, per_user
     from chatrec.eval.opendialkg import run_opendialkg
-    from chatrec.memory import InMemorySessions
-    from chatrec.pipeline.dialogue import ChatRec
 
-    base = Settings()
-    bot = ChatRec(base.model_copy(update={"data_dir": args.data_dir or base.cache_dir / "bench-data"}), llm=None,
-                  sessions=InMemorySessions())  # fmt: skip
-    bot.warm_up()
     run = run_opendialkg(bot, DATA, args.split, args.limit)
     print(f"OpenDialKG books, {args.split} half: {len(run.relevant)} turns scored ({run.skipped} skipped: no gold book in the "
           "catalog, or all named before)")  # fmt: skip

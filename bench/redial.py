@@ -25,6 +25,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -33,6 +34,9 @@ from bench.turn_latency import pct  # noqa: E402
 from chatrec.eval.metrics import Interval  # noqa: E402
 from chatrec.settings import Settings  # noqa: E402
 
+if TYPE_CHECKING:
+    from chatrec.pipeline.dialogue import ChatRec
+
 DATA = ROOT.parent / "shared" / "data" / "redial-valid"
 
 
@@ -40,22 +44,33 @@ def cell(iv: Interval) -> str:
     return f"{iv.mean:.3f} ({iv.low:.3f}-{iv.high:.3f})"
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--split", choices=["tune", "test"], default="test")
-    ap.add_argument("--limit", type=int, default=600, help="turns sampled (seeded) from the split")
-    ap.add_argument("--data-dir", type=Path)
-    args = ap.parse_args()
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    from chatrec.eval.metrics import mean_interval, per_user
-    from chatrec.eval.redial import run_redial
+def plain_bot(data_dir: Path | None) -> ChatRec:
+    """The chat on the demo store (default: the benchmark copy in the cache), without a model or stored sessions."""
     from chatrec.memory import InMemorySessions
     from chatrec.pipeline.dialogue import ChatRec
 
     base = Settings()
-    bot = ChatRec(base.model_copy(update={"data_dir": args.data_dir or base.cache_dir / "bench-data"}), llm=None,
-                  sessions=InMemorySessions())  # fmt: skip
+    return ChatRec(base.model_copy(update={"data_dir": data_dir or base.cache_dir / "bench-data"}), llm=None, sessions=InMemorySessions())
+
+
+def conversation_bench(doc: str) -> tuple[argparse.Namespace, ChatRec]:
+    """A benchmark over real conversations: its arguments (--split, --limit, --data-dir) and the warmed-up chat."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--split", choices=["tune", "test"], default="test")
+    ap.add_argument("--limit", type=int, default=600, help="turns sampled (seeded) from the split")
+    ap.add_argument("--data-dir", type=Path)
+    args = ap.parse_args()
+    bot = plain_bot(args.data_dir)
     bot.warm_up()
+    return args, bot
+
+
+def main() -> None:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    args, bot = conversation_bench(__doc__ or "")
+    from chatrec.eval.metrics import mean_interval, per_user
+    from chatrec.eval.redial import run_redial
+
     run = run_redial(bot, DATA, args.split, args.limit)
     print(
         f"ReDial validation, {args.split} half: {len(run.relevant)} turns scored ({run.skipped} skipped: no gold in the catalog "

@@ -62,9 +62,11 @@ class Books:
     the most-rated edition first; every edition of a title counts as that book when a ranking is scored."""
 
     def __init__(self, bot: ChatRec) -> None:
+        items = sorted(bot.store.items("books"), key=lambda it: -(it.popularity or 0))
+        self.popular = [it.id for it in items]  # the most-rated first
         self.keys: dict[str, str] = {}
         self.canonical: dict[str, str] = {}
-        for item in sorted(bot.store.items("books"), key=lambda it: -(it.popularity or 0)):
+        for item in items:
             forms = [k for form in (item.title, item.title.split(":")[0]) if (k := title_key(form))]
             for key in forms:
                 self.keys.setdefault(key, item.id)
@@ -102,7 +104,6 @@ def book_turns(books: Books, folder: Path, half: Half) -> Iterator[BookTurn | No
 def run_opendialkg(bot: ChatRec, folder: Path, half: Half = "test", limit: int = 600, progress: bool = True) -> BookRun:
     """Popularity and ``bot.rank`` (no model; books given, and the domain left to the reading) on ``limit`` turns."""
     titles, books = TitleIndex(bot.store), Books(bot)
-    popular = [it.id for it in sorted(bot.store.items("books"), key=lambda it: -(it.popularity or 0))]
     run = BookRun({m: {} for m in METHODS}, {})
     bar = tqdm(total=limit, desc=f"OpenDialKG books, {half} half", disable=not progress, dynamic_ncols=True)
     for t in book_turns(books, folder, half):
@@ -115,7 +116,7 @@ def run_opendialkg(bot: ChatRec, folder: Path, half: Half = "test", limit: int =
         linked = {books.canonical.get(m.item_id, m.item_id) for m in titles.mentions(t.context, "books")}
         run.linked, run.linked_right, run.mentioned = run.linked + len(linked), run.linked_right + len(linked & t.mentioned), \
             run.mentioned + len(t.mentioned)  # fmt: skip
-        run.ranked["popularity"][t.key] = [i for i in books.ranking(popular) if i not in t.mentioned][:50]
+        run.ranked["popularity"][t.key] = [i for i in books.ranking(books.popular) if i not in t.mentioned][:50]
         started = time.perf_counter()
         run.ranked[METHODS[1]][t.key] = books.ranking([r.item_id for r in bot.rank(t.context, k=50, domain="books")])
         run.seconds.append(time.perf_counter() - started)

@@ -36,7 +36,7 @@ from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever
 from chatrec.pipeline.suggest import Suggester
 from chatrec.pipeline.titles import TitleIndex
-from chatrec.pipeline.understand import Understander
+from chatrec.pipeline.understand import RELATIVE, Understander
 from chatrec.present import describe
 from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
@@ -75,7 +75,6 @@ LOOSENED = {
     "older": {"en": "Nothing that fits is older than most of the picks I showed, so these are older than the newest of them.",
               "zh": "没有比上次大多数推荐更早又合适的，这些比上次最新的那个早。"},
 }  # fmt: skip
-_LOOSENED_BY = {"price_max": "cheaper", "price_min": "pricier", "year_min": "newer", "year_max": "older"}
 # Genres a claim that a pick suits children contradicts (with the lexicon's adult-only markers).
 FAMILY_EXCLUDED = ("Horror", "Thriller", "War", "Crime", "Film-Noir")
 DOMAIN_NAMES = {"movies": {"en": "films", "zh": "电影"}, "books": {"en": "books", "zh": "书"}, "toys": {"en": "toys", "zh": "玩具"}}
@@ -96,15 +95,19 @@ def unchecked_notices(intent: Intent) -> list[str]:
     """One sentence per thing asked for that the domain's catalog cannot check, or that was loosened because
     nothing met it, in the person's language."""
     domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
-    return [*(UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked),
-            *(LOOSENED[cue][intent.language] for cue in intent.loosened)]  # fmt: skip
+    return [*(UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked), *loosened_notices(intent)]
+
+
+def loosened_notices(intent: Intent) -> list[str]:
+    """One sentence per relative refinement that was loosened because nothing met it, in the person's language."""
+    return [LOOSENED[cue][intent.language] for cue in intent.loosened]
 
 
 def loosen(intent: Intent) -> None:
     """Fall back to the intent's looser bounds (a relative refinement found nothing), noting which were loosened."""
     if intent.fallback is not None:
         old, new = intent.constraints, intent.fallback
-        intent.loosened = [cue for field, cue in _LOOSENED_BY.items() if getattr(old, field) != getattr(new, field)]  # type: ignore[misc]
+        intent.loosened = [cue for cue, bound in RELATIVE.items() if getattr(old, bound.field) != getattr(new, bound.field)]
         intent.constraints, intent.fallback = new, None
 
 
@@ -421,7 +424,7 @@ class ChatRec:
             loosen(intent)
             fusion = self._fusion(intent, session, need, TurnModel(None), notices)
             if fusion.ranked:
-                notices += unchecked_notices(intent)[len(intent.unchecked) :]
+                notices += loosened_notices(intent)
             else:  # nothing either way: what was asked stands, and nothing was loosened
                 intent.constraints, intent.loosened = strict, []
         items = self._recommendations(fusion.ranked, intent)

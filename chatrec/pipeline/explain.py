@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item, Recommendation
-from chatrec.pipeline.grounding import Grounding
+from chatrec.pipeline.grounding import LINE_START, Grounding
 from chatrec.present import fact_card, price_text, reply_list
 from chatrec.prompts import PromptLibrary
 from chatrec.safety import LeakWatch
@@ -26,7 +26,6 @@ from chatrec.scenarios import Scenario
 log = logging.getLogger(__name__)
 
 _LANGUAGE = {"en": "English", "zh": "简体中文 (Simplified Chinese; 每一行都用中文写)"}
-_LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)、:：]\s*")
 # A full stop followed by a space ends a sentence ("3.5" does not), unless it closes an initial or an
 # abbreviation ("L.A. Story", "P. G. Wodehouse", "Dr. Seuss").
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\bMrs)[.!?](?=[\s\"'”’)])|[。！？]")
@@ -162,7 +161,7 @@ class ReasonWriter:
     def _read_number(self, final: bool) -> bool:
         """Read a line's "2." prefix; False while it may still be arriving."""
         stripped = self._pending.lstrip("\n")
-        match = _LINE_START.match(stripped)
+        match = LINE_START.match(stripped)
         if match is None and not final and len(stripped) < 6 and "\n" not in stripped:
             return False
         self._pending = stripped[match.end() :] if match else stripped

@@ -39,7 +39,7 @@ _POSSESSIVE = re.compile(r"['’]s\b")  # "Bill Harding's": the name is Bill Har
 _QUOTED = re.compile(r"[《「“\"]([^》」”\"]{2,80})[》」”\"]")
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
                       r"|不适合|不符合|不太适合", re.IGNORECASE)
-_LINE_NUMBER = re.compile(r"^\s*\d+[.)、]\s*")
+LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)、:：]\s*")  # "2. ", "**2.**", "2、"
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -70,7 +70,7 @@ class Grounding:
         self.children_excluded = {g.casefold() for g in children_excluded}
         self.language = language
         self.shown: list[tuple[int, str]] = []  # (pick, sentence without titles) already shown
-        self.examples = [self._untitled(_LINE_NUMBER.sub("", e)) for e in examples]  # the prompt's made-up example answers
+        self.examples = [self._untitled(e[m.end() :] if (m := LINE_START.match(e)) else e) for e in examples]  # made-up answers
 
     def accept(self, sentence: str, index: int) -> None:
         """``sentence`` about pick ``index`` is shown: another pick may not be given it again."""

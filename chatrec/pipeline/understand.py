@@ -15,7 +15,7 @@ to something; anything naming an unknown scenario or domain is dropped.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,7 +25,7 @@ from chatrec.catalog.facts import CatalogFacts
 from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
-from chatrec.models import Action, Constraints, Intent
+from chatrec.models import Action, Constraints, Intent, Relative
 from chatrec.pipeline.parse import Lexicon, Parsed
 from chatrec.pipeline.titles import TitleIndex, without_spans
 from chatrec.prompts import PromptLibrary
@@ -36,6 +36,35 @@ log = logging.getLogger(__name__)
 REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent", "switch")
 VIOLENT = ["Action", "War", "Crime", "Horror", "Thriller"]
 FOLLOW_UPS: tuple[Action, ...] = ("refine", "more_like", "ask_item", "feedback")
+
+
+@dataclass(frozen=True)
+class RelativeBound:
+    """A refinement relative to the picks just shown: the bound it sets, from their prices or years (sorted), and
+    the looser bound it falls back to when nothing meets the first."""
+
+    field: Literal["price_max", "price_min", "year_min", "year_max"]
+    strict: Callable[[list[float]], float]
+    loose: Callable[[list[float]], float]
+
+
+RELATIVE: dict[Relative, RelativeBound] = {
+    "cheaper": RelativeBound("price_max", lambda v: round(v[0] * 0.9, 2), lambda v: round(v[-1] - 0.01, 2)),  # than every pick
+    "pricier": RelativeBound("price_min", lambda v: round(v[-1] * 1.1, 2), lambda v: round(v[0] + 0.01, 2)),
+    "newer": RelativeBound("year_min", lambda v: int(v[len(v) // 2]) + 1, lambda v: int(v[0]) + 1),  # than most picks
+    "older": RelativeBound("year_max", lambda v: int(v[len(v) // 2]) - 1, lambda v: int(v[-1]) - 1),
+}
+
+
+def _relative_bounds(parsed: Parsed, session: Session) -> Iterator[tuple[RelativeBound, list[float]]]:
+    """Each relative refinement the message asks for that sets a bound it does not state, with the shown picks'
+    prices (or years), sorted."""
+    for cue, bound in RELATIVE.items():
+        attr = "price" if bound.field.startswith("price") else "year"
+        values = sorted(v for r in session.last_items if (v := getattr(r.item, attr)) is not None)
+        if cue in parsed.cues and getattr(parsed, bound.field) is None and values:
+            yield bound, values
+
 
 # After an earlier request, a cue decides the action: (cues, needs "the second one" of a shown list, action).
 # The first rule that fits wins; "I don't like the first one" is a rejection before it is a "like".
@@ -190,9 +219,9 @@ class Understander:
             open_request=open_request,
         )  # fmt: skip
         self._checkable(intent, parsed)
-        intent.fallback, intent.loosened = self._looser(intent.constraints, parsed, session), []
+        intent.fallback = self._looser(intent.constraints, parsed, session)
         self._referenced(intent, parsed, session)
-        self._named_titles(message, intent)
+        self._named_titles(message, intent, titled)
         return intent
 
     def _constraints(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, action: Action,
@@ -270,12 +299,12 @@ class Understander:
         if intent.action == "more_like" and ref is not None:
             intent.anchor_id = ref.item_id
 
-    def _named_titles(self, message: str, intent: Intent) -> None:
+    def _named_titles(self, message: str, intent: Intent, titled: str | None) -> None:
         """Titles the person names (after a cue, in quotes, as "Title (Year)" or bare): liked ones anchor the search and
         steer the profile and collaborative signals, disliked ones are ruled out."""
         if self.titles is None or intent.domain is None or intent.action in ("chitchat", "ask_item"):
             return
-        titled = self._titled_domain(message)  # films named by someone asking for a book steer the book picks too
+        # titles of another domain (films named by someone asking for a book) steer the picks too
         for mention in [m for d in dict.fromkeys([intent.domain, titled]) if d for m in self.titles.mentions(message, d)]:
             (intent.liked_ids if mention.liked else intent.rejected_ids).append(mention.item_id)
             if mention.liked and intent.anchor_id is None:
@@ -332,34 +361,18 @@ class Understander:
     def _looser(constraints: Constraints, parsed: Parsed, session: Session) -> Constraints | None:
         """What a relative refinement falls back to when nothing meets it: cheaper than the dearest pick shown
         instead of the cheapest, pricier than the cheapest, newer than the oldest, older than the newest."""
-        shown = [r.item for r in session.last_items]
-        prices = sorted(it.price for it in shown if it.price is not None)
-        years = sorted(it.year for it in shown if it.year is not None)
-        c, looser = constraints, {}
-        if "cheaper" in parsed.cues and parsed.price_max is None and prices and c.price_max is not None and prices[-1] - 0.01 > c.price_max:
-            looser["price_max"] = round(prices[-1] - 0.01, 2)
-        if "pricier" in parsed.cues and parsed.price_min is None and prices and c.price_min is not None and prices[0] + 0.01 < c.price_min:
-            looser["price_min"] = round(prices[0] + 0.01, 2)
-        if "newer" in parsed.cues and parsed.year_min is None and years and c.year_min is not None and years[0] + 1 < c.year_min:
-            looser["year_min"] = years[0] + 1
-        if "older" in parsed.cues and parsed.year_max is None and years and c.year_max is not None and years[-1] - 1 > c.year_max:
-            looser["year_max"] = years[-1] - 1
-        return c.model_copy(update=looser) if looser else None
+        looser: dict[str, float] = {}
+        for bound, values in _relative_bounds(parsed, session):
+            now, wider = getattr(constraints, bound.field), bound.loose(values)
+            if now is not None and (wider > now if bound.field.endswith("max") else wider < now):
+                looser[bound.field] = wider
+        return constraints.model_copy(update=looser) if looser else None
 
     def _relative(self, parsed: Parsed, session: Session) -> Constraints:
         """'cheaper', 'newer', 'less violent': bounds relative to what was just shown."""
-        shown = [r.item for r in session.last_items]
-        prices = sorted(it.price for it in shown if it.price is not None)
-        years = sorted(it.year for it in shown if it.year is not None)
         out = Constraints()
-        if "cheaper" in parsed.cues and prices and parsed.price_max is None:
-            out.price_max = round(prices[0] * 0.9, 2)
-        if "pricier" in parsed.cues and prices and parsed.price_min is None:
-            out.price_min = round(prices[-1] * 1.1, 2)
-        if "newer" in parsed.cues and years and parsed.year_min is None:
-            out.year_min = years[len(years) // 2] + 1
-        if "older" in parsed.cues and years and parsed.year_max is None:
-            out.year_max = years[len(years) // 2] - 1
+        for bound, values in _relative_bounds(parsed, session):
+            setattr(out, bound.field, bound.strict(values))
         if "less_violent" in parsed.cues:
             out.exclude_genres = VIOLENT
         return out
