@@ -9,7 +9,6 @@ API endpoints (``gradio_client``): /chat, /feedback_up, /feedback_down, /undo, /
 from __future__ import annotations
 
 import os
-import uuid
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -25,7 +24,7 @@ __all__ = ["CSS", "build_app", "edit_refusal"]
 
 def build_app(bot: ChatRec) -> gr.Blocks:
     with gr.Blocks(title="chatrec", analytics_enabled=False) as app:
-        session = gr.State(lambda: str(uuid.uuid4()))
+        session = gr.State(None)  # a conversation id once "New conversation" is pressed; before that, the page's own
         gr.Markdown("## chatrec\nTell me what you are looking for (movies, books or toys) in English or 中文.")
         with gr.Tab("Chat"):
             user = chat_tab(bot, session)

@@ -63,14 +63,14 @@ class ChatHandlers:
         v, reply = self.view, self.bot.last_reply(session_id)
         items = reply.items if reply else []
         return {v.cards: cards(items), v.understood: understood(reply.intent if reply else None, self.bot), v.status: status,
-                v.why: signal_frame(items), v.shown: on_screen(items)}  # fmt: skip
+                v.why: signal_frame(items), v.shown: on_screen(session_id, items)}  # fmt: skip
 
-    def run(self, events: Iterator[TurnEvent], history: list[dict[str, Any]]) -> Iterator[Updates]:
+    def run(self, events: Iterator[TurnEvent], history: list[dict[str, Any]], session_id: str) -> Iterator[Updates]:
         """The turn on screen as it happens: cards first, then the words."""
         v, started, note = self.view, time.monotonic(), ""
         history = [*history, {"role": "assistant", "content": ""}]
         yield {v.chatbot: history, v.cards: "", v.understood: "", v.status: "reading your request…",
-               v.why: signal_frame([]), v.shown: on_screen([])}  # fmt: skip
+               v.why: signal_frame([]), v.shown: on_screen(session_id, [])}  # fmt: skip
         for event in events:
             elapsed = f"{time.monotonic() - started:.0f}s"
             if isinstance(event, Understood):
@@ -79,7 +79,7 @@ class ChatHandlers:
                 note = RERANKED_NOTE if isinstance(event, Reranked) else ""
                 stage = "ranking with the language model…" if isinstance(event, Cards) and event.rerank_pending else "writing…"
                 yield {v.cards: cards(event.items, note), v.status: f"{stage} {elapsed}", v.why: signal_frame(event.items),
-                       v.shown: on_screen(event.items, note)}  # fmt: skip
+                       v.shown: on_screen(session_id, event.items, note)}  # fmt: skip
             elif isinstance(event, TextDelta):
                 history[-1]["content"] += event.text
                 yield {v.chatbot: history, v.status: f"writing… {elapsed}"}
@@ -87,37 +87,44 @@ class ChatHandlers:
                 reply = event.reply
                 yield {v.chatbot: history, v.cards: cards(reply.items, note), v.understood: understood(reply.intent, self.bot),
                        v.status: status_line(reply, time.monotonic() - started), v.why: signal_frame(reply.items),
-                       v.shown: on_screen(reply.items, note)}  # fmt: skip
+                       v.shown: on_screen(session_id, reply.items, note)}  # fmt: skip
 
     def chat(self, message: str, history: list[dict[str, Any]], domain: str, scenario: str, user: str,
-             session_id: str) -> Iterator[Updates]:  # fmt: skip
+             state: str | None, request: gr.Request) -> Iterator[Updates]:  # fmt: skip
+        session_id = session_of(state, request)
         history = [*history, {"role": "user", "content": message}]
         events = self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario), user_id=pick(user))
-        yield from self.run(events, history)
+        yield from self.run(events, history, session_id)
 
-    def retry(self, domain: str, scenario: str, user: str, session_id: str) -> Iterator[Updates]:
+    def retry(self, domain: str, scenario: str, user: str, state: str | None, request: gr.Request) -> Iterator[Updates]:
+        session_id = session_of(state, request)
         message = self.bot.retry_message(session_id)
         if message is None:
             yield {self.view.chatbot: [], **self.panel(session_id, "nothing to retry")}
             return
         history = [*history_of(self.bot, session_id), {"role": "user", "content": message}]
         events = self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario), user_id=pick(user))
-        yield from self.run(events, history)
+        yield from self.run(events, history, session_id)
 
-    def undo(self, session_id: str) -> Updates:
+    def undo(self, state: str | None, request: gr.Request) -> Updates:
+        session_id = session_of(state, request)
         done = self.bot.undo(session_id)
         return {self.view.chatbot: history_of(self.bot, session_id), **self.panel(session_id, "last turn undone" if done else "nothing to undo")}
 
-    def new_conversation(self, session_id: str) -> Updates:
-        self.bot.reset(session_id)
+    def new_conversation(self, state: str | None, request: gr.Request) -> Updates:
+        self.bot.reset(session_of(state, request))
         new_id = str(uuid.uuid4())
         return {self.view.chatbot: [], **self.panel(new_id, "new conversation"), self.session: new_id}
 
-    def feedback(self, item_id: str | None, liked: bool, session_id: str) -> str:
-        return feedback(self.bot, item_id, liked, session_id) if item_id else "say which item"
+    def feedback_up(self, item_id: str | None, state: str | None, request: gr.Request) -> str:
+        return feedback(self.bot, session_of(state, request), item_id, True) if item_id else "say which item"
 
-    def reply_feedback(self, data: gr.LikeData, session_id: str) -> str:
+    def feedback_down(self, item_id: str | None, state: str | None, request: gr.Request) -> str:
+        return feedback(self.bot, session_of(state, request), item_id, False) if item_id else "say which item"
+
+    def reply_feedback(self, data: gr.LikeData, state: str | None, request: gr.Request) -> str:
         """A thumb on a whole reply applies to every item that reply recommended."""
+        session_id = session_of(state, request)
         reply = self.bot.last_reply(session_id)
         for r in reply.items if reply else []:
             self.bot.feedback(session_id, r.item_id, bool(data.liked))
@@ -147,9 +154,9 @@ def chat_tab(bot: ChatRec, session: gr.State) -> gr.Dropdown:
             status = gr.Markdown(elem_id="chatrec-status")
             seen = gr.Markdown(elem_id="chatrec-understood")
             items = gr.HTML(visible=False, elem_id="chatrec-cards-html")
-            shown = gr.State(on_screen([]))
+            shown = gr.State(on_screen("", []))
             with gr.Column(elem_id="chatrec-cards"):
-                card_list(bot, shown, session, status)
+                card_list(bot, shown, status)
             with gr.Accordion("Why these?", open=True):
                 why = gr.BarPlot(signal_frame([]), x="item", y="contribution", color="signal", x_label_angle=-20,
                                  title="what each pick's score is made of", y_title="share of the score",
@@ -165,14 +172,14 @@ def chat_tab(bot: ChatRec, session: gr.State) -> gr.Dropdown:
     new.click(h.new_conversation, [session], [*outputs, session], api_name="new_conversation")
     item = gr.Textbox(visible=False)  # the API's feedback endpoints take an item id; the screen uses each card's buttons
     up, down = gr.Button(visible=False), gr.Button(visible=False)
-    up.click(lambda item_id, sid: h.feedback(item_id, True, sid), [item, session], status, api_name="feedback_up")
-    down.click(lambda item_id, sid: h.feedback(item_id, False, sid), [item, session], status, api_name="feedback_down")
+    up.click(h.feedback_up, [item, session], status, api_name="feedback_up")
+    down.click(h.feedback_down, [item, session], status, api_name="feedback_down")
     chatbot.like(h.reply_feedback, [session], status, api_name=False)
     return user
 
 
-def card_list(bot: ChatRec, shown: gr.State, session: gr.State, status: gr.Markdown) -> None:
-    """The cards on screen, re-drawn whenever they change, each with its own Like / Not for me."""
+def card_list(bot: ChatRec, shown: gr.State, status: gr.Markdown) -> None:
+    """The cards on screen, re-drawn whenever they change, each with its own Like / Not for me for the session they came from."""
 
     @gr.render(inputs=[shown], triggers=[shown.change])
     def draw(state: dict[str, Any]) -> None:
@@ -184,11 +191,21 @@ def card_list(bot: ChatRec, shown: gr.State, session: gr.State, status: gr.Markd
                 with gr.Row():
                     like = gr.Button("Like", size="sm", elem_classes="chatrec-like")
                     nope = gr.Button("Not for me", size="sm", elem_classes="chatrec-nope")
-            like.click(partial(feedback, bot, item_id, True), [session], status, api_name=False)
-            nope.click(partial(feedback, bot, item_id, False), [session], status, api_name=False)
+            like.click(partial(feedback, bot, state["session"], item_id, True), None, status, api_name=False)
+            nope.click(partial(feedback, bot, state["session"], item_id, False), None, status, api_name=False)
 
 
-def feedback(bot: ChatRec, item_id: str, liked: bool, session_id: str) -> str:
+def session_of(state: str | None, request: gr.Request) -> str:
+    """The conversation a page is in: the page's own id, until "New conversation" gives it a fresh one.
+
+    Not a ``gr.State`` built by a factory: gradio sets that from a page-load event, which can land after
+    the first turn has already run, so a later click would go to a new, empty conversation. A caller
+    with no page (a bare HTTP call) gets a conversation of its own each time.
+    """
+    return state or request.session_hash or str(uuid.uuid4())
+
+
+def feedback(bot: ChatRec, session_id: str, item_id: str, liked: bool) -> str:
     """Record a Like / Not for me and say what it does."""
     bot.feedback(session_id, item_id, liked)
     title = bot.session(session_id).titles.get(item_id, item_id)

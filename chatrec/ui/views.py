@@ -51,9 +51,10 @@ def cards(items: list[Recommendation], note: str = "") -> str:
     return "\n".join([note] * bool(note and items) + [card(n, r) for n, r in enumerate(items, start=1)])
 
 
-def on_screen(items: list[Recommendation], note: str = "") -> dict[str, object]:
-    """What the card list renders from: each card's item id and HTML, and the note above them."""
-    return {"note": note if items else "", "cards": [(r.item_id, card(n, r)) for n, r in enumerate(items, start=1)]}
+def on_screen(session_id: str, items: list[Recommendation], note: str = "") -> dict[str, object]:
+    """What the card list renders from: the session the cards belong to, each card's item id and HTML, the note above them."""
+    return {"session": session_id, "note": note if items else "",
+            "cards": [(r.item_id, card(n, r)) for n, r in enumerate(items, start=1)]}  # fmt: skip
 
 
 def signal_frame(items: list[Recommendation]) -> pd.DataFrame:
