@@ -62,7 +62,7 @@ def recheck(bot: object, message: str, reply: Reply) -> tuple[int, int, int]:
     for n, r in enumerate(reply.items):
         if r.reason == reason(r.item, reply.intent, bot.lexicon.chinese_names):  # type: ignore[attr-defined]
             continue
-        for sentence in sentences(r.reason):
+        for sentence in sentences(r.reason, [p.title for p in reply.items]):
             shown += 1
             failing += bool(check.problems(sentence, n))
             check.accept(sentence, n)

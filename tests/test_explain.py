@@ -59,6 +59,16 @@ def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) ->
     assert (not problems) == ok, problems
 
 
+def test_a_warm_genre_carries_a_mood_beside_a_contradicting_one() -> None:
+    picks = [Item(id="f", domain="movies", title="Forrest Gump", year=1994, genres=["Comedy", "Drama", "Romance", "War"]),
+             Item(id="r", domain="movies", title="First Reformed", year=2017, genres=["Drama", "Thriller"]),
+             Item(id="s", domain="movies", title="Slither", year=2006, genres=["Comedy", "Horror"])]  # fmt: skip
+    g = Grounding(LEXICON, "movies", "a film for tonight", picks, FAMILY)
+    assert not g.problems("A heartwarming tale of a kind man who runs through history.", 0)
+    assert g.problems("A heartwarming tale of a pastor who finds hope.", 1) == ["calls 'First Reformed' heartwarming but it is thriller"]
+    assert g.problems("A heartwarming tale of a small town.", 2) == ["calls 'Slither' heartwarming but it is horror"]  # adult-only
+
+
 def test_suits_children_needs_a_pick_or_a_request_for_children() -> None:
     """A date-night romance is not "one to watch with the kids" unless the person is choosing for children."""
     date = Grounding(LEXICON, "movies", "a romantic film for date night", ITEMS, FAMILY)
@@ -168,6 +178,17 @@ def test_sentences_end_where_they_end() -> None:
     """Initials, abbreviations and decimals do not end a sentence; the re-check splits as the writer does."""
     text = "P. G. Wodehouse at his best, rated 4.5 by readers. Dr. Seuss fans will smile! 一本好书。再来一本"
     assert sentences(text) == ["P. G. Wodehouse at his best, rated 4.5 by readers.", "Dr. Seuss fans will smile!", "一本好书。", "再来一本"]
+
+
+def test_a_title_that_ends_in_punctuation_does_not_end_the_sentence() -> None:
+    items = [Item(id="a", domain="movies", title="In a World...", year=2013, genres=["Comedy"], description="A vocal coach chases her dream."),
+             Item(id="b", domain="movies", title="Seven Up!", year=1964, genres=["Documentary"], description="Fourteen British children at seven.")]  # fmt: skip
+    recs = [Recommendation(item=it, score=1.0, reason="code's reason") for it in items]
+    writer = ReasonWriter(recs, Grounding(LEXICON, "movies", "something thoughtful", items, FAMILY), LeakGuard([], list).watch(), "en")
+    text = "1. In a World... is a comedy about a vocal coach.\n2. Seven Up! is a documentary that follows British lives.\n"
+    assert writer.feed(text) + writer.finish(False) == [
+        (0, "In a World... is a comedy about a vocal coach."), (1, "Seven Up! is a documentary that follows British lives.")]
+    assert sentences("Seven Up! follows children. They grow up.", ["Seven Up!"]) == ["Seven Up! follows children.", "They grow up."]
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chatrec.llm.meter import TurnModel
@@ -110,6 +110,7 @@ class ReasonWriter:
     def __init__(self, picks: list[Recommendation], grounding: Grounding, watch: LeakWatch, language: str,
                  written: Written | None = None) -> None:  # fmt: skip
         self.picks = picks
+        self._titles = [r.title for r in picks]
         self.grounding = grounding
         self.watch = watch
         self.full_stop = "。" if language == "zh" else "."
@@ -147,7 +148,7 @@ class ReasonWriter:
                 break  # the line's number may still be arriving
             newline = self._pending.find("\n")
             line = self._pending if newline < 0 else self._pending[:newline]
-            if (end := _SENTENCE_END.search(line)) is not None:
+            if (end := next(sentence_ends(line, self._titles), None)) is not None:
                 sentence, self._pending = line[: end.end()], self._pending[end.end() :]
             elif newline >= 0 or final:
                 sentence, self._pending = line, self._pending[len(line) :]
@@ -212,10 +213,21 @@ class ReasonWriter:
         return [(self._current, text)]
 
 
-def sentences(text: str) -> list[str]:
+def sentence_ends(text: str, titles: Sequence[str] = ()) -> Iterator[re.Match[str]]:
+    """Where sentences end in ``text``; punctuation that ends a title ("In a World...", "Seven Up!") ends none."""
+    lowered, inside = text.casefold(), set[int]()
+    for title in (t.casefold() for t in titles if t[-1:] in ".!?"):
+        start = lowered.find(title)
+        while start >= 0:
+            inside.update(range(start, start + len(title)))
+            start = lowered.find(title, start + 1)
+    return (m for m in _SENTENCE_END.finditer(text) if m.start() not in inside)
+
+
+def sentences(text: str, titles: Sequence[str] = ()) -> list[str]:
     """``text`` cut where the reason writer cuts sentences (so a re-check sees what was checked)."""
     out, start = [], 0
-    for end in _SENTENCE_END.finditer(text):
+    for end in sentence_ends(text, titles):
         out.append(text[start : end.end()].strip())
         start = end.end()
     return [s for s in [*out, text[start:].strip()] if s]

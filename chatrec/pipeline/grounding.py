@@ -8,7 +8,8 @@ everything checkable in it is true of pick *i* or was said in the request:
 - it names no other pick;
 - every genre word it uses ("a comedy", "animated", "喜剧") is one of the pick's genres;
 - a claim that it suits children is not contradicted (no adult-only marker, no genre a
-  children's list excludes), and no mood word ("light-hearted") meets a genre that contradicts it.
+  children's list excludes), and no mood word ("light-hearted") meets a genre that contradicts it
+  unless the pick also has a genre that carries such moods (a comedy, a romance, a children's film).
 
 A sentence that speaks of the whole list ("all three", "these films", "都") must hold for
 every pick. A sentence that says its pick does not fit, or that repeats (up to the titles) a
@@ -144,7 +145,8 @@ class Grounding:
         if self.lexicon.any(sentence, self.lexicon.children) and (self.lexicon.adult_only(item) or genres & self.children_excluded
                                                                    or not (self.for_children or self.lexicon.for_children(item))):
             out.append(f"says {item.title!r} suits children")  # an adult item, or neither the request nor the pick is for children
+        carried = bool(genres & self.lexicon.mood_carriers) and not self.lexicon.adult_only(item)  # Forrest Gump is heartwarming
         for mood in self.lexicon.moods_in(sentence):
-            if clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}:
+            if (clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}) and not carried:
                 out.append(f"calls {item.title!r} {mood} but it is {', '.join(sorted(clash))}")
         return out

@@ -90,6 +90,7 @@ class LexiconData(BaseModel):
     for_children: dict[str, list[str]] = Field(default_factory=dict)
     adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
     moods: dict[str, list[str]] = Field(default_factory=dict)
+    mood_carriers: list[str] = Field(default_factory=list)
     generic: list[str] = Field(default_factory=list)
 
 
@@ -108,6 +109,7 @@ class Lexicon:
         d = data if isinstance(data, LexiconData) else LexiconData.model_validate(data)
         self.domains, self.genres, self.negations = d.domains, d.genres, d.negations
         self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
+        self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
