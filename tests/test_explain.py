@@ -53,10 +53,25 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("A drama of astronauts that involves crime.", 1, False),
     ("Buzz Lightyear's pride meets a cowboy in a funny tale.", 0, True),  # a possessive is the name it belongs to
     ("Buzz Aldrin's pride meets a cowboy in a funny tale.", 0, False),
+    ("A comedy from the 1990s.", 0, True),  # the decade of its year
+    ("A comedy from the 1980s.", 0, False),
+    ("A drama about a daughter who finds her family.", 1, True),  # a plot's family is no claim about the audience
 ])  # fmt: skip
 def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) -> None:
     problems = grounding().problems(sentence, index)
     assert (not problems) == ok, problems
+
+
+def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
+    puzzle = Item(id="p", domain="toys", title="Kanoodle", genres=["Jigsaws & Puzzles"], price=12.0)
+    g = Grounding(LEXICON, "toys", "给五岁孩子买个拼图", [puzzle], FAMILY, language="zh")
+    assert not g.problems("这个拼图很适合5岁的孩子动脑筋。", 0)
+    assert g.problems("这个拼图很适合6岁的孩子动脑筋。", 0) == ["number 6 is not in the facts"]
+
+
+def test_a_possessive_after_s_is_the_name() -> None:
+    book = Item(id="j", domain="books", title="Feel the Fear and Do It Anyway", authors=["Susan Jeffers"], genres=["Self-Help"])
+    assert not Grounding(LEXICON, "books", "a book to beat fear", [book], FAMILY).problems("Susan Jeffers' book helps you face fear.", 0)
 
 
 def test_a_warm_genre_carries_a_mood_beside_a_contradicting_one() -> None:
@@ -76,6 +91,10 @@ def test_suits_children_needs_a_pick_or_a_request_for_children() -> None:
     assert not date.problems("Toys who become friends: one the kids will love too.", 0)  # made for children
     family = Grounding(LEXICON, "movies", "something newer", ITEMS, FAMILY, children=True)  # children said turns ago
     assert not family.problems("A brave story that kids will love.", 1)
+    kids_in_title = Item(id="k", domain="movies", title="Friends with Kids", year=2011, genres=["Comedy"])
+    assert not Grounding(LEXICON, "movies", "a comedy", [kids_in_title], FAMILY).problems("Friends with Kids is a sharp comedy about friendship.", 0)
+    brick = Item(id="l", domain="toys", title="LEGO City: Lawn Mower Set", price=3.5)  # a toy, though no genre says so
+    assert not Grounding(LEXICON, "toys", "a cheap gift", [brick], FAMILY).problems("A small building set kids will enjoy.", 0)
 
 
 def test_a_sentence_copied_from_the_prompts_example_is_no_reason() -> None:
@@ -189,6 +208,7 @@ def test_a_title_that_ends_in_punctuation_does_not_end_the_sentence() -> None:
     assert writer.feed(text) + writer.finish(False) == [
         (0, "In a World... is a comedy about a vocal coach."), (1, "Seven Up! is a documentary that follows British lives.")]
     assert sentences("Seven Up! follows children. They grow up.", ["Seven Up!"]) == ["Seven Up! follows children.", "They grow up."]
+    assert sentences("Yu-Gi-Oh! Duels for two.", ["Yu-Gi-Oh! 2015 Mega Tins"]) == ["Yu-Gi-Oh! Duels for two."]  # the title's first words
 
 
 @pytest.mark.parametrize("seed", range(4))

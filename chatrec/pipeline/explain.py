@@ -214,9 +214,10 @@ class ReasonWriter:
 
 
 def sentence_ends(text: str, titles: Sequence[str] = ()) -> Iterator[re.Match[str]]:
-    """Where sentences end in ``text``; punctuation that ends a title ("In a World...", "Seven Up!") ends none."""
+    """Where sentences end in ``text``; punctuation inside a title, or ending the title or its first words, ends none
+    ("In a World...", "Seven Up!", "Yu-Gi-Oh!" for "Yu-Gi-Oh! 2015 Mega Tins")."""
     lowered, inside = text.casefold(), set[int]()
-    for title in (t.casefold() for t in titles if t[-1:] in ".!?"):
+    for title in {t[: i + 1].casefold() for t in titles for i, c in enumerate(t) if c in ".!?"}:
         start = lowered.find(title)
         while start >= 0:
             inside.update(range(start, start + len(title)))

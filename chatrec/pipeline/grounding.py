@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 
 from chatrec.models import Item
-from chatrec.pipeline.parse import Lexicon, is_chinese
+from chatrec.pipeline.parse import Lexicon, is_chinese, zh_number
 
 _WORDS = re.compile(r"\w+")
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
@@ -36,7 +36,9 @@ _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these 
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
 _LIST_ZH = re.compile(r"这些|它们|这三|三部都|三本都|都是")
 _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
-_POSSESSIVE = re.compile(r"['’]s\b")  # "Bill Harding's": the name is Bill Harding
+_POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")  # "Bill Harding's", "Susan Jeffers'": the name is Bill Harding, Susan Jeffers
+_ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
+_DECADE = re.compile(r"\b(\d{3}0)s\b")  # "a film from the 1940s" is true of a 1947 film
 _QUOTED = re.compile(r"[《「“\"]([^》」”\"]{2,80})[》」”\"]")
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
                       r"|不适合|不符合|不太适合", re.IGNORECASE)
@@ -56,6 +58,11 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
+def _request_numbers(request: str) -> set[str]:
+    """The numbers a request gives, Chinese numerals too ("五岁" gives 5, so a reason may say "5岁")."""
+    return _numbers(request) | {str(n) for run in _ZH_NUMBER.findall(request) if (n := zh_number(run)) is not None}
+
+
 class Grounding:
     """The facts of one reply's picks, and the request, to check the model's sentences against."""
 
@@ -67,7 +74,7 @@ class Grounding:
         self.request = request.casefold()
         self.for_children = children or lexicon.any(request, lexicon.children)  # the person is choosing for children
         self.facts = [facts_text(it) for it in self.picks]
-        self.known_numbers = [_numbers(f) | _numbers(self.request) for f in self.facts]
+        self.known_numbers = [_numbers(f) | _request_numbers(self.request) for f in self.facts]
         self.children_excluded = {g.casefold() for g in children_excluded}
         self.language = language
         self.shown: list[tuple[int, str]] = []  # (pick, sentence without titles) already shown
@@ -112,7 +119,8 @@ class Grounding:
 
     def _invented(self, sentence: str, index: int) -> list[str]:
         """Numbers, names and other picks' titles that are not this pick's."""
-        out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index])]
+        decades = {m.group(1) for m in _DECADE.finditer(sentence) if self.picks[index].year and str(self.picks[index].year)[:3] == m.group(1)[:3]}
+        out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index] - decades)]
         facts = self.facts[index]
         known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
         names = _NAME.findall(sentence)
@@ -142,11 +150,17 @@ class Grounding:
                 continue  # "not scary", or the pick's own words ("BrainBites Dinosaurs" may be called dinosaurs)
             if not genres & {g.casefold() for g in mention.genres}:
                 out.append(f"calls {item.title!r} {mention.phrase!r}")
-        if self.lexicon.any(sentence, self.lexicon.children) and (self.lexicon.adult_only(item) or genres & self.children_excluded
-                                                                   or not (self.for_children or self.lexicon.for_children(item))):
-            out.append(f"says {item.title!r} suits children")  # an adult item, or neither the request nor the pick is for children
+        if self.lexicon.any(self._untitled(sentence), self.lexicon.children_claims) and not self._may_suit_children(item):
+            out.append(f"says {item.title!r} suits children")  # "Friends with Kids" is a title, not a claim
         carried = bool(genres & self.lexicon.mood_carriers) and not self.lexicon.adult_only(item)  # Forrest Gump is heartwarming
         for mood in self.lexicon.moods_in(sentence):
             if (clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}) and not carried:
                 out.append(f"calls {item.title!r} {mood} but it is {', '.join(sorted(clash))}")
         return out
+
+    def _may_suit_children(self, item: Item) -> bool:
+        """Whether a reason may say ``item`` suits children: nothing marks it adult or unfit for a children's list, and
+        the person is choosing for children or the item is made for them (a children's genre, or a toy)."""
+        if self.lexicon.adult_only(item) or {g.casefold() for g in item.genres} & self.children_excluded:
+            return False
+        return self.for_children or self.lexicon.for_children(item) or item.domain in self.lexicon.children_domains

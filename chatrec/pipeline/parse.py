@@ -86,8 +86,10 @@ class LexiconData(BaseModel):
     genres: dict[str, dict[str, list[str]]]
     negations: dict[str, list[str]]
     children: list[str]
+    children_claims: list[str] = Field(default_factory=list)
     actions: dict[str, list[str]]
     for_children: dict[str, list[str]] = Field(default_factory=dict)
+    children_by_default: list[str] = Field(default_factory=list)
     adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
     moods: dict[str, list[str]] = Field(default_factory=dict)
     mood_carriers: list[str] = Field(default_factory=list)
@@ -110,7 +112,9 @@ class Lexicon:
         self.domains, self.genres, self.negations = d.domains, d.genres, d.negations
         self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
+        self.children_claims = d.children_claims
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
+        self.children_domains = set(d.children_by_default)
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
         self._patterns: dict[str, re.Pattern[str]] = {}
