@@ -50,6 +50,26 @@ def test_a_request_with_no_taste_gets_well_loved_items_not_word_matches(demo_sto
     assert not any("good" in r.title.casefold() for r in reply.items)
 
 
+@pytest.mark.parametrize(("message", "genre", "words"), [
+    ("a funny film for a rainy afternoon", "Comedy", ["funny", "rain"]),
+    ("推荐一部九十年代的爱情电影", "Romance", []),
+    ("an 80s horror movie, nothing gory", "Horror", ["nothing", "gor"]),
+])  # fmt: skip
+def test_a_taste_read_as_constraints_gets_well_loved_items_that_meet_them(demo_store: ChromaStore, tmp_path: Path, message: str,
+                                                                          genre: str, words: list[str]) -> None:  # fmt: skip
+    """Once "funny" is the Comedy genre, nothing is left to search for by meaning: searching the words found
+    *Louis C.K.: Hilarious* and *Ferngully: The Last Rainforest* before the films people love."""
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = bot.chat(message, "s")
+    assert reply.intent.open_request and genre in reply.intent.constraints.include_genres and len(reply.items) == 3
+    c = reply.intent.constraints
+    meets = sorted((it.popularity or 0 for it in bot.store.items("movies") if genre in it.genres
+                    and (c.year_min or 0) <= (it.year or 0) <= (c.year_max or 9999)), reverse=True)  # fmt: skip
+    top_tenth = meets[len(meets) // 10]
+    assert all(genre in r.item.genres and (r.item.popularity or 0) >= top_tenth for r in reply.items), [r.title for r in reply.items]
+    assert not [r.title for r in reply.items if any(w in r.title.casefold() for w in words)]
+
+
 @pytest.mark.parametrize(("turns", "fact", "told"), [
     (["a history book", "something cheaper"], "price", "I don't have prices for books"),
     (["一本历史书", "便宜一点的"], "price", "我没有书的价格信息"),

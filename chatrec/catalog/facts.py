@@ -12,9 +12,9 @@ import math
 from collections.abc import Sequence
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from chatrec.models import Item
+from chatrec.models import Constraints, Item
 
 Fact = Literal["price", "year", "age"]
 
@@ -23,17 +23,25 @@ class CatalogFacts(BaseModel):
     domain: str
     items: int
     checkable: set[Fact]
-    best_loved: list[str]
+    loved: list[Item] = Field(repr=False)  # the best-loved items, best first, to pick from under constraints
+
+    @property
+    def best_loved(self) -> list[str]:
+        return [it.id for it in self.loved]
+
+    def best_loved_meeting(self, constraints: Constraints, n: int) -> list[str]:
+        """The ``n`` best-loved items that meet ``constraints`` ("a funny film from the 80s": the best-loved 80s comedies)."""
+        return [it.id for it in self.loved if constraints.admits(it)][:n]
 
     @classmethod
-    def of(cls, domain: str, items: Sequence[Item], share: float = 0.2, top: int = 200) -> CatalogFacts:
+    def of(cls, domain: str, items: Sequence[Item], share: float = 0.2, top: int = 3000) -> CatalogFacts:
         """Facts at least ``share`` of the items carry count as checkable (an age range: any item stating one)."""
         n = max(1, len(items))
         checkable: set[Fact] = {f for f, count in (("price", sum(it.price is not None for it in items)),
                                                    ("year", sum(it.year is not None for it in items))) if count / n >= share}  # fmt: skip
         if any(it.age_range() is not None for it in items):
             checkable.add("age")
-        return cls(domain=domain, items=len(items), checkable=checkable, best_loved=[it.id for it in sorted(items, key=_loved)[:top]])
+        return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top])
 
 
 def _loved(item: Item) -> float:

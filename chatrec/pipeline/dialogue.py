@@ -532,8 +532,8 @@ class ChatRec:
             also += co.top(co_scores, 60, exclude)
         suggested = [i for i in self._suggested(intent, session, domain, model, notices) if i not in exclude]
         also = [*suggested, *also]
-        if intent.open_request:  # nothing to search for: the best-loved items are the pool
-            also = [*self.catalog_facts(domain).best_loved[:100], *also]
+        if intent.open_request:  # nothing to search for: the best-loved items meeting the constraints are the pool
+            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 100), *also]
         children = intent.constraints.audience == "children"
         candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also,
                                     reject=self.lexicon.adult_only if children else None)  # fmt: skip

@@ -26,6 +26,7 @@ _UNIT_EN = r"(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur)"
 _UNIT_ZH = r"(?:元|块钱|块|英镑|镑|美元|欧元)"
 _CUR = r"[£$€¥]"
 _NUM = r"(\d+(?:\.\d+)?)"
+_NUMBER_WORD = re.compile(r"[£$€¥]?\d+(?:\.\d+)?(?:s\b|['’]?s\b)?|['’]\d0s\b|[一二三四五六七八九十]+(?=年代|岁)")
 
 
 def zh_number(text: str) -> int | None:
@@ -94,6 +95,7 @@ class LexiconData(BaseModel):
     moods: dict[str, list[str]] = Field(default_factory=dict)
     mood_carriers: list[str] = Field(default_factory=list)
     generic: list[str] = Field(default_factory=list)
+    bounds: list[str] = Field(default_factory=list)
 
 
 class GenreMention(BaseModel):
@@ -113,6 +115,7 @@ class Lexicon:
         self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.children_claims = d.children_claims
+        self.bounds = d.bounds
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
         self.children_domains = set(d.children_by_default)
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
@@ -142,9 +145,13 @@ class Lexicon:
         return [m for m in self.moods if any(not self.negated(text, pos) for pos in self.find(text, m))]
 
     def states_no_taste(self, text: str) -> bool:
-        """True for "any good movie", "推荐一部好看的电影": nothing but generic and domain words."""
-        words = {w for ws in self.domains.values() for w in ws} | set(self.generic)
-        rest = re.sub(r"['’]s\b", " ", text.casefold())  # "what's a good film?"
+        """True for "any good movie", "推荐一部好看的电影", and for a request whose only taste is what code reads as
+        constraints ("a funny film", "an 80s horror movie, nothing gory", "九十年代的爱情电影"): nothing is left to
+        search for by meaning, and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*)."""
+        stated = {m.phrase for d in self.genres for m in self.genre_mentions(text, d)}
+        words = {w for ws in self.domains.values() for w in ws} | set(self.generic) | set(self.bounds) | stated
+        words |= {w for ws in self.negations.values() for w in ws}
+        rest = _NUMBER_WORD.sub(" ", re.sub(r"['’]s\b", " ", text.casefold()))  # "what's a good film?", "80s", "£20"
         for phrase in sorted(words, key=len, reverse=True):
             rest = self._pattern(phrase).sub(" ", rest)
         return not re.sub(r"[\W_]+", "", rest)
@@ -200,8 +207,9 @@ class Lexicon:
 
         wanted = dict.fromkeys(g for m in mentions if not m.negated for g in m.genres)
         unwanted = dict.fromkeys(g for m in mentions if m.negated for g in m.genres)
-        # "a war film that isn't too violent": a genre named outright beats a broad word that happens to cover it
-        avoid = [g for g in unwanted if not (g in wanted and narrowest(g, False) < narrowest(g, True))]
+        # "a war film that isn't too violent", "a horror movie, nothing gory": a genre named outright beats a word
+        # no narrower that also covers it
+        avoid = [g for g in unwanted if not (g in wanted and narrowest(g, False) <= narrowest(g, True))]
         return [g for g in wanted if g not in avoid], avoid
 
     def map_words(self, words: list[str], domain: str) -> list[str]:
