@@ -192,7 +192,8 @@ class Understander:
                              "message": said_domain, "follow_up": session.domain if follow_up else None}  # fmt: skip
         sure = first(domains, PRECEDENCE["sure_domain"])
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
-        open_request = action == "recommend" and self.lexicon.states_no_taste(message)
+        was_open = follow_up and session.scenario in {s.name for s in self.open_scenarios.values()}  # "something older" after "a funny film"
+        open_request = (action == "recommend" or was_open) and self.lexicon.states_no_taste(message)
         scenario: Scenario | None = first({
             "picker": picked,
             "message": self.scenario_by_keywords(message, sure),
