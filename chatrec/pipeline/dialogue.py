@@ -544,6 +544,8 @@ class ChatRec:
             extra["comention"] = co.signal([c.item.id for c in candidates], co_scores) if co_scores is not None else None
         if suggested:
             extra["suggested"] = self.suggester.signal([c.item.id for c in candidates], suggested)
+        if intent.open_request:  # nothing left to search for by meaning: nearness to the words would rank title matches
+            extra["semantic"] = None
         if children:
             extra["audience"] = audience.for_children([c.item for c in candidates], self.lexicon.for_children, intent.constraints.age)
         return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs,

@@ -144,14 +144,17 @@ class Lexicon:
         """Mood words ("light-hearted", "温馨") used, and not negated, in ``text``."""
         return [m for m in self.moods if any(not self.negated(text, pos) for pos in self.find(text, m))]
 
-    def states_no_taste(self, text: str) -> bool:
-        """True for "any good movie", "推荐一部好看的电影", and for a request whose only taste is what code reads as
-        constraints ("a funny film", "an 80s horror movie, nothing gory", "九十年代的爱情电影"): nothing is left to
-        search for by meaning, and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*)."""
-        stated = {m.phrase for d in self.genres for m in self.genre_mentions(text, d)}
-        words = {w for ws in self.domains.values() for w in ws} | set(self.generic) | set(self.bounds) | stated
-        words |= {w for ws in self.negations.values() for w in ws}
-        rest = _NUMBER_WORD.sub(" ", re.sub(r"['’]s\b", " ", text.casefold()))  # "what's a good film?", "80s", "£20"
+    def states_no_taste(self, text: str, beyond_constraints: bool = False) -> bool:
+        """True for "any good movie", "推荐一部好看的电影": nothing but generic and domain words. With
+        ``beyond_constraints``, also for a request whose only taste is what code reads as constraints ("a funny
+        film", "an 80s horror movie, nothing gory", "九十年代的爱情电影"): nothing is left to search for by meaning,
+        and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*)."""
+        words = {w for ws in self.domains.values() for w in ws} | set(self.generic)
+        rest = re.sub(r"['’]s\b", " ", text.casefold())  # "what's a good film?"
+        if beyond_constraints:
+            words |= {m.phrase for d in self.genres for m in self.genre_mentions(text, d)} | set(self.bounds)
+            words |= {w for ws in self.negations.values() for w in ws}
+            rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
         for phrase in sorted(words, key=len, reverse=True):
             rest = self._pattern(phrase).sub(" ", rest)
         return not re.sub(r"[\W_]+", "", rest)

@@ -80,12 +80,14 @@ CUE_ACTIONS: tuple[tuple[frozenset[str], bool, Action], ...] = (
 # picker, catalog titles the message names ("I loved Toy Story" is about films, whatever "toy"
 # says), the message (parsers, scenario keywords), the model (when asked), the session when
 # the message follows up on the last list, the domain's scenario for requests that state no
-# taste ("open"), the chosen scenario, the session's last domain, the first domain. "sure_domain" is the domain known before the scenario is chosen.
-Source = Literal["picker", "titles", "message", "model", "follow_up", "open", "scenario", "session", "default"]
+# taste ("open"), or none beyond their constraints ("constrained": "a funny film" has no scenario
+# keyword; "九十年代的爱情电影" names date night), the chosen scenario, the session's last domain,
+# the first domain. "sure_domain" is the domain known before the scenario is chosen.
+Source = Literal["picker", "titles", "message", "model", "follow_up", "open", "constrained", "scenario", "session", "default"]
 Opinions = dict[str, Any]
 PRECEDENCE: dict[str, tuple[Source, ...]] = {
     "sure_domain": ("picker", "titles", "message", "follow_up"),
-    "scenario": ("picker", "open", "message", "follow_up", "model"),
+    "scenario": ("picker", "open", "message", "follow_up", "model", "constrained"),
     "domain": ("picker", "titles", "message", "follow_up", "scenario", "model", "session", "default"),
     "query": ("follow_up", "model", "message"),
 }
@@ -193,13 +195,16 @@ class Understander:
         sure = first(domains, PRECEDENCE["sure_domain"])
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
         was_open = follow_up and session.scenario in {s.name for s in self.open_scenarios.values()}  # "something older" after "a funny film"
-        open_request = (action == "recommend" or was_open) and self.lexicon.states_no_taste(message)
+        asks = action == "recommend" or was_open
+        open_request = asks and self.lexicon.states_no_taste(message, beyond_constraints=True)
+        open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
         scenario: Scenario | None = first({
             "picker": picked,
             "message": self.scenario_by_keywords(message, sure),
             "model": model_scenario if model_scenario and sure in (None, model_scenario.domain) else None,
             "follow_up": self.scenarios.get(session.scenario or "") if follow_up else None,
-            "open": self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None,
+            "open": open_scenario if asks and self.lexicon.states_no_taste(message) else None,  # no taste at all
+            "constrained": open_scenario,  # a taste only in constraints: a scenario the message names comes first
         }, PRECEDENCE["scenario"])  # fmt: skip
         domain: str = first({
             **domains, "scenario": scenario.domain if scenario else None,
