@@ -101,12 +101,11 @@ class Constraints(Ranges):
     age: int | None = Field(None, ge=0, le=120, description="The child's age: items that state an age range must include it.")
 
     def merged(self, newer: "Constraints") -> "Constraints":
-        """``newer`` refines ``self``: its numbers win, exclusions accumulate, inclusions replace. A genre ``newer``
-        asks for is no longer excluded ("an 80s horror movie" after a date-night list that ruled horror out)."""
+        """``newer`` refines ``self``: its numbers win, exclusions accumulate, inclusions replace."""
         data = self.model_dump()
         for field, value in newer.model_dump().items():
             if field == "exclude_genres":
-                data[field] = list(dict.fromkeys([*(g for g in data[field] if g not in newer.include_genres), *value]))
+                data[field] = list(dict.fromkeys([*data[field], *value]))
             elif value not in (None, []):
                 data[field] = value
         data["include_genres"] = [g for g in data["include_genres"] if g not in data["exclude_genres"]]

@@ -247,6 +247,9 @@ class Understander:
             carried = carried.merged(scenario.constraints)
         if action == "more_like":
             carried = carried.model_copy(update={"include_genres": []})  # the referenced item defines the taste now
+        # a genre the message asks for outright outlives an earlier exclusion ("an 80s horror movie" after date night's
+        # "no horror"); only code's reading lifts one, never the model's
+        carried = carried.model_copy(update={"exclude_genres": [g for g in carried.exclude_genres if g not in parsed.include]})
         stated = Constraints(
             include_genres=parsed.include, exclude_genres=parsed.exclude, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience="children" if parsed.children else None,
