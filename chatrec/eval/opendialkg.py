@@ -24,17 +24,15 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
+from chatrec.eval.redial import Half, scored_turns
 from chatrec.pipeline.titles import TitleIndex, title_key
 
 if TYPE_CHECKING:
     from chatrec.pipeline.dialogue import ChatRec
 
 FILE = "opendialkg_dialog_Books.jsonl"
-Half = Literal["tune", "test"]
 METHODS = ("popularity", "chatrec rank, domain given", "chatrec rank, domain read from the conversation")
 
 
@@ -105,13 +103,7 @@ def run_opendialkg(bot: ChatRec, folder: Path, half: Half = "test", limit: int =
     """Popularity and ``bot.rank`` (no model; books given, and the domain left to the reading) on ``limit`` turns."""
     titles, books = TitleIndex(bot.store), Books(bot)
     run = BookRun({m: {} for m in METHODS}, {})
-    bar = tqdm(total=limit, desc=f"OpenDialKG books, {half} half", disable=not progress, dynamic_ncols=True)
-    for t in book_turns(books, folder, half):
-        if len(run.relevant) >= limit:
-            break
-        if t is None:
-            run.skipped += 1
-            continue
+    for t in scored_turns(book_turns(books, folder, half), run, limit, f"OpenDialKG books, {half} half", progress):
         run.relevant[t.key] = t.gold
         linked = {books.canonical.get(m.item_id, m.item_id) for m in titles.mentions(t.context, "books")}
         run.linked, run.linked_right, run.mentioned = run.linked + len(linked), run.linked_right + len(linked & t.mentioned), \
@@ -121,6 +113,4 @@ def run_opendialkg(bot: ChatRec, folder: Path, half: Half = "test", limit: int =
         run.ranked[METHODS[1]][t.key] = books.ranking([r.item_id for r in bot.rank(t.context, k=50, domain="books")])
         run.seconds.append(time.perf_counter() - started)
         run.ranked[METHODS[2]][t.key] = books.ranking([r.item_id for r in bot.rank(t.context, k=50) if r.domain == "books"])
-        bar.update()
-    bar.close()
     return run

@@ -20,10 +20,10 @@ import json
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
 
 import numpy as np
 from tqdm import tqdm
@@ -39,6 +39,7 @@ FILE = "redial_eval_valid_data_processed.jsonl"
 ORIGINAL = "redial_valid_data.jsonl"
 _MENTION = re.compile(r"@(\d+)")
 Half = Literal["tune", "test"]
+T = TypeVar("T")
 
 
 @dataclass
@@ -164,6 +165,25 @@ def replay(bot: ChatRec, turn: RedialTurn) -> list[str]:
     return [r.item_id for r in reply.items] if reply is not None else []
 
 
+class _Scored(Protocol):
+    relevant: dict[str, set[str]]
+    skipped: int
+
+
+def scored_turns(turns: Iterable[T | None], run: _Scored, limit: int, desc: str, progress: bool) -> Iterator[T]:
+    """The turns that have gold (None for one that has not), until ``run`` holds ``limit``; those without are
+    counted in ``run.skipped``. The caller records each turn's gold in ``run.relevant``."""
+    with tqdm(total=limit, desc=desc, disable=not progress, dynamic_ncols=True) as bar:
+        for t in turns:
+            if len(run.relevant) >= limit:
+                return
+            if t is None:
+                run.skipped += 1
+                continue
+            yield t
+            bar.update()
+
+
 def run_redial(bot: ChatRec, folder: Path, half: Half = "test", limit: int = 600, progress: bool = True,
                model_bot: ChatRec | None = None, model_turns: int = 0, replay_turns: int = 200) -> RedialRun:  # fmt: skip
     """Popularity, item-kNN over ratings and over co-mentions from the films mentioned, and ``bot.rank``
@@ -175,13 +195,7 @@ def run_redial(bot: ChatRec, folder: Path, half: Half = "test", limit: int = 600
     methods = ("popularity", "item-kNN over ratings, from the films mentioned", "co-mention item-kNN, from the films mentioned",
                "chatrec rank, no model")  # fmt: skip
     run = RedialRun({m: {} for m in methods}, {})
-    bar = tqdm(total=limit, desc=f"D ReDial, {half} half", disable=not progress, dynamic_ncols=True)
-    for t in turns(bot, folder, half):
-        if len(run.relevant) >= limit:
-            break
-        if t is None:
-            run.skipped += 1
-            continue
+    for t in scored_turns(turns(bot, folder, half), run, limit, f"D ReDial, {half} half", progress):
         seen = set(t.mentioned)
         run.linked_right += len(t.named & seen)
         run.linked_all += len(t.mentioned)
@@ -201,8 +215,6 @@ def run_redial(bot: ChatRec, folder: Path, half: Half = "test", limit: int = 600
             started = time.perf_counter()
             run.with_model[t.key] = [r.item_id for r in model_bot.rank(t.context, k=50, domain="movies")]
             run.model_seconds.append(time.perf_counter() - started)
-        bar.update()
-    bar.close()
     run.opinions = seeker_opinions(bot, folder, half) if (folder / ORIGINAL).is_file() else None
     if model_bot is not None:
         run.names, run.dropped = model_bot.suggester.names, model_bot.suggester.dropped

@@ -203,7 +203,7 @@ class Understander:
             "message": self.scenario_by_keywords(message, sure),
             "model": model_scenario if model_scenario and sure in (None, model_scenario.domain) else None,
             "follow_up": self.scenarios.get(session.scenario or "") if follow_up else None,
-            "open": open_scenario if asks and self.lexicon.states_no_taste(message) else None,  # no taste at all
+            "open": open_scenario if open_scenario and self.lexicon.states_no_taste(message) else None,  # no taste at all
             "constrained": open_scenario,  # a taste only in constraints: a scenario the message names comes first
         }, PRECEDENCE["scenario"])  # fmt: skip
         domain: str = first({
