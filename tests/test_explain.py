@@ -88,6 +88,7 @@ def test_suits_children_needs_a_pick_or_a_request_for_children() -> None:
     """A date-night romance is not "one to watch with the kids" unless the person is choosing for children."""
     date = Grounding(LEXICON, "movies", "a romantic film for date night", ITEMS, FAMILY)
     assert date.problems("A brave story that kids will love.", 1) == ["says 'Apollo 13' suits children"]
+    assert date.problems("A classic still loved by kids and adults alike.", 1) == ["says 'Apollo 13' suits children"]
     assert not date.problems("Toys who become friends: one the kids will love too.", 0)  # made for children
     family = Grounding(LEXICON, "movies", "something newer", ITEMS, FAMILY, children=True)  # children said turns ago
     assert not family.problems("A brave story that kids will love.", 1)
