@@ -24,6 +24,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,6 +33,9 @@ from bench.turn_latency import pct  # noqa: E402
 from chatrec.eval.phrasing import load_cases  # noqa: E402
 from chatrec.models import Reply  # noqa: E402
 from chatrec.settings import Settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from chatrec.pipeline.dialogue import ChatRec
 
 
 class Drops(logging.Handler):
@@ -50,17 +54,14 @@ class Drops(logging.Handler):
             self.examples.append(message[:240])
 
 
-def recheck(bot: object, message: str, reply: Reply) -> tuple[int, int, int]:
+def recheck(bot: ChatRec, message: str, reply: Reply) -> tuple[int, int, int]:
     """(model sentences shown, of those failing a fresh check, of those not ending as a sentence)."""
-    from chatrec.pipeline.dialogue import FAMILY_EXCLUDED
     from chatrec.pipeline.explain import reason, sentences
-    from chatrec.pipeline.grounding import Grounding
 
-    check = Grounding(bot.lexicon, reply.intent.domain or "", message, [r.item for r in reply.items], FAMILY_EXCLUDED,  # type: ignore[attr-defined]
-                      reply.intent.language, children=reply.intent.constraints.audience == "children")  # fmt: skip
+    check = bot.grounding(reply.intent, message, reply.items)
     shown = failing = unfinished = 0
     for n, r in enumerate(reply.items):
-        if r.reason == reason(r.item, reply.intent, bot.lexicon.chinese_names):  # type: ignore[attr-defined]
+        if r.reason == reason(r.item, reply.intent, bot.lexicon.chinese_names):
             continue
         for sentence in sentences(r.reason, [p.title for p in reply.items]):
             shown += 1

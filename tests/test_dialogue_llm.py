@@ -113,9 +113,7 @@ def test_the_real_models_reasons_are_checked_before_they_are_shown(catalog_store
                                                                      message: str, language: str) -> None:  # fmt: skip
     """Whatever the small model writes: each pick's shown reason is the model's checked sentences or code's own,
     every shown sentence passes the check again, ends as a sentence, and is in the person's language."""
-    from chatrec.pipeline.dialogue import FAMILY_EXCLUDED
     from chatrec.pipeline.explain import reason as code_reason
-    from chatrec.pipeline.grounding import Grounding
     from chatrec.pipeline.parse import is_chinese
 
     bot = make_bot(catalog_store, real_llm, tmp_path)
@@ -124,7 +122,7 @@ def test_the_real_models_reasons_are_checked_before_they_are_shown(catalog_store
     # the model's text went through the writer: whole sentences checked, or (the small model sampling a run-on line
     # now and then) a fragment the token budget cut and never showed
     assert reply.items and s["checked"] + s["cut"] >= 1 and s["shown"] == s["checked"] - s["dropped"], s
-    check = Grounding(bot.lexicon, reply.intent.domain or "", message, [r.item for r in reply.items], FAMILY_EXCLUDED, language)
+    check = bot.grounding(reply.intent, message, reply.items)
     for n, r in enumerate(reply.items):
         if r.reason == code_reason(r.item, reply.intent, bot.lexicon.chinese_names):
             continue  # code's reason: the model gave none that passed

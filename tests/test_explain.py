@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from chatrec.embeddings import Embedder
 from chatrec.models import Item, Recommendation
 from chatrec.pipeline.explain import PickLines, ReasonWriter, sentences
 from chatrec.pipeline.grounding import Grounding
@@ -184,6 +185,20 @@ def test_a_line_that_opens_with_a_later_picks_title_is_about_that_pick(seed: int
     assert writer.written.dropped == 0
 
 
+def test_a_line_may_open_with_its_title_in_quotes_after_a_year_or_without_its_subtitle() -> None:
+    """Chinese lines quote the title, often after its year; a book's title loses its subtitle."""
+    items = [Item(id="a", domain="books", title="Feel the Fear and Do It Anyway", authors=["Susan Jeffers"], genres=["Self-Help"]),
+             Item(id="b", domain="books", title="The Drama of the Gifted Child:The Search for the True Self", year=1979,
+                  authors=["Alice Miller"], genres=["Psychology"], description="How gifted children lose their true selves.")]  # fmt: skip
+    recs = [Recommendation(item=it, score=1.0, reason="code's reason") for it in items]
+    for language, line in [("en", "1. The Drama of the Gifted Child shows how a child can lose the true self.\n"),
+                           ("zh", "1. 1979年的《 The Drama of the Gifted Child》讲述了孩子如何失去真实的自我。\n")]:  # fmt: skip
+        grounding = Grounding(LEXICON, "books", "a book about the self", items, FAMILY, language=language)
+        writer = ReasonWriter(recs, grounding, LeakGuard([], list).watch(), language)
+        assert [i for i, _ in writer.feed(line) + writer.finish(False)] == [1], line
+    assert not Grounding(LEXICON, "books", "一本书", items, FAMILY, language="zh").problems("《 The Drama of the Gifted Child: The Search for the True Self》讲述了真实的自我。", 1)
+
+
 def test_the_longest_title_a_line_opens_with_is_its_pick() -> None:
     """"Fear X: …" under "1." is about the pick Fear X, not the pick Fear (whose title it also opens with)."""
     items = [Item(id="a", domain="movies", title="Fear", year=1996, genres=["Thriller"], description="A boyfriend turns violent."),
@@ -252,3 +267,16 @@ def test_codes_own_chinese_reason_names_genres_in_chinese() -> None:
     text = reason(ITEMS[0], intent, LEXICON.chinese_names)
     assert text.startswith("动画 / Children / 喜剧 · 1995年") and "符合：喜剧" in text and "不含 恐怖" in text  # no Chinese name for Children
     assert reason(ITEMS[0], intent.model_copy(update={"language": "en"}), LEXICON.chinese_names).startswith("Animation / Children / Comedy")
+
+
+def test_a_title_the_model_translated_is_the_picks_only_when_clearly_nearest_its_title(embedder: Embedder) -> None:
+    """Through the real multilingual embedder: "《美国美丽》" may stand for American Beauty, not for Forrest Gump beside
+    it, and a Chinese title that could be any of the picks ("《火星》" beside two space films) is still dropped."""
+    films = [Item(id=str(i), domain="movies", title=t, genres=["Drama"]) for i, t in enumerate(["Forrest Gump", "American Beauty", "Good Will Hunting"])]
+    g = Grounding(LEXICON, "movies", "推荐一部电影", films, FAMILY, language="zh", embed=lambda t: embedder.embed_queries([t])[0])
+    assert not g.problems("《美国美丽》讲述了一个男人在中年危机中的故事。", 1)
+    assert g.problems("《美国美丽》讲述了一个男人在中年危机中的故事。", 0) == ["quotes '美国美丽', which is not this pick's title"]
+    space = [Item(id=str(i), domain="movies", title=t, genres=["Sci-Fi"]) for i, t in enumerate(["The Martian", "Interstellar", "Gravity"])]
+    g = Grounding(LEXICON, "movies", "推荐一部科幻电影", space, FAMILY, language="zh", embed=lambda t: embedder.embed_queries([t])[0])
+    assert g.problems("《火星》讲述了一个人在极端环境中生存的故事。", 0) == ["quotes '火星', which is not this pick's title"]
+    assert not Grounding(LEXICON, "movies", "推荐一部科幻电影", space, FAMILY, language="zh").problems("《 The Martian》讲述了一个人的生存故事。", 0)

@@ -556,6 +556,12 @@ class ChatRec:
         it = r.candidate.item
         return Recommendation(item=it, score=r.score, reason=reason(it, intent, self.lexicon.chinese_names), signals=r.contributions)
 
+    def grounding(self, intent: Intent, text: str, picks: Sequence[Recommendation]) -> Grounding:
+        """What the model's sentences about ``picks`` are checked against (also to re-check a reply's reasons)."""
+        return Grounding(self.lexicon, intent.domain or "", text, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
+                         self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers(),
+                         children=intent.constraints.audience == "children", embed=self.store.embed_query)  # fmt: skip
+
     def _explain(self, picks: list[Recommendation], intent: Intent, text: str, notices: list[str], model: TurnModel,
                  written: Written) -> Iterator[str]:  # fmt: skip
         """What cannot be checked, a heading, then each pick with the model's checked sentences, or code's reason
@@ -566,10 +572,7 @@ class ChatRec:
             yield told + self.explainer.template(picks, intent, scenario)
             return
         yield told + self.explainer.heading(intent, scenario)
-        grounding = Grounding(self.lexicon, intent.domain or "", text, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
-                              self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers(),
-                              children=intent.constraints.audience == "children")  # fmt: skip
-        writer = ReasonWriter(picks, grounding, self.guard.watch(), intent.language, written)
+        writer = ReasonWriter(picks, self.grounding(intent, text, picks), self.guard.watch(), intent.language, written)
         lines = PickLines(picks)
         try:
             for chunk in self.explainer.stream(picks, intent, scenario, text, model):

@@ -30,6 +30,7 @@ _LANGUAGE = {"en": "English", "zh": "简体中文 (Simplified Chinese; 每一行
 # abbreviation ("L.A. Story", "P. G. Wodehouse", "Dr. Seuss").
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\bMrs)[.!?](?=[\s\"'”’)])|[。！？]")
 _WORDS = re.compile(r"\w+")
+_OPENER_PREFIX = re.compile(r"^(?:\d{4}\s*年的?)?[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
 
 
@@ -111,6 +112,7 @@ class ReasonWriter:
                  written: Written | None = None) -> None:  # fmt: skip
         self.picks = picks
         self._titles = [r.title for r in picks]
+        self._openers = [{t for t in (title.casefold(), title.split(":")[0].strip().casefold()) if len(t) >= 3} for title in self._titles]
         self.grounding = grounding
         self.watch = watch
         self.full_stop = "。" if language == "zh" else "."
@@ -178,13 +180,15 @@ class ReasonWriter:
     def _addressed(self, text: str) -> int | None:
         """The pick a line is about: one that opens with the title of a pick not yet written, numbered this line's
         number or later, is about that pick, whatever its number says (the small model sometimes writes pick 2's
-        reason under "1."). The longest such title wins ("Fear X: …" is about Fear X, not Fear)."""
-        n, lowered = self._current, text.casefold()
-        openers = [j for j in range(max(0, self._number), len(self.picks))
-                   if (j == n or j not in self._done) and len(self.picks[j].title) >= 3 and lowered.startswith(self.picks[j].title.casefold())]  # fmt: skip
-        if not openers:
+        reason under "1."). A quote mark or a year may come first ("1999年的《Fight Club》"), and a title may lose
+        its subtitle ("The Drama of the Gifted Child" for "…:The Search for the True Self"). The longest such
+        title wins ("Fear X: …" is about Fear X, not Fear)."""
+        n, lowered = self._current, _OPENER_PREFIX.sub("", text.casefold())
+        opens = {j: max((len(t) for t in self._openers[j] if lowered.startswith(t)), default=0)
+                 for j in range(max(0, self._number), len(self.picks)) if j == n or j not in self._done}  # fmt: skip
+        j = max(opens, key=opens.__getitem__, default=None)
+        if j is None or not opens[j]:
             return n
-        j = max(openers, key=lambda j: len(self.picks[j].title))
         if j != n:
             self._done = (self._done - {n}) | {j}
         return j
