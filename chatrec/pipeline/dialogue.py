@@ -31,6 +31,7 @@ from chatrec.memory import Session, SessionStore, Turn
 from chatrec.models import LANGUAGES, Cards, Constraints, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
 from chatrec.pipeline.explain import Explainer, PickLines, ReasonWriter, Written, reason
 from chatrec.pipeline.grounding import Grounding
+from chatrec.pipeline.original_titles import OriginalTitles
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever
@@ -242,6 +243,7 @@ class ChatRec:
         self.understander = Understander(
             self.lexicon, self.scenarios, self.domains, self.prompts, self._titles,
             history_tokens=self.settings.context_tokens // 4, ask_model=self.settings.llm_understand, facts=self.catalog_facts,
+            originals=OriginalTitles(self.prompts, self._titles, self.lexicon, self.domains),
         )  # fmt: skip
         self._files_version = version
 
@@ -334,6 +336,7 @@ class ChatRec:
         prompts = [
             *(self.prompts.render(name, language="English", style="Be brief.", request="a film", picks=listing_) for name in explain),
             self.prompts.render("chitchat", language="English", domains=", ".join(self.domains), message="hello"),
+            self.prompts.render("original_titles", message="我喜欢《星际穿越》"),
         ]
         if self.understander.ask_model:
             prompts.append(self.understander.messages("hello", "(none)"))

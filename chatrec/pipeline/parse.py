@@ -96,6 +96,7 @@ class LexiconData(BaseModel):
     mood_carriers: list[str] = Field(default_factory=list)
     generic: list[str] = Field(default_factory=list)
     bounds: list[str] = Field(default_factory=list)
+    title_cues: list[str] = Field(default_factory=list)
 
 
 class GenreMention(BaseModel):
@@ -116,6 +117,7 @@ class Lexicon:
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.children_claims = d.children_claims
         self.bounds = d.bounds
+        self.title_cues = d.title_cues
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
         self.children_domains = set(d.children_by_default)
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}

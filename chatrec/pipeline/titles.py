@@ -49,11 +49,17 @@ _NEGATIVE_AFTER = re.compile(
 )
 
 
+# A Chinese verdict after a title with no opinion before it ("《泰坦尼克号》太长了，不喜欢"); after "我喜欢《X》" a later
+# 不喜欢 is about something else ("我喜欢《X》，不喜欢恐怖片").
+_NEGATIVE_AFTER_ZH = re.compile(r"^[^。！？.!?]{0,10}?(?:不喜欢|不好看|难看|没意思|无聊|不怎么样)")
+
+
 def disliked(before: str, after: str) -> bool:
     """Whether the words around a named title say the person did not like it: the last opinion before
     it (in its sentence, after any earlier title) is a negative one, or a verdict follows it."""
     opinions = list(_OPINION.finditer(before))
-    return bool(opinions and opinions[-1].group("neg")) or bool(_NEGATIVE_AFTER.search(after))
+    zh_verdict = not opinions and bool(_NEGATIVE_AFTER_ZH.search(after))
+    return bool(opinions and opinions[-1].group("neg")) or bool(_NEGATIVE_AFTER.search(after)) or zh_verdict
 
 
 _SENTENCE_END = re.compile(r"[.!?。！？\n]")
@@ -177,6 +183,18 @@ class TitleIndex:
             self._keys[domain], self._names[domain] = keys, {it.id: it.title for it in items}
             self._bare[domain] = {k: i for k, i in keys.items() if len(k) >= 5 and k not in genres}
             self._genres[domain], self._by_year[domain] = genres, by_year
+
+    def lookup(self, name: str, domain: str) -> str | None:
+        """The item a whole name stands for ("Interstellar (2014)", "The Great Gatsby"), never one that is part of it:
+        with a year, one of that year's titles; without, any title; exactly, or (a long name) by the fuzzy threshold."""
+        self._index(domain)
+        year = _WITH_YEAR.search(name)
+        titles = self._by_year[domain].get(int(year.group(1)), {}) if year else self._keys[domain]
+        key = title_key(name[: year.start()] if year else name)
+        if not key or key in titles or len(key) < _FUZZY_MIN:
+            return titles.get(key)
+        best = process.extractOne(key, list(titles), scorer=fuzz.ratio, score_cutoff=self.threshold)
+        return titles[best[0]] if best else None
 
     def by_year(self, domain: str) -> dict[int, dict[str, str]]:
         """Title key → item id, per year."""

@@ -26,6 +26,7 @@ from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
 from chatrec.models import Action, Constraints, Intent, Relative
+from chatrec.pipeline.original_titles import OriginalTitles
 from chatrec.pipeline.parse import Lexicon, Parsed
 from chatrec.pipeline.titles import TitleIndex, without_spans
 from chatrec.prompts import PromptLibrary
@@ -127,6 +128,7 @@ class Understander:
     history_tokens: int = 800
     ask_model: bool = False
     facts: Callable[[str], CatalogFacts] | None = None  # what each domain's catalog can check
+    originals: OriginalTitles | None = None  # Chinese titles to catalog titles, by the model
 
     def __post_init__(self) -> None:
         self._schema = llm_schema(list(self.scenarios), self.domains)
@@ -162,6 +164,8 @@ class Understander:
     ) -> tuple[Intent, list[str]]:
         """Read ``message``; a given ``domain`` or ``scenario`` (the UI's picker) overrides detection."""
         notices: list[str] = []
+        if self.originals is not None:
+            message = self.originals(message, model)
         parsed = self.lexicon.parse(self.reading(message), session.domain)
         proposal = None
         try:

@@ -1,0 +1,104 @@
+"""Works a Chinese message names by their Chinese titles, found in the catalog by their original titles.
+
+The catalog's titles are English ("Interstellar"); a person writing Chinese names a film as
+《星际穿越》, or without quotes ("我很喜欢阿甘正传"), and code alone links none of it. The bundled
+model knows many such titles, so for a Chinese message that may name a work (《》, or a word like
+喜欢, 像, 看过) and names none the catalog has, it is asked for "Chinese title => Original (Year)"
+lines. The model proposes, code checks: a pair is kept only when its Chinese title stands in the
+message, is no genre or kind of item ("爱情片", "生日礼物书"), and its original is a catalog item
+(of that year, when the year matches one). The message is then read with 《Original (Year)》 in
+place of the Chinese title, so the usual linker finds it, with the cue words around it deciding
+whether it was liked.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import cached_property
+
+from chatrec.llm.client import LLMError
+from chatrec.llm.meter import TurnModel
+from chatrec.pipeline.parse import Lexicon, is_chinese
+from chatrec.pipeline.titles import TitleIndex
+from chatrec.prompts import PromptLibrary
+
+log = logging.getLogger(__name__)
+
+_PAIR = re.compile(r"^\s*(?:[-*•]|\d+[.)、])?\s*[《「“\"]?(?P<zh>[^《》「」“”\"=>→]+?)[》」”\"]?\s*(?:=>|->|→|＝>)\s*(?P<original>.+?)\s*$")
+_YEAR = re.compile(r"\s*\(\d{4}\)$")
+_QUOTED = re.compile(r"《[^》]{1,40}》")
+_PARENS = re.compile(r"\s*\([^)]*\)")  # "Léon: The Professional (a.k.a. The Professional) (Léon)": the linker's key has none
+
+
+class OriginalTitles:
+    def __init__(self, prompts: PromptLibrary, titles: TitleIndex, lexicon: Lexicon, domains: list[str], max_titles: int = 4) -> None:
+        self.prompts = prompts
+        self.titles = titles
+        self.lexicon = lexicon
+        self.domains = domains
+        self.max_titles = max_titles
+
+    def messages(self, message: str) -> list[dict[str, str]]:
+        return self.prompts.render("original_titles", message=message)
+
+    def wanted(self, message: str) -> bool:
+        """A Chinese message that may name a work (in 《》, or after a word like 喜欢) and names no catalog title."""
+        return (is_chinese(message) and bool(_QUOTED.search(message) or self.lexicon.any(message, self.lexicon.title_cues))
+                and not any(self.titles.mentions(message, d) for d in self.domains))  # fmt: skip
+
+    def __call__(self, message: str, model: TurnModel) -> str:
+        """``message`` with each Chinese title the model knows, and the catalog has, written as its original
+        ("我喜欢《Interstellar (2014)》"); unchanged when there is none, no model, or the model fails."""
+        if not model.present or not self.wanted(message):
+            return message
+        try:
+            answer = model.complete("original_titles", self.messages(message), max_tokens=24 * self.max_titles, temperature=0.0)
+        except LLMError as e:
+            log.warning("original titles: reading the message without them: %s", e)
+            return message
+        return self.rewritten(message, answer)
+
+    def rewritten(self, message: str, answer: str) -> str:
+        """``message`` with every pair of ``answer`` that code can check put in place (see the module doc)."""
+        kept = dropped = 0
+        asked = self.lexicon.parse(message, None).domain
+        for line in answer.splitlines()[: 2 * self.max_titles]:
+            if (pair := _PAIR.match(line)) is None:
+                continue
+            zh, original = pair["zh"].strip(), pair["original"].strip(" 《》\"“”")
+            quoted = f"《{zh}》"
+            if zh not in message or not is_chinese(zh) or (quoted not in message and self._kind(zh)):
+                dropped += 1
+                continue
+            if (found := self._catalog_form(original, asked)) is None:
+                dropped += 1
+                continue
+            message = message.replace(quoted if quoted in message else zh, found, 1)
+            kept += 1
+        if kept or dropped:
+            log.info("original titles: %d kept, %d dropped (not in the message, a kind of item, or no catalog item)", kept, dropped)
+        return message
+
+    @cached_property
+    def _kind_words(self) -> tuple[str, ...]:
+        """Chinese words for a domain or a genre: what ends a kind of item, not a title."""
+        phrases = [*(w for ws in self.lexicon.domains.values() for w in ws), *(p for g in self.lexicon.genres.values() for p in g)]
+        return tuple(w for w in phrases if is_chinese(w))
+
+    def _kind(self, phrase: str) -> bool:
+        """"爱情片", "约会电影", "生日礼物书" name a kind of item; an unquoted phrase ending so is not a title."""
+        return phrase.endswith(self._kind_words) or phrase.endswith("片")
+
+    def _catalog_form(self, original: str, asked: str | None) -> str | None:
+        """How the linker will find ``original``'s catalog item: " Title (Year) ", or 《Title》 for an item with no year;
+        None if no item has that whole name. A name whose year matches an item wins in any domain; without one,
+        the domain the message asks for is tried first (《追风筝的人》 in a request for books is the novel)."""
+        domains = sorted(self.domains, key=lambda d: d != asked)
+        for name in dict.fromkeys([original, _YEAR.sub("", original)]):
+            for domain in domains:
+                if name and (item_id := self.titles.lookup(name, domain)) is not None:
+                    item = self.titles.store.get(domain, [item_id])[0]
+                    title = _PARENS.sub("", item.title).strip()
+                    return f" {title} ({item.year}) " if item.year else f"《{title}》"
+        return None

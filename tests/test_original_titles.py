@@ -1,0 +1,58 @@
+"""Films named by their Chinese titles: the model proposes the originals, code keeps what it can check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chatrec.catalog.store import ChromaStore
+from chatrec.llm.client import LLMUnavailable
+from tests.fakes import ScriptedLLM
+from tests.helpers import make_bot
+
+
+def test_a_chinese_title_the_model_knows_is_the_catalog_item_it_names(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """Kept: pairs whose Chinese title is in the message and whose original is a catalog item. Dropped: a title
+    the message does not hold (the prompt's example), a kind of item ("爱情片"), an original the catalog lacks."""
+    llm = ScriptedLLM(text="玩具总动员 => Toy Story (1995)\n海底总动员 => Finding Nemo (2003)\n小王子 => The Little Prince (1943)\n"
+                           "爱情片 => Notting Hill (1999)\n星际穿越 => Gravity (2013)")  # fmt: skip
+    bot = make_bot(catalog_store, llm, tmp_path)
+    intent = bot.understand("孩子很喜欢玩具总动员和海底总动员，星际穿越也不错，再推荐几部爱情片")
+    assert (intent.domain, set(intent.liked_ids), intent.rejected_ids) == ("movies", {"m1", "m5"}, [])
+    assert [key for key, _ in llm.calls] == ["complete"]
+    reply = bot.chat("孩子很喜欢玩具总动员和海底总动员，再推荐几部", "s")
+    assert not {"m1", "m5"} & {r.item_id for r in reply.items}  # what they named is not recommended back
+
+
+def test_the_words_around_a_chinese_title_say_whether_it_was_liked(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, ScriptedLLM(text="闪灵 => The Shining (1980)"), tmp_path)
+    assert bot.understand("《闪灵》太吓人了，不喜欢，换个轻松的").rejected_ids == ["m8"]
+    assert bot.understand("我不喜欢闪灵").rejected_ids == ["m8"]
+    assert bot.understand("我喜欢《闪灵》，不喜欢太长的").liked_ids == ["m8"]  # the later 不喜欢 is about length
+
+
+@pytest.mark.parametrize("message", ["推荐一部九十年代的爱情电影", "I loved Toy Story", "我喜欢《Toy Story (1995)》"])
+def test_the_model_is_asked_only_about_a_chinese_message_that_may_name_a_work_the_catalog_misses(
+    catalog_store: ChromaStore, tmp_path: Path, message: str
+) -> None:
+    llm = ScriptedLLM(text="星际穿越 => Interstellar (2014)")
+    make_bot(catalog_store, llm, tmp_path).understand(message)
+    assert llm.calls == []
+
+
+def test_a_model_that_fails_leaves_the_message_as_it_was(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(catalog_store, ScriptedLLM(text=LLMUnavailable("down")), tmp_path)
+    intent = bot.understand("我喜欢《星际穿越》，推荐类似的电影")
+    assert (intent.domain, intent.liked_ids) == ("movies", [])
+
+
+@pytest.mark.llm
+def test_the_real_model_names_the_original_of_a_chinese_title(catalog_store: ChromaStore, local_server: object, tmp_path: Path) -> None:
+    """Through the bundled (test) model: 玩具总动员 is Toy Story; whatever else it names must be checked catalog items."""
+    from chatrec.llm.client import OpenAIChat
+    from chatrec.llm.server import MODEL_ALIAS
+
+    llm = OpenAIChat(base_url=local_server.ensure_running, api_key="x", model=MODEL_ALIAS, timeout_s=180, local=True)  # type: ignore[attr-defined]
+    intent = make_bot(catalog_store, llm, tmp_path).understand("孩子很喜欢玩具总动员，再推荐几部")
+    assert intent.liked_ids == ["m1"] and intent.domain == "movies"
