@@ -41,6 +41,7 @@ class Session(BaseModel):
     domain: str | None = None
     scenario: str | None = None
     query: str = ""
+    open_request: bool = Field(False, description="The last request's only taste was its constraints: its refinements stay open too.")
     titles: dict[str, str] = Field(default_factory=dict, description="Titles of items mentioned, for summaries.")
     last_reply: Reply | None = None
 

@@ -624,5 +624,6 @@ class ChatRec:
         if intent.action not in ("chitchat", "ask_item"):
             session.constraints = intent.constraints
             session.domain, session.scenario, session.query = intent.domain, intent.scenario, intent.query
+            session.open_request = intent.open_request
         session.last_reply = reply
         self.sessions.save(session)

@@ -198,7 +198,7 @@ class Understander:
                              "message": said_domain, "follow_up": session.domain if follow_up else None}  # fmt: skip
         sure = first(domains, PRECEDENCE["sure_domain"])
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
-        was_open = follow_up and session.scenario in {s.name for s in self.open_scenarios.values()}  # "something older" after "a funny film"
+        was_open = follow_up and session.open_request  # "something newer" after "an 80s horror movie"
         asks = action == "recommend" or was_open
         open_request = asks and self.lexicon.states_no_taste(message, beyond_constraints=True)
         open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
