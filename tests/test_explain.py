@@ -52,6 +52,10 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("Not a scary film: it suits a family night.", 1, True),  # a negation that disowns nothing
     ("A drama of astronauts that doesn't involve crime.", 1, True),  # "doesn't" negates the genre word too
     ("A drama of astronauts that involves crime.", 1, False),
+    ("A drama about courage, crime and the will to live.", 1, True),  # what the story is about, not its genre
+    ("A crime drama about astronauts.", 1, False),
+    ("A story about astronauts — pure crime thriller.", 1, False),
+    ("A story about astronauts, a crime thriller at heart.", 1, False),
     ("Buzz Lightyear's pride meets a cowboy in a funny tale.", 0, True),  # a possessive is the name it belongs to
     ("Buzz Aldrin's pride meets a cowboy in a funny tale.", 0, False),
     ("A comedy from the 1990s.", 0, True),  # the decade of its year
@@ -61,6 +65,12 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
 def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) -> None:
     problems = grounding().problems(sentence, index)
     assert (not problems) == ok, problems
+
+
+def test_what_a_chinese_story_is_about_is_no_genre() -> None:
+    g = grounding("推荐一部电影", "zh")
+    assert not g.problems("一部关于勇气和犯罪的剧情片。", 1)
+    assert g.problems("一部犯罪剧情片。", 1) == ["calls 'Apollo 13' '犯罪'"]
 
 
 def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
@@ -276,6 +286,9 @@ def test_a_title_the_model_translated_is_the_picks_only_when_clearly_nearest_its
     g = Grounding(LEXICON, "movies", "推荐一部电影", films, FAMILY, language="zh", embed=lambda t: embedder.embed_queries([t])[0])
     assert not g.problems("《美国美丽》讲述了一个男人在中年危机中的故事。", 1)
     assert g.problems("《美国美丽》讲述了一个男人在中年危机中的故事。", 0) == ["quotes '美国美丽', which is not this pick's title"]
+    recs = [Recommendation(item=it, score=1.0, reason="code's reason") for it in films]
+    writer = ReasonWriter(recs, g, LeakGuard([], list).watch(), "zh")  # pick 2's line under "1.": it is about pick 2
+    assert writer.feed("1. 《美国美丽》讲述了一个男人在中年危机中的故事。\n") + writer.finish(False) == [(1, "《美国美丽》讲述了一个男人在中年危机中的故事。")]
     space = [Item(id=str(i), domain="movies", title=t, genres=["Sci-Fi"]) for i, t in enumerate(["The Martian", "Interstellar", "Gravity"])]
     g = Grounding(LEXICON, "movies", "推荐一部科幻电影", space, FAMILY, language="zh", embed=lambda t: embedder.embed_queries([t])[0])
     assert g.problems("《火星》讲述了一个人在极端环境中生存的故事。", 0) == ["quotes '火星', which is not this pick's title"]

@@ -31,6 +31,7 @@ _LANGUAGE = {"en": "English", "zh": "简体中文 (Simplified Chinese; 每一行
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\bMrs)[.!?](?=[\s\"'”’)])|[。！？]")
 _WORDS = re.compile(r"\w+")
 _OPENER_PREFIX = re.compile(r"^(?:\d{4}\s*年的?)?[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
+_OPENING_QUOTE = re.compile(r"^(?:\d{4}\s*年的?)?\s*《\s*([^》]{1,80}?)\s*》")
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
 
 
@@ -180,15 +181,18 @@ class ReasonWriter:
     def _addressed(self, text: str) -> int | None:
         """The pick a line is about: one that opens with the title of a pick not yet written, numbered this line's
         number or later, is about that pick, whatever its number says (the small model sometimes writes pick 2's
-        reason under "1."). A quote mark or a year may come first ("1999年的《Fight Club》"), and a title may lose
-        its subtitle ("The Drama of the Gifted Child" for "…:The Search for the True Self"). The longest such
-        title wins ("Fear X: …" is about Fear X, not Fear)."""
+        reason under "1."). A quote mark or a year may come first ("1999年的《Fight Club》"), a title may lose
+        its subtitle ("The Drama of the Gifted Child" for "…:The Search for the True Self") or be translated
+        ("《美国美丽》", see :meth:`Grounding.translated`). The longest such title wins ("Fear X: …" is about Fear X)."""
         n, lowered = self._current, _OPENER_PREFIX.sub("", text.casefold())
-        opens = {j: max((len(t) for t in self._openers[j] if lowered.startswith(t)), default=0)
-                 for j in range(max(0, self._number), len(self.picks)) if j == n or j not in self._done}  # fmt: skip
+        allowed = [j for j in range(max(0, self._number), len(self.picks)) if j == n or j not in self._done]
+        opens = {j: max((len(t) for t in self._openers[j] if lowered.startswith(t)), default=0) for j in allowed}
         j = max(opens, key=opens.__getitem__, default=None)
         if j is None or not opens[j]:
-            return n
+            quoted = _OPENING_QUOTE.match(text)
+            j = self.grounding.translated(quoted.group(1)) if quoted else None
+            if j not in allowed:
+                return n
         if j != n:
             self._done = (self._done - {n}) | {j}
         return j

@@ -6,7 +6,8 @@ everything checkable in it is true of pick *i* or was said in the request:
 - every number (a year, a price, an age, a count) appears in the pick's facts or the request;
 - every name-like phrase ("Tom Hanks", "New York") appears there too;
 - it names no other pick;
-- every genre word it uses ("a comedy", "animated", "喜剧") is one of the pick's genres;
+- every genre word it uses ("a comedy", "animated", "喜剧") is one of the pick's genres, unless it names what the
+  story is about ("a story about love and loss", "关于友情和爱情的故事");
 - a claim that it suits children is not contradicted (no adult-only marker, no genre a
   children's list excludes), and no mood word ("light-hearted") meets a genre that contradicts it
   unless the pick also has a genre that carries such moods (a comedy, a romance, a children's film).
@@ -39,6 +40,7 @@ _LIST_ZH = re.compile(r"这些|它们|这三|三部都|三本都|都是")
 _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")  # "Bill Harding's", "Susan Jeffers'": the name is Bill Harding, Susan Jeffers
 _ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
+_TOPIC = re.compile(r"\babout\b(?:[^,.;:!?—–]|,(?!\s*(?:a|an|it|this|that|which|but|with)\b))*|关于[^，。；！？]*?的")  # "about friendship and adventure", "关于友情、爱情的": a topic
 _DECADE = re.compile(r"\b(\d{3}0)s\b")  # "a film from the 1940s" is true of a 1947 film
 _QUOTED = re.compile(r"[《「“\"]\s*([^》」”\"]{2,80}?)\s*[》」”\"]")  # "《 Fight Club》" quotes "Fight Club"
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
@@ -150,6 +152,10 @@ class Grounding:
                 and (other.title in sentence or other.title.casefold() not in self.request)]  # fmt: skip
         return out
 
+    def translated(self, quote: str) -> int | None:
+        """The pick whose title ``quote`` is a translation of, if it is clearly one pick's (see :meth:`_translates`)."""
+        return next((i for i in range(len(self.picks)) if self._translates(quote, i)), None)
+
     def _translates(self, quote: str, index: int) -> bool:
         """A Chinese title quoted for pick ``index`` is its title translated: clearly nearer to it than to any other pick's."""
         if self.embed is None or len(self.picks) < 2 or not is_chinese(quote):
@@ -167,9 +173,12 @@ class Grounding:
         item = self.picks[index]
         genres = {g.casefold() for g in item.genres}
         out = []
+        topics = [m.span() for m in _TOPIC.finditer(sentence.casefold())]
         for mention in self.lexicon.genre_mentions(sentence, self.domain):
             if mention.negated or mention.phrase.casefold() in self.facts[index]:
                 continue  # "not scary", or the pick's own words ("BrainBites Dinosaurs" may be called dinosaurs)
+            if all(any(a <= pos < b for a, b in topics) for pos in self.lexicon.find(sentence, mention.phrase)):
+                continue  # what the story is about ("a story about love and violence"), not what kind of film it is
             if not genres & {g.casefold() for g in mention.genres}:
                 out.append(f"calls {item.title!r} {mention.phrase!r}")
         if self.lexicon.any(self._untitled(sentence), self.lexicon.children_claims) and not self._may_suit_children(item):
