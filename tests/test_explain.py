@@ -73,6 +73,13 @@ def test_what_a_chinese_story_is_about_is_no_genre() -> None:
     assert g.problems("一部犯罪剧情片。", 1) == ["calls 'Apollo 13' '犯罪'"]
 
 
+def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() -> None:
+    """"我喜欢《星际穿越》": a reason may liken the pick to it, not describe it as the pick."""
+    g = grounding("我喜欢《星际穿越》，推荐类似的电影", "zh")
+    assert not g.problems("和《星际穿越》一样，这是一部关于宇航员的冒险片。", 1)
+    assert g.problems("《星际穿越》是一部关于宇航员的冒险片。", 1) == ["quotes '星际穿越', which is not this pick's title"]
+
+
 def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
     puzzle = Item(id="p", domain="toys", title="Kanoodle", genres=["Jigsaws & Puzzles"], price=12.0)
     g = Grounding(LEXICON, "toys", "给五岁孩子买个拼图", [puzzle], FAMILY, language="zh")
@@ -207,6 +214,14 @@ def test_a_line_may_open_with_its_title_in_quotes_after_a_year_or_without_its_su
         writer = ReasonWriter(recs, grounding, LeakGuard([], list).watch(), language)
         assert [i for i, _ in writer.feed(line) + writer.finish(False)] == [1], line
     assert not Grounding(LEXICON, "books", "一本书", items, FAMILY, language="zh").problems("《 The Drama of the Gifted Child: The Search for the True Self》讲述了真实的自我。", 1)
+
+
+def test_a_dash_inside_the_title_does_not_cut_the_line() -> None:
+    book = Item(id="e", domain="books", title="For Esmé - with Love and Squalor", authors=["J.D. Salinger"], genres=["Fiction"])
+    writer = ReasonWriter([Recommendation(item=book, score=1.0, reason="code's reason")],
+                          Grounding(LEXICON, "books", "给妈妈的书", [book], FAMILY, language="zh"), LeakGuard([], list).watch(), "zh")  # fmt: skip
+    line = "《For Esmé - with Love and Squalor》讲述了一个温暖的故事。"
+    assert writer.feed(f"1. {line}\n") + writer.finish(False) == [(0, line)]
 
 
 def test_the_longest_title_a_line_opens_with_is_its_pick() -> None:

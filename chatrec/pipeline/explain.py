@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item, Recommendation
-from chatrec.pipeline.grounding import LINE_START, Grounding
+from chatrec.pipeline.grounding import LINE_START, OPENING_QUOTE, Grounding
 from chatrec.present import fact_card, price_text, reply_list
 from chatrec.prompts import PromptLibrary
 from chatrec.safety import LeakWatch
@@ -31,7 +31,7 @@ _LANGUAGE = {"en": "English", "zh": "简体中文 (Simplified Chinese; 每一行
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\bMrs)[.!?](?=[\s\"'”’)])|[。！？]")
 _WORDS = re.compile(r"\w+")
 _OPENER_PREFIX = re.compile(r"^(?:\d{4}\s*年的?)?[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
-_OPENING_QUOTE = re.compile(r"^(?:\d{4}\s*年的?)?\s*《\s*([^》]{1,80}?)\s*》")
+_TITLE_MARK = "thepickstitle"  # stands for the pick's title while facts are cut from a line's start
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
 
 
@@ -189,7 +189,7 @@ class ReasonWriter:
         opens = {j: max((len(t) for t in self._openers[j] if lowered.startswith(t)), default=0) for j in allowed}
         j = max(opens, key=opens.__getitem__, default=None)
         if j is None or not opens[j]:
-            quoted = _OPENING_QUOTE.match(text)
+            quoted = OPENING_QUOTE.match(text)
             j = self.grounding.translated(quoted.group(1)) if quoted else None
             if j not in allowed:
                 return n
@@ -202,7 +202,7 @@ class ReasonWriter:
         if self._opening:
             self._opening, self._current = False, self._addressed(text)
         if self._current is not None:
-            text = _without_facts_prefix(text, self.grounding.facts[self._current])
+            text = _without_facts_prefix(text, self.grounding.facts[self._current], self.picks[self._current].title)
         if not text.strip(" .。-—:：0123456789\"'“”‘’"):
             return []  # punctuation, a stray quote or line number, not a sentence
         self.written.checked += 1
@@ -242,17 +242,20 @@ def sentences(text: str, titles: Sequence[str] = ()) -> list[str]:
     return [s for s in [*out, text[start:].strip()] if s]
 
 
-def _without_facts_prefix(text: str, facts: str) -> str:
+def _without_facts_prefix(text: str, facts: str, title: str) -> str:
     """"Toy Story (1995) — Animation, Comedy — A fun…" → "A fun…": the card shows those facts already.
 
-    Leading segments (up to " — ", " - " or a colon) made only of the pick's own fact words are cut."""
-    known = set(_WORDS.findall(facts)) | {"by"}
-    while head := re.match(r"(.{2,}?)\s*(?:\s[—–-]\s|[—:：]\s*)", text):
+    Leading segments (up to " — ", " - " or a colon) made only of the pick's own fact words are cut; a dash or
+    colon inside the title is not a segment's end ("《For Esmé - with Love and Squalor》适合…" stays whole)."""
+    marked = text.replace(title, _TITLE_MARK) if len(title) >= 3 else text
+    known = set(_WORDS.findall(facts)) | {"by", _TITLE_MARK}
+    while head := re.match(r"(.{2,}?)\s*(?:\s[—–-]\s|[—:：]\s*)", marked):
         words = _WORDS.findall(head.group(1).casefold())
-        if not words or not set(words) <= known or not text[head.end() :].strip():
+        if not words or not set(words) <= known or not marked[head.end() :].strip():
             break
-        text = text[head.end() :]
-    return text[:1].upper() + text[1:]
+        marked = marked[head.end() :]
+    marked = marked.replace(_TITLE_MARK, title)
+    return marked[:1].upper() + marked[1:]
 
 
 class Explainer:

@@ -50,6 +50,7 @@ LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)
 # cosine puts it this near the pick's title and this much nearer than any other pick's (measured on the 1.5B
 # model's translations: right ones 0.82-0.94 with a lead of 0.05 or more; wrong or unknown ones lead by 0.03 or less)
 _TRANSLATED_FLOOR, _TRANSLATED_LEAD = 0.8, 0.04
+OPENING_QUOTE = re.compile(r"^(?:\d{4}\s*年的?)?\s*《\s*([^》]{1,80}?)\s*》")  # "1999年的《Fight Club》…": what the line is about
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -143,14 +144,22 @@ class Grounding:
         out += [f"name {m!r} is not in the facts" for m in names
                 if not {w for w in _WORDS.findall(_POSSESSIVE.sub("", m).casefold()) if w not in _NAME_GLUE} <= known
                 and not self._is_genre(m)]  # fmt: skip
-        out += [f"quotes {q!r}, which is not this pick's title" for q in _QUOTED.findall(sentence)
-                if not any(_spaced(q) in _spaced(said) for said in (facts, self.request)) and not self._translates(q, index)]  # fmt: skip
+        out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
         lowered = sentence.casefold()
         out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
                 if i != index and len(other.title) >= 4 and other.title.casefold() in lowered
                 and other.title.casefold() not in self.picks[index].title.casefold()
                 and (other.title in sentence or other.title.casefold() not in self.request)]  # fmt: skip
         return out
+
+    def _foreign_quotes(self, sentence: str, index: int) -> list[str]:
+        """Quoted titles that are not pick ``index``'s (nor a translation of it). A title the person named may be
+        quoted ("as gripping as 《星际穿越》"), but not as what the sentence is about: "《星际穿越》是一部科幻电影…"
+        under *The Martian* describes the film they named."""
+        opening = OPENING_QUOTE.match(sentence)
+        return [q for q in _QUOTED.findall(sentence)
+                if _spaced(q) not in _spaced(self.facts[index]) and not self._translates(q, index)
+                and (_spaced(q) not in _spaced(self.request) or (opening is not None and opening.group(1) == q))]  # fmt: skip
 
     def translated(self, quote: str) -> int | None:
         """The pick whose title ``quote`` is a translation of, if it is clearly one pick's (see :meth:`_translates`)."""
