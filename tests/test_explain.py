@@ -78,6 +78,12 @@ def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() ->
     g = grounding("我喜欢《星际穿越》，推荐类似的电影", "zh")
     assert not g.problems("和《星际穿越》一样，这是一部关于宇航员的冒险片。", 1)
     assert g.problems("《星际穿越》是一部关于宇航员的冒险片。", 1) == ["quotes '星际穿越', which is not this pick's title"]
+    g = grounding("我很喜欢阿甘正传和Forrest Gump，还有什么好看的？", "zh")
+    assert g.problems("阿甘正传讲述了一个关于勇气的故事。", 1) == ["is about '阿甘正传', which the request names, not this pick"]
+    assert not g.problems("这部电影讲述了宇航员的勇气。", 1)
+    english = grounding("I loved Forrest Gump, what else?")
+    assert english.problems("Forrest Gump is a story of courage.", 1) == ["is about 'Forrest Gump', which the request names, not this pick"]
+    assert not english.problems("Apollo 13 is a story of courage.", 1)
 
 
 def test_a_number_the_request_wrote_in_chinese_is_known() -> None:

@@ -50,6 +50,9 @@ LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)
 # cosine puts it this near the pick's title and this much nearer than any other pick's (measured on the 1.5B
 # model's translations: right ones 0.82-0.94 with a lead of 0.05 or more; wrong or unknown ones lead by 0.03 or less)
 _TRANSLATED_FLOOR, _TRANSLATED_LEAD = 0.8, 0.04
+# What a sentence is about: the words before "is a", "tells", "是一部", "讲述" ("阿甘正传讲述了…", "Forrest Gump is…").
+_SUBJECT = re.compile(r"^(?:\d{4}\s*年的?)?[\s《“\"]*(?P<s>[^，,。.!?！？《》“”\"]{2,60}?)[\s》”\"]*"
+                      r"(?:\s+(?:is|was|tells|follows)\b|是一部|是一本|是一个|是一款|讲述|讲的是|描写|描绘)")
 OPENING_QUOTE = re.compile(r"^(?:\d{4}\s*年的?)?\s*《\s*([^》]{1,80}?)\s*》")  # "1999年的《Fight Club》…": what the line is about
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
@@ -145,12 +148,26 @@ class Grounding:
                 if not {w for w in _WORDS.findall(_POSSESSIVE.sub("", m).casefold()) if w not in _NAME_GLUE} <= known
                 and not self._is_genre(m)]  # fmt: skip
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
+        out += self._named_subject(sentence, index) if not out else []
         lowered = sentence.casefold()
         out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
                 if i != index and len(other.title) >= 4 and other.title.casefold() in lowered
                 and other.title.casefold() not in self.picks[index].title.casefold()
                 and (other.title in sentence or other.title.casefold() not in self.request)]  # fmt: skip
         return out
+
+    def _named_subject(self, sentence: str, index: int) -> list[str]:
+        """A sentence whose subject is a work the person named ("阿甘正传讲述了…", "Forrest Gump is…" under *Cars 3*)
+        describes that work, not the pick: its words come from the request, so no other check sees them."""
+        m = _SUBJECT.match(sentence)
+        if m is None or not (is_chinese(m["s"]) or _NAME.fullmatch(m["s"])):
+            return []
+        chinese = is_chinese(m["s"])  # Chinese has no spaces between words: compare the characters as written
+        subject, request, facts = (m["s"].strip().casefold(), self.request, self.facts[index]) if chinese else \
+            (_spaced(m["s"]), _spaced(self.request), _spaced(self.facts[index]))  # fmt: skip
+        if len(subject.strip()) < (2 if chinese else 3) or subject not in request or subject in facts:
+            return []
+        return [] if self._translates(m["s"], index) else [f"is about {m['s']!r}, which the request names, not this pick"]
 
     def _foreign_quotes(self, sentence: str, index: int) -> list[str]:
         """Quoted titles that are not pick ``index``'s (nor a translation of it). A title the person named may be
