@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item, Recommendation
-from chatrec.pipeline.grounding import LINE_START, OPENING_QUOTE, Grounding
+from chatrec.pipeline.grounding import LINE_START, OPENING_QUOTE, YEAR_PREFIX, Grounding
 from chatrec.present import fact_card, price_text, reply_list
 from chatrec.prompts import PromptLibrary
 from chatrec.safety import LeakWatch
@@ -30,7 +30,7 @@ _LANGUAGE = {"en": "English", "zh": "简体中文 (Simplified Chinese; 每一行
 # abbreviation ("L.A. Story", "P. G. Wodehouse", "Dr. Seuss").
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\bMrs)[.!?](?=[\s\"'”’)])|[。！？]")
 _WORDS = re.compile(r"\w+")
-_OPENER_PREFIX = re.compile(r"^(?:\d{4}\s*年的?)?[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
+_OPENER_PREFIX = re.compile(r"^" + YEAR_PREFIX + r"[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
 _TITLE_MARK = "thepickstitle"  # stands for the pick's title while facts are cut from a line's start
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
 

@@ -50,10 +50,11 @@ LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)
 # cosine puts it this near the pick's title and this much nearer than any other pick's (measured on the 1.5B
 # model's translations: right ones 0.82-0.94 with a lead of 0.05 or more; wrong or unknown ones lead by 0.03 or less)
 _TRANSLATED_FLOOR, _TRANSLATED_LEAD = 0.8, 0.04
+YEAR_PREFIX = r"(?:\d{4}\s*年的?)?"  # "1999年的《Fight Club》…": a year may come before what a Chinese line is about
 # What a sentence is about: the words before "is a", "tells", "是一部", "讲述" ("阿甘正传讲述了…", "Forrest Gump is…").
-_SUBJECT = re.compile(r"^(?:\d{4}\s*年的?)?[\s《“\"]*(?P<s>[^，,。.!?！？《》“”\"]{2,60}?)[\s》”\"]*"
+_SUBJECT = re.compile(r"^" + YEAR_PREFIX + r"[\s《“\"]*(?P<s>[^，,。.!?！？《》“”\"]{2,60}?)[\s》”\"]*"
                       r"(?:\s+(?:is|was|tells|follows)\b|是一部|是一本|是一个|是一款|讲述|讲的是|描写|描绘)")
-OPENING_QUOTE = re.compile(r"^(?:\d{4}\s*年的?)?\s*《\s*([^》]{1,80}?)\s*》")  # "1999年的《Fight Club》…": what the line is about
+OPENING_QUOTE = re.compile(r"^" + YEAR_PREFIX + r"\s*《\s*([^》]{1,80}?)\s*》")  # "1999年的《Fight Club》…": what the line is about
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -97,6 +98,7 @@ class Grounding:
         self.shown: list[tuple[int, str]] = []  # (pick, sentence without titles) already shown
         self.embed = embed  # a multilingual text embedder, to know a translated title; None: quotes must be exact
         self._title_vectors: np.ndarray | None = None
+        self._nearness: dict[str, np.ndarray] = {}  # quote → its cosine to each pick's title (a quote is checked often)
         self.examples = [self._untitled(e[m.end() :] if (m := LINE_START.match(e)) else e) for e in examples]  # made-up answers
 
     def accept(self, sentence: str, index: int) -> None:
@@ -160,9 +162,9 @@ class Grounding:
         """A sentence whose subject is a work the person named ("阿甘正传讲述了…", "Forrest Gump is…" under *Cars 3*)
         describes that work, not the pick: its words come from the request, so no other check sees them."""
         m = _SUBJECT.match(sentence)
-        if m is None or not (is_chinese(m["s"]) or _NAME.fullmatch(m["s"])):
+        chinese = m is not None and is_chinese(m["s"])  # Chinese has no spaces between words: compare the characters as written
+        if m is None or not (chinese or _NAME.fullmatch(m["s"])):
             return []
-        chinese = is_chinese(m["s"])  # Chinese has no spaces between words: compare the characters as written
         subject, request, facts = (m["s"].strip().casefold(), self.request, self.facts[index]) if chinese else \
             (_spaced(m["s"]), _spaced(self.request), _spaced(self.facts[index]))  # fmt: skip
         if len(subject.strip()) < (2 if chinese else 3) or subject not in request or subject in facts:
@@ -186,10 +188,16 @@ class Grounding:
         """A Chinese title quoted for pick ``index`` is its title translated: clearly nearer to it than to any other pick's."""
         if self.embed is None or len(self.picks) < 2 or not is_chinese(quote):
             return False
-        if self._title_vectors is None:
-            self._title_vectors = np.stack([self.embed(it.title) for it in self.picks])
-        near = self._title_vectors @ self.embed(quote)
+        near = self._near(quote, self.embed)
         return bool(near[index] >= _TRANSLATED_FLOOR and near[index] - np.delete(near, index).max() >= _TRANSLATED_LEAD)
+
+    def _near(self, quote: str, embed: Callable[[str], np.ndarray]) -> np.ndarray:
+        """``quote``'s cosine to each pick's title, embedded once per reply (titles) and once per quote."""
+        if self._title_vectors is None:
+            self._title_vectors = np.stack([embed(it.title) for it in self.picks])
+        if quote not in self._nearness:
+            self._nearness[quote] = self._title_vectors @ embed(quote)
+        return self._nearness[quote]
 
     def _is_genre(self, phrase: str) -> bool:
         return phrase.casefold() in {g.casefold() for g in self.lexicon.canonical_genres(self.domain)}

@@ -6,9 +6,9 @@ model knows many such titles, so for a Chinese message that may name a work (《
 喜欢, 像, 看过) and names none the catalog has, it is asked for "Chinese title => Original (Year)"
 lines. The model proposes, code checks: a pair is kept only when its Chinese title stands in the
 message, is no genre or kind of item ("爱情片", "生日礼物书"), and its original is a catalog item
-(of that year, when the year matches one). The message is then read with 《Original (Year)》 in
-place of the Chinese title, so the usual linker finds it, with the cue words around it deciding
-whether it was liked.
+(of that year, when the year matches one). The message is then read with "Original (Year)" (or
+《Original》 for an item with no year) in place of the Chinese title, so the usual linker finds it,
+with the cue words around it deciding whether it was liked.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from functools import cached_property
 from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
 from chatrec.pipeline.parse import Lexicon, is_chinese
-from chatrec.pipeline.titles import TitleIndex
+from chatrec.pipeline.titles import TitleIndex, without_parens
 from chatrec.prompts import PromptLibrary
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 _PAIR = re.compile(r"^\s*(?:[-*•]|\d+[.)、])?\s*[《「“\"]?(?P<zh>[^《》「」“”\"=>→]+?)[》」”\"]?\s*(?:=>|->|→|＝>)\s*(?P<original>.+?)\s*$")
 _YEAR = re.compile(r"\s*\(\d{4}\)$")
 _QUOTED = re.compile(r"《[^》]{1,40}》")
-_PARENS = re.compile(r"\s*\([^)]*\)")  # "Léon: The Professional (a.k.a. The Professional) (Léon)": the linker's key has none
 
 
 class OriginalTitles:
@@ -49,7 +48,7 @@ class OriginalTitles:
 
     def __call__(self, message: str, model: TurnModel) -> str:
         """``message`` with each Chinese title the model knows, and the catalog has, written as its original
-        ("我喜欢《Interstellar (2014)》"); unchanged when there is none, no model, or the model fails."""
+        ("我喜欢 Interstellar (2014) "); unchanged when there is none, no model, or the model fails."""
         if not model.present or not self.wanted(message):
             return message
         try:
@@ -99,6 +98,6 @@ class OriginalTitles:
             for domain in domains:
                 if name and (item_id := self.titles.lookup(name, domain)) is not None:
                     item = self.titles.store.get(domain, [item_id])[0]
-                    title = _PARENS.sub("", item.title).strip()
+                    title = without_parens(item.title)  # as the linker's keys have it
                     return f" {title} ({item.year}) " if item.year else f"《{title}》"
         return None

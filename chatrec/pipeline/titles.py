@@ -32,6 +32,7 @@ _CUE = re.compile(
 _I = {"I", "I'm", "I've", "I'd", "I'll"}  # "I liked Titanic I cried": Titanic is a whole name
 _FUZZY_MIN = 8  # a shorter name must match a title exactly: "other" is 91% of "Mother"
 _QUOTED = re.compile(r"[\"“《「']([^\"”》」']{2,80})[\"”》」']")
+_PARENS = re.compile(r"\s*\([^)]*\)")
 _WITH_YEAR = re.compile(r"\((\d{4})\)")  # "The Babadook (2014)": how people (and ReDial) name a film exactly
 _ARTICLE = re.compile(r"^(.*), (the|a|an|les|la|le|l'|il|el|das|die|der)$", re.IGNORECASE)  # "Matrix, The"
 # The last opinion before a title is the one about it ("I'm not into subtitles, I'll check out Carol (2015)" likes
@@ -117,12 +118,17 @@ def title_key(text: str) -> str:
     return " ".join(utils.default_process(text).split())
 
 
+def without_parens(title: str) -> str:
+    """A catalog title without its "(…)" parts: "Léon: The Professional (a.k.a. The Professional) (Léon)" → "Léon: The Professional"."""
+    return _PARENS.sub("", title).strip()
+
+
 def title_keys(title: str) -> list[str]:
     """Comparable forms of a catalog title: without "(…)" parts, the article moved back to the front
     ("Matrix, The" → "the matrix"), and any "a.k.a." name as a second form."""
     aka = [m.group(1) for m in re.finditer(r"\(a\.k\.a\.\s*([^)]+)\)", title, re.IGNORECASE)]
     out = []
-    for name in [re.sub(r"\s*\([^)]*\)", "", title), *aka]:
+    for name in [without_parens(title), *aka]:
         name = name.strip()
         if m := _ARTICLE.match(name):
             name = f"{m.group(2)} {m.group(1)}"
