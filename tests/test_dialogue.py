@@ -13,6 +13,7 @@ import pytest
 from chatrec.catalog.store import ChromaStore
 from chatrec.llm.client import LLMUnavailable
 from chatrec.pipeline.dialogue import LOOSENED
+from chatrec.ui.views import understood
 from tests.fakes import ScriptedLLM, proposal
 from tests.helpers import enable_rerank, make_bot
 
@@ -172,6 +173,7 @@ def test_a_named_liked_title_anchors_the_search(catalog_store: ChromaStore, tmp_
     reply = bot.chat("I loved Toy Story, recommend a film like it", "s1")
     assert reply.intent.action == "more_like" and reply.intent.anchor_id == "m1"
     assert "m1" in bot.session("s1").liked and reply.items and "m1" not in {r.item_id for r in reply.items}
+    assert "liked: Toy Story" in understood(reply.intent, bot) and "liked: Toy Story" in bot.session("s1").summary()
     # searched from Toy Story itself, not from the words: over the whole pool, the semantic signal orders
     # candidates exactly as their cosine to Toy Story's vector does
     ranked = bot.rank("I loved Toy Story, recommend a film like it", k=50)
@@ -186,6 +188,7 @@ def test_a_named_disliked_title_is_ruled_out(catalog_store: ChromaStore, tmp_pat
     bot = make_bot(catalog_store, None, tmp_path)
     reply = bot.chat("I didn't like The Shining. Another horror film please", "s1")
     assert "m8" in reply.intent.rejected_ids and "m8" not in {r.item_id for r in reply.items}
+    assert "not: The Shining" in understood(reply.intent, bot) and "rejected: The Shining" in bot.session("s1").summary()
     assert reply.items and all("Horror" in r.item.genres for r in reply.items)  # still the horror films asked for
 
 

@@ -286,6 +286,10 @@ class ChatRec:
     def session(self, session_id: str = "default") -> Session:
         return self.sessions.get(session_id)
 
+    def title_of(self, item_id: str) -> str:
+        """An item's title, to show what a message named (its id if no domain read so far has it)."""
+        return self._titles.name(item_id) or item_id
+
     def feedback(self, session_id: str, item_id: str, liked: bool) -> None:
         """Thumbs up/down on an item: steers the next turns of this session, and is committed to the store before returning."""
         with self.sessions.lock(session_id):
@@ -391,6 +395,7 @@ class ChatRec:
             mark("understood")
             yield Understood(intent=intent)
             session.take_feedback(intent)
+            session.titles.update({i: name for i in [*intent.liked_ids, *intent.rejected_ids] if (name := self._titles.name(i))})
             written = Written()
             if intent.action == "chitchat":
                 items: list[Recommendation] = []

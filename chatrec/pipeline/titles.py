@@ -202,6 +202,10 @@ class TitleIndex:
         best = process.extractOne(key, list(titles), scorer=fuzz.ratio, score_cutoff=self.threshold)
         return titles[best[0]] if best else None
 
+    def name(self, item_id: str) -> str | None:
+        """The title of an item of a domain indexed so far (what the understood line and the session summary show)."""
+        return next((names[item_id] for names in self._names.values() if item_id in names), None)
+
     def by_year(self, domain: str) -> dict[int, dict[str, str]]:
         """Title key → item id, per year."""
         self._index(domain)

@@ -25,12 +25,13 @@ RERANKED_NOTE = "<p class='chatrec-note' id='chatrec-reranked'>Reordered by the 
 
 
 def understood(intent: Intent | None, bot: ChatRec) -> str:
-    """'Family movie night · movies · no Horror · 1990–1999': what chatrec took the message to mean."""
+    """'Family movie night · movies · no Horror · 1990–1999 · liked: Toy Story': what chatrec took the message to mean."""
     if intent is None:
         return ""
     chips = [bot.scenarios[intent.scenario].title] if intent.scenario in bot.scenarios else []
     chips += [intent.domain] if intent.domain else []
     chips += intent.constraints.describe()
+    chips += [f"liked: {bot.title_of(i)}" for i in intent.liked_ids] + [f"not: {bot.title_of(i)}" for i in intent.rejected_ids]
     chips += [f"~~{fact}~~ (not applied: the catalog has no {fact} for {intent.domain})" for fact in intent.unchecked]
     return "**Understood:** " + " · ".join(chips) if chips else ""
 
