@@ -59,6 +59,8 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("Buzz Lightyear's pride meets a cowboy in a funny tale.", 0, True),  # a possessive is the name it belongs to
     ("Buzz Aldrin's pride meets a cowboy in a funny tale.", 0, False),
     ("A comedy from the 1990s.", 0, True),  # the decade of its year
+    ("A comedy from the '90s.", 0, True),
+    ("A comedy from the 80s.", 0, False),  # not its decade
     ("A comedy from the 1980s.", 0, False),
     ("A drama about a daughter who finds her family.", 1, True),  # a plot's family is no claim about the audience
 ])  # fmt: skip
@@ -145,6 +147,8 @@ def test_chinese_reasons_are_checked_too() -> None:
     assert g.problems("一部搞笑的喜剧。", 1)  # 《Apollo 13》不是喜剧
     assert g.problems("《玩具总动员2》的续集。", 0)  # a title that is not this pick's
     assert g.problems("这部电影不适合这个请求。", 1)  # says it does not fit
+    assert not g.problems("一部九十年代的搞笑动画片，讲玩具之间的友谊。", 0) and not g.problems("一部90年代的搞笑动画片。", 0)
+    assert g.problems("一部80年代的搞笑动画片。", 0)  # Toy Story is from 1995
 
 
 def test_a_reason_already_given_to_another_pick_is_no_reason() -> None:

@@ -41,7 +41,7 @@ _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat"
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")  # "Bill Harding's", "Susan Jeffers'": the name is Bill Harding, Susan Jeffers
 _ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
 _TOPIC = re.compile(r"\babout\b(?:[^,.;:!?—–]|,(?!\s*(?:a|an|it|this|that|which|but|with)\b))*|关于[^，。；！？]*?的")  # "about friendship and adventure", "关于友情、爱情的": a topic
-_DECADE = re.compile(r"\b(\d{3}0)s\b")  # "a film from the 1940s" is true of a 1947 film
+_DECADE = re.compile(r"(?<!\d)(\d{3}0)s\b|(?<![\d.,])['’]?([1-9]0)(?:s\b|\s*年代)")  # "the 1940s", "the '60s", "90年代" hold a 1947, 1966, 1994 film
 _QUOTED = re.compile(r"[《「“\"]\s*([^》」”\"]{2,80}?)\s*[》」”\"]")  # "《 Fight Club》" quotes "Fight Club"
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
                       r"|不适合|不符合|不太适合", re.IGNORECASE)
@@ -140,7 +140,8 @@ class Grounding:
 
     def _invented(self, sentence: str, index: int) -> list[str]:
         """Numbers, names and other picks' titles that are not this pick's."""
-        decades = {m.group(1) for m in _DECADE.finditer(sentence) if self.picks[index].year and str(self.picks[index].year)[:3] == m.group(1)[:3]}
+        year = str(self.picks[index].year or "")
+        decades = {d for m in _DECADE.finditer(sentence) if year and year[:3].endswith((d := m.group(1) or m.group(2))[:-1])}
         out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index] - decades)]
         facts = self.facts[index]
         known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
