@@ -88,6 +88,18 @@ def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() ->
     assert not english.problems("Apollo 13 is a story of courage.", 1)
 
 
+def test_a_year_from_the_request_is_no_claim_the_pick_contradicts() -> None:
+    """"Nothing made after 1980" → "a Western made after 1980" of a 1968 film: the number is the request's, the claim false."""
+    g = grounding("an animated comedy, nothing made after 1999 or before 1990")
+    assert not g.problems("A comedy made before 1999, as you asked.", 0)  # Toy Story is from 1995
+    assert not g.problems("A comedy made after 1990, as you asked.", 0)
+    assert g.problems("A comedy made after 1999, as you asked.", 0) == ["says after 1999, but it is from 1995"]
+    assert g.problems("A comedy from before 1990.", 0)
+    assert not g.problems("A comedy about toys set before 1990, as you asked for nothing after 1999.", 0)  # the story's time
+    zh = grounding("不要1999年以后的动画喜剧", "zh")
+    assert zh.problems("一部1999年以后的搞笑动画片。", 0) and not zh.problems("一部1999年以前的搞笑动画片。", 0)
+
+
 def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
     puzzle = Item(id="p", domain="toys", title="Kanoodle", genres=["Jigsaws & Puzzles"], price=12.0)
     g = Grounding(LEXICON, "toys", "给五岁孩子买个拼图", [puzzle], FAMILY, language="zh")

@@ -55,6 +55,12 @@ YEAR_PREFIX = r"(?:\d{4}\s*年的?)?"  # "1999年的《Fight Club》…": a year
 _SUBJECT = re.compile(r"^" + YEAR_PREFIX + r"[\s《“\"]*(?P<s>[^，,。.!?！？《》“”\"]{2,60}?)[\s》”\"]*"
                       r"(?:\s+(?:is|was|tells|follows)\b|是一部|是一本|是一个|是一款|讲述|讲的是|描写|描绘)")
 OPENING_QUOTE = re.compile(r"^" + YEAR_PREFIX + r"\s*《\s*([^》]{1,80}?)\s*》")  # "1999年的《Fight Club》…": what the line is about
+# "made after 1980", "published before 1995", "1980年以后": a side of a year, which the pick's own year must be on (the
+# year may come from the request, so the number check alone passes "Once Upon a Time in the West is made after 1980")
+# Only when the sentence says the pick was made then: "a story set before 1900" is about the story's time.
+_YEAR_SIDE = re.compile(r"\b(?:made|released|published|written|filmed|produced|came out|out|from)\s+(?:\w+\s+)?"
+                        r"(?P<en>after|since|before|until|prior to)\s+(?:the\s+year\s+)?(?P<y>1[5-9]\d\d|20\d\d)\b(?!s)"
+                        r"|(?P<y2>1[5-9]\d\d|20\d\d)\s*年\s*(?P<zh>之后|以后|后|之前|以前|前)(?!的(?:故事|世界|时代|历史|年代))", re.IGNORECASE)
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -150,6 +156,7 @@ class Grounding:
         out += [f"name {m!r} is not in the facts" for m in names
                 if not {w for w in _WORDS.findall(_POSSESSIVE.sub("", m).casefold()) if w not in _NAME_GLUE} <= known
                 and not self._is_genre(m)]  # fmt: skip
+        out += self._wrong_side(sentence, index)
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
         out += self._named_subject(sentence, index) if not out else []
         lowered = sentence.casefold()
@@ -157,6 +164,16 @@ class Grounding:
                 if i != index and len(other.title) >= 4 and other.title.casefold() in lowered
                 and other.title.casefold() not in self.picks[index].title.casefold()
                 and (other.title in sentence or other.title.casefold() not in self.request)]  # fmt: skip
+        return out
+
+    def _wrong_side(self, sentence: str, index: int) -> list[str]:
+        """"After 1980" said of a 1968 film (a year the request gave, turned into a claim about the pick)."""
+        year = self.picks[index].year
+        out = []
+        for m in _YEAR_SIDE.finditer(sentence) if year else ():
+            bound, later = int(m["y"] or m["y2"]), (m["en"] or "").casefold() in ("after", "since") or m["zh"] in ("之后", "以后", "后")
+            if (year < bound) if later else (year > bound):
+                out.append(f"says {'after' if later else 'before'} {bound}, but it is from {year}")
         return out
 
     def _named_subject(self, sentence: str, index: int) -> list[str]:
