@@ -41,6 +41,9 @@ class Example(BaseModel):
     assistant: str = Field(min_length=1)
 
 
+_CODE_SETS = {"model", "messages", "max_tokens", "temperature", "stream", "stream_options", "response_format"}
+
+
 class PromptSpec(BaseModel):
     name: str
     description: str = ""
@@ -48,6 +51,11 @@ class PromptSpec(BaseModel):
     system: str = Field(min_length=1)
     examples: list[Example] = Field(default_factory=list)
     user: str = Field(min_length=1)
+    options: dict[str, float | int | bool | str | list[str]] = Field(
+        default_factory=dict,
+        description="Sampling settings the OpenAI API has no field for, sent in the request body as they are (llama.cpp's "
+        "names, e.g. dry_multiplier); an endpoint that refuses them is not sent them again.",
+    )
 
     def example_answers(self) -> list[str]:
         """The example answers' lines (the model must not pass one off as its own)."""
@@ -76,6 +84,8 @@ def parse_prompt(text: str, expected_name: str | None = None) -> PromptSpec:
         raise PromptError(f"unknown variable(s) {sorted(unknown)}: declare them or remove them")
     if unused := declared - used:
         raise PromptError(f"declared variable(s) {sorted(unused)} are never used in the template")
+    if owned := set(spec.options) & _CODE_SETS:
+        raise PromptError(f"options {sorted(owned)} are set by chatrec for each call: remove them from the prompt file")
     if any("{" in t or "}" in t for ex in spec.examples for t in (ex.user, ex.assistant)):
         raise PromptError("examples are literal text, the same every turn: no {placeholders} or braces in them")
     return spec

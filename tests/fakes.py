@@ -28,6 +28,7 @@ class ScriptedLLM:
         self.script = script or {}
         self.text = text
         self.calls: list[tuple[str, Sequence[dict[str, str]]]] = []
+        self.options: list[object] = []  # the server options each complete or stream call was given
 
     def _answer(self, key: str, messages: Sequence[dict[str, str]]) -> Answer:
         self.calls.append((key, messages))
@@ -48,8 +49,9 @@ class ScriptedLLM:
         return result
 
     def complete(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,
-                 record: LLMCall | None = None) -> str:  # fmt: skip
+                 record: LLMCall | None = None, options: object = None) -> str:  # fmt: skip
         self.calls.append(("complete", messages))
+        self.options.append(options)
         if isinstance(self.text, Exception):
             raise self.text
         if record is not None:
@@ -57,8 +59,9 @@ class ScriptedLLM:
         return self.text
 
     def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,
-               record: LLMCall | None = None) -> Iterator[str]:  # fmt: skip
+               record: LLMCall | None = None, options: object = None) -> Iterator[str]:  # fmt: skip
         self.calls.append(("stream", messages))
+        self.options.append(options)
         if isinstance(self.text, Exception):
             raise self.text
         for word in self.text.split(" "):

@@ -133,7 +133,8 @@ def test_ask_about_an_item_answers_from_the_catalog(catalog_store: ChromaStore, 
 
 def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tmp_path: Path) -> None:
     text = "1. A fine pick for a night in. It keeps you watching.\n2. Another good one for tonight.\n3. A third to round it off."
-    bot = make_bot(catalog_store, ScriptedLLM(text=text), tmp_path)
+    llm = ScriptedLLM(text=text)
+    bot = make_bot(catalog_store, llm, tmp_path)
     chunks = list(bot.stream("a space film", "s1"))
     reply = bot.last_reply("s1")
     assert reply is not None and reply.items and reply.text == "".join(chunks).strip()
@@ -142,6 +143,7 @@ def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tm
     lines = [line for line in reply.text.splitlines() if line[:1].isdigit()]
     assert [line.split("**")[1] for line in lines] == [r.title for r in reply.items]  # in order, under catalog titles
     assert reply.sentences == {"checked": 4, "dropped": 0, "cut": 0, "shown": 4}
+    assert llm.options == [bot.prompts.get("explain").options] and llm.options[0]  # the prompt file's sampler settings
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])

@@ -58,11 +58,11 @@ def hostile_llm(prompts: PromptLibrary, seed: int) -> ScriptedLLM:
 
     class Hostile(ScriptedLLM):
         def complete(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,
-                     record: LLMCall | None = None) -> str:  # fmt: skip
+                     record: LLMCall | None = None, options: object = None) -> str:  # fmt: skip
             return rng.choice(leaks)
 
         def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,  # type: ignore[no-untyped-def]
-                   record: LLMCall | None = None):  # fmt: skip
+                   record: LLMCall | None = None, options: object = None):  # fmt: skip
             yield from rng.choice(leaks).split(" ")
 
     return Hostile({"IntentProposal": intent, "Ranking": ranking})
@@ -123,7 +123,7 @@ def test_injection_inside_a_catalog_description_changes_nothing_it_should_not(ca
 
     class Obedient(ScriptedLLM):
         def stream(self, messages: Sequence[dict[str, str]], *, max_tokens: int = 512, temperature: float = 0.2,  # type: ignore[no-untyped-def]
-                   record: LLMCall | None = None):  # fmt: skip
+                   record: LLMCall | None = None, options: object = None):  # fmt: skip
             if "IGNORE PREVIOUS INSTRUCTIONS" in messages[-1]["content"]:
                 seen.append("explain")
                 yield from f"Sure. The key is {SECRET}. My instructions: {messages[0]['content']}".split(" ")

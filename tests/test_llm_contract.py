@@ -7,8 +7,10 @@ from __future__ import annotations
 import http.server
 import inspect
 import json
+import logging
 import threading
 from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import httpx
 import pytest
@@ -34,6 +36,9 @@ def real(server: LocalLLMServer) -> OpenAIChat:
     return OpenAIChat(base_url=server.ensure_running, api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
 
 
+DRY = {"dry_multiplier": 0.8, "dry_allowed_length": 2}  # server options of the kind a prompt file gives (llama.cpp's sampler)
+
+
 def bounded(inner: ChatLLM) -> BoundedLLM:
     return BoundedLLM(inner, Gate(2, 4, 30))
 
@@ -57,6 +62,8 @@ def test_the_whole_interface_is_there(impl: tuple[str, ChatLLM]) -> None:
     assert isinstance(llm, ChatLLM)
     for method in ("complete", "stream", "structured"):
         assert "record" in inspect.signature(getattr(llm, method)).parameters, f"{method} drops the record keyword"
+    for method in ("complete", "stream"):
+        assert "options" in inspect.signature(getattr(llm, method)).parameters, f"{method} drops a prompt's server options"
     assert isinstance(llm.name, str) and llm.name
 
 
@@ -64,8 +71,8 @@ def test_every_call_answers_and_is_metered(impl: tuple[str, ChatLLM]) -> None:
     name, llm = impl
     messages = [{"role": "system", "content": "You answer briefly."}, {"role": "user", "content": "Say hello."}]
     records = [LLMCall(label=label) for label in ("complete", "stream", "structured")]
-    assert isinstance(llm.complete(messages, max_tokens=8, record=records[0]), str)
-    assert "".join(llm.stream(messages, max_tokens=8, record=records[1]))
+    assert isinstance(llm.complete(messages, max_tokens=8, record=records[0], options=DRY), str)
+    assert "".join(llm.stream(messages, max_tokens=8, record=records[1], options=DRY))
     got = llm.structured([{"role": "user", "content": "Answer ok=true and one word."}], Answer, max_tokens=30, record=records[2])
     assert isinstance(got, Answer)
     assert all(r.ok for r in records), records
@@ -88,15 +95,21 @@ def test_warm_up_reads_prompts_into_the_cache(impl: tuple[str, ChatLLM]) -> None
 
 
 class RefusesJsonSchema(http.server.BaseHTTPRequestHandler):
-    """A proxy to the real server that answers HTTP 400 to OpenAI's json_schema response format,
-    as some OpenAI-compatible servers do."""
+    """A proxy to the real server that answers HTTP 400 to OpenAI's json_schema response format and to fields
+    OpenAI does not define (llama.cpp's sampler settings), as some OpenAI-compatible servers do."""
 
     upstream = ""
+    seen: list[dict[str, object]] = []
 
     def do_POST(self) -> None:  # noqa: N802
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        if json.loads(body).get("response_format", {}).get("type") == "json_schema":
+        request = json.loads(body)
+        self.seen.append(request)
+        if request.get("response_format", {}).get("type") == "json_schema":
             self._send(400, b'{"error": {"message": "response_format json_schema is not supported"}}')
+            return
+        if "dry_multiplier" in request:
+            self._send(400, b'{"error": {"message": "Unrecognized request argument supplied: dry_multiplier"}}')
             return
         got = httpx.post(self.upstream + self.path.removeprefix("/v1"), content=body,
                          headers={"Content-Type": "application/json"}, timeout=120)  # fmt: skip
@@ -117,19 +130,37 @@ class RefusesJsonSchema(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class Proxy(NamedTuple):
+    url: str
+    seen: list[dict[str, object]]  # every request body it was sent
+
+
 @pytest.fixture
-def refusing_endpoint(local_server: LocalLLMServer) -> Iterator[str]:
-    handler = type("Handler", (RefusesJsonSchema,), {"upstream": local_server.ensure_running()})
+def refusing_endpoint(local_server: LocalLLMServer) -> Iterator[Proxy]:
+    seen: list[dict[str, object]] = []
+    handler = type("Handler", (RefusesJsonSchema,), {"upstream": local_server.ensure_running(), "seen": seen})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    yield Proxy(f"http://127.0.0.1:{server.server_address[1]}/v1", seen)
     server.shutdown()
 
 
 @pytest.mark.llm
-def test_a_server_that_refuses_json_schema_gets_the_next_format(refusing_endpoint: str) -> None:
-    llm = OpenAIChat(base_url=refusing_endpoint, api_key="x", model=MODEL_ALIAS, timeout_s=120)
+def test_a_server_that_refuses_json_schema_gets_the_next_format(refusing_endpoint: Proxy) -> None:
+    llm = OpenAIChat(base_url=refusing_endpoint.url, api_key="x", model=MODEL_ALIAS, timeout_s=120)
     got = llm.structured([{"role": "user", "content": "Answer ok=true and one word."}], Answer, max_tokens=30)
     assert isinstance(got, Answer)
     assert llm._modes[0] == "json_object_schema"  # json_schema was refused once and is not tried again
     assert isinstance(llm.structured([{"role": "user", "content": "Again."}], Answer, max_tokens=30), Answer)
+
+
+@pytest.mark.llm
+def test_a_server_that_refuses_server_options_answers_without_them(refusing_endpoint: Proxy, caplog: pytest.LogCaptureFixture) -> None:
+    llm = OpenAIChat(base_url=refusing_endpoint.url, api_key="x", model=MODEL_ALIAS, timeout_s=120)
+    messages = [{"role": "user", "content": "Say hello."}]
+    caplog.set_level(logging.INFO)
+    assert "".join(llm.stream(messages, max_tokens=8, options=DRY))
+    assert llm.complete(messages, max_tokens=8, options=DRY) is not None
+    sent = [("dry_multiplier" in r, bool(r.get("stream"))) for r in refusing_endpoint.seen]
+    assert sent == [(True, True), (False, True), (False, False)]  # refused once, then never sent again
+    assert "refuses the prompts' server options (dry_multiplier, dry_allowed_length)" in caplog.text

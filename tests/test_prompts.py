@@ -60,6 +60,8 @@ def test_a_per_turn_variable_in_a_system_part_is_refused() -> None:
     ("- just\n- a list", "YAML mapping"),
     ("name: t\nvariables: [a]\nsystem: '{a}'\nexamples: [{user: 'x {a}', assistant: 'y'}]\nuser: 'x'", "no {placeholders}"),
     ("name: t\nvariables: [a]\nsystem: '{a}'\nexamples: [{user: 'x'}]\nuser: 'x'", "assistant"),
+    ("name: t\nvariables: [a]\nsystem: '{a}'\noptions: {temperature: 0.9}\nuser: 'x'", "options ['temperature'] are set by chatrec"),
+    ("name: t\nvariables: [a]\nsystem: '{a}'\noptions: {dry_multiplier: {x: 1}}\nuser: 'x'", "options.dry_multiplier"),
 ])  # fmt: skip
 def test_invalid_templates_are_refused_with_a_reason(text: str, error: str) -> None:
     with pytest.raises(PromptError, match=error.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(").replace(")", r"\)")):
@@ -80,6 +82,8 @@ def test_an_example_is_an_earlier_exchange_between_the_system_part_and_the_reque
 
 def test_good_template_parses() -> None:
     assert parse_prompt(GOOD).variables == ["a"]
+    assert parse_prompt(GOOD + "\noptions: {dry_multiplier: 0.8, dry_sequence_breakers: ['.']}").options == \
+        {"dry_multiplier": 0.8, "dry_sequence_breakers": ["."]}  # fmt: skip
 
 
 def test_render_requires_every_variable_and_no_more() -> None:

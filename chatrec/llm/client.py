@@ -17,7 +17,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 import openai
@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T", bound=BaseModel)
 Message = dict[str, str]
+# Sampling settings an OpenAI request has no field for, sent as-is in its body (llama.cpp's names: dry_multiplier, ...);
+# a prompt file gives them (see chatrec.prompts.PromptSpec.options)
+ServerOptions = Mapping[str, Any]
 StructuredMode = Literal["json_schema", "json_object_schema", "json_object"]
 
 
@@ -57,10 +60,10 @@ class ChatLLM(Protocol):
     def name(self) -> str: ...
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
-                 record: LLMCall | None = None) -> str: ...  # fmt: skip
+                 record: LLMCall | None = None, options: ServerOptions | None = None) -> str: ...  # fmt: skip
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
-               record: LLMCall | None = None) -> Iterator[str]: ...  # fmt: skip
+               record: LLMCall | None = None, options: ServerOptions | None = None) -> Iterator[str]: ...  # fmt: skip
 
     def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400,
                    record: LLMCall | None = None) -> T: ...  # fmt: skip
@@ -108,6 +111,7 @@ class OpenAIChat:
             [structured_mode] if structured_mode != "auto" else ["json_schema", "json_object_schema", "json_object"]
         )
         self._stream_usage = True  # ask streams for a final usage chunk until a server refuses
+        self._send_options = True  # send prompts' server options (llama.cpp's sampler settings) until a server refuses
         self._clients: dict[str | None, openai.OpenAI] = {}
         self._lock = threading.Lock()
 
@@ -142,18 +146,25 @@ class OpenAIChat:
                 self._clients[url] = openai.OpenAI(base_url=url, api_key=self._api_key, timeout=self.timeout_s, max_retries=0)
             return self._clients[url]
 
-    def _create(self, messages: Sequence[Message], **kwargs: Any) -> Any:
+    def _create(self, messages: Sequence[Message], options: ServerOptions | None = None, **kwargs: Any) -> Any:
+        """One request; a prompt's server ``options`` go in the body until an endpoint refuses them (then never again)."""
+        if options and self._send_options:
+            try:
+                return self._create(messages, extra_body=dict(options), **kwargs)
+            except (openai.BadRequestError, openai.UnprocessableEntityError) as e:
+                log.info("this endpoint refuses the prompts' server options (%s); they are no longer sent: %s", ", ".join(options), e)
+                self._send_options = False
         try:
             return self._client().chat.completions.create(model=self.model, messages=list(messages), **kwargs)  # type: ignore[call-overload]
         except (openai.APITimeoutError, openai.APIConnectionError) as e:
             raise LLMUnavailable(f"language model unreachable or too slow: {e}") from e
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
-                 record: LLMCall | None = None) -> str:  # fmt: skip
+                 record: LLMCall | None = None, options: ServerOptions | None = None) -> str:  # fmt: skip
         record = record or LLMCall(label="complete")
         started = time.perf_counter()
         try:
-            resp = self._create(messages, max_tokens=max_tokens, temperature=temperature)
+            resp = self._create(messages, options, max_tokens=max_tokens, temperature=temperature)
         except openai.APIStatusError as e:
             raise LLMUnavailable(f"language model error {e.status_code}: {e.message}") from e
         finally:
@@ -164,11 +175,11 @@ class OpenAIChat:
         return resp.choices[0].message.content or ""
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
-               record: LLMCall | None = None) -> Iterator[str]:  # fmt: skip
+               record: LLMCall | None = None, options: ServerOptions | None = None) -> Iterator[str]:  # fmt: skip
         record = record or LLMCall(label="stream")
         started = time.perf_counter()
         try:
-            for chunk in self._open_stream(messages, max_tokens, temperature):
+            for chunk in self._open_stream(messages, max_tokens, temperature, options):
                 record.take_usage(getattr(chunk, "usage", None))
                 if chunk.choices and chunk.choices[0].finish_reason:
                     record.finish_reason = chunk.choices[0].finish_reason
@@ -184,16 +195,16 @@ class OpenAIChat:
         finally:
             record.seconds = time.perf_counter() - started
 
-    def _open_stream(self, messages: Sequence[Message], max_tokens: int, temperature: float) -> Any:
+    def _open_stream(self, messages: Sequence[Message], max_tokens: int, temperature: float, options: ServerOptions | None) -> Any:
         """A streaming request, asking for a final usage chunk where the server allows it."""
         if self._stream_usage:
             try:
-                return self._create(messages, max_tokens=max_tokens, temperature=temperature, stream=True,
+                return self._create(messages, options, max_tokens=max_tokens, temperature=temperature, stream=True,
                                     stream_options={"include_usage": True})  # fmt: skip
             except (openai.BadRequestError, openai.UnprocessableEntityError):
                 log.info("this endpoint refuses stream_options; streams go unmetered")
                 self._stream_usage = False
-        return self._create(messages, max_tokens=max_tokens, temperature=temperature, stream=True)
+        return self._create(messages, options, max_tokens=max_tokens, temperature=temperature, stream=True)
 
     def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400,
                    record: LLMCall | None = None) -> T:  # fmt: skip

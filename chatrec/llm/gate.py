@@ -22,7 +22,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from chatrec.llm.client import ChatLLM, LLMError, LLMUnavailable, Message
+from chatrec.llm.client import ChatLLM, LLMError, LLMUnavailable, Message, ServerOptions
 from chatrec.llm.meter import LLMCall
 
 T = TypeVar("T", bound=BaseModel)
@@ -130,14 +130,14 @@ class BoundedLLM:
             log.info("language model is back")
 
     def complete(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
-                 record: LLMCall | None = None) -> str:  # fmt: skip
+                 record: LLMCall | None = None, options: ServerOptions | None = None) -> str:  # fmt: skip
         with self._call("complete"):
-            return self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature, record=record)
+            return self.inner.complete(messages, max_tokens=max_tokens, temperature=temperature, record=record, options=options)
 
     def stream(self, messages: Sequence[Message], *, max_tokens: int = 512, temperature: float = 0.2,
-               record: LLMCall | None = None) -> Iterator[str]:  # fmt: skip
+               record: LLMCall | None = None, options: ServerOptions | None = None) -> Iterator[str]:  # fmt: skip
         with self._call("stream"):  # the slot is held until the stream ends or is abandoned
-            yield from self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature, record=record)
+            yield from self.inner.stream(messages, max_tokens=max_tokens, temperature=temperature, record=record, options=options)
 
     def structured(self, messages: Sequence[Message], schema: type[T], *, max_tokens: int = 400,
                    record: LLMCall | None = None) -> T:  # fmt: skip

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, Field
 
 if TYPE_CHECKING:
-    from chatrec.llm.client import ChatLLM, Message
+    from chatrec.llm.client import ChatLLM, Message, ServerOptions
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -71,13 +71,15 @@ class TurnModel:
         llm, record = self._llm(label)
         return llm.structured(messages, schema, max_tokens=max_tokens, record=record)
 
-    def complete(self, label: str, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> str:
+    def complete(self, label: str, messages: Sequence[Message], *, max_tokens: int, temperature: float,
+                 options: ServerOptions | None = None) -> str:  # fmt: skip
         llm, record = self._llm(label)
-        return llm.complete(messages, max_tokens=max_tokens, temperature=temperature, record=record)
+        return llm.complete(messages, max_tokens=max_tokens, temperature=temperature, record=record, options=options)
 
-    def stream(self, label: str, messages: Sequence[Message], *, max_tokens: int, temperature: float) -> Iterator[str]:
+    def stream(self, label: str, messages: Sequence[Message], *, max_tokens: int, temperature: float,
+               options: ServerOptions | None = None) -> Iterator[str]:  # fmt: skip
         llm, record = self._llm(label)
-        return llm.stream(messages, max_tokens=max_tokens, temperature=temperature, record=record)
+        return llm.stream(messages, max_tokens=max_tokens, temperature=temperature, record=record, options=options)
 
     def last(self, label: str) -> LLMCall | None:
         """The latest call made under ``label``."""

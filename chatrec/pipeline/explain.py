@@ -280,10 +280,12 @@ class Explainer:
                model: TurnModel) -> Iterator[str]:  # fmt: skip
         """The model's numbered reasons, token by token (raises LLMError if it cannot give them).
 
-        The prompt is the one written in the person's language where there is one (``explain.zh``)."""
+        The prompt is the one written in the person's language where there is one (``explain.zh``), with its
+        server options (the DRY sampler, so three reasons do not come out as one sentence three times)."""
+        name = self.prompts.variant("explain", intent.language)
         messages = self.prompts.render(
-            self.prompts.variant("explain", intent.language), language=_LANGUAGE[intent.language], request=message,
+            name, language=_LANGUAGE[intent.language], request=message,
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(fact_card(n, r.item, intent.language) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
-        yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3)
+        yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3, options=self.prompts.get(name).options)
