@@ -86,6 +86,9 @@ def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() ->
     english = grounding("I loved Forrest Gump, what else?")
     assert english.problems("Forrest Gump is a story of courage.", 1) == ["is about 'Forrest Gump', which the request names, not this pick"]
     assert not english.problems("Apollo 13 is a story of courage.", 1)
+    one_word = grounding("I loved Toy Story but hated Titanic. Another film please")
+    assert one_word.problems("Titanic is a story of courage.", 1) == ["is about 'Titanic', which the request names, not this pick"]
+    assert not grounding("Another film please. This one should be brave").problems("This is a story of courage.", 1)
 
 
 def test_a_year_from_the_request_is_no_claim_the_pick_contradicts() -> None:

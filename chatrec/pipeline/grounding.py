@@ -96,6 +96,7 @@ class Grounding:
         self.domain = domain
         self.picks = list(picks)
         self.request = request.casefold()
+        self._request_names = set(_ONE_NAME.findall(request))  # one-word names as the person wrote them ("hated Titanic")
         self.for_children = children or lexicon.any(request, lexicon.children)  # the person is choosing for children
         self.facts = [facts_text(it) for it in self.picks]
         self.known_numbers = [_numbers(f) | _request_numbers(self.request) for f in self.facts]
@@ -178,10 +179,11 @@ class Grounding:
 
     def _named_subject(self, sentence: str, index: int) -> list[str]:
         """A sentence whose subject is a work the person named ("阿甘正传讲述了…", "Forrest Gump is…" under *Cars 3*)
-        describes that work, not the pick: its words come from the request, so no other check sees them."""
+        describes that work, not the pick: its words come from the request, so no other check sees them. A one-word
+        subject counts when the request wrote it as a name mid-sentence ("…but hated Titanic": "Titanic is a horror film…")."""
         m = _SUBJECT.match(sentence)
         chinese = m is not None and is_chinese(m["s"])  # Chinese has no spaces between words: compare the characters as written
-        if m is None or not (chinese or _NAME.fullmatch(m["s"])):
+        if m is None or not (chinese or _NAME.fullmatch(m["s"]) or m["s"].strip() in self._request_names):
             return []
         subject, request, facts = (m["s"].strip().casefold(), self.request, self.facts[index]) if chinese else \
             (_spaced(m["s"]), _spaced(self.request), _spaced(self.facts[index]))  # fmt: skip
