@@ -58,9 +58,11 @@ OPENING_QUOTE = re.compile(r"^" + YEAR_PREFIX + r"\s*《\s*([^》]{1,80}?)\s*》
 # "made after 1980", "published before 1995", "1980年以后": a side of a year, which the pick's own year must be on (the
 # year may come from the request, so the number check alone passes "Once Upon a Time in the West is made after 1980")
 # Only when the sentence says the pick was made then: "a story set before 1900" is about the story's time.
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 _YEAR_SIDE = re.compile(r"\b(?:made|released|published|written|filmed|produced|came out|out|from)\s+(?:\w+\s+)?"
-                        r"(?P<en>after|since|before|until|prior to)\s+(?:the\s+year\s+)?(?P<y>1[5-9]\d\d|20\d\d)\b(?!s)"
-                        r"|(?P<y2>1[5-9]\d\d|20\d\d)\s*年\s*(?P<zh>之后|以后|后|之前|以前|前)(?!的(?:故事|世界|时代|历史|年代))", re.IGNORECASE)
+                        rf"(?P<en>after|since|before|until|prior to)\s+(?:the\s+year\s+)?(?P<y>{_YEAR})\b(?!s)"
+                        rf"|(?P<y2>{_YEAR})\s*年\s*(?P<zh>之后|以后|后|之前|以前|前)(?!的(?:故事|世界|时代|历史|年代))", re.IGNORECASE)
+_LATER = {"after", "since", "之后", "以后", "后"}  # the words of _YEAR_SIDE that put the pick after the year
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -172,7 +174,7 @@ class Grounding:
         year = self.picks[index].year
         out = []
         for m in _YEAR_SIDE.finditer(sentence) if year else ():
-            bound, later = int(m["y"] or m["y2"]), (m["en"] or "").casefold() in ("after", "since") or m["zh"] in ("之后", "以后", "后")
+            bound, later = int(m["y"] or m["y2"]), (m["en"] or m["zh"]).casefold() in _LATER
             if (year < bound) if later else (year > bound):
                 out.append(f"says {'after' if later else 'before'} {bound}, but it is from {year}")
         return out
