@@ -243,10 +243,10 @@ def test_a_line_may_open_with_its_title_in_quotes_after_a_year_or_without_its_su
 
 def test_a_dash_inside_the_title_does_not_cut_the_line() -> None:
     book = Item(id="e", domain="books", title="For Esmé - with Love and Squalor", authors=["J.D. Salinger"], genres=["Fiction"])
-    writer = ReasonWriter([Recommendation(item=book, score=1.0, reason="code's reason")],
-                          Grounding(LEXICON, "books", "给妈妈的书", [book], FAMILY, language="zh"), LeakGuard([], list).watch(), "zh")  # fmt: skip
-    line = "《For Esmé - with Love and Squalor》讲述了一个温暖的故事。"
-    assert writer.feed(f"1. {line}\n") + writer.finish(False) == [(0, line)]
+    for line in ["《For Esmé - with Love and Squalor》讲述了一个温暖的故事。", "For Esmé - With Love And Squalor，适合妈妈阅读。"]:
+        writer = ReasonWriter([Recommendation(item=book, score=1.0, reason="code's reason")],
+                              Grounding(LEXICON, "books", "给妈妈的书", [book], FAMILY, language="zh"), LeakGuard([], list).watch(), "zh")  # fmt: skip
+        assert writer.feed(f"1. {line}\n") + writer.finish(False) == [(0, line)]
 
 
 def test_the_longest_title_a_line_opens_with_is_its_pick() -> None:

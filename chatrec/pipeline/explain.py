@@ -246,15 +246,18 @@ def _without_facts_prefix(text: str, facts: str, title: str) -> str:
     """"Toy Story (1995) — Animation, Comedy — A fun…" → "A fun…": the card shows those facts already.
 
     Leading segments (up to " — ", " - " or a colon) made only of the pick's own fact words are cut; a dash or
-    colon inside the title is not a segment's end ("《For Esmé - with Love and Squalor》适合…" stays whole)."""
-    marked = text.replace(title, _TITLE_MARK) if len(title) >= 3 else text
+    colon inside the title, however the model capitalised it, is not a segment's end ("《For Esmé - With Love and
+    Squalor》适合…" stays whole)."""
+    written = re.findall(re.escape(title), text, re.IGNORECASE) if len(title) >= 3 else []
+    marked = re.sub(re.escape(title), _TITLE_MARK, text, flags=re.IGNORECASE) if written else text
     known = set(_WORDS.findall(facts)) | {"by", _TITLE_MARK}
     while head := re.match(r"(.{2,}?)\s*(?:\s[—–-]\s|[—:：]\s*)", marked):
         words = _WORDS.findall(head.group(1).casefold())
         if not words or not set(words) <= known or not marked[head.end() :].strip():
             break
         marked = marked[head.end() :]
-    marked = marked.replace(_TITLE_MARK, title)
+    kept = iter(written[len(written) - marked.count(_TITLE_MARK) :])  # the title as the model wrote it, each time
+    marked = re.sub(_TITLE_MARK, lambda _: next(kept), marked)
     return marked[:1].upper() + marked[1:]
 
 
