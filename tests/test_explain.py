@@ -164,6 +164,27 @@ def test_chinese_reasons_are_checked_too() -> None:
     assert g.problems("这部电影不适合这个请求。", 1)  # says it does not fit
     assert not g.problems("一部九十年代的搞笑动画片，讲玩具之间的友谊。", 0) and not g.problems("一部90年代的搞笑动画片。", 0)
     assert g.problems("一部80年代的搞笑动画片。", 0)  # Toy Story is from 1995
+    assert not g.problems("一部搞笑的动画片，不会让孩子们感到吓人。", 0)  # a negated mood word, seven characters back
+    assert g.problems("它不是纪录片，而是一部吓人的电影。", 0)  # the negation belongs to the clause before
+
+
+def test_a_century_holding_the_year_is_no_invented_number() -> None:
+    books = [Item(id="n", domain="books", title="Nineteen Nineteen", year=2000, genres=["Fiction"]),
+             Item(id="m", domain="books", title="Middlemarch", year=1871, genres=["Fiction"])]  # fmt: skip
+    g = Grounding(LEXICON, "books", "一本小说", books, FAMILY, "zh")
+    assert not g.problems("一部适合喜欢21世纪小说的读者的作品。", 0) and not g.problems("一部20世纪风格的小说。", 0)
+    assert g.problems("一部19世纪的小说。", 0) == ["number 19 is not in the facts"]
+    en = Grounding(LEXICON, "books", "a novel", books, FAMILY)
+    assert not en.problems("A 19th-century novel of a provincial town.", 1) and en.problems("A 20th century novel.", 1)
+
+
+def test_a_title_written_without_its_subtitle_is_no_claim() -> None:
+    """"…Reading Book for Children" is the pick's title, not a claim that it suits children."""
+    book = Item(id="r", domain="books", title="The Pronouncing Reading Book for Children, With an Intr., by W.L. Robinson",
+                year=2019, genres=["History", "Nonfiction"], description="A reproduction of an old school reader.")  # fmt: skip
+    g = Grounding(LEXICON, "books", "an old school reader", [book], FAMILY)
+    assert not g.problems("The Pronouncing Reading Book for Children shows how reading was taught in old schools.", 0)
+    assert g.problems("A reproduction of an old reader, great for kids.", 0) == [f"says {book.title!r} suits children"]
 
 
 def test_a_reason_already_given_to_another_pick_is_no_reason() -> None:

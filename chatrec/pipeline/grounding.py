@@ -41,6 +41,8 @@ _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat"
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")  # "Bill Harding's", "Susan Jeffers'": the name is Bill Harding, Susan Jeffers
 _ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
 _TOPIC = re.compile(r"\babout\b(?:[^,.;:!?—–]|,(?!\s*(?:a|an|it|this|that|which|but|with)\b))*|关于[^，。；！？]*?的")  # "about friendship and adventure", "关于友情、爱情的": a topic
+_SUBTITLE = re.compile(r"\s*[,:;(]|\s+[-–—]\s+")
+_CENTURY = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?[\s-]+century|(?<!\d)(\d{1,2})\s*世纪", re.IGNORECASE)  # "21世纪" holds a 2000 book
 _DECADE = re.compile(r"(?<!\d)(\d{3}0)s\b|(?<![\d.,])['’]?([1-9]0)(?:s\b|\s*年代)")  # "the 1940s", "the '60s", "90年代" hold a 1947, 1966, 1994 film
 _QUOTED = re.compile(r"[《「“\"]\s*([^》」”\"]{2,80}?)\s*[》」”\"]")  # "《 Fight Club》" quotes "Fight Club"
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
@@ -83,6 +85,15 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
+def _era_numbers(sentence: str, year: int | None) -> set[str]:
+    """The decades and centuries ``sentence`` writes that hold ``year`` ("the '60s" of 1966; "21世纪" of 2000 or 2013:
+    the year 2000 is counted in either century)."""
+    if not year:
+        return set()
+    decades = {d for m in _DECADE.finditer(sentence) if str(year)[:3].endswith((d := m.group(1) or m.group(2))[:-1])}
+    return decades | {c for m in _CENTURY.finditer(sentence) if int(c := m.group(1) or m.group(2)) in {(year - 1) // 100 + 1, year // 100 + 1}}
+
+
 def _request_numbers(request: str) -> set[str]:
     """The numbers a request gives, Chinese numerals too ("五岁" gives 5, so a reason may say "5岁")."""
     return _numbers(request) | {str(n) for run in _ZH_NUMBER.findall(request) if (n := zh_number(run)) is not None}
@@ -115,9 +126,14 @@ class Grounding:
         self.shown.append((index, self._untitled(sentence)))
 
     def _untitled(self, sentence: str) -> str:
+        """The sentence without the picks' titles, written whole or up to their subtitle ("The Pronouncing Reading
+        Book for Children, With an Intr., by W.L. Robinson" written as "The Pronouncing Reading Book for Children")."""
         text = sentence.casefold()
         for item in self.picks:
-            text = text.replace(item.title.casefold(), " ")
+            title = item.title.casefold()
+            text = text.replace(title, " ")
+            if len((main := _SUBTITLE.split(title, maxsplit=1)[0]).split()) >= 2:
+                text = text.replace(main, " ")
         return " ".join(_WORDS.findall(text))
 
     def problems(self, sentence: str, index: int) -> list[str]:
@@ -149,9 +165,8 @@ class Grounding:
 
     def _invented(self, sentence: str, index: int) -> list[str]:
         """Numbers, names and other picks' titles that are not this pick's."""
-        year = str(self.picks[index].year or "")
-        decades = {d for m in _DECADE.finditer(sentence) if year and year[:3].endswith((d := m.group(1) or m.group(2))[:-1])}
-        out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index] - decades)]
+        era = _era_numbers(sentence, self.picks[index].year)
+        out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index] - era)]
         facts = self.facts[index]
         known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
         names = _NAME.findall(sentence)

@@ -26,6 +26,7 @@ _UNIT_EN = r"(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur)"
 _UNIT_ZH = r"(?:元|块钱|块|英镑|镑|美元|欧元)"
 _CUR = r"[£$€¥]"
 _NUM = r"(\d+(?:\.\d+)?)"
+_ZH_BOUND = re.compile(r"不(?:超过|超出|到|少于|低于|高于|大于|小于|多于|晚于|早于)")
 _NUMBER_WORD = re.compile(r"[£$€¥]?\d+(?:\.\d+)?(?:s\b|['’]?s\b)?|['’]\d0s\b|[一二三四五六七八九十]+(?=年代|岁)")
 
 
@@ -181,7 +182,8 @@ class Lexicon:
     def negated(self, text: str, pos: int) -> bool:
         """Is the phrase at ``pos`` governed by a negation just before it?"""
         before = text.casefold()[:pos]
-        if any(before[-6:].find(w) >= 0 for w in self.negations["zh"]):
+        zh_clause = _ZH_BOUND.sub("", re.split(r"[,.!?;，。！？；、]", before)[-1])[-8:]  # "不会让他们感到吓人"; not "不要恐怖片，要喜剧"
+        if any(w in zh_clause for w in self.negations["zh"]):  # nor "不超过50元的拼图", a bound on the price
             return True
         clause = re.split(r"[,.!?;，。！？；]|(?<!anything )\bbut\b|\band\b", before)[-1]  # never across a clause
         window = " ".join(clause.split()[-4:])  # the last few words
