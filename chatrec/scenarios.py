@@ -35,6 +35,8 @@ class Scenario(BaseModel):
     weights: dict[str, float]
     style: str = ""
     open_requests: bool = Field(False, description="Serves requests in its domain that state no taste ('any good movie').")
+    pool: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_POOL),
+                                 description="How many candidates a signal adds to the vector search's (the rest are unchanged).")  # fmt: skip
 
     @field_validator("weights")
     @classmethod
@@ -45,12 +47,29 @@ class Scenario(BaseModel):
             raise ValueError("weights must be non-negative and not all zero")
         return w
 
+    @field_validator("pool")
+    @classmethod
+    def _pool_signals(cls, pool: dict[str, int]) -> dict[str, int]:
+        if unknown := set(pool) - set(DEFAULT_POOL):
+            raise ValueError(f"no pool from signal(s) {sorted(unknown)}; these add candidates: {list(DEFAULT_POOL)}")
+        if any(not 0 <= n <= 1000 for n in pool.values()):
+            raise ValueError("pool sizes must be between 0 and 1000")
+        return {**DEFAULT_POOL, **pool}
+
+
+# Candidates beyond the vector search, per signal that can name its own best items: the factor model's (people
+# like this person), item-kNN's over ratings (more like what they named) and co-mention's (what real conversations
+# name with it). Chosen on ReDial's tuning half (bench/redial.py --split tune): co-mention's 60 -> 100 took Recall@50
+# from 0.340 to 0.346 (150: no change), within the noise, for more work per turn against a 150 ms p95 budget: kept
+# at 60; 30 from item-kNN added 0.004, not kept.
+DEFAULT_POOL = {"collaborative": 20, "neighbours": 0, "comention": 60}
 
 # The model's re-rank ("llm") is off unless a scenario gives it weight: with the bundled 1.5B model it
 # cost 0.5-2.7 s before the first word and showed no measurable gain (see README, "Where the model's time goes").
 # Weights other than audience sum to 1. Half goes to what the person named in the conversation (comention): on
-# ReDial's tuning half that took Recall@10 from 0.02 to 0.21 (bench/redial.py --split tune); it drops out, and the
-# rest is rescaled, when they named nothing.
+# ReDial's tuning half that took Recall@10 from 0.02 to 0.21 (bench/redial.py --split tune). When they named nothing
+# and the request leaves nothing to search for ("I like comedies"), it is how often conversations name each item;
+# when they named nothing but asked for something ("a movie about a dog"), it drops out and the rest is rescaled.
 DEFAULT_WEIGHTS = {"semantic": 0.2, "popularity": 0.1, "rating": 0.05, "profile": 0.025, "llm": 0.0, "collaborative": 0.05,
                    "neighbours": 0.025, "comention": 0.5, "audience": 0.2}  # fmt: skip
 

@@ -78,8 +78,10 @@ def test_chat_signals_cover_known_users_session_likes_and_cold_items() -> None:
             assert s[2] == pytest.approx(min(s[0], s[1], s[2]))  # the cold item gets the floor, not a boost
     history = signals.history("u0")
     assert history and set(history) <= set(GROUP_A)
-    top = signals.top(signals.person("u0", []), 3, exclude={"a0"})
-    assert len(top) == 3 and not set(top) & (set(history) | {"a0"})
+    for by in ("collaborative", "neighbours"):
+        top = signals.top(signals.person("u0", []), 3, exclude={"a0"}, by=by)  # type: ignore[arg-type]
+        assert len(top) == 3 and not set(top) & (set(history) | {"a0"}) and set(top[:2]) <= set(GROUP_A), by
+        assert "cold" not in signals.top(signals.person("u0", []), 100, set(), by=by)  # type: ignore[arg-type]
     assert signals.history("nobody", threshold=4.0) == [] and signals.top(signals.person(None, []), 3, set()) == []
 
 

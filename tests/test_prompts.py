@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from chatrec.prompts import PromptError, PromptLibrary, parse_prompt, validate_prompt
-from chatrec.scenarios import ScenarioError, load_scenarios, parse_scenario
+from chatrec.scenarios import DEFAULT_POOL, ScenarioError, load_scenarios, parse_scenario
 
 PROMPTS = Path(__file__).parent.parent / "prompts"
 
@@ -124,6 +124,11 @@ def test_invalid_scenarios_are_refused(tmp_path: Path) -> None:
         parse_scenario(good.replace("examples:", "not_examples:"))
     with pytest.raises(ScenarioError, match="does not match the file name"):
         parse_scenario(good, "other_name")
+    with pytest.raises(ScenarioError, match="no pool from signal"):
+        parse_scenario(good + "pool: {semantic: 10}\n")
+    with pytest.raises(ScenarioError, match="between 0 and 1000"):
+        parse_scenario(good + "pool: {comention: -1}\n")
+    assert parse_scenario(good + "pool: {neighbours: 30}\n").pool == {**DEFAULT_POOL, "neighbours": 30}
     (tmp_path / "broken.yaml").write_text("name: [")
     with pytest.raises(ScenarioError, match="broken.yaml: broken YAML"):
         load_scenarios(tmp_path)

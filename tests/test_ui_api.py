@@ -38,7 +38,7 @@ def ui(catalog_store: ChromaStore, tmp_path: Path) -> Iterator[tuple[object, obj
 
 def test_a_conversation_with_feedback_undo_and_retry(ui: tuple) -> None:  # type: ignore[type-arg]
     bot, client = ui
-    history, cards, understood, status, why = client.predict("a comedy film but no horror", [], "auto", "auto", "", api_name="/chat")
+    history, cards, understood, status, why = client.predict("a comedy film about friendship but no horror", [], "auto", "auto", "", api_name="/chat")
     assert history[-1]["role"] == "assistant" and "Here you are: a pick for tonight." in str(history[-1]["content"])
     assert cards.count("chatrec-card") == 3 and "no Horror" in understood
     reply = bot.last_reply(bot.sessions.session_ids()[-1])

@@ -42,7 +42,7 @@ from chatrec.present import describe
 from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
 from chatrec.safety import LeakGuard, configured_secrets
-from chatrec.scenarios import Scenario, ScenarioError, load_scenarios
+from chatrec.scenarios import DEFAULT_POOL, Scenario, ScenarioError, load_scenarios
 from chatrec.settings import Settings, get_settings
 from chatrec.signals import audience
 from chatrec.signals.collaborative import CollaborativeSignals, CoMentions, Interactions, InteractionsError
@@ -533,11 +533,16 @@ class ChatRec:
             found |= self.store.vectors(other, [i for i in named if i not in found])  # one embedding space, so they steer too
         exclude = set(session.rejected) | set(session.shown) | set(anchor) | set(seen) | set(session.liked)  # never what they named
         person = collab.person(session.user_id, session.liked) if collab is not None else None
-        also = collab.top(person, 20, exclude) if collab is not None and person is not None else []
+        scenario = self.scenarios.get(intent.scenario or "")
+        pool = scenario.pool if scenario else DEFAULT_POOL
+        also = [i for by in ("collaborative", "neighbours") for i in collab.top(person, pool[by], exclude, by)] \
+            if collab is not None and person is not None else []  # fmt: skip
         co = self.comentions(domain)
         co_scores = co.scores([*anchor, *session.liked[-20:]]) if co is not None else None  # what they named
+        if co is not None and co_scores is None and intent.open_request:  # nothing named, nothing to search for:
+            co_scores = co.prior  # what conversations bring up most
         if co is not None and co_scores is not None:
-            also += co.top(co_scores, 60, exclude)
+            also += co.top(co_scores, pool["comention"], exclude)
         suggested = [i for i in self._suggested(intent, session, domain, model, notices) if i not in exclude]
         also = [*suggested, *also]
         if intent.open_request:  # nothing to search for: the best-loved items meeting the constraints are the pool
@@ -556,7 +561,7 @@ class ChatRec:
             extra["semantic"] = None
         if children:
             extra["audience"] = audience.for_children([c.item for c in candidates], self.lexicon.for_children, intent.constraints.age)
-        return self.ranker.fuse(candidates, self.scenarios.get(intent.scenario or ""), cand_vecs,
+        return self.ranker.fuse(candidates, scenario, cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra)  # fmt: skip
 

@@ -10,6 +10,7 @@ user index, so a chat session's likes count even for someone the model was never
 from __future__ import annotations
 
 import csv
+import itertools
 import logging
 import warnings
 from abc import ABC, abstractmethod
@@ -294,13 +295,14 @@ class CollaborativeSignals:
 
         return {"collaborative": pick(person.factor_scores), "neighbours": pick(person.neighbour_scores)}
 
-    def top(self, person: Person, n: int, exclude: set[str]) -> list[str]:
-        """The ``n`` best unseen items for this person by the factor model (to widen the candidate pool)."""
-        if person.factor_scores is None:
+    def top(self, person: Person, n: int, exclude: set[str], by: Literal["collaborative", "neighbours"] = "collaborative") -> list[str]:
+        """The ``n`` best unseen items for this person by the factor model or item-kNN (to widen the candidate pool)."""
+        scores = person.factor_scores if by == "collaborative" else person.neighbour_scores
+        if scores is None or n <= 0:
             return []
         seen = set(person.row.indices.tolist())
-        ranked = (self.interactions.items[ix] for ix in np.argsort(-person.factor_scores) if ix not in seen)
-        return [item for item in ranked if item not in exclude][:n]
+        ranked = (self.interactions.items[ix] for ix in np.argsort(-scores) if ix not in seen and self.has_data[ix])
+        return list(itertools.islice((item for item in ranked if item not in exclude), n))
 
 
 @dataclass
@@ -321,7 +323,11 @@ class CoMentions:
 
     def __init__(self, conversations: Interactions, neighbours: int = 100) -> None:
         self.interactions = conversations
-        self.model = ItemKNN("cosine", neighbours).fit(conversations.binary())
+        matrix = conversations.binary()
+        self.model = ItemKNN("cosine", neighbours).fit(matrix)
+        # How many conversations name each item (log-damped): what people bring up when they recommend, the scores
+        # for a person who has named nothing and asked for nothing to search for ("any good comedies?").
+        self.prior = np.log1p(np.asarray(matrix.sum(axis=0), dtype=np.float64).ravel())
 
     def scores(self, named: Sequence[str]) -> np.ndarray | None:
         """Every item's co-mention score with the named items, computed once a turn (None if none was ever mentioned)."""
@@ -329,16 +335,17 @@ class CoMentions:
         return self.model.scores(row) if row.nnz else None
 
     def signal(self, candidate_ids: Sequence[str], scores: np.ndarray) -> np.ndarray:
-        """The candidates' share of :meth:`scores` (0 for an item no conversation mentioned)."""
+        """The candidates' share of :meth:`scores` or of :attr:`prior` (0 for an item no conversation mentioned)."""
         cols = self.interactions.columns(candidate_ids)
         return np.where(cols >= 0, scores[np.maximum(cols, 0)], 0.0)
 
     def top(self, scores: np.ndarray, n: int, exclude: set[str]) -> list[str]:
-        """The ``n`` items most mentioned alongside the named ones, outside ``exclude`` (to widen the candidate pool)."""
+        """The ``n`` items most mentioned alongside the named ones (or most mentioned at all, for :attr:`prior`),
+        outside ``exclude`` (to widen the candidate pool)."""
         return top_items(self.interactions.items, scores, n, exclude)
 
 
 def top_items(items: Sequence[str], scores: np.ndarray, n: int, exclude: set[str]) -> list[str]:
     """The ``n`` best-scored items with a positive score, outside ``exclude``; ties keep the item order."""
     order = (items[ix] for ix in np.argsort(-scores, kind="stable") if scores[ix] > 0)
-    return [item for item in order if item not in exclude][:n]
+    return list(itertools.islice((item for item in order if item not in exclude), max(0, n)))
