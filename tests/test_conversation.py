@@ -119,7 +119,7 @@ def test_a_pasted_transcript_steers_the_picks_and_nothing_named_comes_back(catal
 
 def test_films_liked_together_in_conversations_lead(catalog_store: ChromaStore, tmp_path: Path) -> None:
     """A co-mention file says people who liked Toy Story (m1) also liked Apollo 13 (m2): it ranks first after naming Toy Story,
-    and the signal drops out when nothing named was ever mentioned."""
+    and the signal drops out when nothing named was ever mentioned, unless the request leaves nothing to search for."""
     comentions = tmp_path / "comentions.csv"
     rows = [f"c{n},m1,1,0\nc{n},m2,1,0" for n in range(5)] + ["c9,m4,1,0\nc9,m7,1,0"]
     comentions.write_text("userId,movieId,rating,timestamp\n" + "\n".join(rows) + "\n")
@@ -128,6 +128,11 @@ def test_films_liked_together_in_conversations_lead(catalog_store: ChromaStore, 
     assert picks[0].item_id == "m2" and picks[0].signals.get("comention", 0) > 0
     plain = bot.rank("a film about space", k=5, domain="movies")
     assert all("comention" not in p.signals for p in plain)
+    # nothing named and nothing to search for beyond a genre: the comedy most conversations name leads
+    chat = "Hi! What kind of movies do you like?\nHello, I am a big fan of comedies. Any ideas?"
+    assert bot.understand(chat, "open").open_request
+    opened = bot.rank(chat, k=5, domain="movies")
+    assert opened[0].item_id == "m1" and opened[0].signals.get("comention", 0) > 0 and {p.item_id for p in opened} == {"m1", "m4", "m9"}
     without = make_bot(catalog_store, None, tmp_path / "e")  # no co-mention file: the same request ranks on the rest
     assert without.rank("I loved Toy Story (1995), what else should I watch?", k=5)[0].signals.get("comention") is None
 
