@@ -150,12 +150,13 @@ class Lexicon:
     def states_no_taste(self, text: str, beyond_constraints: bool = False) -> bool:
         """True for "any good movie", "推荐一部好看的电影": nothing but generic and domain words. With
         ``beyond_constraints``, also for a request whose only taste is what code reads as constraints ("a funny
-        film", "an 80s horror movie, nothing gory", "九十年代的爱情电影"): nothing is left to search for by meaning,
+        film", "an 80s horror movie, nothing gory", "九十年代的爱情电影", "给孩子看的动画片"): nothing is left to search for by meaning,
         and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*)."""
         words = {w for ws in self.domains.values() for w in ws} | set(self.generic)
         rest = re.sub(r"['’]s\b", " ", text.casefold())  # "what's a good film?"
-        if beyond_constraints:
-            words |= {m.phrase for d in self.genres for m in self.genre_mentions(text, d)} | set(self.bounds)
+        if beyond_constraints:  # the audience ("for my kids") and mood words ("cosy") are constraints too
+            words |= {m.phrase for d in self.genres for m in self.genre_mentions(text, d)} | set(self.bounds) | set(self.children)
+            words |= set(self.moods)
             words |= {w for ws in self.negations.values() for w in ws}
             rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
         for phrase in sorted(words, key=len, reverse=True):
