@@ -58,6 +58,7 @@ def test_a_request_with_no_taste_gets_well_loved_items_not_word_matches(demo_sto
     (["推荐一部九十年代的爱情电影", "an 80s horror movie"], "Horror", []),  # date night's own "no horror" does not outlive it
     (["an 80s horror movie", "something newer"], "Horror", ["new"]),  # open, though the scenario came from a keyword
     (["推荐一部九十年代的爱情电影", "要新一点的"], "Romance", []),
+    (["给孩子看的动画片"], "Animation", []),  # the audience is a constraint too: Toy Story, not shorts whose words match
 ])  # fmt: skip
 def test_a_taste_read_as_constraints_gets_well_loved_items_that_meet_them(demo_store: ChromaStore, tmp_path: Path, turns: list[str],
                                                                           genre: str, words: list[str]) -> None:  # fmt: skip
