@@ -42,6 +42,11 @@ def zh_number(text: str) -> int | None:
     return _ZH_DIGITS[text] if len(text) == 1 else None
 
 
+def _body(phrase: str) -> str:
+    """A lexicon phrase as a pattern: any case, any run of spaces between its words."""
+    return re.escape(phrase.casefold()).replace(r"\ ", r"\s+")
+
+
 def is_chinese(text: str) -> bool:
     return bool(_CJK.search(text))
 
@@ -152,20 +157,29 @@ class Lexicon:
         ``beyond_constraints``, also for a request whose only taste is what code reads as constraints ("a funny
         film", "an 80s horror movie, nothing gory", "九十年代的爱情电影", "给孩子看的动画片"): nothing is left to search for by meaning,
         and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*)."""
-        words = {w for ws in self.domains.values() for w in ws} | set(self.generic)
         rest = re.sub(r"['’]s\b", " ", text.casefold())  # "what's a good film?"
-        if beyond_constraints:  # the audience ("for my kids") and mood words ("cosy") are constraints too
-            words |= {m.phrase for d in self.genres for m in self.genre_mentions(text, d)} | set(self.bounds) | set(self.children)
-            words |= set(self.moods)
-            words |= {w for ws in self.negations.values() for w in ws}
+        if beyond_constraints:
             rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
-        for phrase in sorted(words, key=len, reverse=True):
-            rest = self._pattern(phrase).sub(" ", rest)
-        return not re.sub(r"[\W_]+", "", rest)
+        return not re.sub(r"[\W_]+", "", self._no_taste_words[beyond_constraints].sub(" ", rest))
+
+    @cached_property
+    def _no_taste_words(self) -> dict[bool, re.Pattern[str]]:
+        """For :meth:`states_no_taste`, built once (it runs on every turn, over whole pasted transcripts): the words
+        that state no taste, and those plus the constraint words (genres, bounds, the audience, moods, negations)."""
+        plain = {w for ws in self.domains.values() for w in ws} | set(self.generic)
+        constraints = {p for phrases in self.genres.values() for p in phrases} | set(self.bounds) | set(self.children)
+        constraints |= set(self.moods) | {w for ws in self.negations.values() for w in ws}
+        return {beyond: self._alternation(plain | constraints if beyond else plain) for beyond in (False, True)}
+
+    def _alternation(self, phrases: set[str]) -> re.Pattern[str]:
+        """One pattern for many phrases, longest first so that "science fiction" wins over "fiction"."""
+        ordered = sorted(phrases, key=len, reverse=True)
+        bodies = {zh: "|".join(_body(p) for p in ordered if is_chinese(p) == zh) or "(?!)" for zh in (False, True)}
+        return re.compile(rf"(?<![\w-])(?:{bodies[False]})(?![\w-])|{bodies[True]}")
 
     def _pattern(self, phrase: str) -> re.Pattern[str]:
         if phrase not in self._patterns:
-            body = re.escape(phrase.casefold()).replace(r"\ ", r"\s+")
+            body = _body(phrase)
             self._patterns[phrase] = re.compile(body if is_chinese(phrase) else rf"(?<![\w-]){body}(?![\w-])")
         return self._patterns[phrase]
 

@@ -300,9 +300,9 @@ class CollaborativeSignals:
         scores = person.factor_scores if by == "collaborative" else person.neighbour_scores
         if scores is None or n <= 0:
             return []
-        seen = set(person.row.indices.tolist())
-        ranked = (self.interactions.items[ix] for ix in np.argsort(-scores) if ix not in seen and self.has_data[ix])
-        return list(itertools.islice((item for item in ranked if item not in exclude), n))
+        keep = self.has_data.copy()
+        keep[person.row.indices] = False  # seen
+        return top_items(self.interactions.items, scores, n, exclude, keep)
 
 
 @dataclass
@@ -345,7 +345,9 @@ class CoMentions:
         return top_items(self.interactions.items, scores, n, exclude)
 
 
-def top_items(items: Sequence[str], scores: np.ndarray, n: int, exclude: set[str]) -> list[str]:
-    """The ``n`` best-scored items with a positive score, outside ``exclude``; ties keep the item order."""
-    order = (items[ix] for ix in np.argsort(-scores, kind="stable") if scores[ix] > 0)
+def top_items(items: Sequence[str], scores: np.ndarray, n: int, exclude: set[str], keep: np.ndarray | None = None) -> list[str]:
+    """The ``n`` best-scored items outside ``exclude``, among ``keep`` (a mask; by default those with a positive
+    score); ties keep the item order."""
+    mask = scores > 0 if keep is None else keep
+    order = (items[ix] for ix in np.argsort(-scores, kind="stable") if mask[ix])
     return list(itertools.islice((item for item in order if item not in exclude), max(0, n)))
