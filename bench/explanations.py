@@ -112,7 +112,8 @@ def main() -> None:
     print(f"turns {len(replies)} ({zh} in Chinese; {dict(domains)}), recommending {len(recommending)}")
     checked = totals["checked"]
     print(f"model sentences about the picks: {checked} checked, {checked - totals['dropped']} passed before filtering "
-          f"({(checked - totals['dropped']) / max(1, checked):.1%}), {totals['dropped']} dropped, {totals['cut']} cut fragments never shown")
+          f"({(checked - totals['dropped']) / max(1, checked):.1%}), {totals['dropped']} dropped, {totals['cut']} cut fragments never shown; "
+          f"{totals['retitled']} opened with a Chinese title of their own, given the pick's title before the check")
     print(f"shown model sentences: {shown}; failing a fresh check {failing}; not ending as a sentence {unfinished}")
     picks = sum(len(r.items) for _, r in recommending)
     from chatrec.pipeline.explain import reason

@@ -226,7 +226,8 @@ class Reply(BaseModel):
     )
     llm_calls: list[LLMCall] = Field(default_factory=list, description="Every model call of the turn, with its tokens.")
     sentences: dict[str, int] = Field(
-        default_factory=dict, description="The model's sentences about the picks: checked, dropped (failed the check), cut, shown."
+        default_factory=dict, description="The model's sentences about the picks: checked, dropped (failed the check), cut, shown, retitled (opened "
+        "with a Chinese title of the model's own, given the pick's catalog title)."
     )
 
 

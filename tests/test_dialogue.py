@@ -142,7 +142,7 @@ def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tm
                                                 "A third to round it off."]  # the model's reasons, checked, on the picks too
     lines = [line for line in reply.text.splitlines() if line[:1].isdigit()]
     assert [line.split("**")[1] for line in lines] == [r.title for r in reply.items]  # in order, under catalog titles
-    assert reply.sentences == {"checked": 4, "dropped": 0, "cut": 0, "shown": 4}
+    assert reply.sentences == {"checked": 4, "dropped": 0, "cut": 0, "shown": 4, "retitled": 0}
     assert llm.options == [bot.prompts.get("explain").options] and llm.options[0]  # the prompt file's sampler settings
 
 

@@ -103,6 +103,25 @@ def test_a_year_from_the_request_is_no_claim_the_pick_contradicts() -> None:
     assert zh.problems("一部1999年以后的搞笑动画片。", 0) and not zh.problems("一部1999年以前的搞笑动画片。", 0)
 
 
+def test_a_side_or_a_range_the_pick_is_on_is_a_fact_whatever_its_numbers() -> None:
+    """A refinement ("something funnier") keeps "after 2009" from turns ago, and the model restates a budget in its
+    own numbers: the claim is checked against the pick, not the number against the request."""
+    g = grounding("something funnier")
+    assert not g.problems("A comedy made after 1990, for a laugh together.", 0)  # Toy Story is from 1995
+    assert g.problems("A comedy made in 1990, for a laugh together.", 0) == ["number 1990 is not in the facts"]
+    assert not g.problems("A comedy about toys that is not made before 1990.", 0)
+    assert g.problems("A comedy about toys that isn't made after 1990.", 0) == ["says before 1990, but it is from 1995"]
+    toy = Item(id="t", domain="toys", title="Hama Beads", genres=["Arts & Crafts"], price=12.5)
+    g = Grounding(LEXICON, "toys", "a toy for my nephew", [toy], FAMILY)
+    assert not g.problems("Bright beads to iron into pictures, between 10 and 15 pounds.", 0)
+    assert not g.problems("Bright beads to iron into pictures for under £20.", 0)
+    assert g.problems("Bright beads to iron into pictures, between 5 and 10 pounds.", 0) == ["says it costs between 5 and 10, but it costs 12.50"]
+    assert g.problems("Bright beads for a child under 10 to iron into pictures.", 0) == ["number 10 is not in the facts"]  # an age
+    zh = Grounding(LEXICON, "toys", "给侄子买个礼物", [toy], FAMILY, language="zh")
+    assert not zh.problems("彩色拼豆可以拼出图画，价格在10到15元之间。", 0)
+    assert zh.problems("彩色拼豆可以拼出图画，100元以上。", 0)
+
+
 def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
     puzzle = Item(id="p", domain="toys", title="Kanoodle", genres=["Jigsaws & Puzzles"], price=12.0)
     g = Grounding(LEXICON, "toys", "给五岁孩子买个拼图", [puzzle], FAMILY, language="zh")
@@ -348,9 +367,26 @@ def test_a_title_the_model_translated_is_the_picks_only_when_clearly_nearest_its
     assert not g.problems("《美国美丽》讲述了一个男人在中年危机中的故事。", 1)
     assert g.problems("《美国美丽》讲述了一个男人在中年危机中的故事。", 0) == ["quotes '美国美丽', which is not this pick's title"]
     recs = [Recommendation(item=it, score=1.0, reason="code's reason") for it in films]
-    writer = ReasonWriter(recs, g, LeakGuard([], list).watch(), "zh")  # pick 2's line under "1.": it is about pick 2
-    assert writer.feed("1. 《美国美丽》讲述了一个男人在中年危机中的故事。\n") + writer.finish(False) == [(1, "《美国美丽》讲述了一个男人在中年危机中的故事。")]
+    writer = ReasonWriter(recs, g, LeakGuard([], list).watch(), "zh")  # pick 2's line under "1.": it is about pick 2, by its catalog title
+    assert writer.feed("1. 《美国美丽》讲述了一个男人在中年危机中的故事。\n") + writer.finish(False) == [(1, "《American Beauty》讲述了一个男人在中年危机中的故事。")]
     space = [Item(id=str(i), domain="movies", title=t, genres=["Sci-Fi"]) for i, t in enumerate(["The Martian", "Interstellar", "Gravity"])]
     g = Grounding(LEXICON, "movies", "推荐一部科幻电影", space, FAMILY, language="zh", embed=lambda t: embedder.embed_queries([t])[0])
     assert g.problems("《火星》讲述了一个人在极端环境中生存的故事。", 0) == ["quotes '火星', which is not this pick's title"]
     assert not Grounding(LEXICON, "movies", "推荐一部科幻电影", space, FAMILY, language="zh").problems("《 The Martian》讲述了一个人的生存故事。", 0)
+
+
+def test_a_line_that_opens_with_its_own_chinese_title_gets_the_picks_title(embedder: Embedder) -> None:
+    """"1. 《黑客帝国》是一部…" under *The Matrix* (a translation too far from the English for the check above) is shown
+    with the catalog's title; not under a pick whose title the quote is not nearest, nor a title the person named."""
+    films = [Item(id=str(i), domain="movies", title=t, year=y, genres=g) for i, (t, y, g) in enumerate(
+        [("The Matrix", 1999, ["Action", "Sci-Fi"]), ("The Shawshank Redemption", 1994, ["Crime", "Drama"]), ("Inception", 2010, ["Sci-Fi"])])]
+    recs = [Recommendation(item=it, score=1.0, reason="code's reason") for it in films]
+
+    def shown(request: str, line: str) -> list[tuple[int, str]]:
+        g = Grounding(LEXICON, "movies", request, films, FAMILY, language="zh", embed=lambda t: embedder.embed_queries([t])[0])
+        writer = ReasonWriter(recs, g, LeakGuard([], list).watch(), "zh")
+        return writer.feed(line) + writer.finish(False)
+
+    assert shown("推荐一部好看的电影", "1. 《黑客帝国》是一部以现代科技为背景的科幻电影。\n") == [(0, "《The Matrix》是一部以现代科技为背景的科幻电影。")]
+    assert shown("推荐一部好看的电影", "3. 《黑客帝国》是一部关于梦境的科幻电影。\n") == []  # nearest The Matrix, not Inception
+    assert shown("我喜欢《黑客帝国》，推荐类似的", "1. 《黑客帝国》是一部以现代科技为背景的科幻电影。\n") == []  # the person's film

@@ -71,10 +71,12 @@ class Written:
     checked: int = 0  # sentences the model wrote about a pick, each checked
     dropped: int = 0  # of those, failed the check and never shown
     cut: int = 0  # fragments the token budget cut off, never shown
+    retitled: int = 0  # of those checked, lines opening with a Chinese title of their own, given the pick's title
     leaked: bool = False
 
     def counts(self) -> dict[str, int]:
-        return {"checked": self.checked, "dropped": self.dropped, "cut": self.cut, "shown": self.checked - self.dropped}
+        return {"checked": self.checked, "dropped": self.dropped, "cut": self.cut, "shown": self.checked - self.dropped,
+                "retitled": self.retitled}
 
 
 class PickLines:
@@ -203,6 +205,8 @@ class ReasonWriter:
             self._opening, self._current = False, self._addressed(text)
         if self._current is not None:
             text = _without_facts_prefix(text, self.grounding.facts[self._current], self.picks[self._current].title)
+            if (retitled := self.grounding.retitled(text, self._current)) != text:
+                text, self.written.retitled = retitled, self.written.retitled + 1
         if not text.strip(" .。-—:：0123456789\"'“”‘’"):
             return []  # punctuation, a stray quote or line number, not a sentence
         self.written.checked += 1
@@ -248,8 +252,9 @@ def _without_facts_prefix(text: str, facts: str, title: str) -> str:
     Leading segments (up to " — ", " - " or a colon) made only of the pick's own fact words are cut; a dash or
     colon inside the title, however the model capitalised it, is not a segment's end ("《For Esmé - With Love and
     Squalor》适合…" stays whole)."""
-    written = re.findall(re.escape(title), text, re.IGNORECASE) if len(title) >= 3 else []
-    marked = re.sub(re.escape(title), _TITLE_MARK, text, flags=re.IGNORECASE) if written else text
+    pattern = re.compile(re.escape(title), re.IGNORECASE)
+    written = pattern.findall(text) if len(title) >= 3 else []
+    marked = pattern.sub(_TITLE_MARK, text) if written else text
     known = set(_WORDS.findall(facts)) | {"by", _TITLE_MARK}
     while head := re.match(r"(.{2,}?)\s*(?:\s[—–-]\s|[—:：]\s*)", marked):
         words = _WORDS.findall(head.group(1).casefold())

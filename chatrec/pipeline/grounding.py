@@ -65,6 +65,23 @@ _YEAR_SIDE = re.compile(r"\b(?:made|released|published|written|filmed|produced|c
                         rf"(?P<en>after|since|before|until|prior to)\s+(?:the\s+year\s+)?(?P<y>{_YEAR})\b(?!s)"
                         rf"|(?P<y2>{_YEAR})\s*年\s*(?P<zh>之后|以后|后|之前|以前|前)(?!的(?:故事|世界|时代|历史|年代))", re.IGNORECASE)
 _LATER = {"after", "since", "之后", "以后", "后"}  # the words of _YEAR_SIDE that put the pick after the year
+_NOT_BEFORE = re.compile(r"(?:\bnot|n't|\bnever)\s+$", re.IGNORECASE)
+# "between 10 and 15 pounds", "under £20", "100元以内": a price range the pick's own price must be in. The model
+# restates the request's budget in its own numbers ("a great toy for a nephew between 5 and 10 pounds"); a
+# claim its price makes true is a fact about the pick, whatever numbers it uses.
+_AMOUNT = r"(\d+(?:\.\d+)?)"
+_UNIT_EN = r"(?:£\s*(?=\d))?"
+_PRICE_SIDES_EN = (  # with "£" or "pounds" only: "under 10" may be an age
+    re.compile(rf"\bbetween\s+{_UNIT_EN}(?P<lo>{_AMOUNT})(?:\s*(?:pounds|quid))?\s+(?:and|to)\s+{_UNIT_EN}(?P<hi>{_AMOUNT})", re.I),
+    re.compile(rf"\b(?:under|below|less than|at most|no more than|up to|within)\s+{_UNIT_EN}(?P<hi>{_AMOUNT})", re.I),
+    re.compile(rf"\b(?:over|above|more than|at least)\s+{_UNIT_EN}(?P<lo>{_AMOUNT})", re.I),
+)
+_PRICE_SIDES_ZH = (
+    re.compile(rf"(?P<lo>{_AMOUNT})\s*(?:元|英镑|镑)?\s*(?:到|至|-|–|~)\s*(?P<hi>{_AMOUNT})\s*(?=元|英镑|镑)"),
+    re.compile(rf"(?P<hi>{_AMOUNT})\s*(?:元|英镑|镑|块钱?)\s*(?:以内|以下|之内)"),
+    re.compile(rf"(?P<lo>{_AMOUNT})\s*(?:元|英镑|镑|块钱?)\s*以上"),
+)
+_EN_CURRENCY = re.compile(r"\s*(?:pounds?|quid|gbp)\b", re.I)
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -166,7 +183,8 @@ class Grounding:
     def _invented(self, sentence: str, index: int) -> list[str]:
         """Numbers, names and other picks' titles that are not this pick's."""
         era = _era_numbers(sentence, self.picks[index].year)
-        out = [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index] - era)]
+        bounded, out = self._bounds(sentence, index)
+        out += [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index] - era - bounded)]
         facts = self.facts[index]
         known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
         names = _NAME.findall(sentence)
@@ -174,7 +192,6 @@ class Grounding:
         out += [f"name {m!r} is not in the facts" for m in names
                 if not {w for w in _WORDS.findall(_POSSESSIVE.sub("", m).casefold()) if w not in _NAME_GLUE} <= known
                 and not self._is_genre(m)]  # fmt: skip
-        out += self._wrong_side(sentence, index)
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
         out += self._named_subject(sentence, index) if not out else []
         lowered = sentence.casefold()
@@ -184,15 +201,25 @@ class Grounding:
                 and (other.title in sentence or other.title.casefold() not in self.request)]  # fmt: skip
         return out
 
-    def _wrong_side(self, sentence: str, index: int) -> list[str]:
-        """"After 1980" said of a 1968 film (a year the request gave, turned into a claim about the pick)."""
-        year = self.picks[index].year
-        out = []
+    def _bounds(self, sentence: str, index: int) -> tuple[set[str], list[str]]:
+        """Claims that put the pick on one side of a year or in a price range ("made after 1980", "between 10 and 15
+        pounds"): the numbers of the true ones (they need not be in the facts), and what is wrong with the others
+        ("after 1980" said of a 1968 film: a year the request gave, turned into a claim about the pick)."""
+        pick, year, numbers, out = self.picks[index], self.picks[index].year, set[str](), []
         for m in _YEAR_SIDE.finditer(sentence) if year else ():
             bound, later = int(m["y"] or m["y2"]), (m["en"] or m["zh"]).casefold() in _LATER
+            later ^= bool(_NOT_BEFORE.search(sentence, 0, m.start()))  # "is not made before 2001": after it
+            numbers.add(str(bound))
             if (year < bound) if later else (year > bound):
                 out.append(f"says {'after' if later else 'before'} {bound}, but it is from {year}")
-        return out
+        claims = [m for p in _PRICE_SIDES_EN for m in p.finditer(sentence) if "£" in m.group() or _EN_CURRENCY.match(sentence, m.end())]
+        for m in claims + [m for p in _PRICE_SIDES_ZH for m in p.finditer(sentence)]:
+            lo, hi = m.groupdict().get("lo"), m.groupdict().get("hi")
+            numbers.update(v for v in (lo, hi) if v)
+            price = pick.price
+            if price is None or (lo is not None and price < float(lo)) or (hi is not None and price > float(hi)):
+                out.append(f"says it costs {m.group().strip()}, but {'no price is known' if price is None else f'it costs {price:.2f}'}")
+        return numbers, out
 
     def _named_subject(self, sentence: str, index: int) -> list[str]:
         """A sentence whose subject is a work the person named ("阿甘正传讲述了…", "Forrest Gump is…" under *Cars 3*)
@@ -216,6 +243,22 @@ class Grounding:
         return [q for q in _QUOTED.findall(sentence)
                 if _spaced(q) not in _spaced(self.facts[index]) and not self._translates(q, index)
                 and (_spaced(q) not in _spaced(self.request) or (opening is not None and opening.group(1) == q))]  # fmt: skip
+
+    def retitled(self, sentence: str, index: int) -> str:
+        """A Chinese line that opens with its own Chinese title for pick ``index`` ("《黑客帝国》是一部…" for *The Matrix*,
+        too far from its English for :meth:`translated` to be sure), with the pick's catalog title in its place: the
+        line is numbered as this pick's, and what it claims is checked against this pick's facts. Only when the
+        embedder puts the quote nearest this pick's title (right for 10 of 11 well-known films beside two others;
+        "《火星》" for *The Martian* was nearest *Interstellar*); never a title the person named (the line would describe
+        their film) or one of the picks' own."""
+        opening = OPENING_QUOTE.match(sentence)
+        if self.embed is None or opening is None or not is_chinese(quote := opening.group(1)):
+            return sentence
+        if _spaced(quote) in _spaced(self.request) or any(_spaced(quote) in _spaced(f) for f in self.facts):
+            return sentence
+        if int(self._near(quote, self.embed).argmax()) != index:
+            return sentence
+        return sentence[: opening.start(1)] + self.picks[index].title + sentence[opening.end(1) :]
 
     def translated(self, quote: str) -> int | None:
         """The pick whose title ``quote`` is a translation of, if it is clearly one pick's (see :meth:`_translates`)."""
