@@ -9,7 +9,7 @@ import pytest
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.models import Item
-from chatrec.pipeline.titles import TitleIndex, disliked, title_keys, without_spans
+from chatrec.pipeline.titles import TitleIndex, disliked, main_title_keys, title_keys, without_spans
 from tests.helpers import make_bot
 
 TRANSCRIPT = (
@@ -28,6 +28,16 @@ TRANSCRIPT = (
 ])  # fmt: skip
 def test_title_forms(title: str, keys: list[str]) -> None:
     assert title_keys(title) == keys
+
+
+@pytest.mark.parametrize(("title", "keys"), [
+    ("Lord of the Rings: The Fellowship of the Ring, The", ["the lord of the rings"]),
+    ("Star Wars: Episode IV - A New Hope", ["star wars"]),
+    ("Alien: Resurrection", []),  # one word: the main part of too many titles, and a word
+    ("Toy Story", []),
+])  # fmt: skip
+def test_main_title_forms(title: str, keys: list[str]) -> None:
+    assert main_title_keys(title) == keys
 
 
 def test_every_titled_mention_is_linked_with_what_was_said_of_it(catalog_store: ChromaStore) -> None:
@@ -62,6 +72,9 @@ class _Store:
         ("Titanic", ["Romance"], 1), ("Romance", ["Drama"], 1), ("Her", ["Romance"], 1), ("Scary Movie", ["Comedy"], 1),
         ("Frozen", ["Animation"], 1), ("Crouching Tiger, Hidden Dragon (Wo hu cang long)", ["Action"], 1),
         ("Hero", ["Drama"], 5), ("Hero (Ying xiong)", ["Action"], 50),
+        ("Ace Ventura: Pet Detective", ["Comedy"], 30), ("Ace Ventura: When Nature Calls", ["Comedy"], 20),
+        ("Dune", ["Sci-Fi"], 10), ("Dune: Part Two", ["Sci-Fi"], 40), ("Terminator 2: Judgment Day", ["Action"], 40),
+        ("Comic Book: The Movie", ["Comedy"], 1),
     ]]  # fmt: skip
 
     def items(self, domain: str) -> list[Item]:
@@ -80,6 +93,11 @@ class _Store:
     ("I liked Frozen 2 a lot", []),  # a sequel is not the film it continues
     ("I loved crouching tiger hidden dragon", ["Crouching Tiger, Hidden Dragon (Wo hu cang long)"]),  # punctuation aside
     ("My favorite is Hero, what about you?", ["Hero (Ying xiong)"]),  # two films of one name: the most-rated
+    ("I liked Terminator 2 a lot", ["Terminator 2: Judgment Day"]),  # a title without its subtitle
+    ("I love comic book characters", []),  # a main part of common words is no title
+    ("I loved ace ventura when I was a kid", []),  # two films have that main title: a series, not one film
+    ("I liked Ace Ventura: When Nature Calls", ["Ace Ventura: When Nature Calls"]),
+    ("I liked Dune a lot", ["Dune"]),  # a whole title beats another's main part; one word is never a main part
 ])  # fmt: skip
 def test_titles_after_a_cue_without_false_friends(message: str, found: list[str]) -> None:
     """Cases from a hand-checked sample of INSPIRED messages."""

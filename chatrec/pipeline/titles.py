@@ -7,6 +7,7 @@ title the model imagines, or a common word that happens to be a title, never bec
 
 from __future__ import annotations
 
+import collections
 import re
 import threading
 from collections.abc import Callable
@@ -72,6 +73,7 @@ _LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
 _COMMON_ZIPF = 5.5  # "love", "night", "home", "world": everyday words, whatever their case
 _FILM_WORDS = frozenset({"movie", "movies", "film", "films", "watch"})  # everyday words in a talk about films
 _RARE_WORD_ZIPF = 3.0  # a one-word title this rare ("Zombieland", "looper") is named, not used as a word ("Her", "Solo")
+_RARE_MAIN_ZIPF = 3.5  # a title's main part names it only with a word this rare ("terminator 2"; not "journey to the west")
 _RARE_PHRASE = -8.5  # log10 chance of a lower-case title's uncommon words side by side ("blade runner"; not "home alone")
 
 
@@ -123,18 +125,30 @@ def without_parens(title: str) -> str:
     return _PARENS.sub("", title).strip()
 
 
-def title_keys(title: str) -> list[str]:
-    """Comparable forms of a catalog title: without "(…)" parts, the article moved back to the front
-    ("Matrix, The" → "the matrix"), and any "a.k.a." name as a second form."""
+def _names(title: str) -> list[str]:
+    """A catalog title's names: without "(…)" parts, with its article moved back to the front ("Matrix, The" →
+    "The Matrix"), and any "a.k.a." name."""
     aka = [m.group(1) for m in re.finditer(r"\(a\.k\.a\.\s*([^)]+)\)", title, re.IGNORECASE)]
     out = []
     for name in [without_parens(title), *aka]:
         name = name.strip()
-        if m := _ARTICLE.match(name):
-            name = f"{m.group(2)} {m.group(1)}"
-        if key := title_key(name):
-            out.append(key)
+        out.append(f"{m.group(2)} {m.group(1)}" if (m := _ARTICLE.match(name)) else name)
     return out
+
+
+def title_keys(title: str) -> list[str]:
+    """Comparable forms of a catalog title (see :func:`_names`)."""
+    return [key for name in _names(title) if (key := title_key(name))]
+
+
+_SUBTITLE = re.compile(r"\s*:\s+|\s+[-–—]\s+")
+
+
+def main_title_keys(title: str) -> list[str]:
+    """Comparable forms of a title's main part, before its subtitle, when that is two words or more: how people
+    name a film ("ace ventura" for *Ace Ventura: Pet Detective*, "the lord of the rings")."""
+    mains = [main for name in _names(title) if (main := _SUBTITLE.split(name, maxsplit=1)[0]) != name and len(main.split()) >= 2]
+    return [key for main in mains if (key := title_key(main))]
 
 
 class TitleMention(BaseModel):
@@ -180,12 +194,17 @@ class TitleIndex:
             genres = frozenset(title_key(g) for it in items for g in it.genres)
             by_year: dict[int, dict[str, str]] = {}
             keys: dict[str, str] = {}
-            for item in items:
-                for key in title_keys(item.title):
-                    if item.year:
-                        by_year.setdefault(item.year, {}).setdefault(key, item.id)
-                    for form in (key, _LEADING_ARTICLE.sub("", key)):
-                        keys.setdefault(form, item.id)
+            # whole titles first: a main part ("terminator 2") never hides a whole one, and stands for a film only when
+            # no other has it ("Star Wars" is a series, not Episode IV) and a word in it is rare ("I love comic book
+            # characters" names no film)
+            mains = collections.Counter(k for it in items for k in set(main_title_keys(it.title)))
+            named = [(it, k) for it in items for k in title_keys(it.title)]
+            named += [(it, k) for it in items for k in main_title_keys(it.title) if mains[k] == 1 and min(map(_zipf, k.split())) < _RARE_MAIN_ZIPF]
+            for item, key in named:
+                if item.year:
+                    by_year.setdefault(item.year, {}).setdefault(key, item.id)
+                for form in (key, _LEADING_ARTICLE.sub("", key)):
+                    keys.setdefault(form, item.id)
             self._keys[domain], self._names[domain] = keys, {it.id: it.title for it in items}
             self._bare[domain] = {k: i for k, i in keys.items() if len(k) >= 5 and k not in genres}
             self._genres[domain], self._by_year[domain] = genres, by_year
