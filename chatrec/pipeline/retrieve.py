@@ -1,8 +1,9 @@
 """Stage 2: Intent → candidate items from the vector store.
 
-Range constraints and wanted genres go to the store as metadata filters; every hard
-constraint is then checked again, exactly, in Python (exclusions above all), together with
-the session's rejected and already-shown items. If filtering leaves too few, the pool is
+Every hard constraint is checked exactly, in Python (exclusions above all), together with the
+session's rejected and already-shown items. A constrained request first searches three pools'
+worth without a filter (a filtered search costs four times as much); only if that leaves too
+few, range constraints and wanted genres go to the store as metadata filters, and the pool is
 widened once before giving up.
 """
 
@@ -70,7 +71,9 @@ class Retriever:
                     if h.item.id not in exclude_ids and intent.constraints.admits(h.item) and not (reject and reject(h.item))]  # fmt: skip
 
         out: list[Candidate] = []
-        for k in (self.pool, self.pool * 6):
+        if where is not None:  # a plain search three times as wide is about 8 ms, a filtered one 34 (9,000 films, 2 cores)
+            out = admissible(self.store.search(domain, query, self.pool * 3 + len(exclude_ids)))[: self.pool + len(exclude_ids)]
+        for k in (self.pool, self.pool * 6) if len(out) < max(need, self.pool) else ():
             hits = self.store.search(domain, query, k + len(exclude_ids), where)
             out = admissible(hits)
             if len(out) >= need or len(hits) < k:
