@@ -57,6 +57,11 @@ def test_every_titled_mention_is_linked_with_what_was_said_of_it(catalog_store: 
     ("", " was ok, but not really my cup of tea", True),  # a verdict after the title
     ("", " was a little boring", True),
     ("Some of my favorites are", ", Bad Moms", False),  # "Bad" is the next title, not a verdict
+    ("I wasnt a very big fan of", " but the soundtrack was catchy", True),
+    ("I saw", " but didn't care for it.", True),
+    ("That sounds interesting. I saw", " and I wasnt not at all interested in it", True),
+    ("I liked all of his films except", "", True),
+    ("What other funny movies besides", " are out", False),  # more like it, not a dislike
     ("我不太喜欢", "", True),
     ("我很喜欢", "", False),
 ])  # fmt: skip

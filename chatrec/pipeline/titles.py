@@ -20,7 +20,7 @@ from chatrec.catalog.store import VectorStore
 from chatrec.recent import Recent
 
 # What people write before a film they did not like ("I wasn't a big fan of", "didn't care for", "不太喜欢").
-_DISLIKE = (r"didn'?t like|don'?t like|did not like|do not like|\bhated?\b|disliked|(?:not|wasn'?t|isn'?t|never been) (?:a |really a |very |much of a )?"
+_DISLIKE = (r"didn'?t like|don'?t like|did not like|do not like|\bhated?\b|disliked|(?:not|wasn'?t|isn'?t|never been) (?:a |really a |very |much of a |a very |a really )?"
             r"(?:big |huge )?fan of|(?:didn'?t|don'?t|did not|do not) care (?:for|much for)|not (?:really |very )?(?:into|fond of)|"
             r"least favou?rite|can'?t stand|cant stand|couldn'?t stand|bored by|nothing (?:too )?\w+ like|不喜欢|不太喜欢|讨厌|受不了")
 # The span is a look-ahead, so a cue inside another cue's span is found too ("I like movies similar to V for Vendetta").
@@ -38,7 +38,7 @@ _WITH_YEAR = re.compile(r"\((\d{4})\)")  # "The Babadook (2014)": how people (an
 _ARTICLE = re.compile(r"^(.*), (the|a|an|les|la|le|l'|il|el|das|die|der)$", re.IGNORECASE)  # "Matrix, The"
 # The last opinion before a title is the one about it ("I'm not into subtitles, I'll check out Carol (2015)" likes
 # Carol); "but" turns the sentence ("not a fan of them, but I watched Avengers (2015)").
-_OPINION = re.compile(rf"(?P<neg>{_DISLIKE}|not a fan|boring|\bawful\b|\bworst\b|难看|没意思)"
+_OPINION = re.compile(rf"(?P<neg>{_DISLIKE}|not a fan|boring|\bawful\b|\bworst\b|\bexcept\b|难看|没意思)"
                       r"|\b(?:lo?ved?|likes?|liked|enjoy(?:s|ed)?|adored?|favou?rites?|check out|recommend|but|however)\b|喜欢|爱看|但是|不过",
                       re.IGNORECASE)  # fmt: skip
 # A verdict straight after one ("… was boring", "… wasn't all that great", "… was ok, but not really my cup of tea").
@@ -46,7 +46,8 @@ _NEGATIVE_AFTER = re.compile(
     r"^[\s,]*(?:(?:was|is|were|it was|that was|seemed|felt)\s+(?:(?:ok|okay|fine)\s*,?\s*)?(?:but\s+)?"
     r"(?:a bit |a little |kind of |kinda |too |so |pretty |really )?(?:boring|awful|terrible|bad|overrated|silly|a let ?down|disappointing|"
     r"not (?:that |all that |very |so )?(?:good|great))|(?:wasn'?t|isn'?t) (?:that |all that |very |so )?(?:good|great)|"
-    r"(?:was\s+)?(?:ok|okay)?\s*,?\s*(?:but\s+)?not (?:really )?my (?:cup of tea|thing|kind of)|,?\s*not so much)",
+    r"(?:was\s+)?(?:ok|okay)?\s*,?\s*(?:but\s+)?not (?:really )?my (?:cup of tea|thing|kind of)|,?\s*not so much"
+    r"|(?:but|and)\s+(?:i\s+)?(?:didn'?t|did not|don'?t|do not|wasn'?t|was not)\s+(?:\w+\s+){0,3}?(?:care for|like|enjoy|interested in)\s+(?:it|that one)\b)",
     re.IGNORECASE,
 )
 
