@@ -390,3 +390,18 @@ def test_a_line_that_opens_with_its_own_chinese_title_gets_the_picks_title(embed
     assert shown("推荐一部好看的电影", "1. 《黑客帝国》是一部以现代科技为背景的科幻电影。\n") == [(0, "《The Matrix》是一部以现代科技为背景的科幻电影。")]
     assert shown("推荐一部好看的电影", "3. 《黑客帝国》是一部关于梦境的科幻电影。\n") == []  # nearest The Matrix, not Inception
     assert shown("我喜欢《黑客帝国》，推荐类似的", "1. 《黑客帝国》是一部以现代科技为背景的科幻电影。\n") == []  # the person's film
+
+
+def test_a_foreign_name_written_in_chinese_must_be_one_of_the_picks_people(embedder: Embedder) -> None:
+    """"导演克里斯托弗·诺兰" is Christopher Nolan (the multilingual embedder knows the name); Steven Spielberg is not this
+    film's director, and with no embedder to tell, a name that cannot be checked is not shown."""
+    films = [Item(id="1", domain="movies", title="Inception", year=2010, genres=["Sci-Fi"], authors=["Christopher Nolan"],
+                  extra={"stars": "Leonardo DiCaprio, Joseph Gordon-Levitt", "imdb_id": "tt1375666"}),
+             Item(id="2", domain="movies", title="Toy Story", year=1995, genres=["Animation"], authors=["John Lasseter"])]  # fmt: skip
+    g = Grounding(LEXICON, "movies", "推荐一部电影", films, FAMILY, language="zh", embed=lambda t: embedder.embed_queries([t])[0])
+    assert not g.problems("导演克里斯托弗·诺兰的科幻片，讲述了进入梦境的故事。", 0)
+    assert not g.problems("莱昂纳多·迪卡普里奥主演的科幻片，讲述了进入梦境的故事。", 0)
+    assert g.problems("导演史蒂文·斯皮尔伯格的科幻片，讲述了进入梦境的故事。", 0) == ["name '史蒂文·斯皮尔伯格' is not in the facts"]
+    unchecked = Grounding(LEXICON, "movies", "推荐一部电影", films, FAMILY, language="zh")
+    assert unchecked.problems("导演克里斯托弗·诺兰的科幻片。", 0) == ["name '克里斯托弗·诺兰' is not in the facts"]
+    assert not unchecked.problems("一部关于梦境的科幻片。", 0)
