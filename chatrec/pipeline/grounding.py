@@ -65,7 +65,7 @@ _YEAR_SIDE = re.compile(r"\b(?:made|released|published|written|filmed|produced|c
                         rf"(?P<en>after|since|before|until|prior to)\s+(?:the\s+year\s+)?(?P<y>{_YEAR})\b(?!s)"
                         rf"|(?P<y2>{_YEAR})\s*年\s*(?P<zh>之后|以后|后|之前|以前|前)(?!的(?:故事|世界|时代|历史|年代))", re.IGNORECASE)
 _LATER = {"after", "since", "之后", "以后", "后"}  # the words of _YEAR_SIDE that put the pick after the year
-_NOT_BEFORE = re.compile(r"(?:\bnot|n't|\bnever)\s+$", re.IGNORECASE)
+_NEGATED_CLAIM = re.compile(r"(?:\bnot|n't|\bnever)\s+$", re.IGNORECASE)
 # "between 10 and 15 pounds", "under £20", "100元以内": a price range the pick's own price must be in. The model
 # restates the request's budget in its own numbers ("a great toy for a nephew between 5 and 10 pounds"); a
 # claim its price makes true is a fact about the pick, whatever numbers it uses.
@@ -141,9 +141,7 @@ class Grounding:
         self.language = language
         self.shown: list[tuple[int, str]] = []  # (pick, sentence without titles) already shown
         self.embed = embed  # a multilingual text embedder, to know a translated title; None: quotes must be exact
-        self._title_vectors: np.ndarray | None = None
-        self._nearness: dict[str, np.ndarray] = {}  # quote → its cosine to each pick's title (a quote is checked often)
-        self._vectors: dict[str, np.ndarray] = {}  # a name or a pick's person → its normalised vector
+        self._vectors: dict[str, np.ndarray] = {}  # a quote, a name, a pick's title or person → its normalised vector
         self.examples = [self._untitled(e[m.end() :] if (m := LINE_START.match(e)) else e) for e in examples]  # made-up answers
 
     def accept(self, sentence: str, index: int) -> None:
@@ -217,7 +215,7 @@ class Grounding:
         pick, year, numbers, out = self.picks[index], self.picks[index].year, set[str](), []
         for m in _YEAR_SIDE.finditer(sentence) if year else ():
             bound, later = int(m["y"] or m["y2"]), (m["en"] or m["zh"]).casefold() in _LATER
-            later ^= bool(_NOT_BEFORE.search(sentence, 0, m.start()))  # "is not made before 2001": after it
+            later ^= bool(_NEGATED_CLAIM.search(sentence, 0, m.start()))  # "is not made before 2001": after it
             numbers.add(str(bound))
             if (year < bound) if later else (year > bound):
                 out.append(f"says {'after' if later else 'before'} {bound}, but it is from {year}")
@@ -265,7 +263,7 @@ class Grounding:
             return sentence
         if _spaced(quote) in _spaced(self.request) or any(_spaced(quote) in _spaced(f) for f in self.facts):
             return sentence
-        if int(self._near(quote, self.embed).argmax()) != index:
+        if int(self._near(quote).argmax()) != index:
             return sentence
         return sentence[: opening.start(1)] + self.picks[index].title + sentence[opening.end(1) :]
 
@@ -281,9 +279,10 @@ class Grounding:
         return [n for n in names if float((vectors @ self._vector(n)).max()) < _ZH_NAME_SIMILARITY]
 
     def _vector(self, text: str) -> np.ndarray:
-        """``text`` embedded once per reply, normalised."""
+        """``text`` embedded once per reply (a quote or a title is checked often), normalised."""
         if text not in self._vectors:
-            v = np.asarray(self.embed(text), np.float32)  # type: ignore[misc]
+            assert self.embed is not None, "only called with an embedder"
+            v = np.asarray(self.embed(text), np.float32)
             self._vectors[text] = v / max(float(np.linalg.norm(v)), 1e-12)
         return self._vectors[text]
 
@@ -295,16 +294,12 @@ class Grounding:
         """A Chinese title quoted for pick ``index`` is its title translated: clearly nearer to it than to any other pick's."""
         if self.embed is None or len(self.picks) < 2 or not is_chinese(quote):
             return False
-        near = self._near(quote, self.embed)
+        near = self._near(quote)
         return bool(near[index] >= _TRANSLATED_FLOOR and near[index] - np.delete(near, index).max() >= _TRANSLATED_LEAD)
 
-    def _near(self, quote: str, embed: Callable[[str], np.ndarray]) -> np.ndarray:
-        """``quote``'s cosine to each pick's title, embedded once per reply (titles) and once per quote."""
-        if self._title_vectors is None:
-            self._title_vectors = np.stack([embed(it.title) for it in self.picks])
-        if quote not in self._nearness:
-            self._nearness[quote] = self._title_vectors @ embed(quote)
-        return self._nearness[quote]
+    def _near(self, quote: str) -> np.ndarray:
+        """``quote``'s cosine to each pick's title."""
+        return np.stack([self._vector(it.title) for it in self.picks]) @ self._vector(quote)
 
     def _is_genre(self, phrase: str) -> bool:
         return phrase.casefold() in {g.casefold() for g in self.lexicon.canonical_genres(self.domain)}
