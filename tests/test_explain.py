@@ -388,6 +388,7 @@ def test_a_line_that_opens_with_its_own_chinese_title_gets_the_picks_title(embed
         return writer.feed(line) + writer.finish(False)
 
     assert shown("推荐一部好看的电影", "1. 《黑客帝国》是一部以现代科技为背景的科幻电影。\n") == [(0, "《The Matrix》是一部以现代科技为背景的科幻电影。")]
+    assert shown("推荐一部好看的电影", "1. 《黑客帝国》这部电影以现代科技为背景。\n") == [(0, "这部电影以现代科技为背景。")]  # the card shows the title
     assert shown("推荐一部好看的电影", "3. 《黑客帝国》是一部关于梦境的科幻电影。\n") == []  # nearest The Matrix, not Inception
     assert shown("我喜欢《黑客帝国》，推荐类似的", "1. 《黑客帝国》是一部以现代科技为背景的科幻电影。\n") == []  # the person's film
 

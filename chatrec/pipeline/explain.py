@@ -33,6 +33,8 @@ _WORDS = re.compile(r"\w+")
 _OPENER_PREFIX = re.compile(r"^" + YEAR_PREFIX + r"[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
 _TITLE_MARK = "thepickstitle"  # stands for the pick's title while facts are cut from a line's start
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
+# "《The Politically Incorrect Guide To American History》这本书…": the card above shows the title; "这本书…" reads on.
+_OWN_TITLE_THEN_THIS = re.compile(r"^\s*《\s*([^》]{1,120}?)\s*》\s*(?=这)")
 
 
 def reason(item: Item, intent: Intent, chinese: Mapping[str, str] | None = None) -> str:
@@ -207,6 +209,8 @@ class ReasonWriter:
             text = _without_facts_prefix(text, self.grounding.facts[self._current], self.picks[self._current].title)
             if (retitled := self.grounding.retitled(text, self._current)) != text:
                 text, self.written.retitled = retitled, self.written.retitled + 1
+            if (m := _OWN_TITLE_THEN_THIS.match(text)) and m.group(1).casefold() == self.picks[self._current].title.casefold():
+                text = text[m.end() :]
         if not text.strip(" .。-—:：0123456789\"'“”‘’"):
             return []  # punctuation, a stray quote or line number, not a sentence
         self.written.checked += 1
