@@ -36,6 +36,7 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("A 2001 classic.", 0, False),  # a wrong year
     ("A classic from 1995 that kids love.", 0, True),
     ("A hilarious comedy for the whole family.", 1, False),  # Apollo 13 is no comedy
+    ("A hilarious story of astronauts who fight to return.", 1, False),
     ("A gripping thriller your kids will love.", 2, False),  # Se7en: serial killer, Crime: not for children
     ("Perfect with Apollo 13 on a double bill.", 0, False),  # names another pick
     ("All three are animated comedies.", 0, False),  # a claim about the whole list that picks 2 and 3 contradict
@@ -101,6 +102,8 @@ def test_a_year_from_the_request_is_no_claim_the_pick_contradicts() -> None:
     assert not g.problems("A comedy about toys set before 1990, as you asked for nothing after 1999.", 0)  # the story's time
     zh = grounding("不要1999年以后的动画喜剧", "zh")
     assert zh.problems("一部1999年以后的搞笑动画片。", 0) and not zh.problems("一部1999年以前的搞笑动画片。", 0)
+    assert zh.problems("一部充满幽默的太空冒险。", 1) == ["calls 'Apollo 13' '幽默'"]  # no comedy
+    assert not zh.problems("一部充满幽默的玩具故事。", 0)
 
 
 def test_a_side_or_a_range_the_pick_is_on_is_a_fact_whatever_its_numbers() -> None:
