@@ -198,9 +198,10 @@ class TitleIndex:
             # whole titles first: a main part ("terminator 2") never hides a whole one, and stands for a film only when
             # no other has it ("Star Wars" is a series, not Episode IV) and a word in it is rare ("I love comic book
             # characters" names no film)
-            mains = collections.Counter(k for it in items for k in set(main_title_keys(it.title)))
+            mains = [(it, k) for it in items for k in dict.fromkeys(main_title_keys(it.title))]
+            shared = collections.Counter(k for _, k in mains)
             named = [(it, k) for it in items for k in title_keys(it.title)]
-            named += [(it, k) for it in items for k in main_title_keys(it.title) if mains[k] == 1 and min(map(_zipf, k.split())) < _RARE_MAIN_ZIPF]
+            named += [(it, k) for it, k in mains if shared[k] == 1 and min(map(_zipf, k.split())) < _RARE_MAIN_ZIPF]
             for item, key in named:
                 if item.year:
                     by_year.setdefault(item.year, {}).setdefault(key, item.id)
