@@ -47,6 +47,11 @@ def _body(phrase: str) -> str:
     return re.escape(phrase.casefold()).replace(r"\ ", r"\s+")
 
 
+def _bounded(body: str) -> str:
+    """An English phrase (or alternation) as a whole word: "war" not in "award", "sci-fi" not in "sci-fis"."""
+    return rf"(?<![\w-])(?:{body})(?![\w-])"
+
+
 def is_chinese(text: str) -> bool:
     return bool(_CJK.search(text))
 
@@ -175,12 +180,12 @@ class Lexicon:
         """One pattern for many phrases, longest first so that "science fiction" wins over "fiction"."""
         ordered = sorted(phrases, key=len, reverse=True)
         bodies = {zh: "|".join(_body(p) for p in ordered if is_chinese(p) == zh) or "(?!)" for zh in (False, True)}
-        return re.compile(rf"(?<![\w-])(?:{bodies[False]})(?![\w-])|{bodies[True]}")
+        return re.compile(f"{_bounded(bodies[False])}|{bodies[True]}")
 
     def _pattern(self, phrase: str) -> re.Pattern[str]:
         if phrase not in self._patterns:
             body = _body(phrase)
-            self._patterns[phrase] = re.compile(body if is_chinese(phrase) else rf"(?<![\w-]){body}(?![\w-])")
+            self._patterns[phrase] = re.compile(body if is_chinese(phrase) else _bounded(body))
         return self._patterns[phrase]
 
     def find(self, text: str, phrase: str) -> list[int]:
