@@ -42,6 +42,7 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("All three are animated comedies.", 0, False),  # a claim about the whole list that picks 2 and 3 contradict
     ("A light-hearted watch.", 2, False),  # a mood its genres contradict
     ("It is not a scary film at all.", 0, True),  # a negated genre word claims nothing
+    ("A gentle tale that avoids any scary scenes.", 0, True),
     ("一部适合全家的动画喜剧。", 0, False),  # Chinese where English was asked for
     ("Directed by John Lasseter, a film of friendship.", 0, True),  # "by" joins a name from the facts
     ("By Ron Howard, a film of friendship.", 0, False),  # a maker who is not this pick's
@@ -175,6 +176,13 @@ def test_another_picks_title_in_the_requests_own_words_is_no_title() -> None:
     g = Grounding(LEXICON, "movies", "a funny film for date night", picks, FAMILY)
     assert not g.problems("Woody and Buzz make a funny pair for a date night.", 0)
     assert g.problems("Woody and Buzz make a funny pair, like Date Night.", 0) == ["names another pick, 'Date Night'"]
+    halloween = [*ITEMS[:2], Item(id="5", domain="movies", title="Halloween", year=1978, genres=["Horror"])]
+    g = Grounding(LEXICON, "movies", "a scary movie for halloween", halloween, FAMILY)
+    assert not g.problems("Woody and Buzz fit the Halloween theme.", 0)  # a one-word title: a proper noun, however cased
+    psycho = [*ITEMS[:2], Item(id="6", domain="movies", title="Psycho", year=1960, genres=["Horror"])]
+    g = Grounding(LEXICON, "movies", "a film for tonight", psycho, FAMILY)
+    assert not g.problems("Woody's psychological pull on Buzz is the heart of it.", 0)  # a title is whole words
+    assert "names another pick, 'Psycho'" in g.problems("As gripping as Psycho.", 0)
 
 
 def test_chinese_reasons_are_checked_too() -> None:

@@ -105,6 +105,11 @@ def _spaced(text: str) -> str:
     return f" {' '.join(_WORDS.findall(text.casefold()))} "
 
 
+def _mentions(text: str, title: str) -> bool:
+    """``title`` in ``text`` as whole words ("Psycho" is not in "psychological"); a Chinese title as written."""
+    return title.casefold() in text.casefold() if is_chinese(title) else _spaced(title) in _spaced(text)
+
+
 def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
@@ -201,12 +206,16 @@ class Grounding:
         out += [f"name {m!r} is not in the facts" for m in self._foreign_names(sentence, index)]
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
         out += self._named_subject(sentence, index) if not out else []
-        lowered = sentence.casefold()
         out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
-                if i != index and len(other.title) >= 4 and other.title.casefold() in lowered
-                and other.title.casefold() not in self.picks[index].title.casefold()
-                and (other.title in sentence or other.title.casefold() not in self.request)]  # fmt: skip
+                if i != index and len(other.title) >= 4 and _mentions(sentence, other.title)
+                and not _mentions(self.picks[index].title, other.title) and not self._requests_words(sentence, other.title)]  # fmt: skip
         return out
+
+    def _requests_words(self, sentence: str, title: str) -> bool:
+        """Another pick's title written as the request's own words: "for a date night" under *Date Night* when the
+        person asked for one (but "like Date Night", as the title is cased, names it), or a one-word title, a proper
+        noun however it is cased ("fits the Halloween theme" when the person asked for a film for halloween)."""
+        return _mentions(self.request, title) and (title not in sentence or len(_WORDS.findall(title)) == 1)
 
     def _bounds(self, sentence: str, index: int) -> tuple[set[str], list[str]]:
         """Claims that put the pick on one side of a year or in a price range ("made after 1980", "between 10 and 15
