@@ -47,7 +47,9 @@ def samples(path: Path) -> dict[str, list[str]]:
     random.Random(3).shuffle(second)
     third = [u for u in rest if u not in set(first[:80]) | set(second[:100])]
     random.Random(4).shuffle(third)
-    return {"development": first[:80] + second[:100], "held_out": third[:150]}
+    fourth = [u for u in rest if u not in set(first[:80]) | set(second[:100]) | set(third[:150])]
+    random.Random(5).shuffle(fourth)
+    return {"development": first[:80] + second[:100], "held_out": third[:150], "fresh": fourth[:150]}
 
 
 def main() -> None:
@@ -59,7 +61,7 @@ def main() -> None:
     titles = bot._titles
     by_name = {f"{it.title} ({it.year})": it.id for it in bot.store.items("movies")}
     data = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
-    for (name, messages), labels in zip(samples(DATA).items(), [data["labels"], data["held_out"]], strict=True):
+    for (name, messages), labels in zip(samples(DATA).items(), [data["labels"], data["held_out"], data["fresh"]], strict=True):
         if missing := set(labels) - {hashlib.sha1(m.encode()).hexdigest() for m in messages}:
             sys.exit(f"{len(missing)} labelled messages are not in the {name} sample: the data or the draw changed")
         score(titles, by_name, messages, labels, name, args.show)

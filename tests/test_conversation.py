@@ -9,7 +9,7 @@ import pytest
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.models import Item
-from chatrec.pipeline.titles import TitleIndex, disliked, main_title_keys, title_keys, without_spans
+from chatrec.pipeline.titles import TitleIndex, disliked, part_title_keys, title_keys, without_spans
 from tests.helpers import make_bot
 
 TRANSCRIPT = (
@@ -31,13 +31,13 @@ def test_title_forms(title: str, keys: list[str]) -> None:
 
 
 @pytest.mark.parametrize(("title", "keys"), [
-    ("Lord of the Rings: The Fellowship of the Ring, The", ["the lord of the rings"]),
-    ("Star Wars: Episode IV - A New Hope", ["star wars"]),
-    ("Alien: Resurrection", []),  # one word: the main part of too many titles, and a word
+    ("Lord of the Rings: The Fellowship of the Ring, The", ["the lord of the rings", "the fellowship of the ring"]),
+    ("Star Wars: Episode VI - Return of the Jedi", ["star wars", "return of the jedi"]),
+    ("Alien: Resurrection", []),  # one word: the part of too many titles, and a word
     ("Toy Story", []),
 ])  # fmt: skip
-def test_main_title_forms(title: str, keys: list[str]) -> None:
-    assert main_title_keys(title) == keys
+def test_part_title_forms(title: str, keys: list[str]) -> None:
+    assert part_title_keys(title) == keys
 
 
 def test_every_titled_mention_is_linked_with_what_was_said_of_it(catalog_store: ChromaStore) -> None:
@@ -79,7 +79,9 @@ class _Store:
         ("Hero", ["Drama"], 5), ("Hero (Ying xiong)", ["Action"], 50),
         ("Ace Ventura: Pet Detective", ["Comedy"], 30), ("Ace Ventura: When Nature Calls", ["Comedy"], 20),
         ("Dune", ["Sci-Fi"], 10), ("Dune: Part Two", ["Sci-Fi"], 40), ("Terminator 2: Judgment Day", ["Action"], 40),
-        ("Comic Book: The Movie", ["Comedy"], 1),
+        ("Comic Book: The Movie", ["Comedy"], 1), ("Guardians of the Galaxy", ["Action"], 30),
+        ("Guardians of the Galaxy 2", ["Action"], 20), ("Signs", ["Thriller"], 10), ("Jaws", ["Horror"], 10),
+        ("Silver Linings Playbook", ["Romance"], 10), ("Yes", ["Drama"], 1),
     ]]  # fmt: skip
 
     def items(self, domain: str) -> list[Item]:
@@ -103,10 +105,26 @@ class _Store:
     ("I loved ace ventura when I was a kid", []),  # two films have that main title: a series, not one film
     ("I liked Ace Ventura: When Nature Calls", ["Ace Ventura: When Nature Calls"]),
     ("I liked Dune a lot", ["Dune"]),  # a whole title beats another's main part; one word is never a main part
+    ("I love Guardians of the Galaxy as well.", ["Guardians of the Galaxy"]),  # an exact title beats a near longer one
+    ("I love all the Terminator 2 movies", []),  # a series
 ])  # fmt: skip
 def test_titles_after_a_cue_without_false_friends(message: str, found: list[str]) -> None:
     """Cases from a hand-checked sample of INSPIRED messages."""
     assert [m.title for m in TitleIndex(_Store()).find(message, "movies")] == found  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("message", "found"), [
+    ("Oculus, Signs, jaws - I'm a horror fan", ["Signs", "jaws"]),  # a list's items are names, one word or lower case
+    ("My favourites are Signs, Jaws, and Dune", ["Signs", "Jaws", "Dune"]),  # the first item ends with a title
+    ("Titanic, Elf, Hero - all great", ["Titanic", "Elf", "Hero"]),  # a one-word title that two films share: the most-rated
+    ("silver lining playbook, jaws, signs", ["silver lining playbook", "jaws", "signs"]),  # a long item may be misspelt
+    ("Signs, please, and more thrillers, and some snacks", []),  # one title is no list
+    ("yes, sure, romance", []),  # everyday words and genres are never a list's titles
+    ("I saw Signs. Jaws was better, and long", []),  # a list stays within a clause
+])  # fmt: skip
+def test_titles_written_as_a_list(message: str, found: list[str]) -> None:
+    """Cases like the development sample's "bridesmaids, Tammy, hustlers, angry birds, jumangi"."""
+    assert [m.title for m in TitleIndex(_Store()).listed(message, "movies")] == found  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("message", "found"), [

@@ -73,9 +73,13 @@ _LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
 # tells a title named in running text from the same words used as words.
 _COMMON_ZIPF = 5.5  # "love", "night", "home", "world": everyday words, whatever their case
 _FILM_WORDS = frozenset({"movie", "movies", "film", "films", "watch"})  # everyday words in a talk about films
+_SERIES_WORDS = frozenset({"movies", "films", "series", "franchise", "trilogy", "saga", "sequels"})  # "all the Terminator movies"
 _RARE_WORD_ZIPF = 3.0  # a one-word title this rare ("Zombieland", "looper") is named, not used as a word ("Her", "Solo")
 _RARE_MAIN_ZIPF = 3.5  # a title's main part names it only with a word this rare ("terminator 2"; not "journey to the west")
 _RARE_PHRASE = -8.5  # log10 chance of a lower-case title's uncommon words side by side ("blade runner"; not "home alone")
+_LISTED_ZIPF = 5.0  # a one-word item of a list names a title unless it is a word this common ("yes", "sure", "okay")
+_CLAUSE = re.compile(r"[^.!?。！？\n…:]+")  # a list stays within one clause: "Pulp Fiction, Psycho, Jaws... kind of a mix"
+_LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&、，；]|\s[-–—]\s)\s*(?:(?:and|or)\b\s*)?", re.IGNORECASE)
 
 
 def _zipf(word: str) -> float:
@@ -100,6 +104,8 @@ def _plausible(text: str, words: list[re.Match[str]], i: int, n: int) -> bool:
     run = [w.group() for w in words[i : i + n]]
     if i + n < len(words) and _SEQUEL.fullmatch(words[i + n].group()) and not text[words[i + n - 1].end() : words[i + n].start()].strip():
         return False  # "Frozen 2" is not Frozen
+    if i + n < len(words) and words[i + n].group().casefold() in _SERIES_WORDS:
+        return False  # "all the Terminator movies" name a series
     if n == 1:
         after = words[i + 1].group() if i + 1 < len(words) else ""
         return _zipf(run[0]) < _RARE_WORD_ZIPF and not after[:1].isupper()  # not "Looper Smith"
@@ -112,7 +118,8 @@ def _not_one_film(words: list[str], n: int) -> bool:
     """words[:n] after a cue name a kind of film ("I love scary movies") or come before a sequel's number
     ("I liked Frozen 2"), so they are not the catalog's film of that name."""
     plural = words[n - 1].casefold().strip(".,!?") in {"movies", "films"}
-    return plural or (n < len(words) and bool(_SEQUEL.fullmatch(words[n].strip(".,!?"))))
+    after = words[n].strip(".,!?") if n < len(words) else ""
+    return plural or bool(_SEQUEL.fullmatch(after)) or after.casefold() in _SERIES_WORDS
 
 
 def title_key(text: str) -> str:
@@ -145,11 +152,12 @@ def title_keys(title: str) -> list[str]:
 _SUBTITLE = re.compile(r"\s*:\s+|\s+[-–—]\s+")
 
 
-def main_title_keys(title: str) -> list[str]:
-    """Comparable forms of a title's main part, before its subtitle, when that is two words or more: how people
-    name a film ("ace ventura" for *Ace Ventura: Pet Detective*, "the lord of the rings")."""
-    mains = [main for name in _names(title) if (main := _SUBTITLE.split(name, maxsplit=1)[0]) != name and len(main.split()) >= 2]
-    return [key for main in mains if (key := title_key(main))]
+def part_title_keys(title: str) -> list[str]:
+    """Comparable forms of a title's first and last parts, split at its subtitles, when they are two words or
+    more: how people name a film ("ace ventura" for *Ace Ventura: Pet Detective*, "return of the jedi" for *Star
+    Wars: Episode VI - Return of the Jedi*)."""
+    parts = [p for name in _names(title) if len(split := _SUBTITLE.split(name)) > 1 for p in (split[0], split[-1])]
+    return [key for part in parts if len(part.split()) >= 2 and (key := title_key(part))]
 
 
 class TitleMention(BaseModel):
@@ -195,10 +203,10 @@ class TitleIndex:
             genres = frozenset(title_key(g) for it in items for g in it.genres)
             by_year: dict[int, dict[str, str]] = {}
             keys: dict[str, str] = {}
-            # whole titles first: a main part ("terminator 2") never hides a whole one, and stands for a film only when
+            # whole titles first: a part ("terminator 2") never hides a whole one, and stands for a film only when
             # no other has it ("Star Wars" is a series, not Episode IV) and a word in it is rare ("I love comic book
             # characters" names no film)
-            mains = [(it, k) for it in items for k in dict.fromkeys(main_title_keys(it.title))]
+            mains = [(it, k) for it in items for k in dict.fromkeys(part_title_keys(it.title))]
             shared = collections.Counter(k for _, k in mains)
             named = [(it, k) for it in items for k in title_keys(it.title)]
             named += [(it, k) for it, k in mains if shared[k] == 1 and min(map(_zipf, k.split())) < _RARE_MAIN_ZIPF]
@@ -247,8 +255,59 @@ class TitleIndex:
         """Every film ``text`` names, once each: as "Title (Year)", after a cue or in quotes, or bare in running
         text; where one is found several ways, the cue's reading wins, then the year's."""
         year = self.with_years(text, domain)
-        found = [*self.bare(without_spans(text, year), domain), *year, *self.find(text, domain)]
+        found = [*self.listed(text, domain), *self.bare(without_spans(text, year), domain), *year, *self.find(text, domain)]
         return list({m.item_id: m for m in found}.values())
+
+    def listed(self, text: str, domain: str) -> list[TitleMention]:
+        """Titles written as the items of a list (see :meth:`_listed_in`)."""
+        return self._remembered("list", text, domain, self._listed_in)
+
+    def _listed_in(self, text: str, domain: str) -> list[TitleMention]:
+        """Titles written as a list's items: "Alien, Terminator, predator", "bridesmaids, Tammy, hustlers, angry birds".
+        A list says its items are names, so one-word and lower-case titles count, which running text never links
+        ("I saw Signs" may be a sign). A clause is a list of titles when at least two of its comma-separated items,
+        and a third of them, are whole titles; its first item may end with one ("my favourites are Oculus") and its last
+        begin with one ("A Quiet Place - I'm a horror fan"), capitalised; a long item may be misspelt ("Silver Lining
+        Playbook"). Everyday words ("yes, sure") and the domain's genres ("comedy, drama") are never titles."""
+        self._index(domain)
+        found: list[TitleMention] = []
+        for clause in _CLAUSE.finditer(text):
+            cuts = [0, *(p for m in _LIST_SEPARATOR.finditer(clause.group()) for p in m.span()), len(clause.group())]
+            items = [(clause.start() + a, clause.start() + b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
+            if len(items) < 2:
+                continue
+            hits = [self._list_item(text, a, b, domain, first=n == 0, last=n == len(items) - 1) for n, (a, b) in enumerate(items)]
+            if sum(h is not None for h in hits) < max(2, len(items) / 3):  # items may be films the catalog lacks
+                continue
+            hits = [h or self._misspelt(text, a, b, domain) for h, (a, b) in zip(hits, items, strict=True)]
+            for item_id, a, b in filter(None, hits):
+                before, after = _SENTENCE_END.split(text[max(0, a - 120) : a])[-1], _SENTENCE_END.split(text[b : b + 80])[0]
+                found.append(TitleMention(item_id=item_id, title=text[a:b], liked=not disliked(before, after), span=(a, b)))
+        return found
+
+    def _list_item(self, text: str, start: int, end: int, domain: str, first: bool, last: bool) -> tuple[str, int, int] | None:
+        """The title text[start:end] is, as a list's item (see :meth:`_listed_in`), exactly: (item id, its span)."""
+        words = list(_TOKEN.finditer(text, start, end))
+        runs = [(0, len(words))] + [(i, len(words)) for i in range(1, len(words)) if first]
+        runs += [(0, n) for n in range(len(words) - 1, 0, -1) if last]
+        for i, j in runs:
+            a, b = words[i].start(), words[j - 1].end()
+            key = title_key(text[a:b])
+            whole = (i, j) == (0, len(words))
+            if j - i > 8 or (not whole and not text[a].isupper()) or (j - i == 1 and _zipf(key) >= _LISTED_ZIPF):
+                continue
+            if key not in self._genres[domain] and (item_id := self._keys[domain].get(key)) is not None:
+                return item_id, a, b
+        return None
+
+    def _misspelt(self, text: str, start: int, end: int, domain: str) -> tuple[str, int, int] | None:
+        """A whole list item of a few words that is a title misspelt ("Silver Lining Playbook"), by the fuzzy threshold."""
+        words = list(_TOKEN.finditer(text, start, end))
+        if not words or len(words) > 6:
+            return None
+        a, b = words[0].start(), words[-1].end()
+        item_id = self.lookup(text[a:b], domain) if len(title_key(text[a:b])) >= _FUZZY_MIN else None
+        return (item_id, a, b) if item_id is not None else None
 
     def bare(self, text: str, domain: str) -> list[TitleMention]:
         """Titles named in running text with neither year nor cue (see :meth:`_bare_in`)."""
@@ -336,15 +395,15 @@ class TitleIndex:
         found: dict[str, TitleMention] = {}
         for span, liked in spans:
             words = span.split()
-            # the title is a prefix of what follows the cue: "Toy Story and want something similar"
-            for n in range(min(len(words), 8), 0, -1):
-                key = title_key(" ".join(words[:n]))
-                if len(key) < 3 or (n == 1 and not _one_word_title(words, key, genres)) or _not_one_film(words, n):
-                    continue
-                if (item_id := keys.get(key)) is None and len(key) >= _FUZZY_MIN:  # a short name must match exactly
-                    hit = process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
-                    item_id = ids[hit[2]] if hit else None
-                if item_id is not None:
-                    found.setdefault(item_id, TitleMention(item_id=item_id, title=names[item_id], liked=liked))
+            # the title is a prefix of what follows the cue: "Toy Story and want something similar"; the longest
+            # exact one, else the longest near one ("Guardians of the Galaxy as well" is near "… Galaxy 2")
+            prefixes = [key for n in range(min(len(words), 8), 0, -1) if len(key := title_key(" ".join(words[:n]))) >= 3
+                        and (n > 1 or _one_word_title(words, key, genres)) and not _not_one_film(words, n)]  # fmt: skip
+            item_id = next((keys[k] for k in prefixes if k in keys), None)
+            for key in [] if item_id is not None else [k for k in prefixes if len(k) >= _FUZZY_MIN]:  # a short name must match exactly
+                if hit := process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=self.threshold):
+                    item_id = ids[hit[2]]
                     break
+            if item_id is not None:
+                found.setdefault(item_id, TitleMention(item_id=item_id, title=names[item_id], liked=liked))
         return list(found.values())
