@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/explanations.py                  # the configured model (default: bundled 1.5B)
     .venv/bin/python bench/explanations.py --turns 60       # a shorter run
+    .venv/bin/python bench/explanations.py --language zh    # only the conversations in Chinese
 
 Turns come from the phrasing set (data/eval/phrasings.yaml): whole conversations, English and
 Chinese, movies, books and toys, taken in a fixed order until ``--turns`` is reached; each
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.turn_latency import pct  # noqa: E402
 from chatrec.eval.phrasing import load_cases  # noqa: E402
 from chatrec.models import Reply  # noqa: E402
+from chatrec.pipeline.parse import is_chinese  # noqa: E402
 from chatrec.settings import Settings  # noqa: E402
 
 if TYPE_CHECKING:
@@ -76,6 +78,7 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=120)
     ap.add_argument("--model", help="bundled model name or .gguf path (default: the configured one)")
     ap.add_argument("--data-dir", type=Path)
+    ap.add_argument("--language", choices=["en", "zh"], help="only the conversations that open in this language")
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
     drops = Drops()
@@ -92,7 +95,9 @@ def main() -> None:
     bot.warm_up()
     print(f"machine: {os.cpu_count()} cores; model {settings.local_model}; warm-up {time.perf_counter() - t:.1f}s")
     replies: list[tuple[str, Reply]] = []
-    for n, case in enumerate(c for c in load_cases() if not c.expect.action == "chitchat"):
+    cases = [c for c in load_cases() if c.expect.action != "chitchat"
+             and args.language in (None, "zh" if is_chinese(c.turns[0]) else "en")]  # fmt: skip
+    for n, case in enumerate(cases):
         if len(replies) >= args.turns:
             break
         for message in case.turns:

@@ -36,6 +36,7 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("A 2001 classic.", 0, False),  # a wrong year
     ("A classic from 1995 that kids love.", 0, True),
     ("A hilarious comedy for the whole family.", 1, False),  # Apollo 13 is no comedy
+    ("A funny tale of two rival toys.", 0, True),  # Toy Story is Comedy anyway; see the loose genre words test
     ("A hilarious story of astronauts who fight to return.", 1, False),
     ("A gripping thriller your kids will love.", 2, False),  # Se7en: serial killer, Crime: not for children
     ("Perfect with Apollo 13 on a double bill.", 0, False),  # names another pick
@@ -196,6 +197,8 @@ def test_chinese_reasons_are_checked_too() -> None:
     assert g.problems("一部80年代的搞笑动画片。", 0)  # Toy Story is from 1995
     assert not g.problems("一部搞笑的动画片，不会让孩子们感到吓人。", 0)  # a negated mood word, seven characters back
     assert g.problems("它不是纪录片，而是一部吓人的电影。", 0)  # the negation belongs to the clause before
+    assert g.problems("三部电影都是动画片。", 0)  # a claim about the whole list that Apollo 13 contradicts
+    assert not g.problems("一部动画片，画面和情节都是轻松愉快的。", 0)  # "都" of one pick's parts
 
 
 def test_a_century_holding_the_year_is_no_invented_number() -> None:
@@ -366,8 +369,11 @@ def test_codes_own_chinese_reason_names_genres_in_chinese() -> None:
 
     intent = Intent(language="zh", constraints=Constraints(include_genres=["Comedy"], exclude_genres=["Horror"]))
     text = reason(ITEMS[0], intent, LEXICON.chinese_names)
-    assert text.startswith("动画 / Children / 喜剧 · 1995年") and "符合：喜剧" in text and "不含 恐怖" in text  # no Chinese name for Children
+    assert text.startswith("动画 / 儿童片 / 喜剧 · 1995年") and "符合：喜剧" in text and "不含 恐怖" in text
     assert reason(ITEMS[0], intent.model_copy(update={"language": "en"}), LEXICON.chinese_names).startswith("Animation / Children / Comedy")
+    imax = ITEMS[0].model_copy(update={"genres": ["IMAX", "Comedy"]})
+    assert reason(imax, intent, LEXICON.chinese_names).startswith("IMAX / 喜剧")  # no Chinese name: the catalog's
+
 
 
 def test_a_title_the_model_translated_is_the_picks_only_when_clearly_nearest_its_title(embedder: Embedder) -> None:
@@ -417,3 +423,15 @@ def test_a_foreign_name_written_in_chinese_must_be_one_of_the_picks_people(embed
     unchecked = Grounding(LEXICON, "movies", "推荐一部电影", films, FAMILY, language="zh")
     assert unchecked.problems("导演克里斯托弗·诺兰的科幻片。", 0) == ["name '克里斯托弗·诺兰' is not in the facts"]
     assert not unchecked.problems("一部关于梦境的科幻片。", 0)
+
+
+def test_a_loose_genre_word_is_a_mood_of_a_childrens_film() -> None:
+    """A children's film the catalog does not file as Comedy is still "funny"; the genre word itself is still checked."""
+    up = Item(id="u", domain="movies", title="Up", year=2009, genres=["Adventure", "Animation", "Children", "Drama"])
+    g = Grounding(LEXICON, "movies", "a film for my kids", [up, ITEMS[1]], FAMILY)
+    assert not g.problems("A funny, moving adventure about an old man and his flying house.", 0)
+    zh = Grounding(LEXICON, "movies", "给孩子找部电影", [up, ITEMS[1]], FAMILY, language="zh")
+    assert not zh.problems("一部幽默又感人的冒险动画。", 0)
+    assert zh.problems("一部幽默的太空故事。", 1) == ["calls 'Apollo 13' '幽默'"]
+    assert g.problems("A comedy about an old man and his flying house.", 0) == ["calls 'Up' 'comedy'"]
+    assert g.problems("A funny story of astronauts.", 1) == ["calls 'Apollo 13' 'funny'"]

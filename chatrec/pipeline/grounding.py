@@ -36,7 +36,7 @@ _NAME_CHAR = r"[A-Za-z0-9À-ÖØ-öø-ÿ'’-]"  # not \w: a Chinese word writte
 _NAME = re.compile(rf"\b[A-Z]{_NAME_CHAR}*(?:\s+(?:of|the|and|de|von|van|&)?\s*[A-Z]{_NAME_CHAR}*)+")
 _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these (?:picks|films|movies|books|toys|games|three)|"
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
-_LIST_ZH = re.compile(r"这些|它们|这三|三部都|三本都|都是")
+_LIST_ZH = re.compile(r"这些|它们|这三|这几|[两三几](?:部|本|款|个|件)[^，。；]{0,8}都")  # not "它的画面和情节都是…", one pick's
 _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")  # "Bill Harding's", "Susan Jeffers'": the name is Bill Harding, Susan Jeffers
 _ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
@@ -322,6 +322,8 @@ class Grounding:
         for mention in self.lexicon.genre_mentions(sentence, self.domain):
             if mention.negated or mention.phrase.casefold() in self.facts[index]:
                 continue  # "not scary", or the pick's own words ("BrainBites Dinosaurs" may be called dinosaurs)
+            if genres & self.lexicon.loose_genre_words.get(mention.phrase.casefold(), set()):
+                continue  # a mood its genres make true: a children's film is "funny"
             if all(any(a <= pos < b for a, b in topics) for pos in self.lexicon.find(sentence, mention.phrase)):
                 continue  # what the story is about ("a story about love and violence"), not what kind of film it is
             if not genres & {g.casefold() for g in mention.genres}:

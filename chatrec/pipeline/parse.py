@@ -105,6 +105,7 @@ class LexiconData(BaseModel):
     adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
     moods: dict[str, list[str]] = Field(default_factory=dict)
     mood_carriers: list[str] = Field(default_factory=list)
+    loose_genre_words: dict[str, list[str]] = Field(default_factory=dict)
     generic: list[str] = Field(default_factory=list)
     bounds: list[str] = Field(default_factory=list)
     title_cues: list[str] = Field(default_factory=list)
@@ -126,6 +127,7 @@ class Lexicon:
         self.domains, self.genres, self.negations = d.domains, d.genres, d.negations
         self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
+        self.loose_genre_words = {w.casefold(): {g.casefold() for g in gs} for w, gs in d.loose_genre_words.items()}
         self.children_claims = d.children_claims
         self.bounds = d.bounds
         self.title_cues = d.title_cues
