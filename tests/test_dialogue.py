@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from chatrec.catalog.store import ChromaStore
-from chatrec.llm.client import LLMUnavailable
+from chatrec.llm.client import AVOID, LLMUnavailable
 from chatrec.pipeline.dialogue import LOOSENED
 from chatrec.ui.views import understood
 from tests.fakes import ScriptedLLM, proposal
@@ -143,7 +143,9 @@ def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tm
     lines = [line for line in reply.text.splitlines() if line[:1].isdigit()]
     assert [line.split("**")[1] for line in lines] == [r.title for r in reply.items]  # in order, under catalog titles
     assert reply.sentences == {"checked": 4, "dropped": 0, "cut": 0, "shown": 4, "retitled": 0}
-    assert llm.options == [bot.prompts.get("explain").options] and llm.options[0]  # the prompt file's sampler settings
+    options = llm.options[0]
+    assert len(llm.options) == 1 and {k: v for k, v in options.items() if k != AVOID} == bot.prompts.get("explain").options != {}
+    assert " documentary" in options[AVOID] and "纪录片" in options[AVOID]  # a genre no pick has: words to avoid
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])

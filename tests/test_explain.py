@@ -435,3 +435,11 @@ def test_a_loose_genre_word_is_a_mood_of_a_childrens_film() -> None:
     assert zh.problems("一部幽默的太空故事。", 1) == ["calls 'Apollo 13' '幽默'"]
     assert g.problems("A comedy about an old man and his flying house.", 0) == ["calls 'Up' 'comedy'"]
     assert g.problems("A funny story of astronauts.", 1) == ["calls 'Apollo 13' 'funny'"]
+
+
+def test_the_reasons_call_is_told_to_avoid_genre_words_no_pick_has() -> None:
+    """Not the request's words (it may say "nothing scary"), a pick's own words, or a mood its genres allow."""
+    picks = [ITEMS[0], Item(id="w", domain="movies", title="War of the Worlds", year=2005, genres=["Action", "Sci-Fi"])]
+    words = Grounding(LEXICON, "movies", "something fun, nothing scary", picks, FAMILY).unfit_words()
+    assert {" horror", " Horror", " thriller", "恐怖", "惊悚"} <= set(words)
+    assert not {" scary", " comedy", " animated", " funny", " war", "动画"} & set(words)

@@ -15,7 +15,7 @@ import pytest
 from pydantic import BaseModel, Field
 
 from chatrec.backends import make_llm
-from chatrec.llm.client import LLMUnavailable, OpenAIChat
+from chatrec.llm.client import AVOID, LLMUnavailable, OpenAIChat
 from chatrec.llm.gguf import BUNDLED, ModelError, assemble, is_verified, resolve
 from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, ServerOptions
 from chatrec.settings import Settings
@@ -96,6 +96,21 @@ def test_ctrl_c_stops_the_managed_server(model_path: Path, test_settings: Settin
     assert parent.wait(30) != 0
     with pytest.raises(ProcessLookupError):
         os.kill(child, 0)
+
+
+@pytest.mark.llm
+def test_words_to_avoid_are_barred_by_a_logit_bias_on_the_local_server(local_server: LocalLLMServer) -> None:
+    """``avoid``: each word that is one token of the model is given a bias it cannot write through; a word of
+    several tokens is not barred (barring "惊" of "惊悚" would bar "惊喜" too); another endpoint gets no bias."""
+    llm = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
+    ask = [{"role": "user", "content": "What is the capital of France? Answer with the city's name only."}]
+    assert "Paris" in llm.complete(ask, max_tokens=8, temperature=0.0)
+    barred = llm.complete(ask, max_tokens=8, temperature=0.0, options={AVOID: ["Paris", " Paris"]})
+    assert "Paris" not in barred
+    assert llm._one_token(" adventure") is not None and llm._one_token("惊悚") is None
+    remote = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120)
+    assert remote._bias([" adventure"]) == {}
+    assert "Paris" in remote.complete(ask, max_tokens=8, temperature=0.0, options={AVOID: ["Paris"]})
 
 
 @pytest.mark.llm

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
+import httpx
 import openai
 from pydantic import BaseModel, ValidationError
 
@@ -33,6 +34,10 @@ Message = dict[str, str]
 # Sampling settings an OpenAI request has no field for, sent as-is in its body (llama.cpp's names: dry_multiplier, ...);
 # a prompt file gives them (see chatrec.prompts.PromptSpec.options)
 ServerOptions = Mapping[str, Any]
+# An option that is chatrec's own, not the server's: words the answer should not use. A local llama.cpp server gets a
+# logit bias against each that is one token of its model (asked of its /tokenize); other endpoints do not get them.
+AVOID = "avoid"
+_AVOID_BIAS = -100
 StructuredMode = Literal["json_schema", "json_object_schema", "json_object"]
 
 
@@ -113,6 +118,7 @@ class OpenAIChat:
         self._stream_usage = True  # ask streams for a final usage chunk until a server refuses
         self._send_options = True  # send prompts' server options (llama.cpp's sampler settings) until a server refuses
         self._clients: dict[str | None, openai.OpenAI] = {}
+        self._tokens: dict[str, int | None] = {}  # a word → its one token on the local server, None if it is several
         self._lock = threading.Lock()
 
     @property
@@ -146,8 +152,30 @@ class OpenAIChat:
                 self._clients[url] = openai.OpenAI(base_url=url, api_key=self._api_key, timeout=self.timeout_s, max_retries=0)
             return self._clients[url]
 
+    def _one_token(self, word: str) -> int | None:
+        """``word``'s token on the local server if it is exactly one ("冒险", " adventure"): a bias against one
+        token of several ("惊" of "惊悚") would bar other words too."""
+        if word not in self._tokens:
+            root = str(self._client().base_url).rstrip("/").removesuffix("/v1")
+            try:
+                pieces = httpx.post(f"{root}/tokenize", json={"content": word}, timeout=self.timeout_s).json()["tokens"]
+            except (httpx.HTTPError, ValueError, KeyError) as e:
+                raise LLMUnavailable(f"the local server cannot tokenize: {e}") from e
+            self._tokens[word] = pieces[0] if len(pieces) == 1 else None
+        return self._tokens[word]
+
+    def _bias(self, avoid: Sequence[str]) -> dict[str, int]:
+        """A logit bias against the words to avoid that are one token each (a local server only, see :data:`AVOID`)."""
+        if not self.local:
+            return {}
+        return {str(t): _AVOID_BIAS for w in avoid if (t := self._one_token(w)) is not None}
+
     def _create(self, messages: Sequence[Message], options: ServerOptions | None = None, **kwargs: Any) -> Any:
         """One request; a prompt's server ``options`` go in the body until an endpoint refuses them (then never again)."""
+        if options and AVOID in options:
+            avoid, options = options[AVOID], {k: v for k, v in options.items() if k != AVOID}
+            if bias := self._bias(avoid):
+                kwargs["logit_bias"] = bias
         if options and self._send_options:
             try:
                 return self._create(messages, extra_body=dict(options), **kwargs)

@@ -585,10 +585,11 @@ class ChatRec:
             yield told + self.explainer.template(picks, intent, scenario)
             return
         yield told + self.explainer.heading(intent, scenario)
-        writer = ReasonWriter(picks, self.grounding(intent, text, picks), self.guard.watch(), intent.language, written)
+        check = self.grounding(intent, text, picks)
+        writer = ReasonWriter(picks, check, self.guard.watch(), intent.language, written)
         lines = PickLines(picks)
         try:
-            for chunk in self.explainer.stream(picks, intent, scenario, text, model):
+            for chunk in self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words()):
                 for index, sentence in writer.feed(chunk):
                     yield lines.say(index, sentence)
                 if writer.written.leaked:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from chatrec.llm.client import AVOID
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item, Recommendation
 from chatrec.pipeline.grounding import LINE_START, OPENING_QUOTE, YEAR_PREFIX, Grounding
@@ -289,15 +290,17 @@ class Explainer:
         return f"{self.heading(intent, scenario)}\n{reply_list(items)}"
 
     def stream(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None, message: str,
-               model: TurnModel) -> Iterator[str]:  # fmt: skip
+               model: TurnModel, avoid: Sequence[str] = ()) -> Iterator[str]:  # fmt: skip
         """The model's numbered reasons, token by token (raises LLMError if it cannot give them).
 
         The prompt is the one written in the person's language where there is one (``explain.zh``), with its
-        server options (the DRY sampler, so three reasons do not come out as one sentence three times)."""
+        server options (the DRY sampler, so three reasons do not come out as one sentence three times), and
+        ``avoid``: words a local server is told not to write (see :meth:`Grounding.unfit_words`)."""
         name = self.prompts.variant("explain", intent.language)
         messages = self.prompts.render(
             name, language=_LANGUAGE[intent.language], request=message,
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(fact_card(n, r.item, intent.language) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
-        yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3, options=self.prompts.get(name).options)
+        options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {})}
+        yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3, options=options)

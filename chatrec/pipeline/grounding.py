@@ -149,6 +149,22 @@ class Grounding:
         self._vectors: dict[str, np.ndarray] = {}  # a quote, a name, a pick's title or person → its normalised vector
         self.examples = [self._untitled(e[m.end() :] if (m := LINE_START.match(e)) else e) for e in examples]  # made-up answers
 
+    def unfit_words(self) -> list[str]:
+        """Genre words no pick's genres make true, as a model writes them (" adventure", " Adventure", "冒险"): the
+        reasons' call is asked to avoid them, so fewer of its sentences call a pick what it is not. Never the
+        request's words (the model may write "nothing scary"), a pick's own fact words (*War of the Worlds*), or a
+        word a pick's genres allow as a mood ("funny" of a children's film)."""
+        genres = {g.casefold() for it in self.picks for g in it.genres}
+        facts = " ".join(self.facts)
+        words: list[str] = []
+        for phrase, of in self.lexicon.genres.get(self.domain, {}).items():
+            key = phrase.casefold()
+            if genres & ({g.casefold() for g in of} | self.lexicon.loose_genre_words.get(key, set())):
+                continue
+            if not (self.lexicon.find(self.request, phrase) or self.lexicon.find(facts, phrase)):
+                words += [phrase] if is_chinese(phrase) else [f" {key}", f" {key.capitalize()}"]
+        return words
+
     def accept(self, sentence: str, index: int) -> None:
         """``sentence`` about pick ``index`` is shown: another pick may not be given it again."""
         self.shown.append((index, self._untitled(sentence)))
