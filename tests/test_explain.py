@@ -83,6 +83,7 @@ def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() ->
     g = grounding("我喜欢《星际穿越》，推荐类似的电影", "zh")
     assert not g.problems("和《星际穿越》一样，这是一部关于宇航员的冒险片。", 1)
     assert g.problems("《星际穿越》是一部关于宇航员的冒险片。", 1) == ["quotes '星际穿越', which is not this pick's title"]
+    assert not g.problems("《星际穿越》的观众也会喜欢《Apollo 13》，一部关于宇航员的冒险片。", 1)  # likens it to this pick
     g = grounding("我很喜欢阿甘正传和Forrest Gump，还有什么好看的？", "zh")
     assert g.problems("阿甘正传讲述了一个关于勇气的故事。", 1) == ["is about '阿甘正传', which the request names, not this pick"]
     assert not g.problems("这部电影讲述了宇航员的勇气。", 1)
@@ -199,6 +200,7 @@ def test_chinese_reasons_are_checked_too() -> None:
     assert g.problems("它不是纪录片，而是一部吓人的电影。", 0)  # the negation belongs to the clause before
     assert g.problems("三部电影都是动画片。", 0)  # a claim about the whole list that Apollo 13 contradicts
     assert not g.problems("一部动画片，画面和情节都是轻松愉快的。", 0)  # "都" of one pick's parts
+    assert not g.problems("《Toy Story》和你说的那部电影，这两部电影都是动画片。", 0)  # this pick and the person's film
 
 
 def test_a_century_holding_the_year_is_no_invented_number() -> None:

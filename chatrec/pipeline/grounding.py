@@ -36,7 +36,8 @@ _NAME_CHAR = r"[A-Za-z0-9À-ÖØ-öø-ÿ'’-]"  # not \w: a Chinese word writte
 _NAME = re.compile(rf"\b[A-Z]{_NAME_CHAR}*(?:\s+(?:of|the|and|de|von|van|&)?\s*[A-Z]{_NAME_CHAR}*)+")
 _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these (?:picks|films|movies|books|toys|games|three)|"
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
-_LIST_ZH = re.compile(r"这些|它们|这三|这几|[两三几](?:部|本|款|个|件)[^，。；]{0,8}都")  # not "它的画面和情节都是…", one pick's
+# not "它的画面和情节都是…" (one pick's parts), nor "这两部电影…都" (the pick and the film the person named)
+_LIST_ZH = re.compile(r"这些|它们|这三|这几|[三几](?:部|本|款|个|件)[^，。；]{0,8}都")
 _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")  # "Bill Harding's", "Susan Jeffers'": the name is Bill Harding, Susan Jeffers
 _ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
@@ -270,11 +271,13 @@ class Grounding:
     def _foreign_quotes(self, sentence: str, index: int) -> list[str]:
         """Quoted titles that are not pick ``index``'s (nor a translation of it). A title the person named may be
         quoted ("as gripping as 《星际穿越》"), but not as what the sentence is about: "《星际穿越》是一部科幻电影…"
-        under *The Martian* describes the film they named."""
+        under *The Martian* describes the film they named; unless the sentence quotes this pick too, comparing the
+        two ("《盗梦空间》的导演…他执导的《Interstellar》也是科幻电影")."""
+        quotes = _QUOTED.findall(sentence)
+        own = [q for q in quotes if _spaced(q) in _spaced(self.facts[index]) or self._translates(q, index)]
         opening = OPENING_QUOTE.match(sentence)
-        return [q for q in _QUOTED.findall(sentence)
-                if _spaced(q) not in _spaced(self.facts[index]) and not self._translates(q, index)
-                and (_spaced(q) not in _spaced(self.request) or (opening is not None and opening.group(1) == q))]  # fmt: skip
+        subject = opening.group(1) if opening is not None and not own else None
+        return [q for q in quotes if q not in own and (_spaced(q) not in _spaced(self.request) or q == subject)]
 
     def retitled(self, sentence: str, index: int) -> str:
         """A Chinese line that opens with its own Chinese title for pick ``index`` ("《黑客帝国》是一部…" for *The Matrix*,
