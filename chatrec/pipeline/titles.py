@@ -167,6 +167,12 @@ class TitleMention(BaseModel):
     span: tuple[int, int] | None = None  # where "Title (Year)" stands in the text
 
 
+def _mention_at(text: str, item_id: str, start: int, end: int) -> TitleMention:
+    """The title at text[start:end], liked unless the words around it in its sentence say otherwise."""
+    before, after = _SENTENCE_END.split(text[max(0, start - 120) : start])[-1], _SENTENCE_END.split(text[end : end + 80])[0]
+    return TitleMention(item_id=item_id, title=text[start:end], liked=not disliked(before, after), span=(start, end))
+
+
 # Capitalised words (with small joining words) before "(Year)": a film's name even when the catalog lacks it.
 _TITLED_YEAR = re.compile(r"(?:\b[A-Z0-9][\w'’:&.!-]*\s+(?:(?:of|the|and|a|an|in|on|to|for|with)\s+)*)*\(\d{4}\)")
 
@@ -280,9 +286,7 @@ class TitleIndex:
             if sum(h is not None for h in hits) < max(2, len(items) / 3):  # items may be films the catalog lacks
                 continue
             hits = [h or self._misspelt(text, a, b, domain) for h, (a, b) in zip(hits, items, strict=True)]
-            for item_id, a, b in filter(None, hits):
-                before, after = _SENTENCE_END.split(text[max(0, a - 120) : a])[-1], _SENTENCE_END.split(text[b : b + 80])[0]
-                found.append(TitleMention(item_id=item_id, title=text[a:b], liked=not disliked(before, after), span=(a, b)))
+            found += [_mention_at(text, item_id, a, b) for item_id, a, b in filter(None, hits)]
         return found
 
     def _list_item(self, text: str, start: int, end: int, domain: str, first: bool, last: bool) -> tuple[str, int, int] | None:
@@ -326,11 +330,7 @@ class TitleIndex:
                 run = words[i : i + n]
                 key = " ".join(w.group().casefold() for w in run)
                 if key in index and _plausible(text, words, i, n):
-                    start, end = run[0].start(), run[-1].end()
-                    before = _SENTENCE_END.split(text[max(0, start - 120) : start])[-1]
-                    after = _SENTENCE_END.split(text[end : end + 80])[0]
-                    mention = TitleMention(item_id=index[key], title=text[start:end], liked=not disliked(before, after), span=(start, end))
-                    found.setdefault(index[key], mention)
+                    found.setdefault(index[key], _mention_at(text, index[key], run[0].start(), run[-1].end()))
                     i += n - 1
                     break
             i += 1
