@@ -159,12 +159,17 @@ class Grounding:
         facts = " ".join(self.facts)
         words: list[str] = []
         for phrase, of in self.lexicon.genres.get(self.domain, {}).items():
-            key = phrase.casefold()
-            if genres & ({g.casefold() for g in of} | self.lexicon.loose_genre_words.get(key, set())):
+            if self._true_of(phrase, of, genres):
                 continue
             if not (self.lexicon.find(self.request, phrase) or self.lexicon.find(facts, phrase)):
+                key = phrase.casefold()
                 words += [phrase] if is_chinese(phrase) else [f" {key}", f" {key.capitalize()}"]
         return words
+
+    def _true_of(self, phrase: str, of: Sequence[str], genres: set[str]) -> bool:
+        """Whether a genre word (standing for the genres ``of``) is true of an item of ``genres``: one of them, or a
+        mood those genres carry ("funny" of a children's film, see the lexicon's loose genre words)."""
+        return bool(genres & ({g.casefold() for g in of} | self.lexicon.loose_genre_words.get(phrase.casefold(), set())))
 
     def accept(self, sentence: str, index: int) -> None:
         """``sentence`` about pick ``index`` is shown: another pick may not be given it again."""
@@ -341,11 +346,9 @@ class Grounding:
         for mention in self.lexicon.genre_mentions(sentence, self.domain):
             if mention.negated or mention.phrase.casefold() in self.facts[index]:
                 continue  # "not scary", or the pick's own words ("BrainBites Dinosaurs" may be called dinosaurs)
-            if genres & self.lexicon.loose_genre_words.get(mention.phrase.casefold(), set()):
-                continue  # a mood its genres make true: a children's film is "funny"
             if all(any(a <= pos < b for a, b in topics) for pos in self.lexicon.find(sentence, mention.phrase)):
                 continue  # what the story is about ("a story about love and violence"), not what kind of film it is
-            if not genres & {g.casefold() for g in mention.genres}:
+            if not self._true_of(mention.phrase, mention.genres, genres):
                 out.append(f"calls {item.title!r} {mention.phrase!r}")
         if self.lexicon.any(self._untitled(sentence), self.lexicon.children_claims) and not self._may_suit_children(item):
             out.append(f"says {item.title!r} suits children")  # "Friends with Kids" is a title, not a claim
