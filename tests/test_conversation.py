@@ -121,6 +121,7 @@ def test_titles_after_a_cue_without_false_friends(message: str, found: list[str]
     ("Signs, please, and more thrillers, and some snacks", []),  # one title is no list
     ("yes, sure, romance", []),  # everyday words and genres are never a list's titles
     ("I saw Signs. Jaws was better, and long", []),  # a list stays within a clause
+    ("Signs, ~, Jaws", ["Signs", "Jaws"]),  # an item with no word in it (a ReDial seeker's line had crashed the turn)
 ])  # fmt: skip
 def test_titles_written_as_a_list(message: str, found: list[str]) -> None:
     """Cases like the development sample's "bridesmaids, Tammy, hustlers, angry birds, jumangi"."""

@@ -292,6 +292,8 @@ class TitleIndex:
     def _list_item(self, text: str, start: int, end: int, domain: str, first: bool, last: bool) -> tuple[str, int, int] | None:
         """The title text[start:end] is, as a list's item (see :meth:`_listed_in`), exactly: (item id, its span)."""
         words = list(_TOKEN.finditer(text, start, end))
+        if not words:  # an item of signs only (":-)")
+            return None
         runs = [(0, len(words))] + [(i, len(words)) for i in range(1, len(words)) if first]
         runs += [(0, n) for n in range(len(words) - 1, 0, -1) if last]
         for i, j in runs:
