@@ -129,6 +129,14 @@ class Constraints(Ranges):
             return False
         return True
 
+    def genre_share(self, item: Item) -> float:
+        """The share of the asked genres ``item`` has: a film a "horror comedy" request admits for being a comedy has
+        half of what was asked (1.0 when no genre was asked)."""
+        if not self.include_genres:
+            return 1.0
+        genres = {g.casefold() for g in item.genres}
+        return sum(g.casefold() in genres for g in self.include_genres) / len(self.include_genres)
+
     def describe(self) -> list[str]:
         """Short human-readable chips, e.g. ['no Horror', 'after 2000', 'up to 15']."""
         out = [f"no {g}" for g in self.exclude_genres] + list(self.include_genres)

@@ -93,3 +93,27 @@ def test_what_the_catalog_cannot_check_is_said_not_faked(demo_store: ChromaStore
     assert {"price": (c.price_min, c.price_max), "age": (c.age,), "year": (c.year_min, c.year_max)}[fact] == \
         {"price": (None, None), "age": (None,), "year": (None, None)}[fact]  # dropped, not applied  # fmt: skip
     assert "not applied" in understood(reply.intent, bot)
+
+
+@pytest.mark.parametrize("message", ["a horror comedy", "an action comedy", "恐怖喜剧", "a musical romance"])
+def test_a_request_for_two_genres_leads_with_items_that_have_both(demo_store: ChromaStore, tmp_path: Path, message: str) -> None:
+    """The constraint admits either genre; without the genres signal "a horror comedy" led with It and The Shining."""
+    bot = make_bot(demo_store, None, tmp_path)
+    asked = set(bot.understand(message).constraints.include_genres)
+    assert len(asked) == 2
+    top = [r.item for r in bot.rank(message, k=3)]
+    assert len(top) == 3 and all(asked <= set(it.genres) for it in top), [(it.title, it.genres) for it in top]
+
+
+def test_the_genres_signal_is_the_share_of_the_genres_asked() -> None:
+    from chatrec.catalog.facts import CatalogFacts
+    from chatrec.models import Constraints, Item
+    from chatrec.signals.content import genres
+
+    items = [Item(id=str(n), domain="movies", title=f"t{n}", genres=g, popularity=p, rating=4.0)
+             for n, (g, p) in enumerate([(["Horror"], 900), (["Comedy", "Horror"], 10), (["Drama"], 500), (["Comedy"], 50)])]  # fmt: skip
+    both = Constraints(include_genres=["Horror", "Comedy"])
+    assert genres(items, both).tolist() == [0.5, 1.0, 0.0, 0.5]
+    assert genres(items, Constraints(include_genres=["Horror"])) is None  # every admitted item has it: no information
+    facts = CatalogFacts.of("movies", items)
+    assert facts.best_loved_meeting(both, 2) == ["1", "0"]  # the one with both first, then the best-loved of the rest

@@ -30,8 +30,10 @@ class CatalogFacts(BaseModel):
         return [it.id for it in self.loved]
 
     def best_loved_meeting(self, constraints: Constraints, n: int) -> list[str]:
-        """The ``n`` best-loved items that meet ``constraints`` ("a funny film from the 80s": the best-loved 80s comedies)."""
-        return [it.id for it in self.loved if constraints.admits(it)][:n]
+        """The ``n`` best-loved items that meet ``constraints`` ("a funny film from the 80s": the best-loved 80s comedies),
+        those with more of the asked genres first ("a horror comedy": horror comedies before the best-loved comedies)."""
+        admitted = sorted((it for it in self.loved if constraints.admits(it)), key=lambda it: -constraints.genre_share(it))
+        return [it.id for it in admitted][:n]
 
     @classmethod
     def of(cls, domain: str, items: Sequence[Item], share: float = 0.2, top: int = 3000) -> CatalogFacts:

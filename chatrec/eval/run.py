@@ -162,7 +162,7 @@ def tune_scenario(
     """Fit the collaborative/content/popularity weights of ``scenario`` on a validation split of the
     domain's interactions and save them into the scenario file (the override layer unless ``shipped``)."""
     from chatrec.promptfiles import PromptFiles
-    from chatrec.scenarios import parse_scenario
+    from chatrec.scenarios import ON_TOP, parse_scenario
 
     bot = bot or ChatRec(settings, llm=None)
     collab = bot.collaborative(domain)
@@ -184,7 +184,7 @@ def tune_scenario(
     key = f"scenarios/{scenario}"
     current = parse_scenario(files.read(key), scenario)
     rest = {k: v for k, v in current.weights.items() if k not in HYBRID_SIGNALS}
-    mass = max(0.0, 1.0 - sum(rest.values()))
+    mass = max(0.0, 1.0 - sum(v for k, v in rest.items() if k not in ON_TOP))
     weights = {**rest, **{k: round(v * mass, 3) for k, v in tuned.items()}}
     line = "weights: {" + ", ".join(f"{k}: {v:g}" for k, v in weights.items()) + "}"
     text = re.sub(r"^weights:.*$", line, files.read(key), count=1, flags=re.MULTILINE)

@@ -44,7 +44,7 @@ from chatrec.prompts import PromptError, PromptLibrary
 from chatrec.safety import LeakGuard, configured_secrets
 from chatrec.scenarios import DEFAULT_POOL, Scenario, ScenarioError, load_scenarios
 from chatrec.settings import Settings, get_settings
-from chatrec.signals import audience
+from chatrec.signals import audience, content
 from chatrec.signals.collaborative import CollaborativeSignals, CoMentions, Interactions, InteractionsError
 from chatrec.tokens import count_tokens, install_offline_encodings, truncate_tokens
 
@@ -559,6 +559,7 @@ class ChatRec:
             extra["suggested"] = self.suggester.signal([c.item.id for c in candidates], suggested)
         if intent.open_request:  # nothing left to search for by meaning: nearness to the words would rank title matches
             extra["semantic"] = None
+        extra["genres"] = content.genres([c.item for c in candidates], intent.constraints)
         if children:
             extra["audience"] = audience.for_children([c.item for c in candidates], self.lexicon.for_children, intent.constraints.age)
         return self.ranker.fuse(candidates, scenario, cand_vecs,

@@ -1,12 +1,26 @@
-"""Content signals: similarity to the request, and to what this person liked or rejected."""
+"""Content signals: similarity to the request, to what this person liked or rejected, and to the genres asked."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
+
+from chatrec.models import Constraints, Item
 
 
 def semantic(similarities: list[float]) -> np.ndarray:
     return np.asarray(similarities, dtype=np.float64)
+
+
+def genres(items: Sequence[Item], constraints: Constraints) -> np.ndarray | None:
+    """The share of the asked genres each item has, when two or more were asked ("a horror comedy", "科幻惊悚片").
+
+    The constraint admits an item with any of them, so without this a horror comedy request leads with the
+    best-loved horror films; None for one genre or none (every admitted item has it: no information)."""
+    if len(constraints.include_genres) < 2:
+        return None
+    return np.asarray([constraints.genre_share(it) for it in items], dtype=np.float64)
 
 
 def profile(candidates: np.ndarray, liked: np.ndarray, rejected: np.ndarray) -> np.ndarray | None:
