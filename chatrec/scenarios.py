@@ -75,7 +75,7 @@ DEFAULT_POOL = {"collaborative": 20, "neighbours": 0, "comention": 60}
 # and the request leaves nothing to search for ("I like comedies"), it is how often conversations name each item;
 # when they named nothing but asked for something ("a movie about a dog"), it drops out and the rest is rescaled.
 # genres' 0.2 (every scenario has it): top-3 picks with every genre of 19 two-genre requests 14/57 -> 56/57
-# (bench/genres.py); ReDial's tuning half, where a transcript's genres add up from several messages, R@10 0.195 ->
+# (bench/asked.py); ReDial's tuning half, where a transcript's genres add up from several messages, R@10 0.195 ->
 # 0.193, R@50 0.345 -> 0.340, within the noise (0.1: 0.195 / 0.341; 0.3: 0.189 / 0.336).
 DEFAULT_WEIGHTS = {"semantic": 0.2, "popularity": 0.1, "rating": 0.05, "profile": 0.025, "llm": 0.0, "collaborative": 0.05,
                    "neighbours": 0.025, "comention": 0.5, "audience": 0.2, "genres": 0.2}  # fmt: skip

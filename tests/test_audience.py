@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chatrec.catalog.store import ChromaStore
@@ -117,3 +118,28 @@ def test_the_genres_signal_is_the_share_of_the_genres_asked() -> None:
     assert genres(items, Constraints(include_genres=["Horror"])) is None  # every admitted item has it: no information
     facts = CatalogFacts.of("movies", items)
     assert facts.best_loved_meeting(both, 2) == ["1", "0"]  # the one with both first, then the best-loved of the rest
+
+
+@pytest.mark.parametrize("earlier", ["I loved The Matrix and Pulp Fiction", "I loved Inception"])
+def test_films_a_childrens_request_rules_out_steer_it_only_among_childrens_films(demo_store: ChromaStore, tmp_path: Path,
+                                                                               earlier: str) -> None:  # fmt: skip
+    """Before, the conversation signals put Django Unchained on the kids' list after The Matrix and Pulp Fiction, and
+    Paprika, Princess Mononoke and The Animatrix (animated, none a children's film) after Inception."""
+    bot = make_bot(demo_store, None, tmp_path)
+    assert bot.chat(earlier, "s").intent.liked_ids
+    reply = bot.chat("something light to watch with my kids this weekend, nothing scary", "s")
+    made_for = [bot.lexicon.made_for_children(r.item) for r in reply.items]
+    assert len(made_for) == 3 and all(made_for) and 1.0 in made_for, [r.title for r in reply.items]
+
+
+def test_animation_marks_a_film_for_children_only_in_part(demo_store: ChromaStore, tmp_path: Path) -> None:
+    from chatrec.signals.audience import within
+
+    bot = make_bot(demo_store, None, tmp_path)
+    by_title = {it.title: it for it in bot.store.items("movies")}
+    assert [bot.lexicon.made_for_children(by_title[t]) for t in ("Toy Story", "Akira", "Pulp Fiction")] == [1.0, 0.5, 0.0]
+    scores, made_for = np.array([3.0, 2.0, 1.0]), np.array([0.0, 0.5, 1.0])
+    assert within(scores, made_for, 1.0).tolist() == [1.0, 1.5, 1.0]  # the named films are all ruled out
+    assert within(scores, made_for, 0.5).tolist() == [2.0, 1.75, 1.0]
+    assert within(scores, made_for, 0.0).tolist() == [3.0, 2.0, 1.0]  # they fit the request: they steer as they are
+    assert within(None, made_for, 1.0) is None

@@ -561,7 +561,11 @@ class ChatRec:
             extra["semantic"] = None
         extra["genres"] = content.genres([c.item for c in candidates], intent.constraints)
         if children:
-            extra["audience"] = audience.for_children([c.item for c in candidates], self.lexicon.for_children, intent.constraints.age)
+            made_for = audience.for_children([c.item for c in candidates], self.lexicon.made_for_children, intent.constraints.age)
+            extra["audience"] = made_for
+            ruled_out = audience.ruled_out(self.store.get(domain, list(dict.fromkeys([*anchor, *session.liked[-20:]]))),
+                                           intent.constraints, self.lexicon.adult_only)  # fmt: skip
+            extra |= {k: audience.within(extra.get(k), made_for, ruled_out) for k in ("comention", "collaborative", "neighbours")}
         return self.ranker.fuse(candidates, scenario, cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra)  # fmt: skip

@@ -101,6 +101,7 @@ class LexiconData(BaseModel):
     children_claims: list[str] = Field(default_factory=list)
     actions: dict[str, list[str]]
     for_children: dict[str, list[str]] = Field(default_factory=dict)
+    for_children_in_part: dict[str, list[str]] = Field(default_factory=dict)
     children_by_default: list[str] = Field(default_factory=list)
     adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
     moods: dict[str, list[str]] = Field(default_factory=dict)
@@ -132,6 +133,7 @@ class Lexicon:
         self.bounds = d.bounds
         self.title_cues = d.title_cues
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
+        self.children_genres_in_part = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children_in_part.items()}
         self.children_domains = set(d.children_by_default)
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
@@ -150,6 +152,12 @@ class Lexicon:
     def for_children(self, item: Item) -> bool:
         """Whether the catalog marks ``item`` as made for children (a children's genre of its domain)."""
         return bool({g.casefold() for g in item.genres} & self.children_genres.get(item.domain, set()))
+
+    def made_for_children(self, item: Item) -> float:
+        """How clearly the catalog marks ``item`` as made for children: 1 by a children's genre, 0.5 only by one that
+        marks them in part (Animation: *Akira* and *South Park* are animated too), else 0."""
+        genres = {g.casefold() for g in item.genres} & self.children_genres.get(item.domain, set())
+        return 0.0 if not genres else 0.5 if genres <= self.children_genres_in_part.get(item.domain, set()) else 1.0
 
     def adult_only(self, item: Item) -> bool:
         """Whether anything in the catalog marks ``item`` as unfit for any children's list."""

@@ -1,0 +1,92 @@
+"""Do the picks have what was asked: both genres of "a horror comedy", films made for the kids? Prints figures.
+
+    .venv/bin/python bench/asked.py                        # fresh requests (top 3 and top 10 of bot.rank)
+    .venv/bin/python bench/asked.py --genres-weight 0      # the same without the genres signal
+    .venv/bin/python bench/asked.py --after "I loved The Matrix"   # each asked after that message, in one session
+
+Two sets of requests, read by code (no language model) on the shipped demo catalogs. Two genres at once: a genre
+constraint admits an item with any of the genres asked, so without a signal for how many of them an item has,
+"a horror comedy" leads with the best-loved horror films; a pick counts when it has every genre the request was
+read as asking for. Films for children: a pick counts when the catalog gives it the Children genre (Animation
+alone marks a film for children only in part: *Akira*, *Paprika*). With ``--after``, each request is the second
+message of a session (bot.chat, the 3 cards), where the films named first steer the picks through the
+conversation signals ("I loved Inception", then "something light to watch with my kids").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.redial import plain_bot  # noqa: E402
+
+if TYPE_CHECKING:
+    from chatrec.models import Intent, Item
+    from chatrec.pipeline.dialogue import ChatRec
+
+GENRES = (
+    "a romantic comedy", "a sci-fi thriller", "an action comedy", "a crime drama", "a war drama", "an animated comedy",
+    "a horror comedy", "a musical romance", "a fantasy adventure", "a mystery thriller", "a dark crime comedy",
+    "一部浪漫喜剧", "科幻惊悚片", "动作喜剧", "犯罪剧情片", "战争剧情片", "动画喜剧", "恐怖喜剧", "奇幻冒险片",
+)  # fmt: skip
+CHILDREN = (
+    "something light to watch with my kids this weekend, nothing scary", "a fun film for the whole family on Friday night",
+    "a film for my kids about high school", "a drama for my kids", "a sci-fi film for my kids", "an adventure film for my 8 year old",
+    "周末和孩子一起看的电影，不要太吓人", "适合全家一起看的电影", "给孩子看的喜剧", "给六岁孩子看的动画片",
+)  # fmt: skip
+
+
+def picks(bot: ChatRec, request: str, session: str, after: str | None) -> tuple[Intent, list[Item]]:
+    """How ``request`` was read and its picks: bot.rank's top 10, or the 3 cards after ``after`` in one session."""
+    if after:
+        bot.chat(after, session, domain="movies")
+        reply = bot.chat(request, session, domain="movies")
+        return reply.intent, [r.item for r in reply.items]
+    return bot.understand(request, session, domain="movies"), [r.item for r in bot.rank(request, k=10, domain="movies")]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--genres-weight", type=float, help="the genres signal's weight in every scenario (default: shipped)")
+    ap.add_argument("--after", help="a message sent first in each request's session")
+    ap.add_argument("--data-dir", type=Path)
+    args = ap.parse_args()
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    bot = plain_bot(args.data_dir)
+    bot.warm_up()
+    if args.genres_weight is not None:
+        bot.with_weight("genres", args.genres_weight)
+    counted = top3 = top10 = 0
+    for n, request in enumerate(GENRES):
+        intent, got = picks(bot, request, f"genres-{n}", args.after)
+        asked = intent.constraints.include_genres
+        if len(asked) < 2:
+            print(f"{request:22s} read as {asked}: not counted")
+            continue
+        full = [set(asked) <= set(it.genres) for it in got]
+        counted, top3, top10 = counted + 1, top3 + sum(full[:3]), top10 + sum(full)
+        print(f"{request:22s} {'+'.join(asked):22s} {sum(full[:3])}/3  {sum(full)}/{len(full)}  "
+              + "; ".join(f"{it.title[:30]} ({'/'.join(it.genres)})" for it in got[:3]))  # fmt: skip
+    print(f"{counted} requests read as two genres or more; picks with every genre asked: top 3 {top3}/{3 * counted}"
+          + ("" if args.after else f", top 10 {top10}/{10 * counted}"))
+    counted = top3 = top10 = 0
+    for n, request in enumerate(CHILDREN):
+        intent, got = picks(bot, request, f"children-{n}", args.after)
+        if intent.constraints.audience != "children":
+            print(f"{request:22s} not read as for children: not counted")
+            continue
+        marked = ["Children" in it.genres for it in got]
+        counted, top3, top10 = counted + 1, top3 + sum(marked[:3]), top10 + sum(marked)
+        print(f"{request[:40]:40s} {sum(marked[:3])}/3  {sum(marked)}/{len(marked)}  " + "; ".join(it.title[:30] for it in got[:3]))
+    print(f"{counted} requests for children; picks with the Children genre: top 3 {top3}/{3 * counted}"
+          + ("" if args.after else f", top 10 {top10}/{10 * counted}"))
+
+
+if __name__ == "__main__":
+    main()
