@@ -121,11 +121,24 @@ def test_titles_after_a_cue_without_false_friends(message: str, found: list[str]
     ("Signs, please, and more thrillers, and some snacks", []),  # one title is no list
     ("yes, sure, romance", []),  # everyday words and genres are never a list's titles
     ("I saw Signs. Jaws was better, and long", []),  # a list stays within a clause
-    ("Signs, ~, Jaws", ["Signs", "Jaws"]),  # an item with no word in it (a ReDial seeker's line had crashed the turn)
+    ("Signs, ~, Jaws", ["Signs", "Jaws"]),
+    ("I loved Signs and Jaws", ["Signs", "Jaws"]),  # "and", "or" separate a list's items too
+    ("Dune or Jaws?", ["Dune", "Jaws"]),  # an item with no word in it (a ReDial seeker's line had crashed the turn)
 ])  # fmt: skip
 def test_titles_written_as_a_list(message: str, found: list[str]) -> None:
     """Cases like the development sample's "bridesmaids, Tammy, hustlers, angry birds, jumangi"."""
     assert [m.title for m in TitleIndex(_Store()).listed(message, "movies")] == found  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("message", "found"), [
+    ("I loved The Matrix and Alien", ["The Matrix", "Alien"]),  # "Alien" had been missed: one word in running text
+    ("I watched Beauty and the Beast", ["Beauty and the Beast"]),  # a title with "and" in it stays whole
+    ("I loved Romeo and Juliet", ["Romeo and Juliet"]),
+    ("me and my wife loved Up", []),
+])  # fmt: skip
+def test_titles_joined_by_and_on_the_demo_catalog(demo_store: ChromaStore, tmp_path: Path, message: str, found: list[str]) -> None:
+    bot = make_bot(demo_store, None, tmp_path)
+    assert [bot.title_of(i) for i in bot.understand(message).liked_ids] == found
 
 
 @pytest.mark.parametrize(("message", "found"), [

@@ -79,7 +79,7 @@ _RARE_MAIN_ZIPF = 3.5  # a title's main part names it only with a word this rare
 _RARE_PHRASE = -8.5  # log10 chance of a lower-case title's uncommon words side by side ("blade runner"; not "home alone")
 _LISTED_ZIPF = 5.0  # a one-word item of a list names a title unless it is a word this common ("yes", "sure", "okay")
 _CLAUSE = re.compile(r"[^.!?。！？\n…:]+")  # a list stays within one clause: "Pulp Fiction, Psycho, Jaws... kind of a mix"
-_LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&、，；]|\s[-–—]\s)\s*(?:(?:and|or)\b\s*)?", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&、，；]|\s[-–—]\s)\s*(?:(?:and|or)\b\s*)?|\s+(?:and|or)\s+", re.IGNORECASE)
 
 
 def _zipf(word: str) -> float:
@@ -271,7 +271,8 @@ class TitleIndex:
     def _listed_in(self, text: str, domain: str) -> list[TitleMention]:
         """Titles written as a list's items: "Alien, Terminator, predator", "bridesmaids, Tammy, hustlers, angry birds".
         A list says its items are names, so one-word and lower-case titles count, which running text never links
-        ("I saw Signs" may be a sign). A clause is a list of titles when at least two of its comma-separated items,
+        ("I saw Signs" may be a sign). A clause is a list of titles when at least two of its items (separated by commas,
+        "and" or "or": "The Matrix and Alien"; a title with "and" in it is whole first),
         and a third of them, are whole titles; its first item may end with one ("my favourites are Oculus") and its last
         begin with one ("A Quiet Place - I'm a horror fan"), capitalised; a long item may be misspelt ("Silver Lining
         Playbook"). Everyday words ("yes, sure") and the domain's genres ("comedy, drama") are never titles."""
