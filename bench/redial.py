@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/redial.py                       # the held-out half, up to 600 turns
     .venv/bin/python bench/redial.py --split tune          # the half used to choose weights
+    .venv/bin/python bench/redial.py --for-children        # only conversations read as for children
 
 Data: ``../shared/data/redial-valid/redial_eval_valid_data_processed.jsonl`` (iEvaLM-CRS's
 processing of ReDial's validation conversations, CC BY 4.0). Each turn's conversation so far
@@ -53,12 +54,15 @@ def plain_bot(data_dir: Path | None) -> ChatRec:
     return ChatRec(base.model_copy(update={"data_dir": data_dir or base.cache_dir / "bench-data"}), llm=None, sessions=InMemorySessions())
 
 
-def conversation_bench(doc: str) -> tuple[argparse.Namespace, ChatRec]:
-    """A benchmark over real conversations: its arguments (--split, --limit, --data-dir) and the warmed-up chat."""
+def conversation_bench(doc: str, *flags: tuple[str, str]) -> tuple[argparse.Namespace, ChatRec]:
+    """A benchmark over real conversations: its arguments (--split, --limit, --data-dir, and ``flags``: (name, help)
+    of its own switches) and the warmed-up chat."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=["tune", "test"], default="test")
     ap.add_argument("--limit", type=int, default=600, help="turns sampled (seeded) from the split")
     ap.add_argument("--data-dir", type=Path)
+    for name, text in flags:
+        ap.add_argument(name, action="store_true", help=text)
     args = ap.parse_args()
     bot = plain_bot(args.data_dir)
     bot.warm_up()
@@ -67,11 +71,12 @@ def conversation_bench(doc: str) -> tuple[argparse.Namespace, ChatRec]:
 
 def main() -> None:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    args, bot = conversation_bench(__doc__ or "")
+    args, bot = conversation_bench(__doc__ or "", ("--for-children", "only turns whose conversation reads as for children"))
     from chatrec.eval.metrics import mean_interval, per_user
     from chatrec.eval.redial import run_redial
 
-    run = run_redial(bot, DATA, args.split, args.limit)
+    keep = (lambda t: bot.understand(t.context, domain="movies").constraints.audience == "children") if args.for_children else None
+    run = run_redial(bot, DATA, args.split, args.limit, keep=keep)
     print(
         f"ReDial validation, {args.split} half: {len(run.relevant)} turns scored ({run.skipped} skipped: no gold in the catalog "
         "or all gold mentioned before)"

@@ -97,6 +97,8 @@ class Constraints(Ranges):
 
     include_genres: list[str] = Field(default_factory=list)
     exclude_genres: list[str] = Field(default_factory=list)
+    blend: bool | None = Field(None, description="The genres included were asked as one kind ('a horror comedy'): items "
+                               "with all of them lead (the constraint still admits any of them).")  # fmt: skip
     audience: Literal["children", "adults"] | None = None
     age: int | None = Field(None, ge=0, le=120, description="The child's age: items that state an age range must include it.")
 
@@ -108,6 +110,8 @@ class Constraints(Ranges):
                 data[field] = list(dict.fromkeys([*data[field], *value]))
             elif value not in (None, []):
                 data[field] = value
+        if newer.include_genres:  # a new genre request is a blend or not by its own words
+            data["blend"] = newer.blend
         data["include_genres"] = [g for g in data["include_genres"] if g not in data["exclude_genres"]]
         return Constraints.model_validate(data)
 
@@ -130,9 +134,9 @@ class Constraints(Ranges):
         return True
 
     def genre_share(self, item: Item) -> float:
-        """The share of the asked genres ``item`` has: a film a "horror comedy" request admits for being a comedy has
-        half of what was asked (1.0 when no genre was asked)."""
-        if not self.include_genres:
+        """The share of a blend of genres ``item`` has: a film a "horror comedy" request admits for being a comedy has
+        half of what was asked (1.0 when no blend was asked: "horror or comedy" asks for either)."""
+        if not self.blend or not self.include_genres:
             return 1.0
         genres = {g.casefold() for g in item.genres}
         return sum(g.casefold() in genres for g in self.include_genres) / len(self.include_genres)

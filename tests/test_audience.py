@@ -106,16 +106,17 @@ def test_a_request_for_two_genres_leads_with_items_that_have_both(demo_store: Ch
     assert len(top) == 3 and all(asked <= set(it.genres) for it in top), [(it.title, it.genres) for it in top]
 
 
-def test_the_genres_signal_is_the_share_of_the_genres_asked() -> None:
+def test_the_genres_signal_is_the_share_of_a_blend_of_genres() -> None:
     from chatrec.catalog.facts import CatalogFacts
     from chatrec.models import Constraints, Item
     from chatrec.signals.content import genres
 
     items = [Item(id=str(n), domain="movies", title=f"t{n}", genres=g, popularity=p, rating=4.0)
              for n, (g, p) in enumerate([(["Horror"], 900), (["Comedy", "Horror"], 10), (["Drama"], 500), (["Comedy"], 50)])]  # fmt: skip
-    both = Constraints(include_genres=["Horror", "Comedy"])
+    both = Constraints(include_genres=["Horror", "Comedy"], blend=True)
     assert genres(items, both).tolist() == [0.5, 1.0, 0.0, 0.5]
     assert genres(items, Constraints(include_genres=["Horror"])) is None  # every admitted item has it: no information
+    assert genres(items, Constraints(include_genres=["Horror", "Comedy"])) is None  # "horror or comedy": either will do
     facts = CatalogFacts.of("movies", items)
     assert facts.best_loved_meeting(both, 2) == ["1", "0"]  # the one with both first, then the best-loved of the rest
 

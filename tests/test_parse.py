@@ -83,6 +83,23 @@ def test_genre_words_guess_the_domain_when_none_is_named() -> None:
     assert (p.genre_domain, p.include, p.exclude) == ("movies", ["Comedy"], ["Horror"])
 
 
+@pytest.mark.parametrize(("text", "blend"), [
+    ("a horror comedy", True), ("a romantic comedy", True), ("a rom-com", True), ("a sci-fi/thriller", True), ("科幻惊悚片", True),
+    ("horror or comedy?", False), ("I like horror and comedy", False), ("I like comedy. Also horror", False),
+    ("a comedy, no horror", False), ("a horror film", False),
+])  # fmt: skip
+def test_genres_named_as_one_kind_are_a_blend(text: str, blend: bool) -> None:
+    assert LEX.parse(text).blend is blend
+
+
+def test_a_blend_lasts_until_new_genres_are_asked() -> None:
+    from chatrec.models import Constraints
+
+    blend = Constraints(include_genres=["Horror", "Comedy"], blend=True)
+    assert blend.merged(Constraints(year_min=2000)).blend  # "something newer"
+    assert blend.merged(Constraints(include_genres=["Drama"])).blend is None  # "a drama instead"
+
+
 def test_cues() -> None:
     assert "cheaper" in LEX.parse("something cheaper").cues
     assert "more_like" in LEX.parse("more like the second one").cues

@@ -20,7 +20,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, TypeVar
@@ -185,17 +185,19 @@ def scored_turns(turns: Iterable[T | None], run: _Scored, limit: int, desc: str,
 
 
 def run_redial(bot: ChatRec, folder: Path, half: Half = "test", limit: int = 600, progress: bool = True,
-               model_bot: ChatRec | None = None, model_turns: int = 0, replay_turns: int = 200) -> RedialRun:  # fmt: skip
+               model_bot: ChatRec | None = None, model_turns: int = 0, replay_turns: int = 200,
+               keep: Callable[[RedialTurn], bool] | None = None) -> RedialRun:  # fmt: skip
     """Popularity, item-kNN over ratings and over co-mentions from the films mentioned, and ``bot.rank``
-    (no model), on the same ``limit`` turns of one half; the conversation replayed through ``bot.chat``
-    on the first ``replay_turns`` of them, and ``model_bot.rank`` (the model suggesting titles) on the
-    first ``model_turns``."""
+    (no model), on the same ``limit`` turns of one half (those ``keep`` accepts, if given); the conversation
+    replayed through ``bot.chat`` on the first ``replay_turns`` of them, and ``model_bot.rank`` (the model
+    suggesting titles) on the first ``model_turns``."""
     collab, co = bot.collaborative("movies"), bot.comentions("movies")
     popular = [it.id for it in sorted(bot.store.items("movies"), key=lambda it: -(it.popularity or 0))]
     methods = ("popularity", "item-kNN over ratings, from the films mentioned", "co-mention item-kNN, from the films mentioned",
                "chatrec rank, no model")  # fmt: skip
     run = RedialRun({m: {} for m in methods}, {})
-    for t in scored_turns(turns(bot, folder, half), run, limit, f"D ReDial, {half} half", progress):
+    kept = (t for t in turns(bot, folder, half) if t is None or keep is None or keep(t))
+    for t in scored_turns(kept, run, limit, f"D ReDial, {half} half", progress):
         seen = set(t.mentioned)
         run.linked_right += len(t.named & seen)
         run.linked_all += len(t.mentioned)

@@ -26,6 +26,7 @@ _UNIT_EN = r"(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur)"
 _UNIT_ZH = r"(?:元|块钱|块|英镑|镑|美元|欧元)"
 _CUR = r"[£$€¥]"
 _NUM = r"(\d+(?:\.\d+)?)"
+_BLEND_GAP = re.compile(r"[\s/-]*")  # between genre words named as one kind: "horror comedy", "sci-fi/thriller", "科幻惊悚"
 _ZH_BOUND = re.compile(r"不(?:超过|超出|到|少于|低于|高于|大于|小于|多于|晚于|早于)")
 _NUMBER_WORD = re.compile(r"[£$€¥]?\d+(?:\.\d+)?(?:s\b|['’]?s\b)?|['’]\d0s\b|[一二三四五六七八九十]+(?=年代|岁)")
 
@@ -72,6 +73,7 @@ class Parsed(Ranges):
     domains: dict[str, int] = Field(default_factory=dict)
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    blend: bool = Field(False, description="The genres included were asked as one kind ('a horror comedy').")
     age: int | None = None
     children: bool = False
     reference: int | None = None
@@ -118,6 +120,8 @@ class GenreMention(BaseModel):
     phrase: str
     genres: list[str]
     negated: bool
+    start: int
+    end: int
 
 
 class Lexicon:
@@ -232,8 +236,17 @@ class Lexicon:
                 if any(a <= pos < b for a, b in spans):
                     continue
                 spans.append((pos, pos + len(phrase)))
-                out.append(GenreMention(phrase=phrase, genres=phrases[phrase], negated=self.negated(text, pos)))
+                out.append(GenreMention(phrase=phrase, genres=phrases[phrase], negated=self.negated(text, pos), start=pos,
+                                        end=pos + len(phrase)))  # fmt: skip
         return out
+
+    def blended(self, text: str, domain: str) -> bool:
+        """Whether ``text`` asks for genres as one kind of item: a phrase that stands for several ("rom-com") or
+        genre phrases side by side ("a horror comedy", "sci-fi thriller", "科幻惊悚片"), not a choice between
+        them ("horror or comedy", "I like dramas and thrillers")."""
+        wanted = sorted((m for m in self.genre_mentions(text, domain) if not m.negated), key=lambda m: m.start)
+        return any(len(m.genres) > 1 for m in wanted) or any(
+            _BLEND_GAP.fullmatch(text[a.end : b.start]) for a, b in zip(wanted, wanted[1:], strict=False))
 
     def genre_words(self, text: str, domain: str) -> tuple[list[str], list[str]]:
         """(wanted, unwanted) canonical genres named in ``text`` for ``domain``."""
@@ -272,7 +285,8 @@ class Lexicon:
             best = max(found, key=lambda d: len(found[d][0]) + len(found[d][1]), default=None)
             if best and any(found[best]):
                 p.include, p.exclude = found[best]
-                p.genre_domain = best
+                p.genre_domain = domain = best
+        p.blend = len(p.include) > 1 and domain is not None and self.blended(text, domain)
         p.cues = [cue for cue, phrases in self.actions.items() if self.any(text, phrases)]
         p.year_min, p.year_max = parse_years(text)
         p.price_min, p.price_max = parse_prices(text)

@@ -255,7 +255,7 @@ class Understander:
         # "no horror"); only code's reading lifts one, never the model's
         carried = carried.model_copy(update={"exclude_genres": [g for g in carried.exclude_genres if g not in parsed.include]})
         stated = Constraints(
-            include_genres=parsed.include, exclude_genres=parsed.exclude, year_min=parsed.year_min, year_max=parsed.year_max,
+            include_genres=parsed.include, exclude_genres=parsed.exclude, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience="children" if parsed.children else None,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
         )  # fmt: skip

@@ -14,11 +14,12 @@ def semantic(similarities: list[float]) -> np.ndarray:
 
 
 def genres(items: Sequence[Item], constraints: Constraints) -> np.ndarray | None:
-    """The share of the asked genres each item has, when two or more were asked ("a horror comedy", "科幻惊悚片").
+    """The share of the asked genres each item has, when two or more were asked as one kind ("a horror comedy",
+    "科幻惊悚片"; see :attr:`Constraints.blend`).
 
     The constraint admits an item with any of them, so without this a horror comedy request leads with the
-    best-loved horror films; None for one genre or none (every admitted item has it: no information)."""
-    if len(constraints.include_genres) < 2:
+    best-loved horror films; None for one genre, or for genres asked as a choice ("horror or comedy")."""
+    if len(constraints.include_genres) < 2 or not constraints.blend:
         return None
     return np.asarray([constraints.genre_share(it) for it in items], dtype=np.float64)
 
