@@ -37,8 +37,8 @@ def within(signal: np.ndarray | None, made_for: np.ndarray, strength: float) -> 
 
     Films named earlier that the children's request itself rules out steer it only among children's items: after "I
     loved The Matrix and Pulp Fiction" the conversation signals had put *Django Unchained* on a list for kids. Named
-    films that fit it (*Harry Potter* for a family) steer as they are: on ReDial's family conversations, keeping those
-    to children's items cost R@10 0.250 -> 0.176 (bench/redial.py --split tune, 54 turns)."""
+    films that fit it (*Harry Potter* for a family) steer as they are: in ReDial's family conversations the films
+    named are often not marked for children, and what comes next is like them (bench/redial.py --for-children)."""
     if signal is None or not len(signal):
         return signal
     low = float(np.min(signal))
