@@ -144,3 +144,18 @@ def test_animation_marks_a_film_for_children_only_in_part(demo_store: ChromaStor
     assert within(scores, made_for, 0.5).tolist() == [2.0, 1.75, 1.0]
     assert within(scores, made_for, 0.0).tolist() == [3.0, 2.0, 1.0]  # they fit the request: they steer as they are
     assert within(None, made_for, 1.0) is None
+
+
+@pytest.mark.parametrize(("second", "children"), [
+    ("a horror comedy for tonight", False),  # had stayed "for children", and the children's rule took the horror out
+    ("来一部恐怖片", False),
+    ("a horror film for my kids", True),  # said for the kids: still for them, and still no horror
+    ("a funny one about animals", True),
+])  # fmt: skip
+def test_a_genre_no_childrens_list_carries_ends_the_childrens_audience(demo_store: ChromaStore, tmp_path: Path, second: str,
+                                                                       children: bool) -> None:  # fmt: skip
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("something light to watch with my kids this weekend, nothing scary", "s")
+    reply = bot.chat(second, "s")
+    assert (reply.intent.constraints.audience == "children") is children
+    assert all(("Horror" in r.item.genres) is not children for r in reply.items) if "horror" in second or "恐怖" in second else reply.items

@@ -247,6 +247,9 @@ class Understander:
             carried = session.constraints
         else:  # a new request in the same domain: what the person ruled out still holds
             carried = Constraints(exclude_genres=session.constraints.exclude_genres, audience=session.constraints.audience)
+        if not parsed.children and {g.casefold() for g in parsed.include} & self.lexicon.adult_genres:
+            carried = carried.model_copy(update={"audience": None, "age": None})  # "a horror comedy" after a family film:
+            # a genre no children's list carries, asked outright, is not for the children any more
         if scenario is not None and (scenario.name != session.scenario or not follow_up):
             carried = carried.merged(scenario.constraints)
         if action == "more_like":
