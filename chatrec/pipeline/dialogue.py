@@ -565,7 +565,7 @@ class ChatRec:
             extra["audience"] = made_for
             ruled_out = audience.ruled_out(self.store.get(domain, list(dict.fromkeys([*anchor, *session.liked[-20:]]))),
                                            intent.constraints, self.lexicon.adult_only)  # fmt: skip
-            extra |= {k: audience.within(extra.get(k), made_for, ruled_out) for k in ("comention", "collaborative", "neighbours")}
+            extra |= {k: audience.within(extra.get(k), made_for >= 1, ruled_out) for k in ("comention", "collaborative", "neighbours")}
         return self.ranker.fuse(candidates, scenario, cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra)  # fmt: skip

@@ -33,7 +33,8 @@ def ruled_out(named: Sequence[Item], constraints: Constraints, adult_only: Calla
 
 def within(signal: np.ndarray | None, made_for: np.ndarray, strength: float) -> np.ndarray | None:
     """``signal`` kept to the items made for the children, by ``strength`` (0-1): an item's score is lowered towards
-    the signal's lowest by ``strength`` times how little it is made for them (``made_for``, 0-1).
+    the signal's lowest by ``strength`` times how little it is made for them (``made_for``, 0-1; the chat passes
+    1 only for items fully marked, since *Paprika*, animated, still led a kids' list after *Inception*).
 
     Films named earlier that the children's request itself rules out steer it only among children's items: after "I
     loved The Matrix and Pulp Fiction" the conversation signals had put *Django Unchained* on a list for kids. Named
