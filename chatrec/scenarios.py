@@ -76,7 +76,7 @@ DEFAULT_POOL = {"collaborative": 20, "neighbours": 0, "comention": 60}
 # when they named nothing but asked for something ("a movie about a dog"), it drops out and the rest is rescaled.
 # genres' 0.2 (every scenario has it): top-3 picks with every genre of 19 requests for a blend of two 14/57 -> 56/57
 # (bench/asked.py); on ReDial's tuning half, when any two genres of a transcript counted, R@10 0.195 -> 0.193, R@50
-# 0.345 -> 0.340 (0.1: 0.195 / 0.341; 0.3: 0.189 / 0.336); kept to blends, 0.195 / 0.346.
+# 0.345 -> 0.340 (0.1: 0.195 / 0.341; 0.3: 0.189 / 0.336). A blend's items now also lead (see README).
 DEFAULT_WEIGHTS = {"semantic": 0.2, "popularity": 0.1, "rating": 0.05, "profile": 0.025, "llm": 0.0, "collaborative": 0.05,
                    "neighbours": 0.025, "comention": 0.5, "audience": 0.2, "genres": 0.2}  # fmt: skip
 

@@ -106,6 +106,16 @@ def test_a_request_for_two_genres_leads_with_items_that_have_both(demo_store: Ch
     assert len(top) == 3 and all(asked <= set(it.genres) for it in top), [(it.title, it.genres) for it in top]
 
 
+def test_a_blend_of_genres_leads_after_films_that_pull_elsewhere(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """In the web chat, after "I loved Inception and Alien", "a horror comedy for tonight" gave Aliens, Alien:
+    Resurrection and Saturday Night Fever: the films named steered, and the pool held no horror comedy."""
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("I loved Inception and Alien", "s")
+    reply = bot.chat("a horror comedy for tonight", "s")
+    assert reply.intent.constraints.blend and len(reply.items) == 3
+    assert all({"Horror", "Comedy"} <= set(r.item.genres) for r in reply.items), [r.title for r in reply.items]
+
+
 def test_the_genres_signal_is_the_share_of_a_blend_of_genres() -> None:
     from chatrec.catalog.facts import CatalogFacts
     from chatrec.models import Constraints, Item

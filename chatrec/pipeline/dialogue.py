@@ -547,6 +547,8 @@ class ChatRec:
         also = [*suggested, *also]
         if intent.open_request:  # nothing to search for: the best-loved items meeting the constraints are the pool
             also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 100), *also]
+        elif intent.constraints.blend:  # "a horror comedy": the best-loved ones join the pool, which may hold none
+            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 30), *also]
         children = intent.constraints.audience == "children"
         candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also,
                                     reject=self.lexicon.adult_only if children else None)  # fmt: skip
@@ -559,7 +561,8 @@ class ChatRec:
             extra["suggested"] = self.suggester.signal([c.item.id for c in candidates], suggested)
         if intent.open_request:  # nothing left to search for by meaning: nearness to the words would rank title matches
             extra["semantic"] = None
-        extra["genres"] = content.genres([c.item for c in candidates], intent.constraints)
+        extra["genres"] = blend = content.genres([c.item for c in candidates], intent.constraints)
+        whole = blend == 1 if blend is not None and int(np.sum(blend == 1)) >= self.items_per_reply else None  # enough to fill a reply
         if children:
             made_for = audience.for_children([c.item for c in candidates], self.lexicon.made_for_children, intent.constraints.age)
             extra["audience"] = made_for
@@ -568,7 +571,7 @@ class ChatRec:
             extra |= {k: audience.within(extra.get(k), made_for >= 1, ruled_out) for k in ("comention", "collaborative", "neighbours")}
         return self.ranker.fuse(candidates, scenario, cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
-                                extra=extra)  # fmt: skip
+                                extra=extra, lead=whole)  # fmt: skip
 
     def _recommendation(self, r: Ranked, intent: Intent) -> Recommendation:
         it = r.candidate.item

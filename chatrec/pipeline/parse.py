@@ -104,6 +104,7 @@ class LexiconData(BaseModel):
     actions: dict[str, list[str]]
     for_children: dict[str, list[str]] = Field(default_factory=dict)
     for_children_in_part: dict[str, list[str]] = Field(default_factory=dict)
+    genre_blends: list[str] = Field(default_factory=list)
     children_by_default: list[str] = Field(default_factory=list)
     adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
     moods: dict[str, list[str]] = Field(default_factory=dict)
@@ -138,6 +139,7 @@ class Lexicon:
         self.title_cues = d.title_cues
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
         self.children_genres_in_part = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children_in_part.items()}
+        self.genre_blends = {p.casefold() for p in d.genre_blends}
         self.children_domains = set(d.children_by_default)
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
@@ -241,11 +243,11 @@ class Lexicon:
         return out
 
     def blended(self, text: str, domain: str) -> bool:
-        """Whether ``text`` asks for genres as one kind of item: a phrase that stands for several ("rom-com") or
+        """Whether ``text`` asks for genres as one kind of item: a blend phrase ("rom-com", lexicon ``genre_blends``) or
         genre phrases side by side ("a horror comedy", "sci-fi thriller", "科幻惊悚片"), not a choice between
-        them ("horror or comedy", "I like dramas and thrillers")."""
+        them ("horror or comedy", "I like dramas and thrillers", "scary": horror or thriller)."""
         wanted = sorted((m for m in self.genre_mentions(text, domain) if not m.negated), key=lambda m: m.start)
-        return any(len(m.genres) > 1 for m in wanted) or any(
+        return any(m.phrase.casefold() in self.genre_blends for m in wanted) or any(
             _BLEND_GAP.fullmatch(text[a.end : b.start]) for a, b in zip(wanted, wanted[1:], strict=False))
 
     def genre_words(self, text: str, domain: str) -> tuple[list[str], list[str]]:

@@ -43,6 +43,7 @@ class Fusion:
     signals: dict[str, np.ndarray | None]
     weights: dict[str, float]
     ranked: list[Ranked]
+    lead: np.ndarray | None = None  # candidates that come before all others, whatever their scores (see ranked_by)
 
     def wants_model(self) -> bool:
         """Whether the scenario gives the model's re-rank any weight, and there is something to order."""
@@ -50,10 +51,12 @@ class Fusion:
 
 
 def ranked_by(cands: list[Candidate], signals: dict[str, np.ndarray | None], weights: dict[str, float],
-              tie_order: list[int] | None = None) -> list[Ranked]:  # fmt: skip
-    """Candidates by fused score, each with every signal's contribution; ties keep ``tie_order``."""
+              tie_order: list[int] | None = None, lead: np.ndarray | None = None) -> list[Ranked]:  # fmt: skip
+    """Candidates by fused score, each with every signal's contribution; ties keep ``tie_order``. Those ``lead``
+    marks come first (a blend of genres asked, "a horror comedy", before the horror films and the comedies)."""
     scores, parts = fuse(signals, weights, len(cands))
-    order = sorted(tie_order if tie_order is not None else range(len(cands)), key=lambda i: -scores[i])
+    first = lead if lead is not None else np.zeros(len(cands), dtype=bool)
+    order = sorted(tie_order if tie_order is not None else range(len(cands)), key=lambda i: (not first[i], -scores[i]))
     return [
         Ranked(candidate=cands[i], index=i, score=round(float(scores[i]), 4),
                contributions={k: round(float(v[i]), 4) for k, v in parts.items()})
@@ -93,11 +96,13 @@ class Ranker:
         liked: np.ndarray,
         rejected: np.ndarray,
         extra: dict[str, np.ndarray | None] | None = None,
+        lead: np.ndarray | None = None,
     ) -> Fusion:
-        """The fused ranking without the model; ``extra`` adds signals computed elsewhere (collaborative ones) by name."""
+        """The fused ranking without the model; ``extra`` adds signals computed elsewhere (collaborative ones) by name,
+        and the candidates ``lead`` marks come first."""
         weights = self.weights(scenario)
         signals = self.base_signals(cands, vectors, liked, rejected) | (extra or {}) if cands else {}
-        return Fusion(cands, signals, weights, ranked_by(cands, signals, weights) if cands else [])
+        return Fusion(cands, signals, weights, ranked_by(cands, signals, weights, lead=lead) if cands else [], lead)
 
     def rerank(self, fusion: Fusion, intent: Intent, scenario: Scenario | None, model: TurnModel) -> list[Ranked] | None:
         """The ranking with the model's judgement fused in, or None if it had nothing to add.
@@ -107,7 +112,7 @@ class Ranker:
         if judged is None:
             return None
         order = [r.index for r in fusion.ranked]
-        return ranked_by(fusion.candidates, {**fusion.signals, "llm": judged}, fusion.weights, order)
+        return ranked_by(fusion.candidates, {**fusion.signals, "llm": judged}, fusion.weights, order, fusion.lead)
 
     def llm_signal(self, fusion: Fusion, intent: Intent, scenario: Scenario | None, model: TurnModel) -> np.ndarray | None:
         """Reciprocal-rank scores from the model's ordering of the top candidates (None if it echoed)."""
