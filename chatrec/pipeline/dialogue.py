@@ -28,7 +28,20 @@ from chatrec.llm.client import ChatLLM, LLMError, Message
 from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session, SessionStore, Turn
-from chatrec.models import LANGUAGES, Cards, Constraints, Done, Intent, Recommendation, Reply, Reranked, TextDelta, TurnEvent, Understood
+from chatrec.models import (
+    LANGUAGES,
+    Cards,
+    Constraints,
+    Done,
+    Intent,
+    Item,
+    Recommendation,
+    Reply,
+    Reranked,
+    TextDelta,
+    TurnEvent,
+    Understood,
+)
 from chatrec.pipeline.explain import Explainer, PickLines, ReasonWriter, Written, reason
 from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.original_titles import OriginalTitles
@@ -564,14 +577,20 @@ class ChatRec:
         extra["genres"] = blend = content.genres([c.item for c in candidates], intent.constraints)
         whole = blend == 1 if blend is not None and int(np.sum(blend == 1)) >= self.items_per_reply else None  # enough to fill a reply
         if children:
-            made_for = audience.for_children([c.item for c in candidates], self.lexicon.made_for_children, intent.constraints.age)
-            extra["audience"] = made_for
-            ruled_out = audience.ruled_out(self.store.get(domain, list(dict.fromkeys([*anchor, *session.liked[-20:]]))),
-                                           intent.constraints, self.lexicon.adult_only)  # fmt: skip
-            extra |= {k: audience.within(extra.get(k), made_for >= 1, ruled_out) for k in ("comention", "collaborative", "neighbours")}
+            extra |= self._for_children([c.item for c in candidates], intent, [*anchor, *session.liked[-20:]], extra)
         return self.ranker.fuse(candidates, scenario, cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra, lead=whole)  # fmt: skip
+
+    def _for_children(self, items: list[Item], intent: Intent, named: list[str],
+                      extra: dict[str, np.ndarray | None]) -> dict[str, np.ndarray | None]:  # fmt: skip
+        """The ``audience`` signal, and the conversation signals kept to items made for children as far as the
+        request rules out the items the person named (see :func:`audience.within`)."""
+        made_for = audience.for_children(items, self.lexicon.made_for_children, intent.constraints.age)
+        named_items = self.store.get(intent.domain or self.domains[0], list(dict.fromkeys(named)))
+        ruled_out = audience.ruled_out(named_items, intent.constraints, self.lexicon.adult_only)
+        kept = {k: audience.within(extra.get(k), made_for >= 1, ruled_out) for k in ("comention", "collaborative", "neighbours")}
+        return {"audience": made_for, **kept}
 
     def _recommendation(self, r: Ranked, intent: Intent) -> Recommendation:
         it = r.candidate.item
