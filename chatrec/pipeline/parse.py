@@ -156,8 +156,8 @@ class Lexicon:
         return cls(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
 
     def for_children(self, item: Item) -> bool:
-        """Whether the catalog marks ``item`` as made for children (a children's genre of its domain)."""
-        return bool({g.casefold() for g in item.genres} & self.children_genres.get(item.domain, set()))
+        """Whether the catalog marks ``item`` as made for children (a children's genre of its domain), if only in part."""
+        return self.made_for_children(item) > 0
 
     def made_for_children(self, item: Item) -> float:
         """How clearly the catalog marks ``item`` as made for children: 1 by a children's genre, 0.5 only by one that
