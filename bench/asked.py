@@ -1,4 +1,5 @@
-"""Do the picks have what was asked: both genres of "a horror comedy", films made for the kids? Prints figures.
+"""Do the picks have what was asked: both genres of "a horror comedy", films made for the kids, gifts for grown-ups
+that are not children's items, a date night's taste when none is stated? Prints figures.
 
     .venv/bin/python bench/asked.py                        # fresh requests (top 3 and top 10 of bot.rank)
     .venv/bin/python bench/asked.py --genres-weight 0      # the same without the genres signal
@@ -10,7 +11,9 @@ constraint admits an item with any of the genres asked, so without a signal for 
 read as asking for. Films for children: a pick counts when the catalog gives it the Children genre (Animation
 alone marks a film for children only in part: *Akira*, *Paprika*). With ``--after``, each request is the second
 message of a session (bot.chat, the 3 cards), where the films named first steer the picks through the
-conversation signals ("I loved Inception", then "something light to watch with my kids").
+conversation signals ("I loved Inception", then "something light to watch with my kids"). For grown-ups (books, films
+and toys): a pick counts when nothing marks it as made for children (a children's genre of its domain, an age range
+that ends before 18). A date with no taste stated: a pick counts when it is a Romance, the date-night scenario's taste.
 """
 
 from __future__ import annotations
@@ -40,15 +43,35 @@ CHILDREN = (
     "a film for my kids about high school", "a drama for my kids", "a sci-fi film for my kids", "an adventure film for my 8 year old",
     "周末和孩子一起看的电影，不要太吓人", "适合全家一起看的电影", "给孩子看的喜剧", "给六岁孩子看的动画片",
 )  # fmt: skip
+GROWN_UPS = (
+    ("a birthday gift book for my mom", "books"), ("给我妈妈挑一本生日礼物书", "books"), ("a book for my dad", "books"),
+    ("a christmas present for my grandma, a book", "books"), ("送给同事的书", "books"), ("a book for my wife's birthday", "books"),
+    ("a board game for my parents", "toys"), ("a gift for my dad, he loves model trains", "toys"),
+    ("a movie to watch with my mom", "movies"), ("给爸妈看的电影", "movies"),
+)  # fmt: skip
+DATES = (
+    "something to watch with my wife tonight", "a movie night with my girlfriend", "what should my husband and I watch?",
+    "date night tonight, any ideas?", "和老婆一起看的电影", "和女朋友约会看什么电影",
+)  # fmt: skip
 
 
-def picks(bot: ChatRec, request: str, session: str, after: str | None) -> tuple[Intent, list[Item]]:
+def picks(bot: ChatRec, request: str, session: str, after: str | None, domain: str = "movies") -> tuple[Intent, list[Item]]:
     """How ``request`` was read and its picks: bot.rank's top 10, or the 3 cards after ``after`` in one session."""
     if after:
-        bot.chat(after, session, domain="movies")
-        reply = bot.chat(request, session, domain="movies")
+        bot.chat(after, session, domain=domain)
+        reply = bot.chat(request, session, domain=domain)
         return reply.intent, [r.item for r in reply.items]
-    return bot.understand(request, session, domain="movies"), [r.item for r in bot.rank(request, k=10, domain="movies")]
+    return bot.understand(request, session, domain=domain), [r.item for r in bot.rank(request, k=10, domain=domain)]
+
+
+def report(title: str, hits: list[tuple[str, Intent, list[Item], list[bool]]], after: str | None) -> None:
+    """One line per request (its reading, its hits in the top 3 and top 10, the top 3), then the totals."""
+    for request, intent, got, hit in hits:
+        print(f"{request[:40]:40s} {intent.scenario or '-':18s} {' '.join(intent.constraints.describe()) or '-':28s} "
+              f"{sum(hit[:3])}/3  {sum(hit)}/{len(hit)}  " + "; ".join(it.title[:30] for it in got[:3]))  # fmt: skip
+    top3, top10 = sum(sum(hit[:3]) for *_, hit in hits), sum(sum(hit) for *_, hit in hits)
+    shown3, shown10 = sum(len(hit[:3]) for *_, hit in hits), sum(len(hit) for *_, hit in hits)
+    print(f"{len(hits)} requests; {title}: top 3 {top3}/{shown3}" + ("" if after else f", top 10 {top10}/{shown10}"))
 
 
 def main() -> None:
@@ -86,6 +109,20 @@ def main() -> None:
         print(f"{request[:40]:40s} {sum(marked[:3])}/3  {sum(marked)}/{len(marked)}  " + "; ".join(it.title[:30] for it in got[:3]))
     print(f"{counted} requests for children; picks with the Children genre: top 3 {top3}/{3 * counted}"
           + ("" if args.after else f", top 10 {top10}/{10 * counted}"))
+
+    def grown_up(it: Item) -> bool:
+        return not bot.lexicon.made_for_children(it) and (it.age_range() or (0, 99))[1] >= 18
+
+    hits = []
+    for n, (request, domain) in enumerate(GROWN_UPS):
+        intent, got = picks(bot, request, f"grown-ups-{n}", args.after, domain)
+        hits.append((request, intent, got, [grown_up(it) for it in got]))
+    report("picks not made for children", hits, args.after)
+    hits = []
+    for n, request in enumerate(DATES):
+        intent, got = picks(bot, request, f"dates-{n}", args.after)
+        hits.append((request, intent, got, ["Romance" in it.genres for it in got]))
+    report("Romance picks", hits, args.after)
 
 
 if __name__ == "__main__":

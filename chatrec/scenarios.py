@@ -18,7 +18,7 @@ from chatrec.models import Constraints
 # embeddings of liked items; collaborative: the factor model (ALS/BPR) for this person;
 # neighbours: item-kNN from their items ("more like these"); comention: items liked in the same real
 # conversations as the ones they named; llm: the model's re-rank; audience: made for the children a request
-# is for (and for their age, where items state one); suggested: titles the model names for the conversation,
+# is for (and for their age, where items state one), or not made for children when it is for grown-ups; suggested: titles the model names for the conversation,
 # each checked to be a catalog item; genres: how many of the genres asked an item has ("a horror comedy").
 SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours", "comention", "audience",
            "suggested", "genres")  # fmt: skip
@@ -35,8 +35,14 @@ class Scenario(BaseModel):
     weights: dict[str, float]
     style: str = ""
     open_requests: bool = Field(False, description="Serves requests in its domain that state no taste ('any good movie').")
+    taste: str | None = Field(None, description="Searched by meaning in place of a request that states no taste of its own "
+                              "('a film to watch with my wife tonight' finds romances, not films with 'Night' in the title).")
     pool: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_POOL),
                                  description="How many candidates a signal adds to the vector search's (the rest are unchanged).")  # fmt: skip
+
+    def taste_for(self, constraints: Constraints) -> str | None:
+        """What to search for by meaning when a request states no taste: the scenario's, unless genres asked give one."""
+        return None if constraints.include_genres else self.taste
 
     @field_validator("weights")
     @classmethod
@@ -58,7 +64,7 @@ class Scenario(BaseModel):
 
 
 # Signals weighed on top of the rest (whose weights sum to 1): each carries information only for some requests, for
-# children or for two genres or more, and drops out of the fusion otherwise.
+# children or grown-ups or for two genres or more, and drops out of the fusion otherwise.
 ON_TOP = ("audience", "genres")
 
 # Candidates beyond the vector search, per signal that can name its own best items: the factor model's (people

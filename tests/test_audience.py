@@ -169,3 +169,41 @@ def test_a_genre_no_childrens_list_carries_ends_the_childrens_audience(demo_stor
     reply = bot.chat(second, "s")
     assert (reply.intent.constraints.audience == "children") is children
     assert all(("Horror" in r.item.genres) is not children for r in reply.items) if "horror" in second or "恐怖" in second else reply.items
+
+
+@pytest.mark.parametrize("turns", [["a birthday gift book for my mom"], ["给我妈妈挑一本生日礼物书", "要2000年以后的"],
+                                   ["a book for my dad, something after 2000"], ["a board game for my colleagues"]])  # fmt: skip
+def test_a_list_for_grown_ups_puts_items_made_for_children_last(demo_store: ChromaStore, tmp_path: Path, turns: list[str]) -> None:
+    """"要2000年以后的" after a birthday book for the person's mother had given *Goodnight Moon* and a picture book."""
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = [bot.chat(message, "s") for message in turns][-1]
+    assert reply.intent.constraints.audience == "adults" and len(reply.items) == 3
+    assert not [r.title for r in reply.items if bot.lexicon.for_children(r.item) or (r.item.age_range() or (0, 99))[1] < 18]
+
+
+@pytest.mark.parametrize(("message", "audience"), [("a film for my wife and kids", "children"), ("something for my 40 year old brother", "adults"),
+                                                   ("a young adult novel", None), ("给爸爸买本书", "adults")])  # fmt: skip
+def test_words_for_children_win_over_words_for_grown_ups(demo_store: ChromaStore, tmp_path: Path, message: str, audience: str | None) -> None:
+    assert make_bot(demo_store, None, tmp_path).understand(message).constraints.audience == audience
+
+
+def test_the_grown_ups_signal_follows_the_catalogs_marks_and_stated_ages() -> None:
+    from chatrec.models import Item
+    from chatrec.signals.audience import for_adults
+
+    items = [Item(id="a", domain="toys", title="Stacking cups, 1-3 years"), Item(id="b", domain="toys", title="Chess set, age 8+"),
+             Item(id="c", domain="movies", title="Toy Story"), Item(id="d", domain="movies", title="Heat")]  # fmt: skip
+    marked = {"a": 1.0, "b": 1.0, "c": 1.0, "d": 0.0}
+    assert for_adults(items, lambda it: marked[it.id]).tolist() == [0.0, 1.0, 0.0, 1.0]  # a stated age wins over the genre
+
+
+@pytest.mark.parametrize("turns", [["something to watch with my wife tonight"], ["和老婆一起看的电影", "要新一点的"]])
+def test_a_date_with_no_taste_stated_gets_the_scenarios_taste_not_word_matches(demo_store: ChromaStore, tmp_path: Path,
+                                                                               turns: list[str]) -> None:  # fmt: skip
+    """Before, "something to watch with my wife tonight" gave *Night on Earth*, *The Night Is Short, Walk on Girl* and
+    *Night Shift*; read as a request with no taste, the conversation prior gave *The Matrix*, *Seven* and *Die Hard*."""
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = [bot.chat(message, "s") for message in turns][-1]
+    assert reply.intent.scenario == "date_night" and reply.intent.open_request and len(reply.items) == 3
+    assert all("Romance" in r.item.genres for r in reply.items), [(r.title, r.item.genres) for r in reply.items]
+    assert not [r.title for r in reply.items if "night" in r.title.casefold()]

@@ -456,14 +456,25 @@ class ChatRec:
         if suggest:
             fusion = self._fusion(intent, session, need, model, notices)
         ranked = self._reranked(fusion, intent, notices, model) if rerank else fusion.ranked
-        if [r.candidate.item.id for r in ranked[: len(items)]] != [r.item_id for r in items]:
-            items = self._recommendations(ranked, intent)
+        reordered = self._recommendations(ranked, intent)
+        if [r.item_id for r in reordered] != [r.item_id for r in items]:
+            items = reordered
             clock.mark("reranked")
             yield Reranked(items=items)
         return items
 
-    def _recommendations(self, ranked: Sequence[Ranked], intent: Intent) -> list[Recommendation]:
-        return [self._recommendation(r, intent) for r in ranked[: self.items_per_reply]]
+    def _recommendations(self, ranked: Sequence[Ranked], intent: Intent, k: int | None = None) -> list[Recommendation]:
+        """The first ``k`` (a reply's worth) with a title not already listed: *Freaky Friday* (1976) beside its 2003
+        remake, or two editions of one book, fill a slot twice for the person who reads the list."""
+        titles: set[str] = set()
+        out: list[Recommendation] = []
+        for r in ranked:
+            if len(out) == (k or self.items_per_reply):
+                break
+            if (title := r.candidate.item.title.casefold()) not in titles:
+                titles.add(title)
+                out.append(self._recommendation(r, intent))
+        return out
 
     def _reranked(self, fusion: Fusion, intent: Intent, notices: list[str], model: TurnModel) -> list[Ranked]:
         """The fused ranking with the model's judgement, or as it was if the model adds nothing or fails."""
@@ -495,7 +506,7 @@ class ChatRec:
         session.take_feedback(intent)
         fusion = self._fusion(intent, session, k, model, [])
         ranked = self._reranked(fusion, intent, [], model) if fusion.wants_model() and model.present else fusion.ranked
-        return [self._recommendation(r, intent) for r in ranked[:k]]
+        return self._recommendations(ranked, intent, k)
 
     def as_retriever(self, domain: str | None = None, k: int = 4, constraints: Constraints | None = None,
                      user_id: str | None = None) -> CatalogRetriever:  # fmt: skip
@@ -552,8 +563,9 @@ class ChatRec:
             if collab is not None and person is not None else []  # fmt: skip
         co = self.comentions(domain)
         co_scores = co.scores([*anchor, *session.liked[-20:]]) if co is not None else None  # what they named
-        if co is not None and co_scores is None and intent.open_request:  # nothing named, nothing to search for:
-            co_scores = co.prior  # what conversations bring up most
+        tasted = scenario is not None and scenario.taste_for(intent.constraints) is not None  # searched for the scenario's taste
+        if co is not None and co_scores is None and intent.open_request and not tasted:
+            co_scores = co.prior  # nothing named, nothing to search for: what conversations bring up most
         if co is not None and co_scores is not None:
             also += co.top(co_scores, pool["comention"], exclude)
         suggested = [i for i in self._suggested(intent, session, domain, model, notices) if i not in exclude]
@@ -572,12 +584,14 @@ class ChatRec:
             extra["comention"] = co.signal([c.item.id for c in candidates], co_scores) if co_scores is not None else None
         if suggested:
             extra["suggested"] = self.suggester.signal([c.item.id for c in candidates], suggested)
-        if intent.open_request:  # nothing left to search for by meaning: nearness to the words would rank title matches
-            extra["semantic"] = None
+        if intent.open_request and not tasted:  # nothing left to search for by meaning:
+            extra["semantic"] = None  # nearness to the words would rank title matches
         extra["genres"] = blend = content.genres([c.item for c in candidates], intent.constraints)
         whole = blend == 1 if blend is not None and int(np.sum(blend == 1)) >= self.items_per_reply else None  # enough to fill a reply
         if children:
             extra |= self._for_children([c.item for c in candidates], intent, [*anchor, *session.liked[-20:]], extra)
+        elif intent.constraints.audience == "adults":
+            extra["audience"] = audience.for_adults([c.item for c in candidates], self.lexicon.made_for_children)
         return self.ranker.fuse(candidates, scenario, cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra, lead=whole)  # fmt: skip

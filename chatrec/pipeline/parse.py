@@ -76,6 +76,7 @@ class Parsed(Ranges):
     blend: bool = Field(False, description="The genres included were asked as one kind ('a horror comedy').")
     age: int | None = None
     children: bool = False
+    adults: bool = Field(False, description="The items are for grown-ups (a gift for my mom, with my wife), not children.")
     reference: int | None = None
     cues: list[str] = Field(default_factory=list)
 
@@ -100,6 +101,7 @@ class LexiconData(BaseModel):
     genres: dict[str, dict[str, list[str]]]
     negations: dict[str, list[str]]
     children: list[str]
+    adults: list[str] = Field(default_factory=list)
     children_claims: list[str] = Field(default_factory=list)
     actions: dict[str, list[str]]
     for_children: dict[str, list[str]] = Field(default_factory=dict)
@@ -132,6 +134,7 @@ class Lexicon:
         d = data if isinstance(data, LexiconData) else LexiconData.model_validate(data)
         self.domains, self.genres, self.negations = d.domains, d.genres, d.negations
         self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
+        self.adults = d.adults
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.loose_genre_words = {w.casefold(): {g.casefold() for g in gs} for w, gs in d.loose_genre_words.items()}
         self.children_claims = d.children_claims
@@ -189,6 +192,7 @@ class Lexicon:
         that state no taste, and those plus the constraint words (genres, bounds, the audience, moods, negations)."""
         plain = {w for ws in self.domains.values() for w in ws} | set(self.generic)
         constraints = {p for phrases in self.genres.values() for p in phrases} | set(self.bounds) | set(self.children)
+        constraints |= set(self.adults)
         constraints |= set(self.moods) | {w for ws in self.negations.values() for w in ws}
         return {beyond: self._alternation(plain | constraints if beyond else plain) for beyond in (False, True)}
 
@@ -294,6 +298,7 @@ class Lexicon:
         p.price_min, p.price_max = parse_prices(text)
         p.age = parse_age(text)
         p.children = (p.age is not None and p.age < 13) or self.any(text, self.children)
+        p.adults = not p.children and ((p.age is not None and p.age >= 18) or self.any(text, self.adults))
         p.reference = parse_reference(text)
         return p
 

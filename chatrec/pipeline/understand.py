@@ -222,9 +222,11 @@ class Understander:
         query: str = first({"follow_up": session.query if follow_up and not (parsed.include or parsed.domains) else None,
                             "model": proposal.query.strip()[:160] if proposal is not None else None,
                             "message": message}, PRECEDENCE["query"])  # fmt: skip
+        constraints = self._constraints(message, parsed, proposal, session, action, domain, scenario)
+        if open_request and scenario is not None and (taste := scenario.taste_for(constraints)):
+            query = taste  # no taste of the person's own: the scenario's is searched for
         intent = Intent(
-            action=action, scenario=scenario.name if scenario else None, domain=domain, query=query,
-            constraints=self._constraints(message, parsed, proposal, session, action, domain, scenario),
+            action=action, scenario=scenario.name if scenario else None, domain=domain, query=query, constraints=constraints,
             reference=parsed.reference, language=parsed.language, used_llm=proposal is not None,  # type: ignore[arg-type]
             open_request=open_request,
         )  # fmt: skip
@@ -247,7 +249,7 @@ class Understander:
             carried = session.constraints
         else:  # a new request in the same domain: what the person ruled out still holds
             carried = Constraints(exclude_genres=session.constraints.exclude_genres, audience=session.constraints.audience)
-        if not parsed.children and {g.casefold() for g in parsed.include} & self.lexicon.adult_genres:
+        if carried.audience == "children" and not parsed.children and {g.casefold() for g in parsed.include} & self.lexicon.adult_genres:
             carried = carried.model_copy(update={"audience": None, "age": None})  # "a horror comedy" after a family film:
             # a genre no children's list carries, asked outright, is not for the children any more
         if scenario is not None and (scenario.name != session.scenario or not follow_up):
@@ -259,7 +261,7 @@ class Understander:
         carried = carried.model_copy(update={"exclude_genres": [g for g in carried.exclude_genres if g not in parsed.include]})
         stated = Constraints(
             include_genres=parsed.include, exclude_genres=parsed.exclude, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
-            price_min=parsed.price_min, price_max=parsed.price_max, audience="children" if parsed.children else None,
+            price_min=parsed.price_min, price_max=parsed.price_max, audience="children" if parsed.children else "adults" if parsed.adults else None,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
         )  # fmt: skip
         if proposal is not None:

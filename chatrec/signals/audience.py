@@ -1,4 +1,4 @@
-"""Audience signal: how clearly an item is made for the children a request is for."""
+"""Audience signal: how clearly an item is made for the children a request is for, or for the grown-ups."""
 
 from __future__ import annotations
 
@@ -19,6 +19,17 @@ def for_children(items: Sequence[Item], marked: Callable[[Item], float], age: in
     def fits(item: Item) -> float:
         ages = item.age_range()
         return 1.0 if age is not None and ages is not None and ages[0] <= age <= ages[1] else marked(item)
+
+    return np.asarray([fits(it) for it in items], dtype=np.float64)
+
+
+def for_adults(items: Sequence[Item], marked: Callable[[Item], float]) -> np.ndarray:
+    """1 for items not made for children, less as the catalog marks them so (``marked``: 0-1), 0 if their stated
+    age range ends before 18: "a birthday gift book for my mom" had led with *Goodnight Moon*, a picture book that
+    "birthday" found by meaning. Weighed like the children's signal, so children's items come last, not never."""
+    def fits(item: Item) -> float:
+        ages = item.age_range()
+        return float(ages[1] >= 18) if ages is not None else 1.0 - marked(item)
 
     return np.asarray([fits(it) for it in items], dtype=np.float64)
 
