@@ -42,6 +42,7 @@ class Session(BaseModel):
     scenario: str | None = None
     query: str = ""
     open_request: bool = Field(False, description="The last request's only taste was its constraints: its refinements stay open too.")
+    ruled_out: list[str] = Field(default_factory=list, description="Genres the person ruled out in their own words (Intent.ruled_out).")
     titles: dict[str, str] = Field(default_factory=dict, description="Titles of items mentioned, for summaries.")
     last_reply: Reply | None = None
 

@@ -207,3 +207,16 @@ def test_a_date_with_no_taste_stated_gets_the_scenarios_taste_not_word_matches(d
     assert reply.intent.scenario == "date_night" and reply.intent.open_request and len(reply.items) == 3
     assert all("Romance" in r.item.genres for r in reply.items), [(r.title, r.item.genres) for r in reply.items]
     assert not [r.title for r in reply.items if "night" in r.title.casefold()]
+
+
+def test_a_request_for_other_people_is_new_and_keeps_only_what_the_person_ruled_out(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """After family night, "something for date night with my wife" had refined the kids' request: the kids' search
+    words, family night's own exclusions (war, crime, film noir) and "for children" all stayed."""
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("something light to watch with my kids this weekend, nothing scary", "s")
+    date = bot.chat("something for date night with my wife", "s").intent
+    assert date.action == "recommend" and date.scenario == "date_night" and date.constraints.audience == "adults"
+    assert set(date.constraints.exclude_genres) == {"Horror", "Thriller", "Documentary"}  # "nothing scary" was theirs
+    kids = bot.chat("and now something for my kids", "s").intent
+    assert kids.action == "recommend" and kids.constraints.audience == "children" and "Documentary" not in kids.constraints.exclude_genres
+    assert bot.chat("no cartoons", "s").intent.action == "refine"  # the same people: a refinement still

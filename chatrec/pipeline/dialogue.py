@@ -676,6 +676,6 @@ class ChatRec:
         if intent.action not in ("chitchat", "ask_item"):
             session.constraints = intent.constraints
             session.domain, session.scenario, session.query = intent.domain, intent.scenario, intent.query
-            session.open_request = intent.open_request
+            session.open_request, session.ruled_out = intent.open_request, intent.ruled_out
         session.last_reply = reply
         self.sessions.save(session)

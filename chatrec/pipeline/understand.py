@@ -223,12 +223,14 @@ class Understander:
                             "model": proposal.query.strip()[:160] if proposal is not None else None,
                             "message": message}, PRECEDENCE["query"])  # fmt: skip
         constraints = self._constraints(message, parsed, proposal, session, action, domain, scenario)
+        ruled_out = [g for g in dict.fromkeys([*(session.ruled_out if domain == session.domain else []), *parsed.exclude])
+                     if g not in parsed.include]  # fmt: skip
         if open_request and scenario is not None and (taste := scenario.taste_for(constraints)):
             query = taste  # no taste of the person's own: the scenario's is searched for
         intent = Intent(
             action=action, scenario=scenario.name if scenario else None, domain=domain, query=query, constraints=constraints,
             reference=parsed.reference, language=parsed.language, used_llm=proposal is not None,  # type: ignore[arg-type]
-            open_request=open_request,
+            open_request=open_request, ruled_out=ruled_out,
         )  # fmt: skip
         self._checkable(intent, parsed)
         intent.fallback = self._looser(intent.constraints, parsed, session)
@@ -247,8 +249,8 @@ class Understander:
             carried = Constraints(audience=old.audience, age=old.age) if follow_up else Constraints()
         elif follow_up:
             carried = session.constraints
-        else:  # a new request in the same domain: what the person ruled out still holds
-            carried = Constraints(exclude_genres=session.constraints.exclude_genres, audience=session.constraints.audience)
+        else:  # a new request in the same domain: what the person ruled out still holds, not an earlier scenario's
+            carried = Constraints(exclude_genres=session.ruled_out, audience=session.constraints.audience)  # defaults
         if carried.audience == "children" and not parsed.children and {g.casefold() for g in parsed.include} & self.lexicon.adult_genres:
             carried = carried.model_copy(update={"audience": None, "age": None})  # "a horror comedy" after a family film:
             # a genre no children's list carries, asked outright, is not for the children any more
@@ -344,8 +346,11 @@ class Understander:
         if "chitchat" in cues and said_nothing:
             return "chitchat"  # a greeting or thanks: no need to trust the model's reading
         checked = self._checked_action(proposal.action, parsed, session, named) if proposal is not None else None
-        if asked and not parsed.domains:  # "no crime", "不要太悲伤的", "再来一部": the last request, changed
-            return checked if checked in ("ask_item", "feedback", "more_like") else "refine"
+        said_for = "children" if parsed.children else "adults" if parsed.adults else None
+        other_people = said_for is not None and session.constraints.audience not in (None, said_for)
+        if asked and not parsed.domains and not other_people:  # "no crime", "不要太悲伤的", "再来一部": the last
+            return checked if checked in ("ask_item", "feedback", "more_like") else "refine"  # request, changed
+        # "something for date night with my wife" after a family film: a request for other people is a new one
         return checked or "recommend"
 
     @staticmethod
