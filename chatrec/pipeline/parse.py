@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
@@ -85,6 +85,11 @@ class Parsed(Ranges):
     @property
     def domain(self) -> str | None:
         return max(self.domains, key=self.domains.__getitem__) if self.domains else None
+
+    @property
+    def audience(self) -> Literal["children", "adults"] | None:
+        """Whom the message says the items are for, if it says."""
+        return "children" if self.children else "adults" if self.adults else None
 
 
 class AdultMarkers(BaseModel):

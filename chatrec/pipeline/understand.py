@@ -263,7 +263,7 @@ class Understander:
         carried = carried.model_copy(update={"exclude_genres": [g for g in carried.exclude_genres if g not in parsed.include]})
         stated = Constraints(
             include_genres=parsed.include, exclude_genres=parsed.exclude, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
-            price_min=parsed.price_min, price_max=parsed.price_max, audience="children" if parsed.children else "adults" if parsed.adults else None,
+            price_min=parsed.price_min, price_max=parsed.price_max, audience=parsed.audience,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
         )  # fmt: skip
         if proposal is not None:
@@ -346,8 +346,7 @@ class Understander:
         if "chitchat" in cues and said_nothing:
             return "chitchat"  # a greeting or thanks: no need to trust the model's reading
         checked = self._checked_action(proposal.action, parsed, session, named) if proposal is not None else None
-        said_for = "children" if parsed.children else "adults" if parsed.adults else None
-        other_people = said_for is not None and session.constraints.audience not in (None, said_for)
+        other_people = parsed.audience is not None and session.constraints.audience not in (None, parsed.audience)
         if asked and not parsed.domains and not other_people:  # "no crime", "不要太悲伤的", "再来一部": the last
             return checked if checked in ("ask_item", "feedback", "more_like") else "refine"  # request, changed
         # "something for date night with my wife" after a family film: a request for other people is a new one
