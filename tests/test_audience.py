@@ -96,6 +96,22 @@ def test_what_the_catalog_cannot_check_is_said_not_faked(demo_store: ChromaStore
     assert "not applied" in understood(reply.intent, bot)
 
 
+@pytest.mark.parametrize(("turns", "far"), [
+    (["a book about the french revolution", "something newer, after 2010"], True),  # had given Harry Potter, unsaid
+    (["a book published after 2010"], True),
+    (["a romantic movie from the 90s"], False),
+    (["a book about the french revolution"], False),
+    (["推荐一部九十年代的爱情电影", "要新一点的"], False),
+])  # fmt: skip
+def test_conditions_that_keep_out_everything_near_the_request_are_said(demo_store: ChromaStore, tmp_path: Path, turns: list[str],
+                                                                      far: bool) -> None:  # fmt: skip
+    from chatrec.pipeline.dialogue import FAR
+
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = [bot.chat(message, "s") for message in turns][-1]
+    assert reply.items and (FAR[reply.intent.language] in reply.notices) is far, reply.notices
+
+
 @pytest.mark.parametrize("message", ["a horror comedy", "an action comedy", "恐怖喜剧", "a musical romance"])
 def test_a_request_for_two_genres_leads_with_items_that_have_both(demo_store: ChromaStore, tmp_path: Path, message: str) -> None:
     """The constraint admits either genre; without the genres signal "a horror comedy" led with It and The Shining."""

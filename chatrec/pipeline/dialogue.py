@@ -47,7 +47,7 @@ from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.original_titles import OriginalTitles
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
-from chatrec.pipeline.retrieve import Retriever
+from chatrec.pipeline.retrieve import Retriever, where_filter
 from chatrec.pipeline.suggest import Suggester
 from chatrec.pipeline.titles import TitleIndex
 from chatrec.pipeline.understand import RELATIVE, Understander
@@ -89,6 +89,10 @@ LOOSENED = {
     "older": {"en": "Nothing that fits is older than most of the picks I showed, so these are older than the newest of them.",
               "zh": "没有比上次大多数推荐更早又合适的，这些比上次最新的那个早。"},
 }  # fmt: skip
+# Hard constraints that keep everything near the request's words out ("a book about the French Revolution", "after
+# 2010": Harry Potter), said plainly: the similarity scale is min-max'd, so the best of poor matches looks strong.
+FAR = {"en": "Nothing close to what you asked for meets all of your conditions, so these are the nearest that do.",
+       "zh": "和你描述最接近的都不完全符合条件，这些是符合条件的里面最接近的。"}  # fmt: skip
 # Genres a claim that a pick suits children contradicts (with the lexicon's adult-only markers).
 FAMILY_EXCLUDED = ("Horror", "Thriller", "War", "Crime", "Film-Noir")
 DOMAIN_NAMES = {"movies": {"en": "films", "zh": "电影"}, "books": {"en": "books", "zh": "书"}, "toys": {"en": "toys", "zh": "玩具"}}
@@ -577,6 +581,8 @@ class ChatRec:
         children = intent.constraints.audience == "children"
         candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also,
                                     reject=self.lexicon.adult_only if children else None)  # fmt: skip
+        if candidates and not intent.open_request and where_filter(intent.constraints) is not None and not any(c.near for c in candidates):
+            notices.append(FAR[intent.language])  # none of the items nearest the words, before the filters, is admissible
         cand_vecs = np.stack([c.vector for c in candidates]) if candidates and all(c.vector is not None for c in candidates) \
             else np.zeros((0, 0))  # fmt: skip
         extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else {}

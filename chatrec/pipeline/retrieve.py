@@ -27,6 +27,7 @@ class Candidate(BaseModel):
     item: Item
     similarity: float
     vector: np.ndarray | None = Field(None, repr=False)
+    near: bool = Field(False, description="Among the items nearest the request in the whole catalog, before any constraint.")
 
 
 def where_filter(c: Constraints) -> dict[str, Any] | None:
@@ -66,15 +67,20 @@ class Retriever:
         query = query_vector if query_vector is not None else self.store.embed_query(intent.query[: self.query_chars])
         where = where_filter(intent.constraints)
 
+        nearest: set[str] = set()  # ids a search without a filter found
+
         def admissible(hits: list[SearchHit]) -> list[Candidate]:
-            return [Candidate(item=h.item, similarity=h.similarity, vector=h.vector) for h in hits
+            return [Candidate(item=h.item, similarity=h.similarity, vector=h.vector, near=h.item.id in nearest) for h in hits
                     if h.item.id not in exclude_ids and intent.constraints.admits(h.item) and not (reject and reject(h.item))]  # fmt: skip
 
         out: list[Candidate] = []
         if where is not None:  # a plain search three times as wide is about 8 ms, a filtered one 34 (9,000 films, 2 cores)
-            out = admissible(self.store.search(domain, query, self.pool * 3 + len(exclude_ids)))[: self.pool + len(exclude_ids)]
+            hits = self.store.search(domain, query, self.pool * 3 + len(exclude_ids))
+            nearest |= {h.item.id for h in hits}
+            out = admissible(hits)[: self.pool + len(exclude_ids)]
         for k in (self.pool, self.pool * 6) if len(out) < max(need, self.pool) else ():
             hits = self.store.search(domain, query, k + len(exclude_ids), where)
+            nearest |= {h.item.id for h in hits} if where is None else set()
             out = admissible(hits)
             if len(out) >= need or len(hits) < k:
                 break
