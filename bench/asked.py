@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -64,14 +65,23 @@ def picks(bot: ChatRec, request: str, session: str, after: str | None, domain: s
     return bot.understand(request, session, domain=domain), [r.item for r in bot.rank(request, k=10, domain=domain)]
 
 
-def report(title: str, hits: list[tuple[str, Intent, list[Item], list[bool]]], after: str | None) -> None:
-    """One line per request (its reading, its hits in the top 3 and top 10, the top 3), then the totals."""
-    for request, intent, got, hit in hits:
-        print(f"{request[:40]:40s} {intent.scenario or '-':18s} {' '.join(intent.constraints.describe()) or '-':28s} "
-              f"{sum(hit[:3])}/3  {sum(hit)}/{len(hit)}  " + "; ".join(it.title[:30] for it in got[:3]))  # fmt: skip
-    top3, top10 = sum(sum(hit[:3]) for *_, hit in hits), sum(sum(hit) for *_, hit in hits)
-    shown3, shown10 = sum(len(hit[:3]) for *_, hit in hits), sum(len(hit) for *_, hit in hits)
-    print(f"{len(hits)} requests; {title}: top 3 {top3}/{shown3}" + ("" if after else f", top 10 {top10}/{shown10}"))
+def measure(bot: ChatRec, title: str, requests: Sequence[tuple[str, str]], after: str | None,
+            hit: Callable[[Intent, Item], bool], read: Callable[[Intent], bool] = lambda intent: True) -> None:
+    """One line per request (its reading, its hits in the top 3 and top 10, the top 3), then the totals; a request
+    not ``read`` as the set means (two genres, for children) is shown and not counted."""
+    top3 = top10 = shown3 = shown10 = counted = 0
+    for n, (request, domain) in enumerate(requests):
+        intent, got = picks(bot, request, f"{title}-{n}", after, domain)
+        reading = " ".join(intent.constraints.describe()) or "-"
+        if not read(intent):
+            print(f"{request[:40]:40s} read as {reading}: not counted")
+            continue
+        hits = [hit(intent, it) for it in got]
+        counted, top3, top10 = counted + 1, top3 + sum(hits[:3]), top10 + sum(hits)
+        shown3, shown10 = shown3 + len(hits[:3]), shown10 + len(hits)
+        print(f"{request[:40]:40s} {intent.scenario or '-':18s} {reading:28s} {sum(hits[:3])}/3  {sum(hits)}/{len(hits)}  "
+              + "; ".join(it.title[:30] for it in got[:3]))  # fmt: skip
+    print(f"{counted} requests; {title}: top 3 {top3}/{shown3}" + ("" if after else f", top 10 {top10}/{shown10}"))
 
 
 def main() -> None:
@@ -85,45 +95,15 @@ def main() -> None:
     bot.warm_up()
     if args.genres_weight is not None:
         bot.with_weight("genres", args.genres_weight)
-    counted = top3 = top10 = 0
-    for n, request in enumerate(GENRES):
-        intent, got = picks(bot, request, f"genres-{n}", args.after)
-        asked = intent.constraints.include_genres
-        if len(asked) < 2:
-            print(f"{request:22s} read as {asked}: not counted")
-            continue
-        full = [set(asked) <= set(it.genres) for it in got]
-        counted, top3, top10 = counted + 1, top3 + sum(full[:3]), top10 + sum(full)
-        print(f"{request:22s} {'+'.join(asked):22s} {sum(full[:3])}/3  {sum(full)}/{len(full)}  "
-              + "; ".join(f"{it.title[:30]} ({'/'.join(it.genres)})" for it in got[:3]))  # fmt: skip
-    print(f"{counted} requests read as two genres or more; picks with every genre asked: top 3 {top3}/{3 * counted}"
-          + ("" if args.after else f", top 10 {top10}/{10 * counted}"))
-    counted = top3 = top10 = 0
-    for n, request in enumerate(CHILDREN):
-        intent, got = picks(bot, request, f"children-{n}", args.after)
-        if intent.constraints.audience != "children":
-            print(f"{request:22s} not read as for children: not counted")
-            continue
-        marked = ["Children" in it.genres for it in got]
-        counted, top3, top10 = counted + 1, top3 + sum(marked[:3]), top10 + sum(marked)
-        print(f"{request[:40]:40s} {sum(marked[:3])}/3  {sum(marked)}/{len(marked)}  " + "; ".join(it.title[:30] for it in got[:3]))
-    print(f"{counted} requests for children; picks with the Children genre: top 3 {top3}/{3 * counted}"
-          + ("" if args.after else f", top 10 {top10}/{10 * counted}"))
-
-    def grown_up(it: Item) -> bool:
-        return not bot.lexicon.made_for_children(it) and (it.age_range() or (0, 99))[1] >= 18
-
-    hits = []
-    for n, (request, domain) in enumerate(GROWN_UPS):
-        intent, got = picks(bot, request, f"grown-ups-{n}", args.after, domain)
-        hits.append((request, intent, got, [grown_up(it) for it in got]))
-    report("picks not made for children", hits, args.after)
-    hits = []
-    for n, request in enumerate(DATES):
-        intent, got = picks(bot, request, f"dates-{n}", args.after)
-        hits.append((request, intent, got, ["Romance" in it.genres for it in got]))
-    report("Romance picks", hits, args.after)
-
+    films = lambda requests: [(request, "movies") for request in requests]  # noqa: E731
+    measure(bot, "picks with every genre asked", films(GENRES), args.after,
+            lambda intent, it: set(intent.constraints.include_genres) <= set(it.genres),
+            read=lambda intent: len(intent.constraints.include_genres) >= 2)  # fmt: skip
+    measure(bot, "picks with the Children genre", films(CHILDREN), args.after, lambda intent, it: "Children" in it.genres,
+            read=lambda intent: intent.constraints.audience == "children")  # fmt: skip
+    measure(bot, "picks not made for children", GROWN_UPS, args.after,
+            lambda intent, it: not bot.lexicon.made_for_children(it) and (it.age_range() or (0, 99))[1] >= 18)  # fmt: skip
+    measure(bot, "Romance picks", films(DATES), args.after, lambda intent, it: "Romance" in it.genres)
 
 if __name__ == "__main__":
     main()

@@ -18,8 +18,9 @@ from chatrec.models import Constraints
 # embeddings of liked items; collaborative: the factor model (ALS/BPR) for this person;
 # neighbours: item-kNN from their items ("more like these"); comention: items liked in the same real
 # conversations as the ones they named; llm: the model's re-rank; audience: made for the children a request
-# is for (and for their age, where items state one), or not made for children when it is for grown-ups; suggested: titles the model names for the conversation,
-# each checked to be a catalog item; genres: how many of the genres asked an item has ("a horror comedy").
+# is for (and for their age, where items state one), or not made for children when it is for grown-ups;
+# suggested: titles the model names for the conversation, each checked to be a catalog item; genres: how many of
+# the genres asked an item has ("a horror comedy").
 SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours", "comention", "audience",
            "suggested", "genres")  # fmt: skip
 

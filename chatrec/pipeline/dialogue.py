@@ -592,12 +592,13 @@ class ChatRec:
             extra["suggested"] = self.suggester.signal([c.item.id for c in candidates], suggested)
         if intent.open_request and not tasted:  # nothing left to search for by meaning:
             extra["semantic"] = None  # nearness to the words would rank title matches
-        extra["genres"] = blend = content.genres([c.item for c in candidates], intent.constraints)
+        items = [c.item for c in candidates]
+        extra["genres"] = blend = content.genres(items, intent.constraints)
         whole = blend == 1 if blend is not None and int(np.sum(blend == 1)) >= self.items_per_reply else None  # enough to fill a reply
         if children:
-            extra |= self._for_children([c.item for c in candidates], intent, [*anchor, *session.liked[-20:]], extra)
+            extra |= self._for_children(items, intent, [*anchor, *session.liked[-20:]], extra)
         elif intent.constraints.audience == "adults":
-            extra["audience"] = audience.for_adults([c.item for c in candidates], self.lexicon.made_for_children)
+            extra["audience"] = audience.for_adults(items, self.lexicon.made_for_children)
         return self.ranker.fuse(candidates, scenario, cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra, lead=whole)  # fmt: skip

@@ -80,7 +80,8 @@ class Retriever:
             out = admissible(hits)[: self.pool + len(exclude_ids)]
         for k in (self.pool, self.pool * 6) if len(out) < max(need, self.pool) else ():
             hits = self.store.search(domain, query, k + len(exclude_ids), where)
-            nearest |= {h.item.id for h in hits} if where is None else set()
+            if where is None:
+                nearest |= {h.item.id for h in hits}
             out = admissible(hits)
             if len(out) >= need or len(hits) < k:
                 break
