@@ -13,17 +13,20 @@ alone marks a film for children only in part: *Akira*, *Paprika*). With ``--afte
 message of a session (bot.chat, the 3 cards), where the films named first steer the picks through the
 conversation signals ("I loved Inception", then "something light to watch with my kids"). For grown-ups (books, films
 and toys): a pick counts when nothing marks it as made for children (a children's genre of its domain, an age range
-that ends before 18). A date with no taste stated: a pick counts when it is a Romance, the date-night scenario's taste.
+that ends before 18). A date with no taste stated: a pick counts when it is a Romance, the date-night scenario's taste. A follow-up that adds
+a taste ("a sci-fi novel", then "with aliens"; books, films and toys, English and Chinese): each pair is one session,
+and a pick (of the 3 cards) counts when its title, description or tags say what the follow-up added.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,38 +53,64 @@ GROWN_UPS = (
     ("a board game for my parents", "toys"), ("a gift for my dad, he loves model trains", "toys"),
     ("a movie to watch with my mom", "movies"), ("给爸妈看的电影", "movies"),
 )  # fmt: skip
+# (first message, the follow-up, domain, what a pick's text says when it has what the follow-up added)
+ADDED = (
+    ("a sci-fi novel", "with aliens", "books", r"\baliens?\b|extraterrestrial|other planets"),
+    ("a thriller", "set in space", "movies", r"\bspace|astronaut|planet"),
+    ("a romantic comedy", "set in new york", "movies", r"new york|manhattan|brooklyn"),
+    ("a drama movie", "about boxing", "movies", r"\bbox(?:ing|er)"),
+    ("a fantasy book", "with dragons", "books", r"dragon"),
+    ("a comedy", "about a road trip", "movies", r"road trip|road movie"),
+    ("an animated film", "about the ocean", "movies", r"ocean|\bsea\b|underwater|\bfish"),
+    ("a mystery novel", "set in london", "books", r"london"),
+    ("a jigsaw puzzle", "with a map of the world", "toys", r"\bmaps?\b|world"),
+    ("一部喜剧电影", "要有狗的", "movies", r"(?<!hot )\bdogs?\b|pupp|canine"),
+    ("推荐几本科幻小说", "关于时间旅行的", "books", r"time travel|time machine|time-travel"),
+    ("一部动作片", "要跟功夫有关的", "movies", r"martial art|kung fu|karate"),
+    ("一部爱情片", "发生在巴黎的", "movies", r"paris"),
+    ("推荐一本历史书", "关于古罗马的", "books", r"\brome\b|\broman"),
+)
 DATES = (
     "something to watch with my wife tonight", "a movie night with my girlfriend", "what should my husband and I watch?",
     "date night tonight, any ideas?", "和老婆一起看的电影", "和女朋友约会看什么电影",
 )  # fmt: skip
 
 
-def picks(bot: ChatRec, request: str, session: str, after: str | None, domain: str = "movies") -> tuple[Intent, list[Item]]:
-    """How ``request`` was read and its picks: bot.rank's top 10, or the 3 cards after ``after`` in one session."""
-    if after:
-        bot.chat(after, session, domain=domain)
-        reply = bot.chat(request, session, domain=domain)
+class Asked(NamedTuple):
+    request: str
+    domain: str
+    before: str | None = None  # the message it follows in its session
+
+
+def picks(bot: ChatRec, asked: Asked, session: str, after: str | None) -> tuple[Intent, list[Item]]:
+    """How the request was read and its picks: bot.rank's top 10, or the 3 cards after ``after`` and the request's
+    own earlier message in one session."""
+    if earlier := [m for m in (after, asked.before) if m]:
+        for message in earlier:
+            bot.chat(message, session, domain=asked.domain)
+        reply = bot.chat(asked.request, session, domain=asked.domain)
         return reply.intent, [r.item for r in reply.items]
-    return bot.understand(request, session, domain=domain), [r.item for r in bot.rank(request, k=10, domain=domain)]
+    return bot.understand(asked.request, session, domain=asked.domain), [r.item for r in bot.rank(asked.request, k=10, domain=asked.domain)]
 
 
-def measure(bot: ChatRec, title: str, requests: Sequence[tuple[str, str]], after: str | None,
-            hit: Callable[[Intent, Item], bool], read: Callable[[Intent], bool] = lambda intent: True) -> None:
+def measure(bot: ChatRec, title: str, requests: Sequence[Asked], after: str | None,
+            hit: Callable[[Asked, Intent, Item], bool], read: Callable[[Intent], bool] = lambda intent: True) -> None:
     """One line per request (its reading, its hits in the top 3 and top 10, the top 3), then the totals; a request
     not ``read`` as the set means (two genres, for children) is shown and not counted."""
     top3 = top10 = shown3 = shown10 = counted = 0
-    for n, (request, domain) in enumerate(requests):
-        intent, got = picks(bot, request, f"{title}-{n}", after, domain)
+    for n, asked in enumerate(requests):
+        intent, got = picks(bot, asked, f"{title}-{n}", after)
+        request = f"{asked.before} → {asked.request}" if asked.before else asked.request
         reading = " ".join(intent.constraints.describe()) or "-"
         if not read(intent):
             print(f"{request[:40]:40s} read as {reading}: not counted")
             continue
-        hits = [hit(intent, it) for it in got]
+        hits = [hit(asked, intent, it) for it in got]
         counted, top3, top10 = counted + 1, top3 + sum(hits[:3]), top10 + sum(hits)
         shown3, shown10 = shown3 + len(hits[:3]), shown10 + len(hits)
         print(f"{request[:40]:40s} {intent.scenario or '-':18s} {reading:28s} {sum(hits[:3])}/3  {sum(hits)}/{len(hits)}  "
               + "; ".join(it.title[:30] for it in got[:3]))  # fmt: skip
-    print(f"{counted} requests; {title}: top 3 {top3}/{shown3}" + ("" if after else f", top 10 {top10}/{shown10}"))
+    print(f"{counted} requests; {title}: top 3 {top3}/{shown3}" + ("" if after or shown10 == shown3 else f", top 10 {top10}/{shown10}"))
 
 
 def main() -> None:
@@ -95,15 +124,18 @@ def main() -> None:
     bot.warm_up()
     if args.genres_weight is not None:
         bot.with_weight("genres", args.genres_weight)
-    films = lambda requests: [(request, "movies") for request in requests]  # noqa: E731
+    films = lambda requests: [Asked(request, "movies") for request in requests]  # noqa: E731
     measure(bot, "picks with every genre asked", films(GENRES), args.after,
-            lambda intent, it: set(intent.constraints.include_genres) <= set(it.genres),
+            lambda asked, intent, it: set(intent.constraints.include_genres) <= set(it.genres),
             read=lambda intent: len(intent.constraints.include_genres) >= 2)  # fmt: skip
-    measure(bot, "picks with the Children genre", films(CHILDREN), args.after, lambda intent, it: "Children" in it.genres,
+    measure(bot, "picks with the Children genre", films(CHILDREN), args.after, lambda asked, intent, it: "Children" in it.genres,
             read=lambda intent: intent.constraints.audience == "children")  # fmt: skip
-    measure(bot, "picks not made for children", GROWN_UPS, args.after,
-            lambda intent, it: not bot.lexicon.made_for_children(it) and (it.age_range() or (0, 99))[1] >= 18)  # fmt: skip
-    measure(bot, "Romance picks", films(DATES), args.after, lambda intent, it: "Romance" in it.genres)
+    measure(bot, "picks not made for children", [Asked(*r) for r in GROWN_UPS], args.after,
+            lambda asked, intent, it: not bot.lexicon.made_for_children(it) and (it.age_range() or (0, 99))[1] >= 18)  # fmt: skip
+    measure(bot, "Romance picks", films(DATES), args.after, lambda asked, intent, it: "Romance" in it.genres)
+    said = {then: re.compile(pattern) for _, then, _, pattern in ADDED}
+    measure(bot, "picks with what a follow-up added", [Asked(then, domain, first) for first, then, domain, _ in ADDED], args.after,
+            lambda asked, intent, it: bool(said[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold())))
 
 if __name__ == "__main__":
     main()

@@ -181,7 +181,7 @@ class Intent(BaseModel):
     open_request: bool = Field(False, description="The request states no taste: the domain's best-loved items come first.")
     ruled_out: list[str] = Field(default_factory=list, description="Genres the person has ruled out in their own words in "
                                  "this domain (not a scenario's defaults): a new request in the session keeps these.")
-    unchecked: list[Literal["price", "year", "age"]] = Field(
+    unchecked: list[Literal["price", "year", "age", "length"]] = Field(
         default_factory=list, description="What the person asked for that this domain's catalog cannot check (dropped, and told)."
     )
     fallback: Constraints | None = Field(

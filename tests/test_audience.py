@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,8 @@ def test_a_taste_read_as_constraints_gets_well_loved_items_that_meet_them(demo_s
     (["a history book under £10"], "price", "I don't have prices for books"),
     (["a film for a 6 year old"], "age", "I don't have age ratings for films"),
     (["a board game from the 90s"], "year", "I don't have dates for toys"),
+    (["a sci-fi novel", "something shorter"], "length", "I don't have lengths for books"),
+    (["一部喜剧电影", "要短一点的"], "length", "我没有电影的长短信息"),
 ])  # fmt: skip
 def test_what_the_catalog_cannot_check_is_said_not_faked(demo_store: ChromaStore, tmp_path: Path, turns: list[str], fact: str,
                                                           told: str) -> None:  # fmt: skip
@@ -91,8 +94,8 @@ def test_what_the_catalog_cannot_check_is_said_not_faked(demo_store: ChromaStore
     c = reply.intent.constraints
     assert reply.intent.unchecked == [fact] and reply.items
     assert told in reply.text and told in " ".join(reply.notices)  # in the reply, in the person's language
-    assert {"price": (c.price_min, c.price_max), "age": (c.age,), "year": (c.year_min, c.year_max)}[fact] == \
-        {"price": (None, None), "age": (None,), "year": (None, None)}[fact]  # dropped, not applied  # fmt: skip
+    assert {"price": (c.price_min, c.price_max), "age": (c.age,), "year": (c.year_min, c.year_max), "length": ()}[fact] == \
+        {"price": (None, None), "age": (None,), "year": (None, None), "length": ()}[fact]  # dropped, not applied  # fmt: skip
     assert "not applied" in understood(reply.intent, bot)
 
 
@@ -236,3 +239,19 @@ def test_a_request_for_other_people_is_new_and_keeps_only_what_the_person_ruled_
     kids = bot.chat("and now something for my kids", "s").intent
     assert kids.action == "recommend" and kids.constraints.audience == "children" and "Documentary" not in kids.constraints.exclude_genres
     assert bot.chat("no cartoons", "s").intent.action == "refine"  # the same people: a refinement still
+
+
+@pytest.mark.parametrize(("turns", "said"), [
+    (["a drama movie", "about boxing"], r"\bbox(?:ing|er)"),  # had given The Dreamers, Captain Fantastic
+    (["a romantic comedy", "set in new york"], r"new york|manhattan|brooklyn"),
+    (["推荐几本科幻小说", "关于时间旅行的"], r"time travel|time machine|time-travel"),  # had read 旅行 as the Travel shelf
+])  # fmt: skip
+def test_a_follow_up_that_adds_a_taste_searches_it_with_the_request(demo_store: ChromaStore, tmp_path: Path, turns: list[str],
+                                                                     said: str) -> None:  # fmt: skip
+    bot = make_bot(demo_store, None, tmp_path)
+    first = bot.chat(turns[0], "s")
+    reply = bot.chat(turns[1], "s")
+    assert reply.intent.action == "refine" and reply.intent.constraints.include_genres == first.intent.constraints.include_genres
+    assert turns[0] in reply.intent.query and turns[1] in reply.intent.query
+    texts = [" ".join([r.title, r.item.description or "", *r.item.tags]).casefold() for r in reply.items]
+    assert sum(bool(re.search(said, t)) for t in texts) >= 2, [r.title for r in reply.items]

@@ -105,3 +105,19 @@ def test_cues() -> None:
     assert "more_like" in LEX.parse("more like the second one").cues
     assert "reject" in LEX.parse("不喜欢这个，换一个").cues
     assert "less_violent" in LEX.parse("less violent please").cues
+
+
+@pytest.mark.parametrize(("text", "adds"), [
+    ("with aliens", True), ("set in space", True), ("about boxing", True), ("要有狗的", True), ("关于时间旅行的", True),
+    ("something newer", False), ("only from the 80s", False), ("not so violent", False), ("something shorter", False),
+    ("不要太悲伤的", False), ("cheaper please", False), ("换一个", False), ("nothing with vampires", False),
+])  # fmt: skip
+def test_a_follow_up_adds_a_taste_only_with_words_of_its_own(text: str, adds: bool) -> None:
+    assert LEX.adds_taste(text) is adds
+
+
+def test_a_phrase_that_holds_a_genre_word_may_name_none() -> None:
+    assert LEX.parse("a sci-fi novel about time travel").include == ["Fiction"]  # not the Travel shelf
+    assert LEX.parse("关于时间旅行的书").include == []
+    assert not LEX.states_no_taste("a novel about time travel", beyond_constraints=True)  # a theme to search for
+    assert LEX.parse("a travel book").include == ["Travel"]

@@ -77,6 +77,7 @@ UNCHECKED = {
     "year": {"en": "I don't have dates for {domain}, so I can't choose by year.", "zh": "我没有{domain}的年份信息，没法按年份挑选。"},
     "age": {"en": "I don't have age ratings for {domain}, so I can't check ages; I kept to what suits children.",
             "zh": "我没有{domain}的适龄信息，没法按年龄核对；已按适合孩子的来挑。"},
+    "length": {"en": "I don't have lengths for {domain}, so I can't choose by length.", "zh": "我没有{domain}的长短信息，没法按长短挑选。"},
 }  # fmt: skip
 # A relative refinement that found nothing and was loosened (see Intent.fallback), said plainly.
 LOOSENED = {

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
+from wordfreq import zipf_frequency
 
 from chatrec.models import Item, Ranges
 
@@ -28,6 +29,8 @@ _CUR = r"[£$€¥]"
 _NUM = r"(\d+(?:\.\d+)?)"
 _BLEND_GAP = re.compile(r"[\s/-]*")  # between genre words named as one kind: "horror comedy", "sci-fi/thriller", "科幻惊悚"
 _ZH_BOUND = re.compile(r"不(?:超过|超出|到|少于|低于|高于|大于|小于|多于|晚于|早于)")
+# An English word this common (wordfreq's Zipf scale) is talk, not a taste: "let me see what you have", "I think so".
+_TALK_ZIPF = 5.5
 _NUMBER_WORD = re.compile(r"[£$€¥]?\d+(?:\.\d+)?(?:s\b|['’]?s\b)?|['’]\d0s\b|[一二三四五六七八九十]+(?=年代|岁)")
 
 
@@ -191,15 +194,35 @@ class Lexicon:
             rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
         return not re.sub(r"[\W_]+", "", self._no_taste_words[beyond_constraints].sub(" ", rest))
 
+    def adds_taste(self, text: str) -> bool:
+        """Whether a follow-up states a taste of its own, not negated ("with aliens", "set in space", "要有狗的"; not
+        "something newer", "not so violent", "不要太悲伤的", "ok, let me see"): beyond the words of constraints, of what to
+        do with the last list and of everyday talk, something is left to search for by meaning."""
+        rest = _NUMBER_WORD.sub(lambda m: " " * len(m.group()), text.casefold())
+        rest = self._follow_up_words.sub(lambda m: " " * len(m.group()), rest)  # same length: positions hold
+        words = re.finditer(r"[^\W_]+", re.sub(r"['’]s\b", "  ", rest))
+        return any((is_chinese(m.group()) or zipf_frequency(m.group(), "en") < _TALK_ZIPF) and not self.negated(text, m.start())
+                   for m in words)  # fmt: skip
+
+    @cached_property
+    def _no_taste_phrases(self) -> dict[bool, set[str]]:
+        """The words that state no taste, and those plus the constraint words (genres, bounds, the audience, moods,
+        negations). A genre phrase that names no genre ("time travel", not the Travel shelf) is a taste."""
+        plain = {w for ws in self.domains.values() for w in ws} | set(self.generic)
+        constraints = {p for phrases in self.genres.values() for p, genres in phrases.items() if genres}
+        constraints |= set(self.bounds) | set(self.children) | set(self.adults)
+        constraints |= set(self.moods) | {w for ws in self.negations.values() for w in ws}
+        return {False: plain, True: plain | constraints}
+
     @cached_property
     def _no_taste_words(self) -> dict[bool, re.Pattern[str]]:
-        """For :meth:`states_no_taste`, built once (it runs on every turn, over whole pasted transcripts): the words
-        that state no taste, and those plus the constraint words (genres, bounds, the audience, moods, negations)."""
-        plain = {w for ws in self.domains.values() for w in ws} | set(self.generic)
-        constraints = {p for phrases in self.genres.values() for p in phrases} | set(self.bounds) | set(self.children)
-        constraints |= set(self.adults)
-        constraints |= set(self.moods) | {w for ws in self.negations.values() for w in ws}
-        return {beyond: self._alternation(plain | constraints if beyond else plain) for beyond in (False, True)}
+        """For :meth:`states_no_taste`, built once (it runs on every turn, over whole pasted transcripts)."""
+        return {beyond: self._alternation(phrases) for beyond, phrases in self._no_taste_phrases.items()}
+
+    @cached_property
+    def _follow_up_words(self) -> re.Pattern[str]:
+        """For :meth:`adds_taste`: the words that state no taste beyond constraints, and the cues for the last list."""
+        return self._alternation(self._no_taste_phrases[True] | {w for ws in self.actions.values() for w in ws})
 
     def _alternation(self, phrases: set[str]) -> re.Pattern[str]:
         """One pattern for many phrases, longest first so that "science fiction" wins over "fiction"."""

@@ -34,7 +34,7 @@ from chatrec.scenarios import Scenario
 
 log = logging.getLogger(__name__)
 
-REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent", "switch")
+REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent", "shorter", "longer", "switch")
 VIOLENT = ["Action", "War", "Crime", "Horror", "Thriller"]
 FOLLOW_UPS: tuple[Action, ...] = ("refine", "more_like", "ask_item", "feedback")
 
@@ -202,11 +202,15 @@ class Understander:
         asks = action == "recommend" or was_open
         open_request = asks and self.lexicon.states_no_taste(message, beyond_constraints=True)
         open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
+        # "with aliens" after "a sci-fi novel": a taste of the person's own, searched with the request, which is no
+        # longer open (its scenario, for well-loved items when no taste is stated, goes)
+        adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(self.reading(message))
+        kept = self.scenarios.get(session.scenario or "") if follow_up else None
         scenario: Scenario | None = first({
             "picker": picked,
             "message": self.scenario_by_keywords(message, sure),
             "model": model_scenario if model_scenario and sure in (None, model_scenario.domain) else None,
-            "follow_up": self.scenarios.get(session.scenario or "") if follow_up else None,
+            "follow_up": None if kept is None or (adds_taste and kept.open_requests) else kept,
             "open": open_scenario if open_scenario and self.lexicon.states_no_taste(message) else None,  # no taste at all
             "constrained": open_scenario,  # a taste only in constraints: a scenario the message names comes first
         }, PRECEDENCE["scenario"])  # fmt: skip
@@ -219,7 +223,8 @@ class Understander:
             scenario = None
         if domain != said_domain and not (parsed.include or parsed.exclude):
             parsed = self.lexicon.parse(self.reading(message), domain)  # genre words read in the right domain
-        query: str = first({"follow_up": session.query if follow_up and not (parsed.include or parsed.domains) else None,
+        follow_up_query = (f"{session.query} {message}".strip() if adds_taste else session.query) if follow_up else None
+        query: str = first({"follow_up": None if parsed.include or parsed.domains else follow_up_query,
                             "model": proposal.query.strip()[:160] if proposal is not None else None,
                             "message": message}, PRECEDENCE["query"])  # fmt: skip
         constraints = self._constraints(message, parsed, proposal, session, action, domain, scenario)
@@ -300,8 +305,10 @@ class Understander:
             "price": c.price_min is not None or c.price_max is not None or bool({"cheaper", "pricier"} & set(parsed.cues)),
             "year": c.year_min is not None or c.year_max is not None or bool({"newer", "older"} & set(parsed.cues)),
             "age": c.age is not None,
+            "length": bool({"shorter", "longer"} & set(parsed.cues)),  # no catalog has lengths: always told
         }
-        dropped = {"price": {"price_min": None, "price_max": None}, "year": {"year_min": None, "year_max": None}, "age": {"age": None}}
+        dropped = {"price": {"price_min": None, "price_max": None}, "year": {"year_min": None, "year_max": None}, "age": {"age": None},
+                   "length": {}}  # fmt: skip
         for fact, wanted in asked.items():
             if wanted and fact not in checkable:
                 intent.unchecked.append(fact)  # type: ignore[arg-type]
