@@ -13,7 +13,8 @@ alone marks a film for children only in part: *Akira*, *Paprika*). With ``--afte
 message of a session (bot.chat, the 3 cards), where the films named first steer the picks through the
 conversation signals ("I loved Inception", then "something light to watch with my kids"). For grown-ups (books, films
 and toys): a pick counts when nothing marks it as made for children (a children's genre of its domain, an age range
-that ends before 18). A date with no taste stated: a pick counts when it is a Romance, the date-night scenario's taste. A follow-up that adds
+that ends before 18). A date with no taste stated: a pick counts when it is a Romance, the date-night scenario's taste. A mood ("something light and funny",
+"一部温馨的电影"): a pick counts when none of its genres clashes with the mood (the lexicon's moods). A follow-up that adds
 a taste ("a sci-fi novel", then "with aliens"; books, films and toys, English and Chinese): each pair is one session,
 and a pick (of the 3 cards) counts when its title, description or tags say what the follow-up added.
 """
@@ -52,6 +53,10 @@ GROWN_UPS = (
     ("a christmas present for my grandma, a book", "books"), ("送给同事的书", "books"), ("a book for my wife's birthday", "books"),
     ("a board game for my parents", "toys"), ("a gift for my dad, he loves model trains", "toys"),
     ("a movie to watch with my mom", "movies"), ("给爸妈看的电影", "movies"),
+)  # fmt: skip
+MOODS = (
+    "something light and funny for tonight", "a feel-good movie", "something heartwarming to watch", "a cozy film for a rainy day",
+    "a gentle film for a quiet evening", "an uplifting drama", "一部温馨的电影", "轻松一点的喜剧", "来部治愈系电影",
 )  # fmt: skip
 # (first message, the follow-up, domain, what a pick's text says when it has what the follow-up added)
 ADDED = (
@@ -133,6 +138,9 @@ def main() -> None:
     measure(bot, "picks not made for children", [Asked(*r) for r in GROWN_UPS], args.after,
             lambda asked, intent, it: not bot.lexicon.made_for_children(it) and (it.age_range() or (0, 99))[1] >= 18)  # fmt: skip
     measure(bot, "Romance picks", films(DATES), args.after, lambda asked, intent, it: "Romance" in it.genres)
+    measure(bot, "picks of no genre that clashes with the mood asked", films(MOODS), args.after,
+            lambda asked, intent, it: not {g for m in bot.lexicon.moods_in(asked.request) for g in bot.lexicon.moods[m]} & set(it.genres),
+            read=lambda intent: True)  # fmt: skip
     said = {then: re.compile(pattern) for _, then, _, pattern in ADDED}
     measure(bot, "picks with what a follow-up added", [Asked(then, domain, first) for first, then, domain, _ in ADDED], args.after,
             lambda asked, intent, it: bool(said[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold())))

@@ -95,6 +95,27 @@ def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() ->
     assert not grounding("Another film please. This one should be brave").problems("This is a story of courage.", 1)
 
 
+def test_english_copied_into_a_chinese_reason_is_not_shown() -> None:
+    """"讲述了一个年轻女孩 disguises herself as a young man…" (the description copied); titles and names may stay English."""
+    g = grounding("推荐一部电影", "zh")
+    assert g.problems("讲述了 Woody and Buzz Lightyear become friends 的故事。", 0) == \
+        ["writes English in Chinese: 'Woody and Buzz Lightyear become friends'"]  # fmt: skip
+    assert not g.problems("Toy Story 里 Tom Hanks 配音的玩具们成为了朋友，温馨又好笑。", 0)
+    assert not g.problems("《Apollo 13》讲述了宇航员勇敢回家的故事。", 1)
+
+
+def test_a_title_set_apart_from_the_words_around_it() -> None:
+    """A capitalised word that opens a sentence is not part of the pick's title run together with it, and a one-word
+    title written as a plain word ("dark and twisted themes") does not name the pick *Twisted*."""
+    toys = [Item(id="t1", domain="toys", title="BrainBites Dinosaurs", genres=["Board Games"], price=7.84),
+            Item(id="t2", domain="toys", title="Twisted", genres=["Board Games"])]  # fmt: skip
+    g = Grounding(LEXICON, "toys", "a board game", toys, FAMILY)
+    assert not g.problems("Offers BrainBites Dinosaurs at a small price for a family game.", 0)
+    assert "Tim Burton" in " ".join(g.problems("A family game, Tim Burton's BrainBites Dinosaurs.", 0))  # an invented maker still is
+    assert not g.problems("A board game with dark and twisted turns.", 0)
+    assert "names another pick, 'Twisted'" in g.problems("As fun as Twisted, a board game.", 0)
+
+
 def test_a_year_from_the_request_is_no_claim_the_pick_contradicts() -> None:
     """"Nothing made after 1980" → "a Western made after 1980" of a 1968 film: the number is the request's, the claim false."""
     g = grounding("an animated comedy, nothing made after 1999 or before 1990")

@@ -90,6 +90,7 @@ _ZH_NAME = re.compile(r"(?:[A-Z]\.\s*)*[\u4e00-\u9fff]{1,6}(?:[·・][\u4e00-\u9
 _ZH_NAME_GLUE = re.compile(r"导演|主演|演员|作者|编剧|作家|执导|创作|笔下|[由和与是的了在所写编拍，。、《》]")  # words around a name
 _ZH_NAME_SIMILARITY = 0.83
 _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an item's extra facts, not "tt0114709"
+_ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -99,6 +100,11 @@ def facts_text(item: Item) -> str:
              item.description, f"{item.price:.2f}" if item.price is not None else "", f"{item.rating:.1f}" if item.rating else "",
              *(str(v) for v in item.extra.values())]  # fmt: skip
     return " ".join(parts).casefold()
+
+
+def _people(item: Item) -> list[str]:
+    """The names among an item's extra facts ("Tom Hanks, Robin Wright" of its stars; not "tt0114709")."""
+    return [p.strip() for v in item.extra.values() if isinstance(v, str) for p in v.split(",") if _PERSON.fullmatch(p.strip())]
 
 
 def _spaced(text: str) -> str:
@@ -196,7 +202,19 @@ class Grounding:
             problems.append(f"says {self.picks[index].title!r} does not fit")
         if (self.language == "zh") != is_chinese(sentence):
             problems.append(f"not written in {'Chinese' if self.language == 'zh' else 'English'}")
+        elif self.language == "zh" and (english := self._english(sentence, index)):
+            problems.append(f"writes English in Chinese: {english!r}")
         return list(dict.fromkeys(problems))
+
+    def _english(self, sentence: str, index: int) -> str | None:
+        """A run of English words in a Chinese sentence that is no title, name or word of the request ("讲述了一个年轻女孩
+        disguises herself as a young man…": the description copied), if any."""
+        item = self.picks[index]
+        text = _QUOTED.sub(" ", sentence)
+        for kept in sorted([*(it.title for it in self.picks), *item.authors, *_people(item)], key=len, reverse=True):
+            text = re.sub(re.escape(kept), " ", text, flags=re.IGNORECASE)
+        runs = [m.group() for m in _ENGLISH_RUN.finditer(text) if _spaced(m.group()) not in _spaced(self.request)]
+        return runs[0] if runs else None
 
     def _no_reason(self, sentence: str, index: int) -> list[str]:
         """A sentence made only of the pick's own fact words (its facts line copied back) gives no reason."""
@@ -220,8 +238,10 @@ class Grounding:
         out += [f"number {n} is not in the facts" for n in sorted(_numbers(sentence) - self.known_numbers[index] - era - bounded)]
         facts = self.facts[index]
         known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
-        names = _NAME.findall(sentence)
-        names += [w for w in _ONE_NAME.findall(sentence) if not any(w in m for m in names)]
+        # found with the pick's title set apart: "Offers BrainBites Dinosaurs at…" names no "Offers BrainBites Dinosaurs"
+        untitled = re.sub(re.escape(self.picks[index].title), " · ", sentence, flags=re.IGNORECASE)
+        names = _NAME.findall(untitled)
+        names += [w for w in _ONE_NAME.findall(untitled) if not any(w in m for m in names)]
         out += [f"name {m!r} is not in the facts" for m in names
                 if not {w for w in _WORDS.findall(_POSSESSIVE.sub("", m).casefold()) if w not in _NAME_GLUE} <= known
                 and not self._is_genre(m)]  # fmt: skip
@@ -229,9 +249,14 @@ class Grounding:
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
         out += self._named_subject(sentence, index) if not out else []
         out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
-                if i != index and len(other.title) >= 4 and _mentions(sentence, other.title)
+                if i != index and len(other.title) >= 4 and _mentions(sentence, other.title) and self._as_name(sentence, other.title)
                 and not _mentions(self.picks[index].title, other.title) and not self._requests_words(sentence, other.title)]  # fmt: skip
         return out
+
+    @staticmethod
+    def _as_name(sentence: str, title: str) -> bool:
+        """A one-word title names its film only as the catalog writes it: "dark and twisted themes" is not *Twisted*."""
+        return len(_WORDS.findall(title)) > 1 or is_chinese(title) or re.search(rf"\b{re.escape(title)}\b", sentence) is not None
 
     def _requests_words(self, sentence: str, title: str) -> bool:
         """Another pick's title written as the request's own words: "for a date night" under *Date Night* when the
@@ -307,8 +332,7 @@ class Grounding:
         if not names or self.embed is None:
             return names  # nothing to check it with: not shown
         item = self.picks[index]
-        stars = [p.strip() for v in item.extra.values() if isinstance(v, str) for p in v.split(",") if _PERSON.fullmatch(p.strip())]
-        vectors = np.stack([self._vector(p) for p in [item.title, *item.authors, *stars]])
+        vectors = np.stack([self._vector(p) for p in [item.title, *item.authors, *_people(item)]])
         return [n for n in names if float((vectors @ self._vector(n)).max()) < _ZH_NAME_SIMILARITY]
 
     def _vector(self, text: str) -> np.ndarray:

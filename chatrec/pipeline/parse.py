@@ -82,6 +82,7 @@ class Parsed(Ranges):
     adults: bool = Field(False, description="The items are for grown-ups (a gift for my mom, with my wife), not children.")
     reference: int | None = None
     cues: list[str] = Field(default_factory=list)
+    moods: list[str] = Field(default_factory=list, description="Mood words asked for ('something light', '温馨').")
 
     genre_domain: str | None = Field(None, description="Domain guessed from genre words alone.")
 
@@ -322,6 +323,7 @@ class Lexicon:
                 p.genre_domain = domain = best
         p.blend = len(p.include) > 1 and domain is not None and self.blended(text, domain)
         p.cues = [cue for cue, phrases in self.actions.items() if self.any(text, phrases)]
+        p.moods = self.moods_in(text)
         p.year_min, p.year_max = parse_years(text)
         p.price_min, p.price_max = parse_prices(text)
         p.age = parse_age(text)

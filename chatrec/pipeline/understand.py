@@ -202,8 +202,7 @@ class Understander:
         asks = action == "recommend" or was_open
         open_request = asks and self.lexicon.states_no_taste(message, beyond_constraints=True)
         open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
-        # "with aliens" after "a sci-fi novel": a taste of the person's own, searched with the request, which is no
-        # longer open (its scenario, for well-loved items when no taste is stated, goes)
+        # "with aliens" after "a sci-fi novel": a taste of their own, searched with the request (no longer open)
         adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(self.reading(message))
         kept = self.scenarios.get(session.scenario or "") if follow_up else None
         scenario: Scenario | None = first({
@@ -223,10 +222,7 @@ class Understander:
             scenario = None
         if domain != said_domain and not (parsed.include or parsed.exclude):
             parsed = self.lexicon.parse(self.reading(message), domain)  # genre words read in the right domain
-        follow_up_query = (f"{session.query} {message}".strip() if adds_taste else session.query) if follow_up else None
-        query: str = first({"follow_up": None if parsed.include or parsed.domains else follow_up_query,
-                            "model": proposal.query.strip()[:160] if proposal is not None else None,
-                            "message": message}, PRECEDENCE["query"])  # fmt: skip
+        query = self._query(message, parsed, proposal, session, follow_up, adds_taste)
         constraints = self._constraints(message, parsed, proposal, session, action, domain, scenario)
         ruled_out = [g for g in dict.fromkeys([*(session.ruled_out if domain == session.domain else []), *parsed.exclude])
                      if g not in parsed.include]  # fmt: skip
@@ -242,6 +238,15 @@ class Understander:
         self._referenced(intent, parsed, session)
         self._named_titles(message, intent, titled)
         return intent
+
+    @staticmethod
+    def _query(message: str, parsed: Parsed, proposal: Any | None, session: Session, follow_up: bool, adds_taste: bool) -> str:
+        """What is searched by meaning: a follow-up keeps the request's words, with its own taste added ("a sci-fi novel
+        with aliens"), unless it names a genre or domain of its own; else the model's query, else the message."""
+        kept = f"{session.query} {message}".strip() if adds_taste else session.query
+        return first({"follow_up": kept if follow_up and not (parsed.include or parsed.domains) else None,
+                      "model": proposal.query.strip()[:160] if proposal is not None else None,
+                      "message": message}, PRECEDENCE["query"])  # fmt: skip
 
     def _constraints(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, action: Action,
                      domain: str, scenario: Scenario | None) -> Constraints:  # fmt: skip
@@ -266,8 +271,12 @@ class Understander:
         # a genre the message asks for outright outlives an earlier exclusion ("an 80s horror movie" after date night's
         # "no horror"); only code's reading lifts one, never the model's
         carried = carried.model_copy(update={"exclude_genres": [g for g in carried.exclude_genres if g not in parsed.include]})
+        # "something light and funny": a mood asked for rules out the genres that clash with it (no Pulp Fiction),
+        # unless the message asks for one of them outright ("a heartwarming war film")
+        clashing = {g for mood in parsed.moods for g in self.lexicon.moods[mood]} & self.lexicon.canonical_genres(domain)
+        excluded = [*parsed.exclude, *sorted(clashing - set(parsed.include) - set(parsed.exclude))]
         stated = Constraints(
-            include_genres=parsed.include, exclude_genres=parsed.exclude, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
+            include_genres=parsed.include, exclude_genres=excluded, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience=parsed.audience,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
         )  # fmt: skip
