@@ -102,6 +102,9 @@ def test_english_copied_into_a_chinese_reason_is_not_shown() -> None:
         ["writes English in Chinese: 'Woody and Buzz Lightyear become friends'"]  # fmt: skip
     assert not g.problems("Toy Story 里 Tom Hanks 配音的玩具们成为了朋友，温馨又好笑。", 0)
     assert not g.problems("《Apollo 13》讲述了宇航员勇敢回家的故事。", 1)
+    subtitled = Item(id="4", domain="books", title="Philosophy of Mind:Classical and Contemporary Readings", genres=["Philosophy"])
+    books = Grounding(LEXICON, "books", "推荐一本哲学书", [subtitled, ITEMS[0]], FAMILY, language="zh")
+    assert not books.problems("Classical and Contemporary Readings》适合想要深入了解哲学的读者。", 0)  # a part of its title
 
 
 def test_a_title_set_apart_from_the_words_around_it() -> None:
@@ -113,6 +116,9 @@ def test_a_title_set_apart_from_the_words_around_it() -> None:
     assert not g.problems("Offers BrainBites Dinosaurs at a small price for a family game.", 0)
     assert "Tim Burton" in " ".join(g.problems("A family game, Tim Burton's BrainBites Dinosaurs.", 0))  # an invented maker still is
     assert not g.problems("A board game with dark and twisted turns.", 0)
+    western = Item(id="w", domain="movies", title="A Fistful of Dollars", year=1964, genres=["Western"], authors=["Sergio Leone"])
+    assert not Grounding(LEXICON, "movies", "a western", [western], FAMILY).problems(
+        "Sergio Leone's film is a must-see for fans of Westerns.", 0)  # a word for a genre is no name
     assert "names another pick, 'Twisted'" in g.problems("As fun as Twisted, a board game.", 0)
 
 

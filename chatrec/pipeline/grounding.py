@@ -213,7 +213,8 @@ class Grounding:
         text = _QUOTED.sub(" ", sentence)
         for kept in sorted([*(it.title for it in self.picks), *item.authors, *_people(item)], key=len, reverse=True):
             text = re.sub(re.escape(kept), " ", text, flags=re.IGNORECASE)
-        runs = [m.group() for m in _ENGLISH_RUN.finditer(text) if _spaced(m.group()) not in _spaced(self.request)]
+        titles = " ".join(_spaced(it.title) for it in self.picks)  # a part of a title ("With Love and Squalor") is a title
+        runs = [m.group() for m in _ENGLISH_RUN.finditer(text) if _spaced(m.group()) not in _spaced(self.request) + titles]
         return runs[0] if runs else None
 
     def _no_reason(self, sentence: str, index: int) -> list[str]:
@@ -359,7 +360,9 @@ class Grounding:
         return np.stack([self._vector(it.title) for it in self.picks]) @ self._vector(quote)
 
     def _is_genre(self, phrase: str) -> bool:
-        return phrase.casefold() in {g.casefold() for g in self.lexicon.canonical_genres(self.domain)}
+        """A genre's name or a word for it ("Westerns")."""
+        key = phrase.casefold()
+        return key in {g.casefold() for g in self.lexicon.canonical_genres(self.domain)} or key in self.lexicon.genres.get(self.domain, {})
 
     def _claims(self, sentence: str, index: int) -> list[str]:
         """Genre, audience and mood words the sentence uses that pick ``index`` contradicts."""

@@ -272,9 +272,9 @@ class Understander:
         # "no horror"); only code's reading lifts one, never the model's
         carried = carried.model_copy(update={"exclude_genres": [g for g in carried.exclude_genres if g not in parsed.include]})
         # "something light and funny": a mood asked for rules out the genres that clash with it (no Pulp Fiction),
-        # unless the message asks for one of them outright ("a heartwarming war film")
+        # never one asked for outright ("a heartwarming war film"; "something light" after "a thriller")
         clashing = {g for mood in parsed.moods for g in self.lexicon.moods[mood]} & self.lexicon.canonical_genres(domain)
-        excluded = [*parsed.exclude, *sorted(clashing - set(parsed.include) - set(parsed.exclude))]
+        excluded = [*parsed.exclude, *sorted(clashing - {*parsed.include, *carried.include_genres, *parsed.exclude})]
         stated = Constraints(
             include_genres=parsed.include, exclude_genres=excluded, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience=parsed.audience,
