@@ -121,3 +121,12 @@ def test_a_phrase_that_holds_a_genre_word_may_name_none() -> None:
     assert LEX.parse("关于时间旅行的书").include == []
     assert not LEX.states_no_taste("a novel about time travel", beyond_constraints=True)  # a theme to search for
     assert LEX.parse("a travel book").include == ["Travel"]
+
+
+def test_only_the_domains_own_genre_words_are_constraints() -> None:
+    """"sci-fi" is a film genre but no shelf of the book catalog: "a sci-fi novel" states a taste to search (it had gone
+    to the well-loved books: The Fellowship of the Ring)."""
+    assert LEX.states_no_taste("a sci-fi movie", beyond_constraints=True, domain="movies")
+    assert not LEX.states_no_taste("a sci-fi novel", beyond_constraints=True, domain="books")
+    assert not LEX.states_no_taste("a horror novel", beyond_constraints=True, domain="books")
+    assert LEX.states_no_taste("a history book", beyond_constraints=True, domain="books")

@@ -156,6 +156,7 @@ class Lexicon:
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
         self._patterns: dict[str, re.Pattern[str]] = {}
+        self._no_taste_patterns: dict[tuple[bool, str | None], re.Pattern[str]] = {}
         # A genre's Chinese name, for code's own Chinese text: the first Chinese phrase that stands for it alone.
         self.chinese_names: dict[str, str] = {}
         for phrases in d.genres.values():
@@ -185,15 +186,16 @@ class Lexicon:
         """Mood words ("light-hearted", "温馨") used, and not negated, in ``text``."""
         return [m for m in self.moods if any(not self.negated(text, pos) for pos in self.find(text, m))]
 
-    def states_no_taste(self, text: str, beyond_constraints: bool = False) -> bool:
+    def states_no_taste(self, text: str, beyond_constraints: bool = False, domain: str | None = None) -> bool:
         """True for "any good movie", "推荐一部好看的电影": nothing but generic and domain words. With
         ``beyond_constraints``, also for a request whose only taste is what code reads as constraints ("a funny
         film", "an 80s horror movie, nothing gory", "九十年代的爱情电影", "给孩子看的动画片"): nothing is left to search for by meaning,
-        and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*)."""
+        and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*). Given a ``domain``, only its genre
+        words are constraints: "sci-fi" is a film genre but no shelf of the books, so "a sci-fi novel" states a taste."""
         rest = re.sub(r"['’]s\b", " ", text.casefold())  # "what's a good film?"
         if beyond_constraints:
             rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
-        return not re.sub(r"[\W_]+", "", self._no_taste_words[beyond_constraints].sub(" ", rest))
+        return not re.sub(r"[\W_]+", "", self._no_taste_words(beyond_constraints, domain).sub(" ", rest))
 
     def adds_taste(self, text: str) -> bool:
         """Whether a follow-up states a taste of its own, not negated ("with aliens", "set in space", "要有狗的"; not
@@ -205,25 +207,29 @@ class Lexicon:
         return any((is_chinese(m.group()) or zipf_frequency(m.group(), "en") < _TALK_ZIPF) and not self.negated(text, m.start())
                    for m in words)  # fmt: skip
 
-    @cached_property
-    def _no_taste_phrases(self) -> dict[bool, set[str]]:
-        """The words that state no taste, and those plus the constraint words (genres, bounds, the audience, moods,
-        negations). A genre phrase that names no genre ("time travel", not the Travel shelf) is a taste."""
+    def _no_taste_phrases(self, beyond_constraints: bool, domain: str | None = None) -> set[str]:
+        """The words that state no taste, and with ``beyond_constraints`` the constraint words too (genres, of
+        ``domain`` if given; bounds, the audience, moods, negations). A genre phrase that names no genre ("time
+        travel", not the Travel shelf) is a taste."""
         plain = {w for ws in self.domains.values() for w in ws} | set(self.generic)
-        constraints = {p for phrases in self.genres.values() for p, genres in phrases.items() if genres}
+        if not beyond_constraints:
+            return plain
+        shelves = [self.genres.get(domain, {})] if domain else list(self.genres.values())
+        constraints = {p for phrases in shelves for p, genres in phrases.items() if genres}
         constraints |= set(self.bounds) | set(self.children) | set(self.adults)
-        constraints |= set(self.moods) | {w for ws in self.negations.values() for w in ws}
-        return {False: plain, True: plain | constraints}
+        return plain | constraints | set(self.moods) | {w for ws in self.negations.values() for w in ws}
 
-    @cached_property
-    def _no_taste_words(self) -> dict[bool, re.Pattern[str]]:
-        """For :meth:`states_no_taste`, built once (it runs on every turn, over whole pasted transcripts)."""
-        return {beyond: self._alternation(phrases) for beyond, phrases in self._no_taste_phrases.items()}
+    def _no_taste_words(self, beyond_constraints: bool, domain: str | None) -> re.Pattern[str]:
+        """For :meth:`states_no_taste`, built once each (it runs on every turn, over whole pasted transcripts)."""
+        key = (beyond_constraints, domain)
+        if key not in self._no_taste_patterns:
+            self._no_taste_patterns[key] = self._alternation(self._no_taste_phrases(beyond_constraints, domain))
+        return self._no_taste_patterns[key]
 
     @cached_property
     def _follow_up_words(self) -> re.Pattern[str]:
         """For :meth:`adds_taste`: the words that state no taste beyond constraints, and the cues for the last list."""
-        return self._alternation(self._no_taste_phrases[True] | {w for ws in self.actions.values() for w in ws})
+        return self._alternation(self._no_taste_phrases(True) | {w for ws in self.actions.values() for w in ws})
 
     def _alternation(self, phrases: set[str]) -> re.Pattern[str]:
         """One pattern for many phrases, longest first so that "science fiction" wins over "fiction"."""

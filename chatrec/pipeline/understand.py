@@ -200,7 +200,7 @@ class Understander:
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
         was_open = follow_up and session.open_request  # "something newer" after "an 80s horror movie"
         asks = action == "recommend" or was_open
-        open_request = asks and self.lexicon.states_no_taste(message, beyond_constraints=True)
+        open_request = asks and self.lexicon.states_no_taste(message, beyond_constraints=True, domain=sure or session.domain)
         open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
         # "with aliens" after "a sci-fi novel": a taste of their own, searched with the request (no longer open)
         adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(self.reading(message))
