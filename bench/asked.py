@@ -139,8 +139,7 @@ def main() -> None:
             lambda asked, intent, it: not bot.lexicon.made_for_children(it) and (it.age_range() or (0, 99))[1] >= 18)  # fmt: skip
     measure(bot, "Romance picks", films(DATES), args.after, lambda asked, intent, it: "Romance" in it.genres)
     measure(bot, "picks of no genre that clashes with the mood asked", films(MOODS), args.after,
-            lambda asked, intent, it: not {g for m in bot.lexicon.moods_in(asked.request) for g in bot.lexicon.moods[m]} & set(it.genres),
-            read=lambda intent: True)  # fmt: skip
+            lambda asked, intent, it: not {g for m in bot.lexicon.moods_in(asked.request) for g in bot.lexicon.moods[m]} & set(it.genres))
     said = {then: re.compile(pattern) for _, then, _, pattern in ADDED}
     measure(bot, "picks with what a follow-up added", [Asked(then, domain, first) for first, then, domain, _ in ADDED], args.after,
             lambda asked, intent, it: bool(said[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold())))

@@ -29,8 +29,9 @@ _CUR = r"[£$€¥]"
 _NUM = r"(\d+(?:\.\d+)?)"
 _BLEND_GAP = re.compile(r"[\s/-]*")  # between genre words named as one kind: "horror comedy", "sci-fi/thriller", "科幻惊悚"
 _ZH_BOUND = re.compile(r"不(?:超过|超出|到|少于|低于|高于|大于|小于|多于|晚于|早于)")
-# An English word this common (wordfreq's Zipf scale) is talk, not a taste: "let me see what you have", "I think so".
-_TALK_ZIPF = 5.5
+# How often a word is written in English (wordfreq's Zipf scale: 6 is once in a thousand words): this often, it is an
+# everyday word whatever its case ("love", "night", "world"), so it names no title and states no taste ("let me see").
+_EVERYDAY_ZIPF = 5.5
 _NUMBER_WORD = re.compile(r"[£$€¥]?\d+(?:\.\d+)?(?:s\b|['’]?s\b)?|['’]\d0s\b|[一二三四五六七八九十]+(?=年代|岁)")
 
 
@@ -54,6 +55,11 @@ def _body(phrase: str) -> str:
 def _bounded(body: str) -> str:
     """An English phrase (or alternation) as a whole word: "war" not in "award", "sci-fi" not in "sci-fis"."""
     return rf"(?<![\w-])(?:{body})(?![\w-])"
+
+
+def everyday(word: str) -> bool:
+    """An English word written this often is talk, not a name or a taste."""
+    return zipf_frequency(word, "en") >= _EVERYDAY_ZIPF
 
 
 def is_chinese(text: str) -> bool:
@@ -204,8 +210,7 @@ class Lexicon:
         rest = _NUMBER_WORD.sub(lambda m: " " * len(m.group()), text.casefold())
         rest = self._follow_up_words.sub(lambda m: " " * len(m.group()), rest)  # same length: positions hold
         words = re.finditer(r"[^\W_]+", re.sub(r"['’]s\b", "  ", rest))
-        return any((is_chinese(m.group()) or zipf_frequency(m.group(), "en") < _TALK_ZIPF) and not self.negated(text, m.start())
-                   for m in words)  # fmt: skip
+        return any((is_chinese(m.group()) or not everyday(m.group())) and not self.negated(text, m.start()) for m in words)
 
     def _no_taste_phrases(self, beyond_constraints: bool, domain: str | None = None) -> set[str]:
         """The words that state no taste, and with ``beyond_constraints`` the constraint words too (genres, of

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process, utils
 from wordfreq import zipf_frequency
 
 from chatrec.catalog.store import VectorStore
+from chatrec.pipeline.parse import everyday
 from chatrec.recent import Recent
 
 # What people write before a film they did not like ("I wasn't a big fan of", "didn't care for", "不太喜欢").
@@ -71,7 +72,6 @@ _SEQUEL = re.compile(r"\d{1,2}|II|III|IV|V|VI")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
 # How often a word is written in English (wordfreq's Zipf scale: 6 is once in a thousand words, 3 once in a million)
 # tells a title named in running text from the same words used as words.
-_COMMON_ZIPF = 5.5  # "love", "night", "home", "world": everyday words, whatever their case
 _FILM_WORDS = frozenset({"movie", "movies", "film", "films", "watch"})  # everyday words in a talk about films
 _SERIES_WORDS = frozenset({"movies", "films", "series", "franchise", "trilogy", "saga", "sequels"})  # "all the Terminator movies"
 _RARE_WORD_ZIPF = 3.0  # a one-word title this rare ("Zombieland", "looper") is named, not used as a word ("Her", "Solo")
@@ -87,7 +87,7 @@ def _zipf(word: str) -> float:
 
 
 def _common(word: str) -> bool:
-    return word.casefold() in _FILM_WORDS or _zipf(word) >= _COMMON_ZIPF
+    return word.casefold() in _FILM_WORDS or everyday(word)
 
 
 def _one_word_title(words: list[str], key: str, genres: frozenset[str]) -> bool:
