@@ -70,6 +70,16 @@ def send(page, text: str) -> list[str]:  # type: ignore[no-untyped-def]
     return [t.split(". ", 1)[1] for t in page.locator("#chatrec-cards .chatrec-card b").all_inner_texts()]
 
 
+def assert_chart_shows(page, reply) -> None:  # type: ignore[no-untyped-def]
+    """The "why these?" chart's legend names every signal the shown picks rest on, and no other."""
+    from playwright.sync_api import expect
+
+    signals = {s for r in reply.items for s in r.signals}
+    labels = page.locator("#chatrec-why g.role-legend-label text")
+    expect(labels).to_have_count(len(signals), timeout=10_000)  # the legend is redrawn a moment after the bars change
+    assert set(labels.evaluate_all("ts => ts.map(t => t.textContent)")) == signals
+
+
 def test_chat_feedback_and_refinement_in_the_browser(live: tuple, page) -> None:  # type: ignore[no-untyped-def, type-arg]
     from playwright.sync_api import expect
 
@@ -95,8 +105,10 @@ def test_chat_feedback_and_refinement_in_the_browser(live: tuple, page) -> None:
     sid = next(i for i in bot.sessions.session_ids() if bot.session(i).turns and bot.session(i).turns[0].text.startswith("something light"))
     assert bot.session(sid).rejected == [ids[0]]
 
+    assert_chart_shows(page, bot.last_reply(sid))
     second = send(page, "something newer please")
     assert second and first[0] not in second and second != first
+    assert_chart_shows(page, bot.last_reply(sid))
     page.screenshot(path=str(SHOTS / "refined.png"), full_page=True)
 
 
@@ -115,8 +127,10 @@ def test_who_you_are_personalises_and_chinese_shows(live: tuple, page) -> None: 
     reply = bot.last_reply(sid)
     assert reply.items and all(r.signals.get("collaborative", 0) > 0 for r in reply.items)
     assert not {r.item_id for r in reply.items} & set(bot.collaborative("movies").history(user_id))  # nothing they rated
+    assert_chart_shows(page, reply)
     send(page, "推荐一部九十年代的爱情电影")
     expect(page.locator("#chatrec-understood")).to_contain_text("1990")
+    assert_chart_shows(page, bot.last_reply(sid))  # a new turn on other signals redraws the legend (it had kept the first's)
     page.screenshot(path=str(SHOTS / "chinese.png"), full_page=True)
 
 

@@ -17,7 +17,7 @@ import gradio as gr
 
 from chatrec.models import Cards, Done, Reranked, TextDelta, TurnEvent, Understood
 from chatrec.pipeline.dialogue import ChatRec
-from chatrec.ui.views import RERANKED_NOTE, cards, history_of, on_screen, signal_frame, status_line, understood
+from chatrec.ui.views import RERANKED_NOTE, SIGNAL_COLOURS, cards, history_of, legend, on_screen, signal_frame, status_line, understood
 
 AUTO = "auto"
 NOBODY = ("nobody in particular", "")
@@ -48,6 +48,14 @@ class ChatView:
 def pick(value: str | None) -> str | None:
     """A picker's value, None for "auto" or nobody."""
     return None if value in (None, "", AUTO) else value
+
+
+def redraw(plot: dict[str, Any] | None) -> gr.BarPlot:
+    """The "why these?" chart's legend for the picks it now shows. The chart draws only the signals its legend was built
+    with, so a turn whose picks rest on other signals (the first on popularity, the next on semantic) must rebuild it;
+    a change of legend does. Run on the chart's own change, so the /chat API still returns a plain signal table."""
+    column = plot["columns"].index("signal") if plot else 0
+    return gr.BarPlot(colors_in_legend=legend({row[column] for row in plot["data"]} if plot else set()))
 
 
 class ChatHandlers:
@@ -158,9 +166,10 @@ def chat_tab(bot: ChatRec, session: gr.State) -> gr.Dropdown:
             with gr.Column(elem_id="chatrec-cards"):
                 card_list(bot, shown, status)
             with gr.Accordion("Why these?", open=True):
-                why = gr.BarPlot(signal_frame([]), x="item", y="contribution", color="signal", x_label_angle=-20,
+                why = gr.BarPlot(signal_frame([]), x="item", y="contribution", color="signal", x_label_angle=-20, color_map=SIGNAL_COLOURS,
                                  title="what each pick's score is made of", y_title="share of the score",
                                  elem_id="chatrec-why")  # fmt: skip
+    why.change(redraw, why, why, api_name=False, queue=False, show_progress="hidden")
     view = ChatView(chatbot=chatbot, cards=items, understood=seen, status=status, why=why, shown=shown)
     h = ChatHandlers(bot, view, session)
     outputs = view.outputs()

@@ -9,6 +9,7 @@ import pandas as pd
 
 from chatrec.models import Intent, Recommendation, Reply
 from chatrec.present import card_facts, item_link
+from chatrec.scenarios import SIGNALS
 
 if TYPE_CHECKING:
     from chatrec.pipeline.dialogue import ChatRec
@@ -58,6 +59,11 @@ def on_screen(session_id: str, items: list[Recommendation], note: str = "") -> d
             "cards": [(r.item_id, card(n, r)) for n, r in enumerate(items, start=1)]}  # fmt: skip
 
 
+# One colour per signal for the life of the page, so "semantic" is the same blue on every turn (Tableau 20).
+SIGNAL_COLOURS = dict(zip(SIGNALS, ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+                                    "#ff9da7", "#9c755f", "#bab0ac", "#a0cbe8", "#ffbe7d"], strict=True))  # fmt: skip
+
+
 def signal_frame(items: list[Recommendation]) -> pd.DataFrame:
     """One row per (item, signal): each signal's weighted contribution to the item's score."""
     rows = [
@@ -66,6 +72,11 @@ def signal_frame(items: list[Recommendation]) -> pd.DataFrame:
         for signal, value in r.signals.items()
     ]
     return pd.DataFrame(rows, columns=["item", "signal", "contribution"])
+
+
+def legend(present: set[str]) -> list[str]:
+    """The chart's legend: the signals present, in one fixed order."""
+    return [s for s in SIGNALS if s in present]
 
 
 def status_line(reply: Reply, seconds: float) -> str:
