@@ -55,7 +55,10 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("Not a scary film: it suits a family night.", 1, True),  # a negation that disowns nothing
     ("A drama of astronauts that doesn't involve crime.", 1, True),  # "doesn't" negates the genre word too
     ("A drama of astronauts that involves crime.", 1, False),
+    ("A drama of astronauts that doesn't involve any graphic or violent scenes.", 1, True),  # past "any" and "or"
+    ("A drama of astronauts that involves some graphic or violent scenes.", 1, False),
     ("A drama about courage, crime and the will to live.", 1, True),  # what the story is about, not its genre
+    ("A drama that tells the story of courage, crime and the will to live.", 1, True),
     ("A crime drama about astronauts.", 1, False),
     ("A story about astronauts — pure crime thriller.", 1, False),
     ("A story about astronauts, a crime thriller at heart.", 1, False),
@@ -76,6 +79,8 @@ def test_what_a_chinese_story_is_about_is_no_genre() -> None:
     g = grounding("推荐一部电影", "zh")
     assert not g.problems("一部关于勇气和犯罪的剧情片。", 1)
     assert g.problems("一部犯罪剧情片。", 1) == ["calls 'Apollo 13' '犯罪'"]
+    assert not g.problems("一部剧情片，讲述了宇航员抓住犯罪分子的故事。", 1)
+    assert g.problems("一部犯罪片，讲述了宇航员的故事。", 1) == ["calls 'Apollo 13' '犯罪'"]
 
 
 def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() -> None:
@@ -109,7 +114,8 @@ def test_english_copied_into_a_chinese_reason_is_not_shown() -> None:
 
 def test_a_title_set_apart_from_the_words_around_it() -> None:
     """A capitalised word that opens a sentence is not part of the pick's title run together with it, and a one-word
-    title written as a plain word ("dark and twisted themes") does not name the pick *Twisted*."""
+    title written as a plain word ("dark and twisted themes") does not name the pick *Twisted*, nor plain words ("the
+    boxer's road") *The Boxer*."""
     toys = [Item(id="t1", domain="toys", title="BrainBites Dinosaurs", genres=["Board Games"], price=7.84),
             Item(id="t2", domain="toys", title="Twisted", genres=["Board Games"])]  # fmt: skip
     g = Grounding(LEXICON, "toys", "a board game", toys, FAMILY)
@@ -120,6 +126,12 @@ def test_a_title_set_apart_from_the_words_around_it() -> None:
     assert not Grounding(LEXICON, "movies", "a western", [western], FAMILY).problems(
         "Sergio Leone's film is a must-see for fans of Westerns.", 0)  # a word for a genre is no name
     assert "names another pick, 'Twisted'" in g.problems("As fun as Twisted, a board game.", 0)
+    boxing = [Item(id="f", domain="movies", title="The Fighter", year=2010, genres=["Drama"]),
+              Item(id="b", domain="movies", title="The Boxer", year=1997, genres=["Drama", "Thriller"])]  # fmt: skip
+    films = Grounding(LEXICON, "movies", "a drama about boxing", boxing, FAMILY)
+    assert not films.problems("The Fighter is a drama about boxing, following the boxer's road back to the ring.", 0)
+    assert "names another pick, 'The Boxer'" in films.problems("The Fighter is as tense as The Boxer.", 0)
+    assert "names another pick, 'The Boxer'" in films.problems("The Fighter is as tense as the Boxer.", 0)
 
 
 def test_a_year_from_the_request_is_no_claim_the_pick_contradicts() -> None:

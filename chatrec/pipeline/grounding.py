@@ -41,7 +41,8 @@ _LIST_ZH = re.compile(r"这些|它们|这三|这几|[三几](?:部|本|款|个|�
 _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")  # "Bill Harding's", "Susan Jeffers'": the name is Bill Harding, Susan Jeffers
 _ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
-_TOPIC = re.compile(r"\babout\b(?:[^,.;:!?—–]|,(?!\s*(?:a|an|it|this|that|which|but|with)\b))*|关于[^，。；！？]*?的")  # "about friendship and adventure", "关于友情、爱情的": a topic
+_TOPIC = re.compile(r"\b(?:about|story of|tale of)\b(?:[^,.;:!?—–]|,(?!\s*(?:a|an|it|this|that|which|but|with)\b))*"
+                    r"|关于[^，。；！？]*?的|(?:讲述|讲的是|描述|描写)[^，。；！？]*")  # "about friendship and adventure", "关于友情、爱情的", "讲述了一个犯罪分子的故事": a topic
 _SUBTITLE = re.compile(r"\s*[,:;(]|\s+[-–—]\s+")
 _CENTURY = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?[\s-]+century|(?<!\d)(\d{1,2})\s*世纪", re.IGNORECASE)  # "21世纪" holds a 2000 book
 _DECADE = re.compile(r"(?<!\d)(\d{3}0)s\b|(?<![\d.,])['’]?([1-9]0)(?:s\b|\s*年代)")  # "the 1940s", "the '60s", "90年代" hold a 1947, 1966, 1994 film
@@ -256,8 +257,14 @@ class Grounding:
 
     @staticmethod
     def _as_name(sentence: str, title: str) -> bool:
-        """A one-word title names its film only as the catalog writes it: "dark and twisted themes" is not *Twisted*."""
-        return len(_WORDS.findall(title)) > 1 or is_chinese(title) or re.search(rf"\b{re.escape(title)}\b", sentence) is not None
+        """A title names its film only written as a name: a one-word title as the catalog writes it ("dark and twisted
+        themes" is not *Twisted*), a longer one with a capital past its first letter ("the boxer's journey" is not
+        *The Boxer*, "the Half-Blood prince" is *Half-Blood Prince*)."""
+        words = _WORDS.findall(title)
+        if len(words) == 1 or is_chinese(title):
+            return is_chinese(title) or re.search(rf"\b{re.escape(title)}\b", sentence) is not None
+        spans = re.finditer(r"\b" + r"\W+".join(map(re.escape, words)) + r"\b", sentence, flags=re.IGNORECASE)
+        return any(c.isupper() for m in spans for c in m[0][1:])
 
     def _requests_words(self, sentence: str, title: str) -> bool:
         """Another pick's title written as the request's own words: "for a date night" under *Date Night* when the

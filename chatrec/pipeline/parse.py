@@ -29,6 +29,7 @@ _CUR = r"[£$€¥]"
 _NUM = r"(\d+(?:\.\d+)?)"
 _BLEND_GAP = re.compile(r"[\s/-]*")  # between genre words named as one kind: "horror comedy", "sci-fi/thriller", "科幻惊悚"
 _ZH_BOUND = re.compile(r"不(?:超过|超出|到|少于|低于|高于|大于|小于|多于|晚于|早于)")
+_FILLER = {"any", "a", "an", "the", "very", "really"}  # words a negation reaches past: "doesn't involve any graphic or violent"
 # How often a word is written in English (wordfreq's Zipf scale: 6 is once in a thousand words): this often, it is an
 # everyday word whatever its case ("love", "night", "world"), so it names no title and states no taste ("let me see").
 _EVERYDAY_ZIPF = 5.5
@@ -266,7 +267,7 @@ class Lexicon:
         if any(w in zh_clause for w in self.negations["zh"]):  # nor "不超过50元的拼图", a bound on the price
             return True
         clause = re.split(r"[,.!?;，。！？；]|(?<!anything )\bbut\b|\band\b", before)[-1]  # never across a clause
-        window = " ".join(clause.split()[-4:])  # the last few words
+        window = " ".join([w for w in clause.split() if w not in _FILLER][-4:])  # the last few words ("no scenes that are any…")
         return bool(self._negation_en.search(window))
 
     def canonical_genres(self, domain: str) -> set[str]:
