@@ -74,6 +74,8 @@ ADDED = (
     ("一部动作片", "要跟功夫有关的", "movies", r"martial art|kung fu|karate"),
     ("一部爱情片", "发生在巴黎的", "movies", r"paris"),
     ("推荐一本历史书", "关于古罗马的", "books", r"\brome\b|\broman"),
+    ("a movie for my kids", "with dinosaurs", "movies", r"dinosaur|\bdino"),  # a toy shelf's word, a taste in films
+    ("a book for my daughter", "about trains", "books", r"\btrains?\b|railway|locomotive"),
 )
 DATES = (
     "something to watch with my wife tonight", "a movie night with my girlfriend", "what should my husband and I watch?",

@@ -241,17 +241,19 @@ def test_a_request_for_other_people_is_new_and_keeps_only_what_the_person_ruled_
     assert bot.chat("no cartoons", "s").intent.action == "refine"  # the same people: a refinement still
 
 
-@pytest.mark.parametrize(("turns", "said"), [
-    (["a drama movie", "about boxing"], r"\bbox(?:ing|er)"),  # had given The Dreamers, Captain Fantastic
-    (["a romantic comedy", "set in new york"], r"new york|manhattan|brooklyn"),
-    (["一部爱情片", "发生在巴黎的"], r"paris"),
+@pytest.mark.parametrize(("turns", "said", "least"), [
+    (["a drama movie", "about boxing"], r"\bbox(?:ing|er)", 2),  # had given The Dreamers, Captain Fantastic
+    (["a romantic comedy", "set in new york"], r"new york|manhattan|brooklyn", 2),
+    (["一部爱情片", "发生在巴黎的"], r"paris", 2),
+    # a toy shelf's word, a taste in a film: had searched "a movie for my kids" again (For the Birds, a Muppet Christmas)
+    (["a movie for my kids", "with dinosaurs"], r"dinosaur", 1),
 ])  # fmt: skip
 def test_a_follow_up_that_adds_a_taste_searches_it_with_the_request(demo_store: ChromaStore, tmp_path: Path, turns: list[str],
-                                                                     said: str) -> None:  # fmt: skip
+                                                                     said: str, least: int) -> None:  # fmt: skip
     bot = make_bot(demo_store, None, tmp_path)
     first = bot.chat(turns[0], "s")
     reply = bot.chat(turns[1], "s")
     assert reply.intent.action == "refine" and reply.intent.constraints.include_genres == first.intent.constraints.include_genres
     assert turns[0] in reply.intent.query and turns[1] in reply.intent.query
     texts = [" ".join([r.title, r.item.description or "", *r.item.tags]).casefold() for r in reply.items]
-    assert sum(bool(re.search(said, t)) for t in texts) >= 2, [r.title for r in reply.items]
+    assert sum(bool(re.search(said, t)) for t in texts) >= least, [r.title for r in reply.items]

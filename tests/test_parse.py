@@ -116,6 +116,15 @@ def test_a_follow_up_adds_a_taste_only_with_words_of_its_own(text: str, adds: bo
     assert LEX.adds_taste(text) is adds
 
 
+@pytest.mark.parametrize(("text", "domain", "adds"), [
+    ("with dinosaurs", "movies", True), ("with dinosaurs", "toys", False), ("要有恐龙的", "movies", True), ("恐龙的", "toys", False),
+    ("about trains", "books", True), ("a horror one", "movies", False),
+])  # fmt: skip
+def test_only_the_domains_genre_words_are_no_taste_in_a_follow_up(text: str, domain: str, adds: bool) -> None:
+    """"with dinosaurs" names a toy shelf, but after "a movie for my kids" it is what to search for."""
+    assert LEX.adds_taste(text, domain) is adds
+
+
 def test_a_phrase_that_holds_a_genre_word_may_name_none() -> None:
     assert LEX.parse("a sci-fi novel about time travel").include == ["Fiction"]  # not the Travel shelf
     assert LEX.parse("关于时间旅行的书").include == []

@@ -163,7 +163,7 @@ class Lexicon:
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
         self._patterns: dict[str, re.Pattern[str]] = {}
-        self._no_taste_patterns: dict[tuple[bool, str | None], re.Pattern[str]] = {}
+        self._no_taste_patterns: dict[tuple[str, str | None], re.Pattern[str]] = {}
         # A genre's Chinese name, for code's own Chinese text: the first Chinese phrase that stands for it alone.
         self.chinese_names: dict[str, str] = {}
         for phrases in d.genres.values():
@@ -202,14 +202,15 @@ class Lexicon:
         rest = re.sub(r"['’]s\b", " ", text.casefold())  # "what's a good film?"
         if beyond_constraints:
             rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
-        return not re.sub(r"[\W_]+", "", self._no_taste_words(beyond_constraints, domain).sub(" ", rest))
+        return not re.sub(r"[\W_]+", "", self._no_taste_words("constraints" if beyond_constraints else "plain", domain).sub(" ", rest))
 
-    def adds_taste(self, text: str) -> bool:
+    def adds_taste(self, text: str, domain: str | None = None) -> bool:
         """Whether a follow-up states a taste of its own, not negated ("with aliens", "set in space", "要有狗的"; not
-        "something newer", "not so violent", "不要太悲伤的", "ok, let me see"): beyond the words of constraints, of what to
-        do with the last list and of everyday talk, something is left to search for by meaning."""
+        "something newer", "not so violent", "不要太悲伤的", "ok, let me see"): beyond the words of constraints (the
+        ``domain``'s genre words: "with dinosaurs" is a toy shelf but a taste in a film), of what to do with the last
+        list and of everyday talk, something is left to search for by meaning."""
         rest = _NUMBER_WORD.sub(lambda m: " " * len(m.group()), text.casefold())
-        rest = self._follow_up_words.sub(lambda m: " " * len(m.group()), rest)  # same length: positions hold
+        rest = self._no_taste_words("follow_up", domain).sub(lambda m: " " * len(m.group()), rest)  # same length: positions hold
         words = re.finditer(r"[^\W_]+", re.sub(r"['’]s\b", "  ", rest))
         return any((is_chinese(m.group()) or not everyday(m.group())) and not self.negated(text, m.start()) for m in words)
 
@@ -225,17 +226,16 @@ class Lexicon:
         constraints |= set(self.bounds) | set(self.children) | set(self.adults)
         return plain | constraints | set(self.moods) | {w for ws in self.negations.values() for w in ws}
 
-    def _no_taste_words(self, beyond_constraints: bool, domain: str | None) -> re.Pattern[str]:
-        """For :meth:`states_no_taste`, built once each (it runs on every turn, over whole pasted transcripts)."""
-        key = (beyond_constraints, domain)
+    def _no_taste_words(self, kind: Literal["plain", "constraints", "follow_up"], domain: str | None) -> re.Pattern[str]:
+        """The words that state no taste (see :meth:`_no_taste_phrases`), beyond constraints too unless ``kind`` is
+        plain, and for a follow-up the cues for the last list; built once each (they run on every turn, over whole
+        pasted transcripts)."""
+        key = (kind, domain)
         if key not in self._no_taste_patterns:
-            self._no_taste_patterns[key] = self._alternation(self._no_taste_phrases(beyond_constraints, domain))
+            phrases = self._no_taste_phrases(kind != "plain", domain)
+            cues = {w for ws in self.actions.values() for w in ws} if kind == "follow_up" else set()
+            self._no_taste_patterns[key] = self._alternation(phrases | cues)
         return self._no_taste_patterns[key]
-
-    @cached_property
-    def _follow_up_words(self) -> re.Pattern[str]:
-        """For :meth:`adds_taste`: the words that state no taste beyond constraints, and the cues for the last list."""
-        return self._alternation(self._no_taste_phrases(True) | {w for ws in self.actions.values() for w in ws})
 
     def _alternation(self, phrases: set[str]) -> re.Pattern[str]:
         """One pattern for many phrases, longest first so that "science fiction" wins over "fiction"."""

@@ -203,7 +203,7 @@ class Understander:
         open_request = asks and self.lexicon.states_no_taste(message, beyond_constraints=True, domain=sure or session.domain)
         open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
         # "with aliens" after "a sci-fi novel": a taste of their own, searched with the request (no longer open)
-        adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(self.reading(message))
+        adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(self.reading(message), sure or session.domain)
         kept = self.scenarios.get(session.scenario or "") if follow_up else None
         scenario: Scenario | None = first({
             "picker": picked,
