@@ -41,15 +41,20 @@ def test_the_childrens_preference_survives_refinements(demo_store: ChromaStore, 
         assert not [r.title for r in reply.items if bot.lexicon.adult_only(r.item) or "Horror" in r.item.genres]
 
 
-@pytest.mark.parametrize(("message", "domain"), [("any good movie", "movies"), ("推荐一本好书", "books"), ("any good toys?", "toys")])
+@pytest.mark.parametrize(("message", "domain", "words"), [
+    ("any good movie", "movies", "good"), ("推荐一本好书", "books", "good"), ("any good toys?", "toys", "good"),
+    # an occasion is no taste: these had given Mama Day, Mother God; The Kitchen God's Wife; Go Figure, Life-Size
+    ("a birthday gift book for my mom", "books", "mom|mama|mother|birthday"), ("a book for my wife's birthday", "books", "wife|birthday"),
+    ("适合全家看的电影", "movies", "famil"),
+])  # fmt: skip
 def test_a_request_with_no_taste_gets_well_loved_items_not_word_matches(demo_store: ChromaStore, tmp_path: Path, message: str,
-                                                                          domain: str) -> None:  # fmt: skip
+                                                                          domain: str, words: str) -> None:  # fmt: skip
     bot = make_bot(demo_store, None, tmp_path)
     reply = bot.chat(message, "s")
     assert reply.intent.open_request and reply.intent.domain == domain and len(reply.items) == 3
     loved = set(bot.catalog_facts(domain).best_loved[:100])
     assert all(r.item_id in loved for r in reply.items), [r.title for r in reply.items]
-    assert not any("good" in r.title.casefold() for r in reply.items)
+    assert not any(re.search(words, r.title.casefold()) for r in reply.items)
 
 
 @pytest.mark.parametrize(("turns", "genre", "words"), [
