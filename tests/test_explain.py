@@ -109,7 +109,8 @@ def test_english_copied_into_a_chinese_reason_is_not_shown() -> None:
     assert not g.problems("《Apollo 13》讲述了宇航员勇敢回家的故事。", 1)
     subtitled = Item(id="4", domain="books", title="Philosophy of Mind:Classical and Contemporary Readings", genres=["Philosophy"])
     books = Grounding(LEXICON, "books", "推荐一本哲学书", [subtitled, ITEMS[0]], FAMILY, language="zh")
-    assert not books.problems("Classical and Contemporary Readings》适合想要深入了解哲学的读者。", 0)  # a part of its title
+    assert not books.problems("Classical and Contemporary Readings 适合想要深入了解哲学的读者。", 0)  # a part of its title
+    assert books.problems("Contemporary Readings》适合想要深入了解哲学的读者。", 0) == ["is a fragment (an unmatched 《 or 》)"]
 
 
 def test_a_title_set_apart_from_the_words_around_it() -> None:
@@ -370,6 +371,9 @@ def test_a_title_that_ends_in_punctuation_does_not_end_the_sentence() -> None:
         (0, "In a World... is a comedy about a vocal coach."), (1, "Seven Up! is a documentary that follows British lives.")]
     assert sentences("Seven Up! follows children. They grow up.", ["Seven Up!"]) == ["Seven Up! follows children.", "They grow up."]
     assert sentences("Yu-Gi-Oh! Duels for two.", ["Yu-Gi-Oh! 2015 Mega Tins"]) == ["Yu-Gi-Oh! Duels for two."]  # the title's first words
+    # inside 《》 nothing ends a sentence, however the model wrote the title (it had shown "Do》是适合全家观看的动画片")
+    assert sentences("《Scooby-Doo! Abracadabra! Doo》是适合全家观看的动画片。很有趣！", ["Scooby-Doo! Abracadabra-Doo"]) == [
+        "《Scooby-Doo! Abracadabra! Doo》是适合全家观看的动画片。", "很有趣！"]  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 _LANGUAGE = {"en": "English", "zh": "简体中文 (Simplified Chinese; 每一行都用中文写)"}
 # A full stop followed by a space ends a sentence ("3.5" does not), unless it closes an initial or an
 # abbreviation ("L.A. Story", "P. G. Wodehouse", "Dr. Seuss").
+_BOOK_QUOTE = re.compile(r"《[^》\n]*(?:》|$)")  # a title in Chinese quotes, or one still being written
 _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\bMrs)[.!?](?=[\s\"'”’)])|[。！？]")
 _WORDS = re.compile(r"\w+")
 _OPENER_PREFIX = re.compile(r"^" + YEAR_PREFIX + r"[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
@@ -239,6 +240,8 @@ def sentence_ends(text: str, titles: Sequence[str] = ()) -> Iterator[re.Match[st
         while start >= 0:
             inside.update(range(start, start + len(title)))
             start = lowered.find(title, start + 1)
+    for quoted in _BOOK_QUOTE.finditer(text):  # 《Scooby-Doo! Abracadabra! Doo》, however the model wrote the title
+        inside.update(range(*quoted.span()))
     return (m for m in _SENTENCE_END.finditer(text) if m.start() not in inside)
 
 
@@ -263,7 +266,8 @@ def _without_facts_prefix(text: str, facts: str, title: str) -> str:
     known = set(_WORDS.findall(facts)) | {"by", _TITLE_MARK}
     while head := re.match(r"(.{2,}?)\s*(?:\s[—–-]\s|[—:：]\s*)", marked):
         words = _WORDS.findall(head.group(1).casefold())
-        if not words or not set(words) <= known or not marked[head.end() :].strip():
+        opened = head.group(1).count("《") > head.group(1).count("》")  # a colon inside a title the model wrote its own way
+        if not words or not set(words) <= known or not marked[head.end() :].strip() or opened:
             break
         marked = marked[head.end() :]
     kept = iter(written[len(written) - marked.count(_TITLE_MARK) :])  # the title as the model wrote it, each time

@@ -201,6 +201,8 @@ class Grounding:
         problems += self._invented(sentence, index) + self._no_reason(sentence, index) + self._repeats(sentence, index)
         if _DISOWNS.search(sentence):
             problems.append(f"says {self.picks[index].title!r} does not fit")
+        if sentence.count("《") != sentence.count("》"):
+            problems.append("is a fragment (an unmatched 《 or 》)")  # "Do》是适合全家观看的动画片": cut inside a title
         if (self.language == "zh") != is_chinese(sentence):
             problems.append(f"not written in {'Chinese' if self.language == 'zh' else 'English'}")
         elif self.language == "zh" and (english := self._english(sentence, index)):
