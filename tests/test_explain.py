@@ -81,6 +81,10 @@ def test_what_a_chinese_story_is_about_is_no_genre() -> None:
     assert g.problems("一部犯罪剧情片。", 1) == ["calls 'Apollo 13' '犯罪'"]
     assert not g.problems("一部剧情片，讲述了宇航员抓住犯罪分子的故事。", 1)
     assert g.problems("一部犯罪片，讲述了宇航员的故事。", 1) == ["calls 'Apollo 13' '犯罪'"]
+    epic = Item(id="k", domain="books", title="A Clash of Kings", year=1999, genres=["Fiction", "Fantasy"])
+    books = Grounding(LEXICON, "books", "给我妈妈挑一本生日礼物书", [epic, ITEMS[0]], FAMILY, language="zh")
+    assert not books.problems("一个关于家族和战争的史诗故事，适合妈妈。", 0)  # 史诗, an epic, is no book of poems (诗)
+    assert books.problems("一本动人的诗集，适合妈妈。", 0) == ["calls 'A Clash of Kings' '诗'"]
 
 
 def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() -> None:

@@ -380,7 +380,7 @@ class Grounding:
         out = []
         topics = [m.span() for m in _TOPIC.finditer(sentence.casefold())]
         for mention in self.lexicon.genre_mentions(sentence, self.domain):
-            if mention.negated or mention.phrase.casefold() in self.facts[index]:
+            if mention.negated or not mention.genres or mention.phrase.casefold() in self.facts[index]:
                 continue  # "not scary", or the pick's own words ("BrainBites Dinosaurs" may be called dinosaurs)
             if all(any(a <= pos < b for a, b in topics) for pos in self.lexicon.find(sentence, mention.phrase)):
                 continue  # what the story is about ("a story about love and violence"), not what kind of film it is
