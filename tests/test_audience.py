@@ -57,6 +57,27 @@ def test_a_request_with_no_taste_gets_well_loved_items_not_word_matches(demo_sto
     assert not any(re.search(words, r.title.casefold()) for r in reply.items)
 
 
+@pytest.mark.parametrize(("message", "domain", "most"), [
+    ("a birthday present for my 6 year old", "books", 1),  # had given Harry Potter books 1, 3 and 6
+    ("a movie for my kids", "movies", 1),
+    ("harry potter books", "books", 2),  # a series asked for by name is listed as it ranks (and a guide to it)
+])  # fmt: skip
+def test_one_of_a_series_in_a_list_unless_asked(demo_store: ChromaStore, tmp_path: Path, message: str, domain: str, most: int) -> None:
+    from chatrec.pipeline.titles import series
+
+    def twice(titles: list[str]) -> list[str]:  # titles of one series listed twice, one of them marked as of a series
+        kinds = [series(t) for t in titles]
+        return [t for t, (kind, _) in zip(titles, kinds, strict=True) if sum(k == kind for k, _ in kinds) > 1
+                and any(marked for k, marked in kinds if k == kind)]  # fmt: skip
+
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = bot.chat(message, "s")
+    assert reply.intent.domain == domain and len(reply.items) == 3
+    assert len(twice([r.title for r in reply.items])) == (most if most > 1 else 0), [r.title for r in reply.items]
+    ranked = [r.title for r in bot.rank(message, k=20)]
+    assert len(ranked) == 20 and (most > 1 or not twice(ranked)), ranked
+
+
 @pytest.mark.parametrize(("turns", "genre", "words"), [
     (["a funny film for a rainy afternoon"], "Comedy", ["funny", "rain"]),
     (["推荐一部九十年代的爱情电影"], "Romance", []),

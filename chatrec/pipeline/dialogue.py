@@ -49,7 +49,7 @@ from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever, where_filter
 from chatrec.pipeline.suggest import Suggester
-from chatrec.pipeline.titles import TitleIndex
+from chatrec.pipeline.titles import TitleIndex, series, title_key
 from chatrec.pipeline.understand import RELATIVE, Understander
 from chatrec.present import describe
 from chatrec.promptfiles import PromptFiles
@@ -469,16 +469,23 @@ class ChatRec:
         return items
 
     def _recommendations(self, ranked: Sequence[Ranked], intent: Intent, k: int | None = None) -> list[Recommendation]:
-        """The first ``k`` (a reply's worth) with a title not already listed: *Freaky Friday* (1976) beside its 2003
-        remake, or two editions of one book, fill a slot twice for the person who reads the list."""
+        """The first ``k`` (a reply's worth) with a title not already listed, and one of a series unless the request
+        names it: *Freaky Friday* (1976) beside its 2003 remake, two editions of one book, or three Harry Potter books
+        for a six-year-old's birthday fill slots twice for the person who reads the list."""
         titles: set[str] = set()
+        kinds: dict[str, bool] = {}  # series (see :func:`series`) → whether one listed is marked as one of a series
+        asked = title_key(intent.query)
         out: list[Recommendation] = []
         for r in ranked:
             if len(out) == (k or self.items_per_reply):
                 break
-            if (title := r.candidate.item.title.casefold()) not in titles:
-                titles.add(title)
-                out.append(self._recommendation(r, intent))
+            title = r.candidate.item.title.casefold()
+            kind, marked = series(title)
+            if title in titles or (kind in kinds and (marked or kinds[kind]) and kind not in asked):
+                continue
+            titles.add(title)
+            kinds[kind] = kinds.get(kind, False) or marked
+            out.append(self._recommendation(r, intent))
         return out
 
     def _reranked(self, fusion: Fusion, intent: Intent, notices: list[str], model: TurnModel) -> list[Ranked]:

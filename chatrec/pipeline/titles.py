@@ -160,6 +160,20 @@ def part_title_keys(title: str) -> list[str]:
     return [key for part in parts if len(part.split()) >= 2 and (key := title_key(part))]
 
 
+# What marks a title as one of a series: a number after it, a book or part number, a subtitle.
+_SERIES_MARK = re.compile(r"\((?:book|vol\.?|volume) \d+\)|#\s?\d+|\bpart (?:\d+|[ivx]+)\b|\s*:\s*|\s[-–—]\s|\s(?:\d{1,2}|ii|iii|iv|v|vi)$",
+                          re.IGNORECASE)  # fmt: skip
+_NUMERAL = re.compile(r"\d+|[ivx]+")  # "Rocky III" is of "rocky"
+_SMALL_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "to", "for", "with", "at", "from"})
+
+
+def series(title: str) -> tuple[str, bool]:
+    """A title's first two words that are not small words, and whether it is marked as one of a series: *Toy Story 2*
+    and *Toy Story* are of one ("toy story"); *Harry Potter and the Half-Blood Prince (Book 6)* of "harry potter"."""
+    words = [w for w in title_key(without_parens(title)).split() if w not in _SMALL_WORDS and not _NUMERAL.fullmatch(w)]
+    return " ".join(words[:2]), bool(_SERIES_MARK.search(title))
+
+
 class TitleMention(BaseModel):
     item_id: str
     title: str
