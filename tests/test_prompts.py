@@ -144,3 +144,14 @@ def test_a_prompt_never_outgrows_its_token_budget() -> None:
     assert "Latest message: a comedy" in msgs[1]["content"]  # the short variables survive; the longest was cut
     with pytest.raises(PromptError, match="alone exceeds"):
         PromptLibrary(PROMPTS, budget_tokens=20).render("chitchat", language="", domains="", message="")
+
+
+def test_every_shipped_file_can_be_saved_unchanged_from_the_prompts_tab(tmp_path: Path) -> None:
+    """Save checks a file as ``chatrec prompts validate`` does; the shipped lexicon had failed it (its bare ``yes`` is a
+    YAML boolean, which only the loader turned back into the word), so no edit of it could be saved."""
+    from chatrec.promptfiles import PromptFiles
+
+    files = PromptFiles(PROMPTS, tmp_path)
+    for key in files.keys():
+        assert files.save(key, files.read(key)), key
+    assert "lexicon" in files.keys()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from wordfreq import zipf_frequency
 
 from chatrec.models import Item, Ranges
@@ -115,6 +115,13 @@ class LexiconData(BaseModel):
 
     domains: dict[str, list[str]]
     genres: dict[str, dict[str, list[str]]]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _words(cls, data: object) -> object:
+        """However the file is read (on load, or checked before a save in the Prompts tab), a bare yes or no is a word."""
+        return _strings(data)
+
     negations: dict[str, list[str]]
     children: list[str]
     adults: list[str] = Field(default_factory=list)
@@ -173,7 +180,7 @@ class Lexicon:
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":
-        return cls(_strings(yaml.safe_load(path.read_text(encoding="utf-8"))))
+        return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
 
     def for_children(self, item: Item) -> bool:
         """Whether the catalog marks ``item`` as made for children (a children's genre of its domain), if only in part."""
