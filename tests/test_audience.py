@@ -281,6 +281,31 @@ def test_a_request_for_other_people_is_new_and_keeps_only_what_the_person_ruled_
     assert bot.chat("no cartoons", "s").intent.action == "refine"  # the same people: a refinement still
 
 
+@pytest.mark.parametrize(("turns", "action", "domain"), [
+    (["a movie for tonight", "a gift for my daughter"], "recommend", "toys"),  # had been family films: no film is a gift
+    (["a funny film", "something for my son's birthday"], "recommend", "toys"),
+    (["一部好看的电影", "给我女儿的生日礼物"], "recommend", "toys"),
+    (["a fantasy novel", "a birthday gift for my daughter"], "refine", "books"),  # a book can be a gift
+    (["a board game", "a birthday present for my nephew"], "refine", "toys"),
+    (["a funny film", "she's 6 years old"], "refine", "movies"),  # an age is for whatever was asked
+])  # fmt: skip
+def test_an_occasion_no_scenario_of_the_domain_serves_starts_a_new_request(demo_store: ChromaStore, tmp_path: Path,
+                                                                           turns: list[str], action: str, domain: str) -> None:  # fmt: skip
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat(turns[0], "s")
+    intent = bot.chat(turns[1], "s").intent
+    assert (intent.action, intent.domain) == (action, domain)
+
+
+def test_an_open_request_stays_open_through_a_follow_up_with_no_taste(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"she's 6 years old" after "a funny film" had searched "a funny film" by meaning (*Louis C.K.: Hilarious* first)."""
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("a funny film", "s")
+    reply = bot.chat("she's 6 years old", "s")
+    assert reply.intent.open_request and reply.intent.constraints.audience == "children"
+    assert all(bot.lexicon.for_children(r.item) for r in reply.items), [r.title for r in reply.items]
+
+
 @pytest.mark.parametrize(("turns", "said", "least"), [
     (["a drama movie", "about boxing"], r"\bbox(?:ing|er)", 2),  # had given The Dreamers, Captain Fantastic
     (["a romantic comedy", "set in new york"], r"new york|manhattan|brooklyn", 2),

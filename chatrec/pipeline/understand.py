@@ -188,7 +188,7 @@ class Understander:
         force_scenario: str | None = None,
     ) -> Intent:
         """Combine every source's reading (see :data:`PRECEDENCE`); code has the last word."""
-        action = self._action(parsed, proposal, session)
+        action = self._action(parsed, proposal, session, self.reading(message))
         follow_up = action in FOLLOW_UPS
         picked = self.scenarios.get(force_scenario or "")
         said_domain = parsed.domain or parsed.genre_domain
@@ -198,12 +198,12 @@ class Understander:
                              "message": said_domain, "follow_up": session.domain if follow_up else None}  # fmt: skip
         sure = first(domains, PRECEDENCE["sure_domain"])
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
-        was_open = follow_up and session.open_request  # "something newer" after "an 80s horror movie"
-        asks = action == "recommend" or was_open
-        open_request = asks and self.lexicon.states_no_taste(message, beyond_constraints=True, domain=sure or session.domain)
-        open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
         # "with aliens" after "a sci-fi novel": a taste of their own, searched with the request (no longer open)
         adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(self.reading(message), sure or session.domain)
+        # an open request stays open through follow-ups that add no taste ("something newer", "she's 6 years old")
+        open_request = (self.lexicon.states_no_taste(message, beyond_constraints=True, domain=sure or session.domain)
+                        if action == "recommend" else follow_up and session.open_request and not adds_taste)  # fmt: skip
+        open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
         kept = self.scenarios.get(session.scenario or "") if follow_up else None
         scenario: Scenario | None = first({
             "picker": picked,
@@ -347,10 +347,11 @@ class Understander:
                 intent.anchor_id = mention.item_id
                 intent.action = "more_like"
 
-    def _action(self, parsed: Parsed, proposal: Any | None, session: Session) -> Action:
+    def _action(self, parsed: Parsed, proposal: Any | None, session: Session, text: str) -> Action:
         """The first rule of :data:`CUE_ACTIONS` that fits; a greeting; then, after an earlier request, a message
-        that names no new kind of item refines it (the model may only say it asks about or judges a shown item);
-        otherwise the model's (checked) proposal, or a new request."""
+        that names no new kind of item refines it (the model may only say it asks about or judges a shown item),
+        unless it names an occasion only another domain serves; otherwise the model's (checked) proposal, or a new
+        request."""
         shown = bool(session.last_items)
         asked = shown or bool(session.query)  # "something cheaper" refines the last request even if it found nothing
         cues = set(parsed.cues)
@@ -364,9 +365,22 @@ class Understander:
         checked = self._checked_action(proposal.action, parsed, session, named) if proposal is not None else None
         other_people = parsed.audience is not None and session.constraints.audience not in (None, parsed.audience)
         if asked and not parsed.domains and not other_people:  # "no crime", "不要太悲伤的", "再来一部": the last
-            return checked if checked in ("ask_item", "feedback", "more_like") else "refine"  # request, changed
+            if self._occasion_elsewhere(text, session):  # request, changed; but "a gift for my daughter" after a film
+                return "recommend"  # is a new request: no film scenario is a gift
+            return checked if checked in ("ask_item", "feedback", "more_like") else "refine"
         # "something for date night with my wife" after a family film: a request for other people is a new one
         return checked or "recommend"
+
+    def _occasion_elsewhere(self, text: str, session: Session) -> bool:
+        """Whether a message with no taste of the session's domain names an occasion (a scenario keyword that states no
+        taste, from the lexicon's ``generic`` words: gift, birthday, 礼物) that only other domains' scenarios serve.
+        "A birthday gift for my daughter" refines a novel (a book can be a gift) but not a film; audience words ("my
+        daughter", "nephew") and ages are constraints, not occasions, and carry over in every domain."""
+        if session.domain is None or self.lexicon.adds_taste(text, session.domain):
+            return False
+        served = {k for s in self.scenarios.values() if s.domain == session.domain for k in s.keywords}
+        occasions = {k for s in self.scenarios.values() for k in s.keywords if k in self.lexicon.generic} - served
+        return any(not self.lexicon.negated(text, pos) for k in occasions for pos in self.lexicon.find(text, k))
 
     @staticmethod
     def _checked_action(proposed: Action, parsed: Parsed, session: Session, named: bool) -> Action:
