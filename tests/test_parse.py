@@ -105,12 +105,14 @@ def test_cues() -> None:
     assert "more_like" in LEX.parse("more like the second one").cues
     assert "reject" in LEX.parse("不喜欢这个，换一个").cues
     assert "less_violent" in LEX.parse("less violent please").cues
+    assert all("reject" in LEX.parse(t).cues for t in ["no, I've seen those", "we watched them already", "这些都看过了"])
 
 
 @pytest.mark.parametrize(("text", "adds"), [
     ("with aliens", True), ("set in space", True), ("about boxing", True), ("要有狗的", True), ("关于时间旅行的", True),
     ("something newer", False), ("only from the 80s", False), ("not so violent", False), ("something shorter", False),
     ("不要太悲伤的", False), ("cheaper please", False), ("换一个", False), ("nothing with vampires", False),
+    ("no, I've seen those", False), ("we've watched those already", False), ("这些都看过了", False),  # "ve" had been a taste
 ])  # fmt: skip
 def test_a_follow_up_adds_a_taste_only_with_words_of_its_own(text: str, adds: bool) -> None:
     assert LEX.adds_taste(text) is adds

@@ -33,6 +33,7 @@ _FILLER = {"any", "a", "an", "the", "very", "really"}  # words a negation reache
 # How often a word is written in English (wordfreq's Zipf scale: 6 is once in a thousand words): this often, it is an
 # everyday word whatever its case ("love", "night", "world"), so it names no title and states no taste ("let me see").
 _EVERYDAY_ZIPF = 5.5
+_CONTRACTION = re.compile(r"['’](?:s|ve|re|ll|d|m|t)\b")  # "what's", "I've seen those": no word of taste
 _NUMBER_WORD = re.compile(r"[£$€¥]?\d+(?:\.\d+)?(?:s\b|['’]?s\b)?|['’]\d0s\b|[一二三四五六七八九十]+(?=年代|岁)")
 
 
@@ -206,7 +207,7 @@ class Lexicon:
         film", "an 80s horror movie, nothing gory", "九十年代的爱情电影", "给孩子看的动画片"): nothing is left to search for by meaning,
         and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*). Given a ``domain``, only its genre
         words are constraints: "sci-fi" is a film genre but no shelf of the books, so "a sci-fi novel" states a taste."""
-        rest = re.sub(r"['’]s\b", " ", text.casefold())  # "what's a good film?"
+        rest = _CONTRACTION.sub(" ", text.casefold())
         if beyond_constraints:
             rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
         return not re.sub(r"[\W_]+", "", self._no_taste_words("constraints" if beyond_constraints else "plain", domain).sub(" ", rest))
@@ -218,7 +219,7 @@ class Lexicon:
         list and of everyday talk, something is left to search for by meaning."""
         rest = _NUMBER_WORD.sub(lambda m: " " * len(m.group()), text.casefold())
         rest = self._no_taste_words("follow_up", domain).sub(lambda m: " " * len(m.group()), rest)  # same length: positions hold
-        words = re.finditer(r"[^\W_]+", re.sub(r"['’]s\b", "  ", rest))
+        words = re.finditer(r"[^\W_]+", _CONTRACTION.sub(lambda m: " " * len(m.group()), rest))
         return any((is_chinese(m.group()) or not everyday(m.group())) and not self.negated(text, m.start()) for m in words)
 
     def _no_taste_phrases(self, beyond_constraints: bool, domain: str | None = None) -> set[str]:
