@@ -48,7 +48,10 @@ def test_prices(text: str, prices: tuple[float | None, float | None]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "age"), [("my 6 year old", 6), ("a 10-year-old", 10), ("aged 4", 4), ("五岁的侄子", 5), ("3岁", 3), ("adults", None)]
+    ("text", "age"), [("my 6 year old", 6), ("a 10-year-old", 10), ("aged 4", 4), ("五岁的侄子", 5), ("3岁", 3), ("adults", None),
+                    ("a gift for my daughter, she is 7", 7), ("he's 10 next week", 10), ("my nephew who is 8", 8),
+                    ("she turns 5 in May", 5), ("they are 12 and 9", 12), ("she is 7 feet tall", None), ("he's 10 minutes away", None),
+                    ("turn 3 pages", None)]
 )
 def test_age(text: str, age: int | None) -> None:
     assert parse_age(text) == age

@@ -460,9 +460,14 @@ def parse_prices(text: str) -> tuple[float | None, float | None]:
     return lo, hi
 
 
+# "she is 7", "he's 10 next week", "who is 8", "turning 5": a bare number said of a person, ending its phrase
+_SAID_AGE = (r"\b(?:(?:she|he|who|they)(?:['’]s|\s+is|\s+are)(?:\s+turning)?|turn(?:s|ed|ing)?)\s+(\d{1,2})"
+             r"(?=\s*(?:$|[,.!?;:)]|and\b|now\b|next\b|soon\b|this\b|in\b|years?\b))")
+
+
 def parse_age(text: str) -> int | None:
     t = text.casefold()
-    if m := re.search(r"(\d{1,2})\s*-?\s*(?:years?|yrs?)[\s-]*old|(?:aged|age)\s+(\d{1,2})|(\d{1,2})\s*yo\b", t):
+    if m := re.search(rf"(\d{{1,2}})\s*-?\s*(?:years?|yrs?)[\s-]*old|(?:aged|age)\s+(\d{{1,2}})|(\d{{1,2}})\s*yo\b|{_SAID_AGE}", t):
         return int(next(g for g in m.groups() if g))
     if m := re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:周)?岁", t):
         return zh_number(m.group(1))
