@@ -16,7 +16,7 @@ Language = Literal["en", "zh"]
 LANGUAGES: tuple[str, ...] = get_args(Language)  # the languages chatrec reads and answers in
 
 
-_AGE_SPAN = re.compile(r"(?<![\d.:/])(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\s*(?:years?|yrs?)(?!\w)|ages?\s*(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})")
+_AGE_SPAN = re.compile(r"(?<![\d.:])(?<!\d/)(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\s*(?:years?|yrs?)(?!\w)|ages?\s*(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})")
 _AGE_PLUS = re.compile(r"ages?\s*(\d{1,2})\s*\+|(?<![\d.:/])(\d{1,2})\s*\+\s*(?:years?|yrs?)")
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from chatrec.catalog.store import ChromaStore
+from chatrec.models import Item
 from chatrec.ui.views import understood
 from tests.helpers import make_bot
 
@@ -55,6 +56,15 @@ def test_a_request_with_no_taste_gets_well_loved_items_not_word_matches(demo_sto
     loved = set(bot.catalog_facts(domain).best_loved[:100])
     assert all(r.item_id in loved for r in reply.items), [r.title for r in reply.items]
     assert not any(re.search(words, r.title.casefold()) for r in reply.items)
+
+
+@pytest.mark.parametrize(("title", "ages"), [
+    ("Science Kit Age 8+", (8, 99)), ("Jigsaw 3-6 years", (3, 6)), ("Wooden Train 7-8yrs", (7, 8)),
+    ("Swim Jacket - Nautical Wave, Small/2 - 3 Years", (2, 3)),  # had been missed: "/2" was read as a date or fraction
+    ("Clock Kit 10.5 - 12 years", None), ("Poster 1/2 - 3 years", None),
+])  # fmt: skip
+def test_the_ages_an_item_states(title: str, ages: tuple[int, int] | None) -> None:
+    assert Item(id="t", domain="toys", title=title).age_range() == ages
 
 
 @pytest.mark.parametrize(("message", "domain", "scenario"), [

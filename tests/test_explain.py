@@ -172,6 +172,19 @@ def test_a_side_or_a_range_the_pick_is_on_is_a_fact_whatever_its_numbers() -> No
     assert zh.problems("彩色拼豆可以拼出图画，100元以上。", 0)
 
 
+def test_an_age_from_the_request_is_no_claim_the_picks_own_ages_contradict() -> None:
+    """"a gift for my daughter, she is 7": "perfect for a 7-year-old" had been shown of a swim jacket for ages 2 to 3."""
+    jacket = Item(id="j", domain="toys", title="Konfidence Swim Jacket - Small/2 - 3 Years", genres=["Sports"], price=30.0)
+    kit = Item(id="k", domain="toys", title="Science Kit Age 8+", genres=["Science"], price=15.0)
+    g = Grounding(LEXICON, "toys", "a gift for my daughter, she is 7", [jacket, kit], FAMILY)
+    assert g.problems("A fun swim jacket, perfect for a 7-year-old's first summer.", 0) == [
+        "says it is for a 7-year-old, but it is for ages 2 to 3"]  # fmt: skip
+    assert g.problems("Experiments a 7 year old will love.", 1) == ["says it is for a 7-year-old, but it is for ages 8+"]
+    assert not g.problems("A bright swim jacket for a 3 year old learning to swim.", 0)
+    zh = Grounding(LEXICON, "toys", "给7岁的女儿买礼物", [jacket, kit], FAMILY, language="zh")
+    assert zh.problems("这款科学实验套装很适合7岁的孩子。", 1)
+
+
 def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
     puzzle = Item(id="p", domain="toys", title="Kanoodle", genres=["Jigsaws & Puzzles"], price=12.0)
     g = Grounding(LEXICON, "toys", "给五岁孩子买个拼图", [puzzle], FAMILY, language="zh")

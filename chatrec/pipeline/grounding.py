@@ -27,7 +27,7 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from chatrec.models import Item
-from chatrec.pipeline.parse import Lexicon, is_chinese, zh_number
+from chatrec.pipeline.parse import Lexicon, is_chinese, parse_age, zh_number
 
 _WORDS = re.compile(r"\w+")
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
@@ -277,8 +277,11 @@ class Grounding:
     def _bounds(self, sentence: str, index: int) -> tuple[set[str], list[str]]:
         """Claims that put the pick on one side of a year or in a price range ("made after 1980", "between 10 and 15
         pounds"): the numbers of the true ones (they need not be in the facts), and what is wrong with the others
-        ("after 1980" said of a 1968 film: a year the request gave, turned into a claim about the pick)."""
+        ("after 1980" said of a 1968 film: a year the request gave, turned into a claim about the pick; "perfect for a
+        7-year-old" of a swim jacket for ages 2 to 3: the request's age, not the pick's)."""
         pick, year, numbers, out = self.picks[index], self.picks[index].year, set[str](), []
+        if (age := parse_age(sentence)) is not None and (ages := pick.age_range()) is not None and not ages[0] <= age <= ages[1]:
+            out.append(f"says it is for a {age}-year-old, but it is for ages {ages[0]}{'+' if ages[1] == 99 else f' to {ages[1]}'}")
         for m in _YEAR_SIDE.finditer(sentence) if year else ():
             bound, later = int(m["y"] or m["y2"]), (m["en"] or m["zh"]).casefold() in _LATER
             later ^= bool(_NEGATED_CLAIM.search(sentence, 0, m.start()))  # "is not made before 2001": after it
