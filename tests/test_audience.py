@@ -10,6 +10,7 @@ import pytest
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.models import Item
+from chatrec.pipeline.titles import series
 from chatrec.ui.views import understood
 from tests.helpers import make_bot
 
@@ -87,8 +88,6 @@ def test_a_gift_for_a_child_is_a_toy_unless_a_book_or_film_is_asked(demo_store: 
     ("harry potter books", "books", 2),  # a series asked for by name is listed as it ranks (and a guide to it)
 ])  # fmt: skip
 def test_one_of_a_series_in_a_list_unless_asked(demo_store: ChromaStore, tmp_path: Path, message: str, domain: str, most: int) -> None:
-    from chatrec.pipeline.titles import series
-
     def twice(titles: list[str]) -> list[str]:  # titles of one series listed twice, one of them marked as of a series
         kinds = [series(t) for t in titles]
         return [t for t, (kind, _) in zip(titles, kinds, strict=True) if sum(k == kind for k, _ in kinds) > 1
@@ -100,6 +99,30 @@ def test_one_of_a_series_in_a_list_unless_asked(demo_store: ChromaStore, tmp_pat
     assert len(twice([r.title for r in reply.items])) == (most if most > 1 else 0), [r.title for r in reply.items]
     ranked = [r.title for r in bot.rank(message, k=20)]
     assert len(ranked) == 20 and (most > 1 or not twice(ranked)), ranked
+
+
+@pytest.mark.parametrize(("title", "liked", "kind"), [
+    ("toy story 2", [], ("toy story", True)), ("harry potter and the goblet of fire", [], ("harry potter", False)),
+    ("happy feet two", [], ("happy feet", True)), ("the two towers", [], ("towers", False)),
+    ("the matrix reloaded", [], ("matrix reloaded", False)), ("the matrix reloaded", ["matrix, the"], ("matrix", True)),
+    ("shrek the third", ["shrek"], ("shrek", True)), ("inception", ["matrix, the"], ("inception", False)),
+])  # fmt: skip
+def test_what_series_a_title_is_of(title: str, liked: list[str], kind: tuple[str, bool]) -> None:
+    assert series(title, liked) == kind
+
+
+@pytest.mark.parametrize(("message", "liked"), [
+    ("I loved The Matrix, what should I watch?", "the matrix"),  # had listed Reloaded and Revolutions
+    ("I loved Toy Story, what else?", "toy story"),
+])  # fmt: skip
+def test_a_liked_title_brings_one_of_its_series_not_all(demo_store: ChromaStore, tmp_path: Path, message: str, liked: str) -> None:
+    bot = make_bot(demo_store, None, tmp_path)
+    def sequels(titles: list[str]) -> list[str]:
+        return [t for t in titles if series(t.casefold(), [liked])[0] == series(liked)[0]]
+
+    assert len(sequels([r.title for r in bot.chat(message, "s").items])) <= 1
+    ranked = [r.title for r in bot.rank(message, k=20)]
+    assert len(sequels(ranked)) == 1, ranked  # one: the next film of a series is often the best next film
 
 
 @pytest.mark.parametrize(("turns", "genre", "words"), [

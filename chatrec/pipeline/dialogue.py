@@ -471,17 +471,20 @@ class ChatRec:
     def _recommendations(self, ranked: Sequence[Ranked], intent: Intent, k: int | None = None) -> list[Recommendation]:
         """The first ``k`` (a reply's worth) with a title not already listed, and one of a series unless the request
         names it: *Freaky Friday* (1976) beside its 2003 remake, two editions of one book, or three Harry Potter books
-        for a six-year-old's birthday fill slots twice for the person who reads the list."""
+        for a six-year-old's birthday fill slots twice for the person who reads the list. Naming a film as liked is no
+        request for its series: "I loved The Matrix" gets one of its sequels, not two."""
         titles: set[str] = set()
         kinds: dict[str, bool] = {}  # series (see :func:`series`) → whether one listed is marked as one of a series
+        liked = [name.casefold() for i in intent.liked_ids if (name := self._titles.name(i))]
+        followed = {series(name)[0] for name in liked}
         asked = title_key(intent.query)
         out: list[Recommendation] = []
         for r in ranked:
             if len(out) == (k or self.items_per_reply):
                 break
             title = r.candidate.item.title.casefold()
-            kind, marked = series(title)
-            if title in titles or (kind in kinds and (marked or kinds[kind]) and kind not in asked):
+            kind, marked = series(title, liked)
+            if title in titles or (kind in kinds and (marked or kinds[kind]) and (kind not in asked or kind in followed)):
                 continue
             titles.add(title)
             kinds[kind] = kinds.get(kind, False) or marked

@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process, utils
@@ -161,16 +161,25 @@ def part_title_keys(title: str) -> list[str]:
 
 
 # What marks a title as one of a series: a number after it, a book or part number, a subtitle.
-_SERIES_MARK = re.compile(r"\((?:book|vol\.?|volume) \d+\)|#\s?\d+|\bpart (?:\d+|[ivx]+)\b|\s*:\s*|\s[-–—]\s|\s(?:\d{1,2}|ii|iii|iv|v|vi)$",
+_SERIES_MARK = re.compile(r"\((?:book|vol\.?|volume) \d+\)|#\s?\d+|\bpart (?:\d+|[ivx]+)\b|\s*:\s*|\s[-–—]\s|\s(?:\d{1,2}|ii|iii|iv|v|vi|two|three|four)$",
                           re.IGNORECASE)  # fmt: skip
-_NUMERAL = re.compile(r"\d+|[ivx]+")  # "Rocky III" is of "rocky"
+_NUMERAL = re.compile(r"\d+|[ivx]+|two|three|four")  # "Rocky III" is of "rocky", "Happy Feet Two" of "happy feet"
 _SMALL_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "to", "for", "with", "at", "from"})
 
 
-def series(title: str) -> tuple[str, bool]:
+def _series_words(title: str) -> list[str]:
+    return [w for w in title_key(without_parens(title)).split() if w not in _SMALL_WORDS and not _NUMERAL.fullmatch(w)]
+
+
+def series(title: str, liked: Iterable[str] = ()) -> tuple[str, bool]:
     """A title's first two words that are not small words, and whether it is marked as one of a series: *Toy Story 2*
-    and *Toy Story* are of one ("toy story"); *Harry Potter and the Half-Blood Prince (Book 6)* of "harry potter"."""
-    words = [w for w in title_key(without_parens(title)).split() if w not in _SMALL_WORDS and not _NUMERAL.fullmatch(w)]
+    and *Toy Story* are of one ("toy story"); *Harry Potter and the Half-Blood Prince (Book 6)* of "harry potter". A
+    title that goes on from one the person ``liked`` is of that one's series, marked: *The Matrix Reloaded* after
+    *The Matrix*."""
+    words = _series_words(title)
+    for name in liked:
+        if (named := _series_words(name)) and len(words) > len(named) and words[: len(named)] == named:
+            return " ".join(named), True
     return " ".join(words[:2]), bool(_SERIES_MARK.search(title))
 
 
