@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from chatrec.signals.collaborative import CollaborativeSignals, Interactions, InteractionsError, make_model
+from chatrec.signals.collaborative import CollaborativeSignals, Interactions, InteractionsError, ItemKNN, make_model
 
 GROUP_A = [f"a{i}" for i in range(8)]
 GROUP_B = [f"b{i}" for i in range(8)]
@@ -97,3 +97,18 @@ def test_row_joins_history_and_session_items() -> None:
     row = inter.row(["b1", "unknown"], "u0")
     assert isinstance(row, sp.csr_matrix)
     assert set(row.indices) == set(inter.matrix[inter.user_index["u0"]].indices) | {inter.item_index["b1"]}
+
+
+def test_a_shrunk_similarity_trusts_items_named_together_often_over_a_one_off() -> None:
+    """Film 0 is named in 28 conversations: with film 1 (its sequel) in 3 of them, with film 2 in the only conversation
+    that names film 2. Cosine ranks the one-off first (1/√28 > 3/√(28·24)); shrunk, the sequel leads. With no shrink
+    to speak of it is the cosine (but for an item's similarity to itself), and each item keeps its nearest only."""
+    rows = [[0, 1]] * 3 + [[1]] * 21 + [[0, 2]] + [[0]] * 22 + [[0, 3]] * 2 + [[3]] * 2
+    matrix = sp.csr_matrix([[1.0 if i in row else 0.0 for i in range(4)] for row in rows])
+    named = sp.csr_matrix([[1.0, 0, 0, 0]])
+    plain, shrunk = ItemKNN("cosine", 4).fit(matrix).scores(named), ItemKNN("cosine", 4, shrink=20).fit(matrix).scores(named)
+    assert plain[2] > plain[1] and shrunk[1] > shrunk[2]
+    assert np.allclose(ItemKNN("cosine", 4, shrink=1e-9).fit(matrix).scores(named)[1:], plain[1:], atol=1e-6)
+    assert ItemKNN("cosine", 1, shrink=20).fit(matrix).similarity.getrow(0).nnz == 1
+    with pytest.raises(ValueError, match="cosine"):
+        ItemKNN("bm25", 3, shrink=20)
