@@ -207,6 +207,15 @@ def test_a_warm_genre_carries_a_mood_beside_a_contradicting_one() -> None:
     assert g.problems("A heartwarming tale of a small town.", 2) == ["calls 'Slither' heartwarming but it is horror"]  # adult-only
 
 
+def test_a_list_for_children_is_not_called_one_for_grown_ups() -> None:
+    """"a gift for my nephew who is 8", then "something cheaper": "…a cheap, easy-to-play game for adults" had been shown."""
+    family = Grounding(LEXICON, "movies", "something cheaper", ITEMS, FAMILY, children=True)
+    assert family.problems("A comedy about toys that is really a film for adults.", 0) == ["says 'Toy Story' is for grown-ups, on a list for children"]
+    assert not family.problems("Toys who come alive, a treat for kids and adults alike.", 0)
+    assert Grounding(LEXICON, "movies", "给孩子看的电影", ITEMS, FAMILY, language="zh").problems("这部关于玩具的电影适合成年人观看。", 0)
+    assert not Grounding(LEXICON, "movies", "a film for date night", ITEMS, FAMILY).problems("A space rescue drama for adults.", 1)
+
+
 def test_suits_children_needs_a_pick_or_a_request_for_children() -> None:
     """A date-night romance is not "one to watch with the kids" unless the person is choosing for children."""
     date = Grounding(LEXICON, "movies", "a romantic film for date night", ITEMS, FAMILY)

@@ -389,8 +389,11 @@ class Grounding:
                 continue  # what the story is about ("a story about love and violence"), not what kind of film it is
             if not self._true_of(mention.phrase, mention.genres, genres):
                 out.append(f"calls {item.title!r} {mention.phrase!r}")
-        if self.lexicon.any(self._untitled(sentence), self.lexicon.children_claims) and not self._may_suit_children(item):
+        untitled = self._untitled(sentence)
+        if (for_children := self.lexicon.any(untitled, self.lexicon.children_claims)) and not self._may_suit_children(item):
             out.append(f"says {item.title!r} suits children")  # "Friends with Kids" is a title, not a claim
+        if self.for_children and not for_children and self.lexicon.any(untitled, self.lexicon.adult_claims):
+            out.append(f"says {item.title!r} is for grown-ups, on a list for children")
         carried = bool(genres & self.lexicon.mood_carriers) and not self.lexicon.adult_only(item)  # Forrest Gump is heartwarming
         for mood in self.lexicon.moods_in(sentence):
             if (clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}) and not carried:

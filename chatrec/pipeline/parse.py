@@ -127,6 +127,7 @@ class LexiconData(BaseModel):
     children: list[str]
     adults: list[str] = Field(default_factory=list)
     children_claims: list[str] = Field(default_factory=list)
+    adult_claims: list[str] = Field(default_factory=list)
     actions: dict[str, list[str]]
     for_children: dict[str, list[str]] = Field(default_factory=dict)
     for_children_in_part: dict[str, list[str]] = Field(default_factory=dict)
@@ -161,7 +162,7 @@ class Lexicon:
         self.adults = d.adults
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.loose_genre_words = {w.casefold(): {g.casefold() for g in gs} for w, gs in d.loose_genre_words.items()}
-        self.children_claims = d.children_claims
+        self.children_claims, self.adult_claims = d.children_claims, d.adult_claims
         self.bounds = d.bounds
         self.title_cues = d.title_cues
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
