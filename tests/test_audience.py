@@ -352,6 +352,6 @@ def test_a_follow_up_that_adds_a_taste_searches_it_with_the_request(demo_store: 
     first = bot.chat(turns[0], "s")
     reply = bot.chat(turns[1], "s")
     assert reply.intent.action == "refine" and reply.intent.constraints.include_genres == first.intent.constraints.include_genres
-    assert turns[0] in reply.intent.query and turns[1] in reply.intent.query
+    assert first.intent.query in reply.intent.query and turns[1] in reply.intent.query  # the request's searched words kept
     texts = [" ".join([r.title, r.item.description or "", *r.item.tags]).casefold() for r in reply.items]
     assert sum(bool(re.search(said, t)) for t in texts) >= least, [r.title for r in reply.items]

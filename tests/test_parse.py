@@ -130,6 +130,16 @@ def test_only_the_domains_genre_words_are_no_taste_in_a_follow_up(text: str, dom
     assert LEX.adds_taste(text, domain) is adds
 
 
+@pytest.mark.parametrize(("text", "searched"), [
+    ("a book for my dad, he loves trains", "a book  , he loves trains"),  # had found Dreams from My Father
+    ("a novel for my wife's birthday", "a novel   birthday"), ("给我妈妈挑一本历史书", "挑一本历史书"),
+    ("a film about a father and son", "a film about a father and son"),
+    ("a film for my kids about high school", "a film for my kids about high school"),  # children's items say so
+])  # fmt: skip
+def test_the_grown_up_an_item_is_for_is_no_taste_to_search(text: str, searched: str) -> None:
+    assert LEX.without_grown_ups(text) == searched
+
+
 def test_a_phrase_that_holds_a_genre_word_may_name_none() -> None:
     assert LEX.parse("a sci-fi novel about time travel").include == ["Fiction"]  # not the Travel shelf
     assert LEX.parse("关于时间旅行的书").include == []

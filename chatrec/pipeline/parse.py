@@ -213,6 +213,21 @@ class Lexicon:
             rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
         return not re.sub(r"[\W_]+", "", self._no_taste_words("constraints" if beyond_constraints else "plain", domain).sub(" ", rest))
 
+    def without_grown_ups(self, text: str) -> str:
+        """``text`` without the grown-up it is for ("for my dad", "my wife's", 给我妈妈): who it is for is a constraint,
+        and searched by meaning it finds titles about fathers (*Dreams from My Father* for "a book for my dad, he loves
+        trains"). Children stay: what is made for them says so ("a film for my kids about high school" finds *Sky
+        High*), and a person named as a topic ("a film about a father and son") stays too."""
+        return self._grown_ups_pattern.sub(" ", text).strip()
+
+    @cached_property
+    def _grown_ups_pattern(self) -> re.Pattern[str]:
+        words = sorted(self.adults, key=len, reverse=True)
+        english = "|".join(_body(w) for w in words if not is_chinese(w))
+        chinese = "|".join(_body(w) for w in words if is_chinese(w))
+        return re.compile(rf"(?:\b(?:for|to|with)\s+)?\b(?:my|our)\s+(?:{english})(?:['’]s)?(?![\w-])"
+                          rf"|(?:给|送给|送)(?:我们|我)?的?(?:{chinese})", re.IGNORECASE)  # fmt: skip
+
     def adds_taste(self, text: str, domain: str | None = None) -> bool:
         """Whether a follow-up states a taste of its own, not negated ("with aliens", "set in space", "要有狗的"; not
         "something newer", "not so violent", "不要太悲伤的", "ok, let me see"): beyond the words of constraints (the

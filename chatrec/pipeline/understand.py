@@ -239,14 +239,15 @@ class Understander:
         self._named_titles(message, intent, titled)
         return intent
 
-    @staticmethod
-    def _query(message: str, parsed: Parsed, proposal: Any | None, session: Session, follow_up: bool, adds_taste: bool) -> str:
+    def _query(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, follow_up: bool, adds_taste: bool) -> str:
         """What is searched by meaning: a follow-up keeps the request's words, with its own taste added ("a sci-fi novel
-        with aliens"), unless it names a genre or domain of its own; else the model's query, else the message."""
-        kept = f"{session.query} {message}".strip() if adds_taste else session.query
+        with aliens"), unless it names a genre or domain of its own; else the model's query, else the message, without
+        the grown-up it is for (see :meth:`Lexicon.without_grown_ups`)."""
+        said = self.lexicon.without_grown_ups(message) or message
+        kept = f"{session.query} {said}".strip() if adds_taste else session.query
         return first({"follow_up": kept if follow_up and not (parsed.include or parsed.domains) else None,
                       "model": proposal.query.strip()[:160] if proposal is not None else None,
-                      "message": message}, PRECEDENCE["query"])  # fmt: skip
+                      "message": said}, PRECEDENCE["query"])  # fmt: skip
 
     def _constraints(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, action: Action,
                      domain: str, scenario: Scenario | None) -> Constraints:  # fmt: skip
