@@ -10,7 +10,7 @@ import pytest
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.models import Item
-from chatrec.pipeline.titles import series
+from chatrec.pipeline.titles import series, variants
 from chatrec.ui.views import understood
 from tests.helpers import make_bot
 
@@ -109,6 +109,23 @@ def test_one_of_a_series_in_a_list_unless_asked(demo_store: ChromaStore, tmp_pat
 ])  # fmt: skip
 def test_what_series_a_title_is_of(title: str, liked: list[str], kind: tuple[str, bool]) -> None:
     assert series(title, liked) == kind
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("V5-Space®12Pcs Sport Stacking Cup Flyingcup Athletics Toys Sports Educational Gift Scrawl Design,Green",
+     "V5-Space®12Pcs Sport Stacking Cup Flyingcup Athletics Toys Sports Educational Gift Scrawl Design,Red", True),
+    ("Chinese Checkers - Solid Maple Wood with Glass Marbles - 11 inch", "Chinese Checkers - Solid Maple Wood with Glass Marbles - 9 inch", True),
+    ("The Lord of the Rings: The Fellowship of the Ring", "The Lord of the Rings: The Return of the King", False),
+    ("Toy Story 2", "Toy Story 3", False),  # short: a series, not a variant
+])  # fmt: skip
+def test_one_product_in_another_colour_or_size(a: str, b: str, same: bool) -> None:
+    assert variants(a, b) is same
+
+
+def test_a_list_holds_one_colour_of_a_toy(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"a toy for my son, he likes space" had listed the green and the red V5-Space stacking cups."""
+    ranked = [r.title for r in make_bot(demo_store, None, tmp_path).rank("a toy for my son, he likes space", k=20)]
+    assert not [(a, b) for i, a in enumerate(ranked) for b in ranked[i + 1 :] if variants(a, b)], ranked
 
 
 @pytest.mark.parametrize(("message", "liked"), [

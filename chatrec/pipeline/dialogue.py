@@ -49,7 +49,7 @@ from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever, where_filter
 from chatrec.pipeline.suggest import Suggester
-from chatrec.pipeline.titles import TitleIndex, series, title_key
+from chatrec.pipeline.titles import TitleIndex, series, title_key, variants
 from chatrec.pipeline.understand import RELATIVE, Understander
 from chatrec.present import describe
 from chatrec.promptfiles import PromptFiles
@@ -471,8 +471,9 @@ class ChatRec:
     def _recommendations(self, ranked: Sequence[Ranked], intent: Intent, k: int | None = None) -> list[Recommendation]:
         """The first ``k`` (a reply's worth) with a title not already listed, and one of a series unless the request
         names it: *Freaky Friday* (1976) beside its 2003 remake, two editions of one book, or three Harry Potter books
-        for a six-year-old's birthday fill slots twice for the person who reads the list. Naming a film as liked is no
-        request for its series: "I loved The Matrix" gets one of its sequels, not two."""
+        for a six-year-old's birthday fill slots twice for the person who reads the list, as do one toy's colours (see
+        :func:`variants`). Naming a film as liked is no request for its series: "I loved The Matrix" gets one of its
+        sequels, not two."""
         titles: set[str] = set()
         kinds: dict[str, bool] = {}  # series (see :func:`series`) → whether one listed is marked as one of a series
         liked = [name.casefold() for i in intent.liked_ids if (name := self._titles.name(i))]
@@ -484,7 +485,8 @@ class ChatRec:
                 break
             title = r.candidate.item.title.casefold()
             kind, marked = series(title, liked)
-            if title in titles or (kind in kinds and (marked or kinds[kind]) and (kind not in asked or kind in followed)):
+            if any(title == t or variants(title, t) for t in titles) or (
+                    kind in kinds and (marked or kinds[kind]) and (kind not in asked or kind in followed)):  # fmt: skip
                 continue
             titles.add(title)
             kinds[kind] = kinds.get(kind, False) or marked

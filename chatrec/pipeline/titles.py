@@ -183,6 +183,17 @@ def series(title: str, liked: Iterable[str] = ()) -> tuple[str, bool]:
     return " ".join(words[:2]), bool(_SERIES_MARK.search(title))
 
 
+def variants(a: str, b: str) -> bool:
+    """Whether two titles name one product in another colour or size: long, and nearly the same ("…Scrawl Design,Green"
+    and "…Scrawl Design,Red"; "Chinese Checkers - Solid Maple Wood … - 11 inch" and "- 9 inch"), unlike the films of a
+    series ("The Lord of the Rings: The Fellowship of the Ring" and "…: The Return of the King" are 83% alike)."""
+    a, b = title_key(a), title_key(b)
+    return min(len(a), len(b)) >= _VARIANT_LENGTH and fuzz.ratio(a, b) >= _VARIANT_SIMILARITY
+
+
+_VARIANT_LENGTH, _VARIANT_SIMILARITY = 25, 90
+
+
 class TitleMention(BaseModel):
     item_id: str
     title: str
