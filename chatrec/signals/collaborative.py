@@ -2,8 +2,8 @@
 
 One small contract (:class:`CollaborativeModel`: ``fit`` on a user × item matrix, ``scores``
 for one person's row of interactions) with a few implementations: ALS and BPR (latent
-factors), item-kNN (item-item cosine or BM25 neighbours, which also answer "more like
-this"), and popularity. A person is always given as a row of interactions rather than only a
+factors), item-kNN (item-item cosine, shrunk cosine or BM25 neighbours, which also answer
+"more like this"), and popularity. A person is always given as a row of interactions rather than only a
 user index, so a chat session's likes count even for someone the model was never fitted on.
 """
 
@@ -202,14 +202,14 @@ class ItemKNN(CollaborativeModel):
     def __init__(self, similarity: Literal["cosine", "bm25"] = "cosine", neighbours: int = 50, shrink: float = 0.0) -> None:
         from implicit.nearest_neighbours import BM25Recommender, CosineRecommender
 
+        if shrink and similarity != "cosine":
+            raise ValueError("shrink applies to the cosine similarity only")
         self.name = "item_knn"
         self.neighbours, self.shrink = neighbours, shrink
         self.model = CosineRecommender(K=neighbours) if similarity == "cosine" else BM25Recommender(K=neighbours)
-        if shrink and similarity != "cosine":
-            raise ValueError("shrink applies to the cosine similarity only")
 
     def fit(self, matrix: sp.csr_matrix) -> ItemKNN:
-        if self.shrink:
+        if self.shrink:  # computed here; the ``implicit`` model stays unfitted
             self.similarity = _nearest(_shrunk_cosine(matrix, self.shrink), self.neighbours)
             return self
         with warnings.catch_warnings():
@@ -237,7 +237,8 @@ def _shrunk_cosine(matrix: sp.csr_matrix, shrink: float) -> sp.csr_matrix:
 
 
 def _nearest(similarity: sp.csr_matrix, k: int) -> sp.csr_matrix:
-    """Each item's ``k`` most similar items (its row's largest entries), as ``implicit``'s kNN keeps them."""
+    """Each item's ``k`` most similar other items (its row's largest entries; ``implicit``'s kNN counts the item itself
+    among its ``k``)."""
     keep = np.zeros(similarity.nnz, dtype=bool)
     for i in range(similarity.shape[0]):
         lo, hi = similarity.indptr[i], similarity.indptr[i + 1]
@@ -349,7 +350,7 @@ class Person:
 
 
 # Chosen on the tune half of ReDial's validation turns (`bench/redial.py --split tune`, co-mention R@10 0.164 at 0,
-# 0.175 at 2, 0.189 at 5, 0.199 at 10, 0.204 at 20, 0.202 at 50, 0.203 at 150; bot.rank 0.191 -> 0.214 at 20).
+# 0.175 at 2, 0.189 at 5, 0.199 at 10, 0.204 at 20, 0.202 at 50, 0.203 at 150; bot.rank 0.191 -> 0.217 at 20).
 COMENTION_SHRINK = 20.0
 
 
