@@ -116,13 +116,6 @@ class LexiconData(BaseModel):
 
     domains: dict[str, list[str]]
     genres: dict[str, dict[str, list[str]]]
-
-    @model_validator(mode="before")
-    @classmethod
-    def _words(cls, data: object) -> object:
-        """However the file is read (on load, or checked before a save in the Prompts tab), a bare yes or no is a word."""
-        return _strings(data)
-
     negations: dict[str, list[str]]
     children: list[str]
     adults: list[str] = Field(default_factory=list)
@@ -140,6 +133,12 @@ class LexiconData(BaseModel):
     generic: list[str] = Field(default_factory=list)
     bounds: list[str] = Field(default_factory=list)
     title_cues: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _words(cls, data: object) -> object:
+        """However the file is read (on load, or checked before a save in the Prompts tab), a bare yes or no is a word."""
+        return _strings(data)
 
 
 class GenreMention(BaseModel):

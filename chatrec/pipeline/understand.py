@@ -188,7 +188,8 @@ class Understander:
         force_scenario: str | None = None,
     ) -> Intent:
         """Combine every source's reading (see :data:`PRECEDENCE`); code has the last word."""
-        action = self._action(parsed, proposal, session, self.reading(message))
+        reading = self.reading(message)
+        action = self._action(parsed, proposal, session, reading)
         follow_up = action in FOLLOW_UPS
         picked = self.scenarios.get(force_scenario or "")
         said_domain = parsed.domain or parsed.genre_domain
@@ -199,7 +200,7 @@ class Understander:
         sure = first(domains, PRECEDENCE["sure_domain"])
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
         # "with aliens" after "a sci-fi novel": a taste of their own, searched with the request (no longer open)
-        adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(self.reading(message), sure or session.domain)
+        adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(reading, sure or session.domain)
         # an open request stays open through follow-ups that add no taste ("something newer", "she's 6 years old")
         open_request = (self.lexicon.states_no_taste(message, beyond_constraints=True, domain=sure or session.domain)
                         if action == "recommend" else follow_up and session.open_request and not adds_taste)  # fmt: skip
@@ -221,7 +222,7 @@ class Understander:
         if scenario is not None and scenario.domain != domain:
             scenario = None
         if domain != said_domain and not (parsed.include or parsed.exclude):
-            parsed = self.lexicon.parse(self.reading(message), domain)  # genre words read in the right domain
+            parsed = self.lexicon.parse(reading, domain)  # genre words read in the right domain
         query = self._query(message, parsed, proposal, session, follow_up, adds_taste)
         constraints = self._constraints(message, parsed, proposal, session, action, domain, scenario)
         ruled_out = [g for g in dict.fromkeys([*(session.ruled_out if domain == session.domain else []), *parsed.exclude])
