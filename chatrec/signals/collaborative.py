@@ -206,10 +206,11 @@ class ItemKNN(CollaborativeModel):
             raise ValueError("shrink applies to the cosine similarity only")
         self.name = "item_knn"
         self.neighbours, self.shrink = neighbours, shrink
-        self.model = CosineRecommender(K=neighbours) if similarity == "cosine" else BM25Recommender(K=neighbours)
+        # a shrunk similarity is computed here (see fit), with no ``implicit`` model
+        self.model = None if shrink else CosineRecommender(K=neighbours) if similarity == "cosine" else BM25Recommender(K=neighbours)
 
     def fit(self, matrix: sp.csr_matrix) -> ItemKNN:
-        if self.shrink:  # computed here; the ``implicit`` model stays unfitted
+        if self.model is None:
             self.similarity = _nearest(_shrunk_cosine(matrix, self.shrink), self.neighbours)
             return self
         with warnings.catch_warnings():
