@@ -188,8 +188,7 @@ class Understander:
         force_scenario: str | None = None,
     ) -> Intent:
         """Combine every source's reading (see :data:`PRECEDENCE`); code has the last word."""
-        reading = self.reading(message)
-        action = self._action(parsed, proposal, session, reading)
+        action = self._action(parsed, proposal, session, reading := self.reading(message))
         follow_up = action in FOLLOW_UPS
         picked = self.scenarios.get(force_scenario or "")
         said_domain = parsed.domain or parsed.genre_domain
