@@ -144,8 +144,10 @@ def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tm
     assert [line.split("**")[1] for line in lines] == [r.title for r in reply.items]  # in order, under catalog titles
     assert reply.sentences == {"checked": 4, "dropped": 0, "cut": 0, "shown": 4, "retitled": 0}
     options = llm.options[0]
-    assert len(llm.options) == 1 and {k: v for k, v in options.items() if k != AVOID} == bot.prompts.get("explain").options != {}
+    assert len(llm.options) == 1 and {k: v for k, v in options.items() if k not in (AVOID, "grammar")} == bot.prompts.get("explain").options != {}
     assert " documentary" in options[AVOID] and "纪录片" in options[AVOID]  # a genre no pick has: words to avoid
+    years = [f'"{r.item.year}"' for r in reply.items]  # each line may write its own pick's year
+    assert [y in line for y, line in zip(years, options["grammar"].split("\n")[3::2], strict=True)] == [True] * 3
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])

@@ -9,7 +9,7 @@ import pytest
 
 from chatrec.embeddings import Embedder
 from chatrec.models import Item, Recommendation
-from chatrec.pipeline.explain import PickLines, ReasonWriter, sentences
+from chatrec.pipeline.explain import PickLines, ReasonWriter, lines_grammar, sentences
 from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.parse import Lexicon
 from chatrec.present import fact_card
@@ -514,3 +514,15 @@ def test_the_reasons_call_is_told_to_avoid_genre_words_no_pick_has() -> None:
     words = Grounding(LEXICON, "movies", "something fun, nothing scary", picks, FAMILY).unfit_words()
     assert {" horror", " Horror", " thriller", "恐怖", "惊悚"} <= set(words)
     assert not {" scary", " comedy", " animated", " funny", " war", "动画"} & set(words)
+
+
+def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() -> None:
+    """The grammar of the reasons' call: a line per pick in order, each allowed its own numbers (a year's decade
+    and century too, "the 1990s", "the '90s", "20th century"), the request's, and no others."""
+    g = Grounding(LEXICON, "movies", "something from after 1990 under 12 pounds", ITEMS, FAMILY)
+    assert g.numbers_allowed(0) == {"1995", "1990", "12", "90", "20"}
+    assert g.numbers_allowed(1) - g.numbers_allowed(0) == {"13"} and g.numbers_allowed(2) - g.numbers_allowed(0) == {"7"}
+    grammar = lines_grammar([g.numbers_allowed(i) for i in range(3)])
+    assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
+    assert 'n2 ::= "12" | "13" | "1990" | "1995" | "20" | "90"\n' in grammar
+    assert "c ::= [^0-9０-９\\n ]" in grammar

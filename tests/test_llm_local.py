@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from chatrec.backends import make_llm
 from chatrec.llm.client import AVOID, LLMUnavailable, OpenAIChat
 from chatrec.llm.gguf import BUNDLED, ModelError, assemble, is_verified, resolve
 from chatrec.llm.server import MODEL_ALIAS, LocalLLMServer, ServerOptions
+from chatrec.pipeline.explain import lines_grammar
 from chatrec.settings import Settings
 
 
@@ -164,3 +166,19 @@ def test_assemble_checks_order_and_hash(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="sha256"):
         assemble(wheels, tmp_path / "bad.gguf", "0" * 64)
     assert not (tmp_path / "bad.gguf").exists() and not (tmp_path / "bad.gguf.partial").exists()
+
+
+@pytest.mark.llm
+def test_the_reasons_grammar_lets_a_line_write_only_its_picks_numbers(local_server: LocalLLMServer) -> None:
+    """Asked for numbers the grammar bars, the model writes every line, in order, with no number but those allowed
+    to that line and no run of spaces where a digit was barred."""
+    llm = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
+    say = "Write three numbered lines. 1. Toy Story came out in 1995, its sequel in 1999. 2. Up is from 2009. 3. Count to 5."
+    ask = [{"role": "user", "content": say}]
+    allowed = [{"1995"}, set(), {"3"}]
+    text = llm.complete(ask, max_tokens=120, temperature=0.0, options={"grammar": lines_grammar(allowed)})
+    lines = text.strip().split("\n")
+    assert [line[:3] for line in lines] == ["1. ", "2. ", "3. "]
+    for line, numbers in zip(lines, allowed, strict=True):
+        assert set(re.findall(r"\d+", line[3:])) <= numbers, line
+    assert "  " not in text

@@ -650,7 +650,8 @@ class ChatRec:
         writer = ReasonWriter(picks, check, self.guard.watch(), intent.language, written)
         lines = PickLines(picks)
         try:
-            for chunk in self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words()):
+            for chunk in self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words(),
+                                                  numbers=[check.numbers_allowed(i) for i in range(len(picks))]):
                 for index, sentence in writer.feed(chunk):
                     yield lines.say(index, sentence)
                 if writer.written.leaked:

@@ -231,6 +231,21 @@ class ReasonWriter:
         return [(self._current, text)]
 
 
+def lines_grammar(numbers: Sequence[set[str]]) -> str:
+    """A llama.cpp grammar (GBNF) for the reasons: one line per pick, numbered in order, each writing no number but
+    those ``numbers[i]`` allows pick ``i`` (see :meth:`Grounding.numbers_allowed`; full-width digits are barred too:
+    the small model writes "５" where "5" is barred), and no run of spaces (where a digit was barred, it would
+    otherwise pad with spaces). The number check still reads every sentence: the grammar only spares the model
+    sentences it would have lost ("a thriller that fits 1989 to 1994", of a 1995 film)."""
+    rules = ['root ::= ' + ' "\\n" '.join(f'"{i}. " t{i}' for i in range(1, len(numbers) + 1)) + ' "\\n"?', 'c ::= [^0-9０-９\\n ]']
+    for i, allowed in enumerate(numbers, start=1):
+        word = f"(c | n{i})+" if allowed else "c+"
+        rules.append(f"t{i} ::= {word} (\" \" {word})* \" \"?")
+        if allowed:
+            rules.append(f"n{i} ::= " + " | ".join(f'"{n}"' for n in sorted(allowed)))
+    return "\n".join(rules) + "\n"
+
+
 def sentence_ends(text: str, titles: Sequence[str] = ()) -> Iterator[re.Match[str]]:
     """Where sentences end in ``text``; punctuation inside a title, or ending the title or its first words, ends none
     ("In a World...", "Seven Up!", "Yu-Gi-Oh!" for "Yu-Gi-Oh! 2015 Mega Tins")."""
@@ -294,17 +309,19 @@ class Explainer:
         return f"{self.heading(intent, scenario)}\n{reply_list(items)}"
 
     def stream(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None, message: str,
-               model: TurnModel, avoid: Sequence[str] = ()) -> Iterator[str]:  # fmt: skip
+               model: TurnModel, avoid: Sequence[str] = (), numbers: Sequence[set[str]] = ()) -> Iterator[str]:  # fmt: skip
         """The model's numbered reasons, token by token (raises LLMError if it cannot give them).
 
         The prompt is the one written in the person's language where there is one (``explain.zh``), with its
-        server options (the DRY sampler, so three reasons do not come out as one sentence three times), and
-        ``avoid``: words a local server is told not to write (see :meth:`Grounding.unfit_words`)."""
+        server options (the DRY sampler, so three reasons do not come out as one sentence three times), ``avoid``:
+        words a local server is told not to write (see :meth:`Grounding.unfit_words`), and ``numbers``: the numbers
+        each pick's line may write, as a grammar (:func:`lines_grammar`)."""
         name = self.prompts.variant("explain", intent.language)
         messages = self.prompts.render(
             name, language=_LANGUAGE[intent.language], request=message,
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(fact_card(n, r.item, intent.language) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
-        options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {})}
+        options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}),
+                   **({"grammar": lines_grammar(numbers)} if numbers else {})}
         yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3, options=options)

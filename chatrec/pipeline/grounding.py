@@ -157,6 +157,13 @@ class Grounding:
         self._vectors: dict[str, np.ndarray] = {}  # a quote, a name, a pick's title or person → its normalised vector
         self.examples = [self._untitled(e[m.end() :] if (m := LINE_START.match(e)) else e) for e in examples]  # made-up answers
 
+    def numbers_allowed(self, index: int) -> set[str]:
+        """The numbers a sentence about pick ``index`` may write and pass the number check: its facts', the
+        request's, and its year's decade and century ("the 1990s", "the '90s", "20th century" of a 1995 film)."""
+        year = self.picks[index].year
+        era = {str(year)[:3] + "0", str(year)[2:3] + "0", str((year - 1) // 100 + 1), str(year // 100 + 1)} if year else set()
+        return self.known_numbers[index] | (era - {"00"})
+
     def unfit_words(self) -> list[str]:
         """Genre words no pick's genres make true, as a model writes them (" adventure", " Adventure", "冒险"): the
         reasons' call is asked to avoid them, so fewer of its sentences call a pick what it is not. Never the
