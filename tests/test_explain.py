@@ -277,6 +277,7 @@ def test_a_century_holding_the_year_is_no_invented_number() -> None:
     assert g.problems("一部19世纪的小说。", 0) == ["number 19 is not in the facts"]
     en = Grounding(LEXICON, "books", "a novel", books, FAMILY)
     assert not en.problems("A 19th-century novel of a provincial town.", 1) and en.problems("A 20th century novel.", 1)
+    assert not g.problems("一部2000年代的小说。", 0) and g.problems("一部1990年代的小说。", 0) == ["number 1990 is not in the facts"]
 
 
 def test_a_title_written_without_its_subtitle_is_no_claim() -> None:
@@ -522,6 +523,8 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     g = Grounding(LEXICON, "movies", "something from after 1990 under 12 pounds", ITEMS, FAMILY)
     assert g.numbers_allowed(0) == {"1995", "1990", "12", "90", "20"}
     assert g.numbers_allowed(1) - g.numbers_allowed(0) == {"13"} and g.numbers_allowed(2) - g.numbers_allowed(0) == {"7"}
+    book = Item(id="b", domain="books", title="Half-Blood Prince (Book 6)", year=2005, extra={"isbn": "0439785960"})
+    assert Grounding(LEXICON, "books", "a novel", [book], FAMILY).numbers_allowed(0) == {"6", "2005", "2000", "21"}  # no ISBN
     grammar = lines_grammar([g.numbers_allowed(i) for i in range(3)])
     assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
     assert 'n2 ::= "12" | "13" | "1990" | "1995" | "20" | "90"\n' in grammar

@@ -239,7 +239,7 @@ def lines_grammar(numbers: Sequence[set[str]]) -> str:
     sentences it would have lost ("a thriller that fits 1989 to 1994", of a 1995 film)."""
     rules = ['root ::= ' + ' "\\n" '.join(f'"{i}. " t{i}' for i in range(1, len(numbers) + 1)) + ' "\\n"?', 'c ::= [^0-9０-９\\n ]']
     for i, allowed in enumerate(numbers, start=1):
-        word = f"(c | n{i})+" if allowed else "c+"
+        word = f"((c | n{i} c)+ n{i}? | n{i})" if allowed else "c+"  # a letter or a mark after each number: no two run on
         rules.append(f"t{i} ::= {word} (\" \" {word})* \" \"?")
         if allowed:
             rules.append(f"n{i} ::= " + " | ".join(f'"{n}"' for n in sorted(allowed)))

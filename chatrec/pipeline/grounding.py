@@ -45,7 +45,7 @@ _TOPIC = re.compile(r"\b(?:about|story of|tale of)\b(?:[^,.;:!?—–]|,(?!\s*(?
                     r"|关于[^，。；！？]*?的|(?:讲述|讲的是|描述|描写)[^，。；！？]*")  # "about friendship and adventure", "关于友情、爱情的", "讲述了一个犯罪分子的故事": a topic
 _SUBTITLE = re.compile(r"\s*[,:;(]|\s+[-–—]\s+")
 _CENTURY = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?[\s-]+century|(?<!\d)(\d{1,2})\s*世纪", re.IGNORECASE)  # "21世纪" holds a 2000 book
-_DECADE = re.compile(r"(?<!\d)(\d{3}0)s\b|(?<![\d.,])['’]?([1-9]0)(?:s\b|\s*年代)")  # "the 1940s", "the '60s", "90年代" hold a 1947, 1966, 1994 film
+_DECADE = re.compile(r"(?<!\d)(\d{3}0)(?:s\b|\s*年代)|(?<![\d.,])['’]?([1-9]0)(?:s\b|\s*年代)")  # "the 1940s", "the '60s", "90年代", "1990年代" hold a 1947, 1966, 1994 film
 _QUOTED = re.compile(r"[《「“\"]\s*([^》」”\"]{2,80}?)\s*[》」”\"]")  # "《 Fight Club》" quotes "Fight Club"
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
                       r"|不适合|不符合|不太适合", re.IGNORECASE)
@@ -159,10 +159,11 @@ class Grounding:
 
     def numbers_allowed(self, index: int) -> set[str]:
         """The numbers a sentence about pick ``index`` may write and pass the number check: its facts', the
-        request's, and its year's decade and century ("the 1990s", "the '90s", "20th century" of a 1995 film)."""
+        request's, and its year's decade and century ("the 1990s", "the '90s", "20th century" of a 1995 film); not
+        an ISBN or an id (more than seven characters), which the model had copied in pieces ("published in 10/0439785960")."""
         year = self.picks[index].year
         era = {str(year)[:3] + "0", str(year)[2:3] + "0", str((year - 1) // 100 + 1), str(year // 100 + 1)} if year else set()
-        return self.known_numbers[index] | (era - {"00"})
+        return {n for n in self.known_numbers[index] if len(n) <= 7} | (era - {"00"})
 
     def unfit_words(self) -> list[str]:
         """Genre words no pick's genres make true, as a model writes them (" adventure", " Adventure", "冒险"): the
