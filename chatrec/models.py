@@ -101,6 +101,8 @@ class Constraints(Ranges):
                                "with all of them lead (the constraint still admits any of them).")  # fmt: skip
     audience: Literal["children", "adults"] | None = None
     age: int | None = Field(None, ge=0, le=120, description="The child's age: items that state an age range must include it.")
+    exclude_moods: dict[str, list[str]] = Field(default_factory=dict, description="Moods ruled out ('nothing too sad'), each "
+                                                "with the catalog tags that mark it: an item with one of them is out.")  # fmt: skip
 
     def merged(self, newer: "Constraints") -> "Constraints":
         """``newer`` refines ``self``: its numbers win, exclusions accumulate, inclusions replace."""
@@ -108,6 +110,8 @@ class Constraints(Ranges):
         for field, value in newer.model_dump().items():
             if field == "exclude_genres":
                 data[field] = list(dict.fromkeys([*data[field], *value]))
+            elif field == "exclude_moods":
+                data[field] = {**data[field], **value}
             elif value not in (None, []):
                 data[field] = value
         if newer.include_genres:  # a new genre request is a blend or not by its own words
@@ -131,7 +135,7 @@ class Constraints(Ranges):
             return False
         if self.age is not None and (ages := item.age_range()) is not None and not ages[0] <= self.age <= ages[1]:
             return False
-        return True
+        return not (self.exclude_moods and {t.casefold() for t in item.tags} & {t for ts in self.exclude_moods.values() for t in ts})
 
     def genre_share(self, item: Item) -> float:
         """The share of a blend of genres ``item`` has: a film a "horror comedy" request admits for being a comedy has
@@ -143,7 +147,7 @@ class Constraints(Ranges):
 
     def describe(self) -> list[str]:
         """Short human-readable chips, e.g. ['no Horror', 'after 2000', 'up to 15']."""
-        out = [f"no {g}" for g in self.exclude_genres] + list(self.include_genres)
+        out = [f"no {g}" for g in self.exclude_genres] + [f"not {m}" for m in self.exclude_moods] + list(self.include_genres)
         if self.year_min and self.year_max:
             out.append(f"{self.year_min}–{self.year_max}")
         elif self.year_min:
@@ -181,7 +185,7 @@ class Intent(BaseModel):
     open_request: bool = Field(False, description="The request states no taste: the domain's best-loved items come first.")
     ruled_out: list[str] = Field(default_factory=list, description="Genres the person has ruled out in their own words in "
                                  "this domain (not a scenario's defaults): a new request in the session keeps these.")
-    unchecked: list[Literal["price", "year", "age", "length"]] = Field(
+    unchecked: list[Literal["price", "year", "age", "length", "mood"]] = Field(
         default_factory=list, description="What the person asked for that this domain's catalog cannot check (dropped, and told)."
     )
     fallback: Constraints | None = Field(

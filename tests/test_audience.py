@@ -175,6 +175,8 @@ def test_a_taste_read_as_constraints_gets_well_loved_items_that_meet_them(demo_s
     (["a board game from the 90s"], "year", "I don't have dates for toys"),
     (["a sci-fi novel", "something shorter"], "length", "I don't have lengths for books"),
     (["一部喜剧电影", "要短一点的"], "length", "我没有电影的长短信息"),
+    (["a book for my mom, nothing too sad"], "mood", "I don't have mood tags for books"),
+    (["给妈妈挑一本书", "不要太悲伤的"], "mood", "我没有书的情绪标签"),
 ])  # fmt: skip
 def test_what_the_catalog_cannot_check_is_said_not_faked(demo_store: ChromaStore, tmp_path: Path, turns: list[str], fact: str,
                                                           told: str) -> None:  # fmt: skip
@@ -184,8 +186,8 @@ def test_what_the_catalog_cannot_check_is_said_not_faked(demo_store: ChromaStore
     c = reply.intent.constraints
     assert reply.intent.unchecked == [fact] and reply.items
     assert told in reply.text and told in " ".join(reply.notices)  # in the reply, in the person's language
-    assert {"price": (c.price_min, c.price_max), "age": (c.age,), "year": (c.year_min, c.year_max), "length": ()}[fact] == \
-        {"price": (None, None), "age": (None,), "year": (None, None), "length": ()}[fact]  # dropped, not applied  # fmt: skip
+    assert {"price": (c.price_min, c.price_max), "age": (c.age,), "year": (c.year_min, c.year_max), "length": (), "mood": (c.exclude_moods,)}[fact] == \
+        {"price": (None, None), "age": (None,), "year": (None, None), "length": (), "mood": ({},)}[fact]  # dropped, not applied  # fmt: skip
     assert "not applied" in understood(reply.intent, bot)
 
 
@@ -372,3 +374,24 @@ def test_a_follow_up_that_adds_a_taste_searches_it_with_the_request(demo_store: 
     assert first.intent.query in reply.intent.query and turns[1] in reply.intent.query  # the request's searched words kept
     texts = [" ".join([r.title, r.item.description or "", *r.item.tags]).casefold() for r in reply.items]
     assert sum(bool(re.search(said, t)) for t in texts) >= least, [r.title for r in reply.items]
+
+
+@pytest.mark.parametrize(("turns", "mood"), [
+    (["a 90s romance", "nothing too sad"], "sad"),
+    (["推荐一部九十年代的爱情电影", "不要太悲伤的"], "sad"),
+    (["a 90s romance, no tearjerkers please"], "sad"),
+    (["a 90s romance, I don't want anything depressing"], "sad"),
+    (["a 90s thriller, nothing too dark"], "dark"),
+])  # fmt: skip
+def test_a_mood_ruled_out_keeps_the_films_tagged_with_it_off_the_list(demo_store: ChromaStore, tmp_path: Path, turns: list[str],
+                                                                      mood: str) -> None:  # fmt: skip
+    """The catalog's tags say which films are sad (*Titanic*: "tragic love") or dark; the words are no taste to search."""
+    bot = make_bot(demo_store, None, tmp_path)
+    replies = [bot.chat(message, "s") for message in turns]
+    c = replies[-1].intent.constraints
+    assert list(c.exclude_moods) == [mood] and replies[-1].intent.open_request and c.year_min == 1990
+    tagged = set(c.exclude_moods[mood])
+    before = [r for r in bot.rank(turns[0].split(",")[0], k=30) if tagged & {t.casefold() for t in r.item.tags}]
+    assert before  # without the words, tagged films are among the first 30
+    assert not [r.title for r in bot.rank(" ".join(turns), k=30) if tagged & {t.casefold() for t in r.item.tags}]
+

@@ -103,6 +103,16 @@ def test_a_blend_lasts_until_new_genres_are_asked() -> None:
     assert blend.merged(Constraints(include_genres=["Drama"])).blend is None  # "a drama instead"
 
 
+def test_moods_ruled_out_accumulate_and_keep_tagged_items_out() -> None:
+    from chatrec.models import Constraints, Item
+
+    sad = Constraints(exclude_moods={"sad": ["tragic love"]}).merged(Constraints(year_min=2000))
+    both = sad.merged(Constraints(exclude_moods={"dark": ["dark"]}))
+    assert list(both.exclude_moods) == ["sad", "dark"] and sad.year_min == 2000 and both.describe()[:2] == ["not sad", "not dark"]
+    titanic = Item(id="t", domain="movies", title="Titanic", year=1997, tags=["Tragic Love", "ship"])
+    assert not both.admits(titanic) and Constraints(exclude_moods={"dark": ["dark"]}).admits(titanic)
+
+
 def test_cues() -> None:
     assert "cheaper" in LEX.parse("something cheaper").cues
     assert "more_like" in LEX.parse("more like the second one").cues
@@ -154,3 +164,12 @@ def test_only_the_domains_own_genre_words_are_constraints() -> None:
     assert not LEX.states_no_taste("a sci-fi novel", beyond_constraints=True, domain="books")
     assert not LEX.states_no_taste("a horror novel", beyond_constraints=True, domain="books")
     assert LEX.states_no_taste("a history book", beyond_constraints=True, domain="books")
+
+
+@pytest.mark.parametrize(("text", "moods"), [
+    ("nothing too sad", ["sad"]), ("not sad", ["sad"]), ("no tearjerkers", ["sad"]), ("不要太悲伤的", ["sad"]),
+    ("别太伤感", ["sad"]), ("nothing that's too dark or depressing", ["sad", "dark"]), ("a sad film", []),
+    ("a dark thriller", []), ("no horror, something sad", []), ("悲伤的爱情片", []),
+])  # fmt: skip
+def test_what_a_message_rules_out_as_a_mood(text: str, moods: list[str]) -> None:
+    assert LEX.moods_ruled_out(text) == moods

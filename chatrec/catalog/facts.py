@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from chatrec.models import Constraints, Item
 
-Fact = Literal["price", "year", "age"]
+Fact = Literal["price", "year", "age", "mood"]  # mood: tags, which say an item is sad or dark
 
 
 class CatalogFacts(BaseModel):
@@ -40,7 +40,8 @@ class CatalogFacts(BaseModel):
         """Facts at least ``share`` of the items carry count as checkable (an age range: any item stating one)."""
         n = max(1, len(items))
         checkable: set[Fact] = {f for f, count in (("price", sum(it.price is not None for it in items)),
-                                                   ("year", sum(it.year is not None for it in items))) if count / n >= share}  # fmt: skip
+                                                   ("year", sum(it.year is not None for it in items)),
+                                                   ("mood", sum(bool(it.tags) for it in items))) if count / n >= share}  # fmt: skip
         if any(it.age_range() is not None for it in items):
             checkable.add("age")
         return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top])

@@ -45,6 +45,7 @@ class Expect(BaseModel):
     include: list[str] = Field(default_factory=list, description="Genres that must be wanted.")
     exclude: list[str] = Field(default_factory=list, description="Genres that must be ruled out.")
     no_include: bool = Field(False, description="No genre may be required (the request states no taste).")
+    not_moods: list[str] = Field(default_factory=list, description="Moods that must be ruled out ('nothing too sad').")
 
 
 class Case(BaseModel):
@@ -92,6 +93,8 @@ def mismatches(intent: Intent, expect: Expect) -> list[str]:
         errors.append(f"include: missing {missing} (got {c.include_genres})")
     if missing := [g for g in expect.exclude if g not in c.exclude_genres]:
         errors.append(f"exclude: missing {missing} (got {c.exclude_genres})")
+    if missing := [m for m in expect.not_moods if m not in c.exclude_moods]:
+        errors.append(f"not_moods: missing {missing} (got {list(c.exclude_moods)})")
     if expect.no_include and c.include_genres:
         errors.append(f"include: want none, got {c.include_genres}")
     return errors

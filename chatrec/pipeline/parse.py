@@ -33,6 +33,8 @@ _FILLER = {"any", "a", "an", "the", "very", "really"}  # words a negation reache
 # How often a word is written in English (wordfreq's Zipf scale: 6 is once in a thousand words): this often, it is an
 # everyday word whatever its case ("love", "night", "world"), so it names no title and states no taste ("let me see").
 _EVERYDAY_ZIPF = 5.5
+_DEGREE = (r"(?:too|so|very|overly|really|super|that|that's|which|is|are|was|anything|something|at\s+all|remotely|want|wanna|need|"
+           r"like|feel\s+like|watch|read|see|in\s+the\s+mood\s+for)")  # words between a negation and a mood it rules out
 _CONTRACTION = re.compile(r"['’](?:s|ve|re|ll|d|m|t)\b")  # "what's", "I've seen those": no word of taste
 _NUMBER_WORD = re.compile(r"[£$€¥]?\d+(?:\.\d+)?(?:s\b|['’]?s\b)?|['’]\d0s\b|[一二三四五六七八九十]+(?=年代|岁)")
 
@@ -91,6 +93,7 @@ class Parsed(Ranges):
     reference: int | None = None
     cues: list[str] = Field(default_factory=list)
     moods: list[str] = Field(default_factory=list, description="Mood words asked for ('something light', '温馨').")
+    unwanted: list[str] = Field(default_factory=list, description="Moods ruled out ('nothing too sad', '不要太悲伤的').")
 
     genre_domain: str | None = Field(None, description="Domain guessed from genre words alone.")
 
@@ -107,6 +110,13 @@ class Parsed(Ranges):
 class AdultMarkers(BaseModel):
     genres: list[str] = Field(default_factory=list)
     tags: list[str] = Field(default_factory=list)
+
+
+class MoodMarkers(BaseModel):
+    """A mood a person may rule out: the words for it, and the catalog tags that mark an item as having it."""
+
+    words: list[str]
+    tags: list[str]
 
 
 class LexiconData(BaseModel):
@@ -128,6 +138,7 @@ class LexiconData(BaseModel):
     children_by_default: list[str] = Field(default_factory=list)
     adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
     moods: dict[str, list[str]] = Field(default_factory=dict)
+    unwanted_moods: dict[str, MoodMarkers] = Field(default_factory=dict)
     mood_carriers: list[str] = Field(default_factory=list)
     loose_genre_words: dict[str, list[str]] = Field(default_factory=dict)
     generic: list[str] = Field(default_factory=list)
@@ -159,6 +170,8 @@ class Lexicon:
         self.domains, self.genres, self.negations = d.domains, d.genres, d.negations
         self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
         self.adults = d.adults
+        self.unwanted_moods = {m: {t.casefold() for t in markers.tags} for m, markers in d.unwanted_moods.items()}
+        self._mood_words = {m: markers.words for m, markers in d.unwanted_moods.items()}
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.loose_genre_words = {w.casefold(): {g.casefold() for g in gs} for w, gs in d.loose_genre_words.items()}
         self.children_claims, self.adult_claims = d.children_claims, d.adult_claims
@@ -197,6 +210,32 @@ class Lexicon:
         """Whether anything in the catalog marks ``item`` as unfit for any children's list."""
         return bool({g.casefold() for g in item.genres} & self.adult_genres or {t.casefold() for t in item.tags} & self.adult_tags)
 
+    def moods_ruled_out(self, text: str) -> list[str]:
+        """Moods ``text`` rules out ("nothing too sad", "no tearjerkers", "不要太悲伤的"): one of their words, negated."""
+        return [m for m, pattern in self._ruled_out_patterns.items() if pattern.search(text)]
+
+    def without_moods_ruled_out(self, text: str) -> str:
+        """``text`` without the moods it rules out: a constraint (see :meth:`moods_ruled_out`), which searched by meaning
+        finds titles with "no" and "nothing" in them (*No Rest for the Wicked* for "a book for my mom, nothing too sad")."""
+        for pattern in self._ruled_out_patterns.values():
+            text = pattern.sub(" ", text)
+        return text
+
+    @cached_property
+    def _ruled_out_patterns(self) -> dict[str, re.Pattern[str]]:
+        """Per mood: a negation, at most four words of degree or other moods between ("nothing that's too sad",
+        "nothing too dark or depressing"), then a word for it."""
+        negation = "|".join(_body(w) for w in sorted(self.negations["en"], key=len, reverse=True))
+        negation_zh = "|".join(map(re.escape, self.negations["zh"]))
+        every = "|".join(_body(w) for ws in self._mood_words.values() for w in ws if not is_chinese(w))
+        out = {}
+        for mood, words in self._mood_words.items():
+            english = "|".join(_body(w) for w in sorted(words, key=len, reverse=True) if not is_chinese(w))
+            chinese = "|".join(re.escape(w) for w in words if is_chinese(w))
+            out[mood] = re.compile(rf"(?<![\w'])(?:{negation})(?:\s+(?:{_DEGREE}|or|nor|and|{every})){{0,4}}\s+(?:{english})(?![\w-])"
+                                   rf"|(?:{negation_zh})[^，。,.!?！？]{{0,4}}?(?:{chinese})的?", re.IGNORECASE)
+        return out
+
     def moods_in(self, text: str) -> list[str]:
         """Mood words ("light-hearted", "温馨") used, and not negated, in ``text``."""
         return [m for m in self.moods if any(not self.negated(text, pos) for pos in self.find(text, m))]
@@ -207,9 +246,10 @@ class Lexicon:
         film", "an 80s horror movie, nothing gory", "九十年代的爱情电影", "给孩子看的动画片"): nothing is left to search for by meaning,
         and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*). Given a ``domain``, only its genre
         words are constraints: "sci-fi" is a film genre but no shelf of the books, so "a sci-fi novel" states a taste."""
-        rest = _CONTRACTION.sub(" ", text.casefold())
+        rest = text.casefold()
         if beyond_constraints:
-            rest = _NUMBER_WORD.sub(" ", rest)  # "80s", "£20", "九十年代"
+            rest = _NUMBER_WORD.sub(" ", self.without_moods_ruled_out(rest))  # "80s", "£20", "九十年代"; "nothing too sad"
+        rest = _CONTRACTION.sub(" ", rest)
         return not re.sub(r"[\W_]+", "", self._no_taste_words("constraints" if beyond_constraints else "plain", domain).sub(" ", rest))
 
     def without_grown_ups(self, text: str) -> str:
@@ -359,6 +399,7 @@ class Lexicon:
         p.blend = len(p.include) > 1 and domain is not None and self.blended(text, domain)
         p.cues = [cue for cue, phrases in self.actions.items() if self.any(text, phrases)]
         p.moods = self.moods_in(text)
+        p.unwanted = self.moods_ruled_out(text)
         p.year_min, p.year_max = parse_years(text)
         p.price_min, p.price_max = parse_prices(text)
         p.age = parse_age(text)

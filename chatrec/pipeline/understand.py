@@ -242,8 +242,8 @@ class Understander:
     def _query(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, follow_up: bool, adds_taste: bool) -> str:
         """What is searched by meaning: a follow-up keeps the request's words, with its own taste added ("a sci-fi novel
         with aliens"), unless it names a genre or domain of its own; else the model's query, else the message, without
-        the grown-up it is for (see :meth:`Lexicon.without_grown_ups`)."""
-        said = self.lexicon.without_grown_ups(message) or message
+        the grown-up it is for and the moods it rules out (see :meth:`Lexicon.without_grown_ups`)."""
+        said = self.lexicon.without_moods_ruled_out(self.lexicon.without_grown_ups(message)).strip() or message
         kept = f"{session.query} {said}".strip() if adds_taste else session.query
         return first({"follow_up": kept if follow_up and not (parsed.include or parsed.domains) else None,
                       "model": proposal.query.strip()[:160] if proposal is not None else None,
@@ -280,6 +280,7 @@ class Understander:
             include_genres=parsed.include, exclude_genres=excluded, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience=parsed.audience,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
+            exclude_moods={m: sorted(self.lexicon.unwanted_moods[m]) for m in parsed.unwanted},
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
@@ -316,9 +317,10 @@ class Understander:
             "year": c.year_min is not None or c.year_max is not None or bool({"newer", "older"} & set(parsed.cues)),
             "age": c.age is not None,
             "length": bool({"shorter", "longer"} & set(parsed.cues)),  # no catalog has lengths: always told
+            "mood": bool(c.exclude_moods),
         }
         dropped = {"price": {"price_min": None, "price_max": None}, "year": {"year_min": None, "year_max": None}, "age": {"age": None},
-                   "length": {}}  # fmt: skip
+                   "length": {}, "mood": {"exclude_moods": {}}}  # fmt: skip
         for fact, wanted in asked.items():
             if wanted and fact not in checkable:
                 intent.unchecked.append(fact)  # type: ignore[arg-type]
