@@ -173,3 +173,13 @@ def test_only_the_domains_own_genre_words_are_constraints() -> None:
 ])  # fmt: skip
 def test_what_a_message_rules_out_as_a_mood(text: str, moods: list[str]) -> None:
     assert LEX.moods_ruled_out(text) == moods
+
+
+def test_a_mood_with_words_in_one_language_is_ruled_out_only_in_that_one() -> None:
+    import yaml
+
+    data = yaml.safe_load((Path(__file__).parent.parent / "prompts" / "lexicon.yaml").read_text(encoding="utf-8"))
+    data["unwanted_moods"] = {"sad": {"words": ["sad"], "tags": ["sad"]}, "dark": {"words": ["黑暗"], "tags": ["dark"]}}
+    lexicon = Lexicon(data)
+    assert lexicon.moods_ruled_out("不要恐怖片") == [] and lexicon.moods_ruled_out("no horror") == []
+    assert lexicon.moods_ruled_out("nothing sad, nothing 黑暗, 不要太黑暗") == ["sad", "dark"]

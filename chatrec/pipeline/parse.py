@@ -224,16 +224,17 @@ class Lexicon:
     @cached_property
     def _ruled_out_patterns(self) -> dict[str, re.Pattern[str]]:
         """Per mood: a negation, at most four words of degree or other moods between ("nothing that's too sad",
-        "nothing too dark or depressing"), then a word for it."""
+        "nothing too dark or depressing"), then a word for it (a mood with words in one language only: that one)."""
         negation = "|".join(_body(w) for w in sorted(self.negations["en"], key=len, reverse=True))
         negation_zh = "|".join(map(re.escape, self.negations["zh"]))
-        every = "|".join(_body(w) for ws in self._mood_words.values() for w in ws if not is_chinese(w))
+        between = "|".join([_DEGREE, "or", "nor", "and", *(_body(w) for ws in self._mood_words.values() for w in ws if not is_chinese(w))])
         out = {}
         for mood, words in self._mood_words.items():
             english = "|".join(_body(w) for w in sorted(words, key=len, reverse=True) if not is_chinese(w))
             chinese = "|".join(re.escape(w) for w in words if is_chinese(w))
-            out[mood] = re.compile(rf"(?<![\w'])(?:{negation})(?:\s+(?:{_DEGREE}|or|nor|and|{every})){{0,4}}\s+(?:{english})(?![\w-])"
-                                   rf"|(?:{negation_zh})[^，。,.!?！？]{{0,4}}?(?:{chinese})的?", re.IGNORECASE)
+            sides = [rf"(?<![\w'])(?:{negation})(?:\s+(?:{between})){{0,4}}\s+(?:{english})(?![\w-])" if english and negation else "",
+                     rf"(?:{negation_zh})[^，。,.!?！？]{{0,4}}?(?:{chinese})的?" if chinese and negation_zh else ""]
+            out[mood] = re.compile("|".join(side for side in sides if side) or r"(?!)", re.IGNORECASE)
         return out
 
     def moods_in(self, text: str) -> list[str]:
