@@ -122,13 +122,22 @@ def _numbers(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
+def _decades(year: int) -> set[str]:
+    """The decade holding ``year`` as a sentence writes its number ("the 1960s", "the '60s", "60年代" of 1966)."""
+    return {str(year)[:3] + "0", str(year)[2] + "0"} - {"00"}
+
+
+def _centuries(year: int) -> set[int]:
+    """The centuries holding ``year`` (the year 2000 is counted in either)."""
+    return {(year - 1) // 100 + 1, year // 100 + 1}
+
+
 def _era_numbers(sentence: str, year: int | None) -> set[str]:
-    """The decades and centuries ``sentence`` writes that hold ``year`` ("the '60s" of 1966; "21世纪" of 2000 or 2013:
-    the year 2000 is counted in either century)."""
+    """The decades and centuries ``sentence`` writes that hold ``year`` ("the '60s" of 1966; "21世纪" of 2000 or 2013)."""
     if not year:
         return set()
-    decades = {d for m in _DECADE.finditer(sentence) if str(year)[:3].endswith((d := m.group(1) or m.group(2))[:-1])}
-    return decades | {c for m in _CENTURY.finditer(sentence) if int(c := m.group(1) or m.group(2)) in {(year - 1) // 100 + 1, year // 100 + 1}}
+    decades = {d for m in _DECADE.finditer(sentence) if (d := m.group(1) or m.group(2)) in _decades(year)}
+    return decades | {c for m in _CENTURY.finditer(sentence) if int(c := m.group(1) or m.group(2)) in _centuries(year)}
 
 
 def _request_numbers(request: str) -> set[str]:
@@ -162,8 +171,8 @@ class Grounding:
         request's, and its year's decade and century ("the 1990s", "the '90s", "20th century" of a 1995 film); not
         an ISBN or an id (more than seven characters), which the model had copied in pieces ("published in 10/0439785960")."""
         year = self.picks[index].year
-        era = {str(year)[:3] + "0", str(year)[2:3] + "0", str((year - 1) // 100 + 1), str(year // 100 + 1)} if year else set()
-        return {n for n in self.known_numbers[index] if len(n) <= 7} | (era - {"00"})
+        era = _decades(year) | {str(c) for c in _centuries(year)} if year else set()
+        return {n for n in self.known_numbers[index] if len(n) <= 7} | era
 
     def unfit_words(self) -> list[str]:
         """Genre words no pick's genres make true, as a model writes them (" adventure", " Adventure", "冒险"): the
