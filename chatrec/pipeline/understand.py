@@ -375,11 +375,13 @@ class Understander:
         return checked or "recommend"
 
     def _occasion_elsewhere(self, text: str, session: Session) -> bool:
-        """Whether a message with no taste of the session's domain names an occasion (a scenario keyword that states no
-        taste, from the lexicon's ``generic`` words: gift, birthday, 礼物) that only other domains' scenarios serve.
-        "A birthday gift for my daughter" refines a novel (a book can be a gift) but not a film; audience words ("my
-        daughter", "nephew") and ages are constraints, not occasions, and carry over in every domain."""
-        if session.domain is None or self.lexicon.adds_taste(text, session.domain):
+        """Whether a message that names no genre of the session's domain names an occasion (a scenario keyword that
+        states no taste, from the lexicon's ``generic`` words: gift, birthday, 礼物) that only other domains' scenarios
+        serve. "A birthday gift for my daughter" refines a novel (a book can be a gift) but not a film, nor does "a gift
+        for my nephew who likes building things" ("something funny for his birthday" still does: a comedy is a film);
+        audience words ("my daughter", "nephew") and ages are constraints, not occasions, and carry over in every
+        domain."""
+        if session.domain is None or any(not m.negated for m in self.lexicon.genre_mentions(text, session.domain)):
             return False
         served = {k for s in self.scenarios.values() if s.domain == session.domain for k in s.keywords}
         occasions = {k for s in self.scenarios.values() for k in s.keywords if k in self.lexicon.generic} - served
