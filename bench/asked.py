@@ -2,7 +2,7 @@
 that are not children's items, a date night's taste when none is stated? Prints figures.
 
     .venv/bin/python bench/asked.py                        # fresh requests (top 3 and top 10 of bot.rank)
-    .venv/bin/python bench/asked.py --genres-weight 0      # the same without the genres signal
+    .venv/bin/python bench/asked.py --weight genres=0      # the same without the genres signal (repeatable)
     .venv/bin/python bench/asked.py --after "I loved The Matrix"   # each asked after that message, in one session
 
 Two sets of requests, read by code (no language model) on the shipped demo catalogs. Two genres at once: a genre
@@ -16,7 +16,9 @@ and toys): a pick counts when nothing marks it as made for children (a children'
 that ends before 18). A date with no taste stated: a pick counts when it is a Romance, the date-night scenario's taste. A mood ("something light and funny",
 "一部温馨的电影"): a pick counts when none of its genres clashes with the mood (the lexicon's moods). A follow-up that adds
 a taste ("a sci-fi novel", then "with aliens"; books, films and toys, English and Chinese): each pair is one session,
-and a pick (of the 3 cards) counts when its title, description or tags say what the follow-up added.
+and a pick (of the 3 cards) counts when its title, description or tags say what the follow-up added. A mood the
+catalog's tags mark ("a sad film to cry to", "a dark thriller"): a pick counts when its tags mark it so (the lexicon's
+tagged_moods); a title holding the request's own words ("cry") is counted apart, as a word match.
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ GROWN_UPS = (
 MOODS = (
     "something light and funny for tonight", "a feel-good movie", "something heartwarming to watch", "a cozy film for a rainy day",
     "a gentle film for a quiet evening", "an uplifting drama", "一部温馨的电影", "轻松一点的喜剧", "来部治愈系电影",
+)  # fmt: skip
+TAGGED = (
+    "a sad film to cry to", "a sad movie", "a tearjerker", "a heartbreaking romance", "a tragic war film", "a dark thriller",
+    "something dark and gritty", "a dark comedy", "推荐一部催泪的电影", "一部悲伤的爱情电影", "黑暗一点的犯罪片",
 )  # fmt: skip
 # (first message, the follow-up, domain, what a pick's text says when it has what the follow-up added)
 ADDED = (
@@ -122,15 +128,17 @@ def measure(bot: ChatRec, title: str, requests: Sequence[Asked], after: str | No
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--genres-weight", type=float, help="the genres signal's weight in every scenario (default: shipped)")
+    ap.add_argument("--weight", action="append", default=[], metavar="SIGNAL=VALUE",
+                    help="a signal's weight in every scenario, e.g. genres=0 or mood=0 (default: shipped)")
     ap.add_argument("--after", help="a message sent first in each request's session")
     ap.add_argument("--data-dir", type=Path)
     args = ap.parse_args()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     bot = plain_bot(args.data_dir)
     bot.warm_up()
-    if args.genres_weight is not None:
-        bot.with_weight("genres", args.genres_weight)
+    for setting in args.weight:
+        signal, _, value = setting.partition("=")
+        bot.with_weight(signal, float(value))
     films = lambda requests: [Asked(request, "movies") for request in requests]  # noqa: E731
     measure(bot, "picks with every genre asked", films(GENRES), args.after,
             lambda asked, intent, it: set(intent.constraints.include_genres) <= set(it.genres),
@@ -142,6 +150,13 @@ def main() -> None:
     measure(bot, "Romance picks", films(DATES), args.after, lambda asked, intent, it: "Romance" in it.genres)
     measure(bot, "picks of no genre that clashes with the mood asked", films(MOODS), args.after,
             lambda asked, intent, it: not {g for m in bot.lexicon.moods_in(asked.request) for g in bot.lexicon.moods[m]} & set(it.genres))
+    tags = lambda intent: {t for ts in intent.constraints.want_moods.values() for t in ts}  # noqa: E731
+    measure(bot, "picks tagged with the mood asked", films(TAGGED), args.after,
+            lambda asked, intent, it: bool(tags(intent) & {t.casefold() for t in it.tags}), read=lambda intent: bool(intent.constraints.want_moods))
+    plain = {*bot.lexicon.generic, *(w for ws in bot.lexicon.domains.values() for w in ws)}  # "movie" names no title
+    words = lambda asked: {w for w in re.findall(r"[a-z]+", asked.request.casefold()) if w not in plain}  # noqa: E731
+    measure(bot, "picks whose title holds a word of the request", films(TAGGED), args.after,
+            lambda asked, intent, it: bool(words(asked) & set(re.findall(r"[a-z]+", it.title.casefold()))))
     said = {then: re.compile(pattern) for _, then, _, pattern in ADDED}
     measure(bot, "picks with what a follow-up added", [Asked(then, domain, first) for first, then, domain, _ in ADDED], args.after,
             lambda asked, intent, it: bool(said[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold())))

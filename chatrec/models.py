@@ -103,6 +103,9 @@ class Constraints(Ranges):
     age: int | None = Field(None, ge=0, le=120, description="The child's age: items that state an age range must include it.")
     exclude_moods: dict[str, list[str]] = Field(default_factory=dict, description="Moods ruled out ('nothing too sad'), each "
                                                 "with the catalog tags that mark it: an item with one of them is out.")  # fmt: skip
+    want_moods: dict[str, list[str]] = Field(default_factory=dict, description="Moods asked for ('a sad film to cry to'), "
+                                             "each with the catalog tags that mark it: items so tagged are preferred, "
+                                             "not required (the tags are sparse).")  # fmt: skip
 
     def merged(self, newer: "Constraints") -> "Constraints":
         """``newer`` refines ``self``: its numbers win, exclusions accumulate, inclusions replace."""
@@ -110,13 +113,15 @@ class Constraints(Ranges):
         for field, value in newer.model_dump().items():
             if field == "exclude_genres":
                 data[field] = list(dict.fromkeys([*data[field], *value]))
-            elif field == "exclude_moods":
+            elif field in ("exclude_moods", "want_moods"):
                 data[field] = {**data[field], **value}
             elif value not in (None, []):
                 data[field] = value
         if newer.include_genres:  # a new genre request is a blend or not by its own words
             data["blend"] = newer.blend
         data["include_genres"] = [g for g in data["include_genres"] if g not in data["exclude_genres"]]
+        data["want_moods"] = {m: tags for m, tags in data["want_moods"].items() if m not in newer.exclude_moods}  # "not so sad"
+        data["exclude_moods"] = {m: tags for m, tags in data["exclude_moods"].items() if m not in newer.want_moods}
         return Constraints.model_validate(data)
 
     def admits(self, item: Item) -> bool:
@@ -145,9 +150,17 @@ class Constraints(Ranges):
         genres = {g.casefold() for g in item.genres}
         return sum(g.casefold() in genres for g in self.include_genres) / len(self.include_genres)
 
+    def mood_share(self, item: Item) -> float:
+        """The share of the moods asked for that ``item``'s tags mark it with (1.0 when none was asked)."""
+        if not self.want_moods:
+            return 1.0
+        tags = {t.casefold() for t in item.tags}
+        return sum(bool(tags & set(marks)) for marks in self.want_moods.values()) / len(self.want_moods)
+
     def describe(self) -> list[str]:
         """Short human-readable chips, e.g. ['no Horror', 'after 2000', 'up to 15']."""
         out = [f"no {g}" for g in self.exclude_genres] + [f"not {m}" for m in self.exclude_moods] + list(self.include_genres)
+        out += list(self.want_moods)
         if self.year_min and self.year_max:
             out.append(f"{self.year_min}–{self.year_max}")
         elif self.year_min:

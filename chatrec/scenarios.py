@@ -20,9 +20,9 @@ from chatrec.models import Constraints
 # conversations as the ones they named; llm: the model's re-rank; audience: made for the children a request
 # is for (and for their age, where items state one), or not made for children when it is for grown-ups;
 # suggested: titles the model names for the conversation, each checked to be a catalog item; genres: how many of
-# the genres asked an item has ("a horror comedy").
+# the genres asked an item has ("a horror comedy"); mood: how many of the moods asked its tags mark ("a sad film").
 SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours", "comention", "audience",
-           "suggested", "genres")  # fmt: skip
+           "suggested", "genres", "mood")  # fmt: skip
 
 
 class Scenario(BaseModel):
@@ -65,8 +65,8 @@ class Scenario(BaseModel):
 
 
 # Signals weighed on top of the rest (whose weights sum to 1): each carries information only for some requests, for
-# children or grown-ups or for two genres or more, and drops out of the fusion otherwise.
-ON_TOP = ("audience", "genres")
+# children or grown-ups, for two genres or more or for a mood, and drops out of the fusion otherwise.
+ON_TOP = ("audience", "genres", "mood")
 
 # Candidates beyond the vector search, per signal that can name its own best items: the factor model's (people
 # like this person), item-kNN's over ratings (more like what they named) and co-mention's (what real conversations
@@ -85,7 +85,7 @@ DEFAULT_POOL = {"collaborative": 20, "neighbours": 0, "comention": 60}
 # (bench/asked.py); on ReDial's tuning half, when any two genres of a transcript counted, R@10 0.195 -> 0.193, R@50
 # 0.345 -> 0.340 (0.1: 0.195 / 0.341; 0.3: 0.189 / 0.336). A blend's items now also lead (see README).
 DEFAULT_WEIGHTS = {"semantic": 0.2, "popularity": 0.1, "rating": 0.05, "profile": 0.025, "llm": 0.0, "collaborative": 0.05,
-                   "neighbours": 0.025, "comention": 0.5, "audience": 0.2, "genres": 0.2}  # fmt: skip
+                   "neighbours": 0.025, "comention": 0.5, "audience": 0.2, "genres": 0.2, "mood": 0.2}  # fmt: skip
 
 
 class ScenarioError(ValueError):

@@ -398,3 +398,32 @@ def test_a_mood_ruled_out_keeps_the_films_tagged_with_it_off_the_list(demo_store
     assert before  # without the words, tagged films are among the first 30
     assert not [r.title for r in bot.rank(" ".join(turns), k=30) if tagged & {t.casefold() for t in r.item.tags}]
 
+
+
+def test_a_mood_asked_for_leads_with_films_tagged_with_it_not_titles_holding_its_words(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"a sad film to cry to" had listed *The Crying Game*, *A Cry in the Dark* and *The Man Who Cried*, found by meaning."""
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = bot.chat("a sad film to cry to", "s")
+    c = reply.intent.constraints
+    assert list(c.want_moods) == ["sad"] and reply.intent.open_request and "cry" not in reply.intent.query.casefold()
+    assert reply.items and c.mood_share(reply.items[0].item) == 1.0, [(r.title, r.item.tags) for r in reply.items]
+    assert not [r.title for r in reply.items if "cry" in r.title.casefold()]
+    assert "mood" in reply.items[0].signals
+
+
+def test_a_mood_asked_for_refines_and_a_mood_ruled_out_after_it_is_no_longer_asked(demo_store: ChromaStore, tmp_path: Path) -> None:
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("a 90s romance", "s")
+    sad = bot.chat("something sad", "s").intent
+    assert sad.action == "refine" and list(sad.constraints.want_moods) == ["sad"] and sad.constraints.include_genres == ["Romance"]
+    after = bot.chat("actually, nothing too sad", "s").intent.constraints
+    assert not after.want_moods and list(after.exclude_moods) == ["sad"] and after.year_min == 1990
+
+
+@pytest.mark.parametrize(("message", "searched"), [
+    ("a sad book", "sad"),  # no tags say which books are sad: the word is searched by meaning
+    ("films like The Dark Knight", "dark"),  # a title's word is no mood asked for
+])  # fmt: skip
+def test_mood_words_no_tag_can_check_are_searched(demo_store: ChromaStore, tmp_path: Path, message: str, searched: str) -> None:
+    intent = make_bot(demo_store, None, tmp_path).chat(message, "s").intent
+    assert not intent.constraints.want_moods and searched in intent.query.casefold()

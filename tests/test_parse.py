@@ -113,6 +113,27 @@ def test_moods_ruled_out_accumulate_and_keep_tagged_items_out() -> None:
     assert not both.admits(titanic) and Constraints(exclude_moods={"dark": ["dark"]}).admits(titanic)
 
 
+def test_a_mood_asked_for_is_a_preference_and_yields_to_the_same_mood_ruled_out() -> None:
+    from chatrec.models import Constraints, Item
+
+    sad = Constraints(want_moods={"sad": ["tragic love"], "dark": ["dark"]})
+    titanic = Item(id="t", domain="movies", title="Titanic", year=1997, tags=["Tragic Love"])
+    assert sad.admits(titanic) and sad.admits(Item(id="u", domain="movies", title="Up")) and sad.mood_share(titanic) == 0.5
+    ruled_out = sad.merged(Constraints(exclude_moods={"sad": ["tragic love"]}))  # "actually, nothing too sad"
+    assert list(ruled_out.want_moods) == ["dark"] and list(ruled_out.exclude_moods) == ["sad"] and not ruled_out.admits(titanic)
+    assert list(ruled_out.merged(Constraints(want_moods={"sad": ["tragic love"]})).exclude_moods) == []  # and back
+
+
+@pytest.mark.parametrize(("text", "moods"), [
+    ("a sad film to cry to", ["sad"]), ("something dark and depressing", ["sad", "dark"]), ("推荐一部催泪的电影", ["sad"]),
+    ("nothing too sad", []), ("a comedy, nothing dark", []), ("不要太悲伤的", []), ("a funny film", []),
+])  # fmt: skip
+def test_moods_wanted(text: str, moods: list[str]) -> None:
+    assert LEX.moods_wanted(text) == moods
+    stripped = LEX.without_moods(text, moods)
+    assert len(stripped) == len(text) and not LEX.moods_wanted(stripped)  # the same length: positions hold
+
+
 def test_cues() -> None:
     assert "cheaper" in LEX.parse("something cheaper").cues
     assert "more_like" in LEX.parse("more like the second one").cues
@@ -179,7 +200,7 @@ def test_a_mood_with_words_in_one_language_is_ruled_out_only_in_that_one() -> No
     import yaml
 
     data = yaml.safe_load((Path(__file__).parent.parent / "prompts" / "lexicon.yaml").read_text(encoding="utf-8"))
-    data["unwanted_moods"] = {"sad": {"words": ["sad"], "tags": ["sad"]}, "dark": {"words": ["黑暗"], "tags": ["dark"]}}
+    data["tagged_moods"] = {"sad": {"words": ["sad"], "tags": ["sad"]}, "dark": {"words": ["黑暗"], "tags": ["dark"]}}
     lexicon = Lexicon(data)
     assert lexicon.moods_ruled_out("不要恐怖片") == [] and lexicon.moods_ruled_out("no horror") == []
     assert lexicon.moods_ruled_out("nothing sad, nothing 黑暗, 不要太黑暗") == ["sad", "dark"]

@@ -31,8 +31,10 @@ class CatalogFacts(BaseModel):
 
     def best_loved_meeting(self, constraints: Constraints, n: int) -> list[str]:
         """The ``n`` best-loved items that meet ``constraints`` ("a funny film from the 80s": the best-loved 80s comedies),
-        those with more of the asked genres first ("a horror comedy": horror comedies before the best-loved comedies)."""
-        admitted = sorted((it for it in self.loved if constraints.admits(it)), key=lambda it: -constraints.genre_share(it))
+        those with more of the asked genres first ("a horror comedy": horror comedies before the best-loved comedies),
+        then those tagged with more of the moods asked ("a sad film": the best-loved films tagged sad)."""
+        admitted = sorted((it for it in self.loved if constraints.admits(it)),
+                          key=lambda it: (-constraints.genre_share(it), -constraints.mood_share(it)))
         return [it.id for it in admitted][:n]
 
     @classmethod

@@ -45,7 +45,9 @@ class Expect(BaseModel):
     include: list[str] = Field(default_factory=list, description="Genres that must be wanted.")
     exclude: list[str] = Field(default_factory=list, description="Genres that must be ruled out.")
     no_include: bool = Field(False, description="No genre may be required (the request states no taste).")
-    not_moods: list[str] = Field(default_factory=list, description="Moods that must be ruled out ('nothing too sad').")
+    not_moods: list[str] = Field(default_factory=list, description="Moods that must be ruled out ('nothing too sad'), "
+                                 "and not asked for.")
+    moods: list[str] = Field(default_factory=list, description="Tagged moods that must be asked for ('a sad film to cry to').")
 
 
 class Case(BaseModel):
@@ -95,6 +97,10 @@ def mismatches(intent: Intent, expect: Expect) -> list[str]:
         errors.append(f"exclude: missing {missing} (got {c.exclude_genres})")
     if missing := [m for m in expect.not_moods if m not in c.exclude_moods]:
         errors.append(f"not_moods: missing {missing} (got {list(c.exclude_moods)})")
+    if wanted := [m for m in expect.not_moods if m in c.want_moods]:
+        errors.append(f"not_moods: {wanted} asked for")
+    if missing := [m for m in expect.moods if m not in c.want_moods]:
+        errors.append(f"moods: missing {missing} (got {list(c.want_moods)})")
     if expect.no_include and c.include_genres:
         errors.append(f"include: want none, got {c.include_genres}")
     return errors

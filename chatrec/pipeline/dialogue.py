@@ -591,8 +591,8 @@ class ChatRec:
         also = [*suggested, *also]
         if intent.open_request:  # nothing to search for: the best-loved items meeting the constraints are the pool
             also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 100), *also]
-        elif intent.constraints.blend:  # "a horror comedy": the best-loved ones join the pool, which may hold none
-            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 30), *also]
+        elif intent.constraints.blend or intent.constraints.want_moods:  # "a horror comedy", "a sad romance": the
+            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 30), *also]  # best-loved such join
         children = intent.constraints.audience == "children"
         candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also,
                                     reject=self.lexicon.adult_only if children else None)  # fmt: skip
@@ -609,6 +609,7 @@ class ChatRec:
             extra["semantic"] = None  # nearness to the words would rank title matches
         items = [c.item for c in candidates]
         extra["genres"] = blend = content.genres(items, intent.constraints)
+        extra["mood"] = content.moods(items, intent.constraints)
         whole = blend == 1 if blend is not None and int(np.sum(blend == 1)) >= self.items_per_reply else None  # enough to fill a reply
         if children:
             extra |= self._for_children(items, intent, [*anchor, *session.liked[-20:]], extra)

@@ -8,6 +8,7 @@ English and Chinese; the word lists live in ``prompts/lexicon.yaml``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -94,6 +95,8 @@ class Parsed(Ranges):
     cues: list[str] = Field(default_factory=list)
     moods: list[str] = Field(default_factory=list, description="Mood words asked for ('something light', '温馨').")
     unwanted: list[str] = Field(default_factory=list, description="Moods ruled out ('nothing too sad', '不要太悲伤的').")
+    wanted: list[str] = Field(default_factory=list, description="Tagged moods asked for ('a sad film to cry to', '黑暗的'), "
+                              "where the domain's catalog has tags (set by the understander, which knows the catalog).")
 
     genre_domain: str | None = Field(None, description="Domain guessed from genre words alone.")
 
@@ -113,7 +116,7 @@ class AdultMarkers(BaseModel):
 
 
 class MoodMarkers(BaseModel):
-    """A mood a person may rule out: the words for it, and the catalog tags that mark an item as having it."""
+    """A mood a person may ask for or rule out: the words for it, and the catalog tags that mark an item as having it."""
 
     words: list[str]
     tags: list[str]
@@ -138,7 +141,7 @@ class LexiconData(BaseModel):
     children_by_default: list[str] = Field(default_factory=list)
     adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
     moods: dict[str, list[str]] = Field(default_factory=dict)
-    unwanted_moods: dict[str, MoodMarkers] = Field(default_factory=dict)
+    tagged_moods: dict[str, MoodMarkers] = Field(default_factory=dict)
     mood_carriers: list[str] = Field(default_factory=list)
     loose_genre_words: dict[str, list[str]] = Field(default_factory=dict)
     generic: list[str] = Field(default_factory=list)
@@ -170,8 +173,8 @@ class Lexicon:
         self.domains, self.genres, self.negations = d.domains, d.genres, d.negations
         self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
         self.adults = d.adults
-        self.unwanted_moods = {m: {t.casefold() for t in markers.tags} for m, markers in d.unwanted_moods.items()}
-        self._mood_words = {m: markers.words for m, markers in d.unwanted_moods.items()}
+        self.mood_tags = {m: {t.casefold() for t in markers.tags} for m, markers in d.tagged_moods.items()}
+        self._mood_words = {m: markers.words for m, markers in d.tagged_moods.items()}
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.loose_genre_words = {w.casefold(): {g.casefold() for g in gs} for w, gs in d.loose_genre_words.items()}
         self.children_claims, self.adult_claims = d.children_claims, d.adult_claims
@@ -214,11 +217,20 @@ class Lexicon:
         """Moods ``text`` rules out ("nothing too sad", "no tearjerkers", "不要太悲伤的"): one of their words, negated."""
         return [m for m, pattern in self._ruled_out_patterns.items() if pattern.search(text)]
 
-    def without_moods_ruled_out(self, text: str) -> str:
-        """``text`` without the moods it rules out: a constraint (see :meth:`moods_ruled_out`), which searched by meaning
-        finds titles with "no" and "nothing" in them (*No Rest for the Wicked* for "a book for my mom, nothing too sad")."""
+    def moods_wanted(self, text: str) -> list[str]:
+        """Tagged moods ``text`` asks for ("a sad film to cry to", "something dark"): a word for one, not ruled out."""
+        rest = self.without_moods(text)
+        return [m for m in self._mood_words if any(not self.negated(rest, pos) for w in self._mood_words[m] for pos in self.find(rest, w))]
+
+    def without_moods(self, text: str, wanted: Sequence[str] = ()) -> str:
+        """``text`` without the moods it rules out, and the words of the ``wanted`` ones: constraints (see
+        :meth:`moods_ruled_out`), which searched by meaning find titles with "no" and "nothing" in them (*No Rest for the
+        Wicked* for "a book for my mom, nothing too sad"), and "cry" in them (*The Crying Game* for "a sad film to cry to")."""
         for pattern in self._ruled_out_patterns.values():
-            text = pattern.sub(" ", text)
+            text = pattern.sub(lambda m: " " * len(m.group()), text)  # same length: positions in ``text`` hold
+        for word in sorted((w for m in wanted for w in self._mood_words.get(m, [])), key=len, reverse=True):
+            for m in self._pattern(word).finditer(text.casefold()):
+                text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
         return text
 
     @cached_property
@@ -241,15 +253,16 @@ class Lexicon:
         """Mood words ("light-hearted", "温馨") used, and not negated, in ``text``."""
         return [m for m in self.moods if any(not self.negated(text, pos) for pos in self.find(text, m))]
 
-    def states_no_taste(self, text: str, beyond_constraints: bool = False, domain: str | None = None) -> bool:
+    def states_no_taste(self, text: str, beyond_constraints: bool = False, domain: str | None = None, moods: Sequence[str] = ()) -> bool:
         """True for "any good movie", "推荐一部好看的电影": nothing but generic and domain words. With
         ``beyond_constraints``, also for a request whose only taste is what code reads as constraints ("a funny
         film", "an 80s horror movie, nothing gory", "九十年代的爱情电影", "给孩子看的动画片"): nothing is left to search for by meaning,
         and the words would only match titles ("funny" finds *Louis C.K.: Hilarious*). Given a ``domain``, only its genre
-        words are constraints: "sci-fi" is a film genre but no shelf of the books, so "a sci-fi novel" states a taste."""
+        words are constraints: "sci-fi" is a film genre but no shelf of the books, so "a sci-fi novel" states a taste; so
+        are the words of the tagged ``moods`` (those the domain's catalog tags: "a sad film", not "a sad novel")."""
         rest = text.casefold()
         if beyond_constraints:
-            rest = _NUMBER_WORD.sub(" ", self.without_moods_ruled_out(rest))  # "80s", "£20", "九十年代"; "nothing too sad"
+            rest = _NUMBER_WORD.sub(" ", self.without_moods(rest, moods))  # "80s", "£20", "九十年代"; "nothing too sad"
         rest = _CONTRACTION.sub(" ", rest)
         return not re.sub(r"[\W_]+", "", self._no_taste_words("constraints" if beyond_constraints else "plain", domain).sub(" ", rest))
 
@@ -268,12 +281,13 @@ class Lexicon:
         return re.compile(rf"(?:\b(?:for|to|with)\s+)?\b(?:my|our)\s+(?:{english})(?:['’]s)?(?![\w-])"
                           rf"|(?:给|送给|送)(?:我们|我)?的?(?:{chinese})", re.IGNORECASE)  # fmt: skip
 
-    def adds_taste(self, text: str, domain: str | None = None) -> bool:
+    def adds_taste(self, text: str, domain: str | None = None, moods: Sequence[str] = ()) -> bool:
         """Whether a follow-up states a taste of its own, not negated ("with aliens", "set in space", "要有狗的"; not
         "something newer", "not so violent", "不要太悲伤的", "ok, let me see"): beyond the words of constraints (the
         ``domain``'s genre words: "with dinosaurs" is a toy shelf but a taste in a film), of what to do with the last
-        list and of everyday talk, something is left to search for by meaning."""
-        rest = _NUMBER_WORD.sub(lambda m: " " * len(m.group()), text.casefold())
+        list, of everyday talk and of the tagged ``moods`` (see :meth:`states_no_taste`), something is left to search
+        for by meaning."""
+        rest = _NUMBER_WORD.sub(lambda m: " " * len(m.group()), self.without_moods(text.casefold(), moods))
         rest = self._no_taste_words("follow_up", domain).sub(lambda m: " " * len(m.group()), rest)  # same length: positions hold
         words = re.finditer(r"[^\W_]+", _CONTRACTION.sub(lambda m: " " * len(m.group()), rest))
         return any((is_chinese(m.group()) or not everyday(m.group())) and not self.negated(text, m.start()) for m in words)

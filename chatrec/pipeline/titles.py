@@ -213,10 +213,14 @@ _TITLED_YEAR = re.compile(r"(?:\b[A-Z0-9][\w'’:&.!-]*\s+(?:(?:of|the|and|a|an|
 
 def without_spans(text: str, mentions: list[TitleMention]) -> str:
     """``text`` with the named titles cut out, so a title's words and year ("War and Peace (2002)") are not read
-    as the request's genres or years; so is anything else written as "Capitalised Words (Year)"."""
+    as the request's genres, years or moods (*The Dark Knight*); so is anything else written as "Capitalised Words
+    (Year)". A title found without its place (after a cue word) is cut wherever its words stand."""
     for m in sorted((m for m in mentions if m.span), key=lambda m: -m.span[0]):  # type: ignore[index]
         start, end = m.span  # type: ignore[misc]
         text = text[:start] + " " + text[end:]
+    for m in mentions:
+        if m.span is None:
+            text = re.sub(re.escape(m.title), " ", text, flags=re.IGNORECASE)
     return _TITLED_YEAR.sub(" ", text)
 
 

@@ -198,12 +198,14 @@ class Understander:
                              "message": said_domain, "follow_up": session.domain if follow_up else None}  # fmt: skip
         sure = first(domains, PRECEDENCE["sure_domain"])
         model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
+        guess = sure or session.domain  # the domain as far as known before the scenario is
+        moods = self._moods(message, guess or self.domains[0])  # "a sad film" states no taste
         # "with aliens" after "a sci-fi novel": a taste of their own, searched with the request (no longer open)
-        adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(reading, sure or session.domain)
+        adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(reading, guess, moods)
         # an open request stays open through follow-ups that add no taste ("something newer", "she's 6 years old")
-        open_request = (self.lexicon.states_no_taste(message, beyond_constraints=True, domain=sure or session.domain)
+        open_request = (self.lexicon.states_no_taste(message, beyond_constraints=True, domain=guess, moods=moods)
                         if action == "recommend" else follow_up and session.open_request and not adds_taste)  # fmt: skip
-        open_scenario = self.open_scenarios.get(sure or session.domain or self.domains[0]) if open_request else None
+        open_scenario = self.open_scenarios.get(guess or self.domains[0]) if open_request else None
         kept = self.scenarios.get(session.scenario or "") if follow_up else None
         scenario: Scenario | None = first({
             "picker": picked,
@@ -218,20 +220,18 @@ class Understander:
             "model": proposal.domain if proposal is not None and proposal.domain in self.domains else None,
             "session": session.domain, "default": self.domains[0],
         }, PRECEDENCE["domain"])  # fmt: skip
-        if scenario is not None and scenario.domain != domain:
-            scenario = None
+        scenario = scenario if scenario is None or scenario.domain == domain else None
         if domain != said_domain and not (parsed.include or parsed.exclude):
             parsed = self.lexicon.parse(reading, domain)  # genre words read in the right domain
+        parsed.wanted = self._moods(message, domain)
         query = self._query(message, parsed, proposal, session, follow_up, adds_taste)
         constraints = self._constraints(message, parsed, proposal, session, action, domain, scenario)
-        ruled_out = [g for g in dict.fromkeys([*(session.ruled_out if domain == session.domain else []), *parsed.exclude])
-                     if g not in parsed.include]  # fmt: skip
         if open_request and scenario is not None and (taste := scenario.taste_for(constraints)):
             query = taste  # no taste of the person's own: the scenario's is searched for
         intent = Intent(
             action=action, scenario=scenario.name if scenario else None, domain=domain, query=query, constraints=constraints,
             reference=parsed.reference, language=parsed.language, used_llm=proposal is not None,  # type: ignore[arg-type]
-            open_request=open_request, ruled_out=ruled_out,
+            open_request=open_request, ruled_out=self._ruled_out(parsed, session, domain),
         )  # fmt: skip
         self._checkable(intent, parsed)
         intent.fallback = self._looser(intent.constraints, parsed, session)
@@ -239,11 +239,17 @@ class Understander:
         self._named_titles(message, intent, titled)
         return intent
 
+    @staticmethod
+    def _ruled_out(parsed: Parsed, session: Session, domain: str) -> list[str]:
+        """The genres ruled out in the session's domain so far, with the message's, less those it asks for."""
+        earlier = session.ruled_out if domain == session.domain else []
+        return [g for g in dict.fromkeys([*earlier, *parsed.exclude]) if g not in parsed.include]
+
     def _query(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, follow_up: bool, adds_taste: bool) -> str:
         """What is searched by meaning: a follow-up keeps the request's words, with its own taste added ("a sci-fi novel
         with aliens"), unless it names a genre or domain of its own; else the model's query, else the message, without
-        the grown-up it is for and the moods it rules out (see :meth:`Lexicon.without_grown_ups`)."""
-        said = self.lexicon.without_moods_ruled_out(self.lexicon.without_grown_ups(message)).strip() or message
+        the grown-up it is for and the moods it rules out or asks for by tag (see :meth:`Lexicon.without_grown_ups`)."""
+        said = " ".join(self.lexicon.without_moods(self.lexicon.without_grown_ups(message), parsed.wanted).split()) or message
         kept = f"{session.query} {said}".strip() if adds_taste else session.query
         return first({"follow_up": kept if follow_up and not (parsed.include or parsed.domains) else None,
                       "model": proposal.query.strip()[:160] if proposal is not None else None,
@@ -280,7 +286,8 @@ class Understander:
             include_genres=parsed.include, exclude_genres=excluded, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience=parsed.audience,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
-            exclude_moods={m: sorted(self.lexicon.unwanted_moods[m]) for m in parsed.unwanted},
+            exclude_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.unwanted},
+            want_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.wanted},
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
@@ -304,6 +311,14 @@ class Understander:
             return None
         named = {d for d in self.domains if self.titles.mentions(message, d)}
         return named.pop() if len(named) == 1 else None
+
+    def _moods(self, message: str, domain: str) -> list[str]:
+        """The tagged moods ``message`` asks for, outside the titles it names ("more like The Dark Knight"), where the
+        domain's catalog has the tags that say an item is sad or dark; none in "a sad novel", whose "sad" is searched
+        by meaning (no tags say which books are sad)."""
+        if self.facts is None or "mood" not in self.facts(domain).checkable:
+            return []
+        return self.lexicon.moods_wanted(without_spans(message, self.titles.mentions(message, domain)) if self.titles else message)
 
     def _checkable(self, intent: Intent, parsed: Parsed) -> None:
         """Drop what the domain's catalog cannot check (prices of books, ages of films) and note it,

@@ -1,4 +1,4 @@
-"""Content signals: similarity to the request, to what this person liked or rejected, and to the genres asked."""
+"""Content signals: similarity to the request, to what this person liked or rejected, to the genres and moods asked."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ def genres(items: Sequence[Item], constraints: Constraints) -> np.ndarray | None
     if len(constraints.include_genres) < 2 or not constraints.blend:
         return None
     return np.asarray([constraints.genre_share(it) for it in items], dtype=np.float64)
+
+
+def moods(items: Sequence[Item], constraints: Constraints) -> np.ndarray | None:
+    """The share of the moods asked for ("a sad film to cry to") each item's tags mark it with; None if none was.
+    A preference, not a filter: the demo films' tags are sparse (*Schindler's List* is not tagged sad)."""
+    if not constraints.want_moods:
+        return None
+    return np.asarray([constraints.mood_share(it) for it in items], dtype=np.float64)
 
 
 def profile(candidates: np.ndarray, liked: np.ndarray, rejected: np.ndarray) -> np.ndarray | None:
