@@ -120,6 +120,9 @@ class Constraints(Ranges):
         if newer.include_genres:  # a new genre request is a blend or not by its own words
             data["blend"] = newer.blend
         data["include_genres"] = [g for g in data["include_genres"] if g not in data["exclude_genres"]]
+        for low, high in (("year_min", "year_max"), ("price_min", "price_max")):  # "要2000年以后的" after "九十年代的":
+            if data[low] is not None and data[high] is not None and data[low] > data[high]:  # the new bound wins
+                data[high if getattr(newer, low) is not None else low] = None
         data["want_moods"] = {m: tags for m, tags in data["want_moods"].items() if m not in newer.exclude_moods}  # "not so sad"
         data["exclude_moods"] = {m: tags for m, tags in data["exclude_moods"].items() if m not in newer.want_moods}
         return Constraints.model_validate(data)

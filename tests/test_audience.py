@@ -382,6 +382,7 @@ def test_a_follow_up_that_adds_a_taste_searches_it_with_the_request(demo_store: 
 @pytest.mark.parametrize(("turns", "mood"), [
     (["a 90s romance", "nothing too sad"], "sad"),
     (["推荐一部九十年代的爱情电影", "不要太悲伤的"], "sad"),
+    (["a 90s romance", "actually, nothing too sad"], "sad"),  # "actually" had been searched, finding a film called Romance
     (["a 90s romance, no tearjerkers please"], "sad"),
     (["a 90s romance, I don't want anything depressing"], "sad"),
     (["a 90s thriller, nothing too dark"], "dark"),

@@ -103,6 +103,17 @@ def test_a_blend_lasts_until_new_genres_are_asked() -> None:
     assert blend.merged(Constraints(include_genres=["Drama"])).blend is None  # "a drama instead"
 
 
+def test_a_new_bound_past_the_other_end_of_the_range_replaces_it() -> None:
+    """"要2000年以后的" after a 90s request had asked for 2000–1999 and found nothing."""
+    from chatrec.models import Constraints
+
+    nineties = Constraints(year_min=1990, year_max=1999, price_min=5, price_max=10)
+    assert (nineties.merged(Constraints(year_min=2000)).year_min, nineties.merged(Constraints(year_min=2000)).year_max) == (2000, None)
+    assert nineties.merged(Constraints(year_max=1980)).model_dump(include={"year_min", "year_max"}) == {"year_min": None, "year_max": 1980}
+    assert nineties.merged(Constraints(year_min=1995)).model_dump(include={"year_min", "year_max"}) == {"year_min": 1995, "year_max": 1999}
+    assert nineties.merged(Constraints(price_max=3)).model_dump(include={"price_min", "price_max"}) == {"price_min": None, "price_max": 3}
+
+
 def test_moods_ruled_out_accumulate_and_keep_tagged_items_out() -> None:
     from chatrec.models import Constraints, Item
 
