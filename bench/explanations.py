@@ -3,6 +3,7 @@
     .venv/bin/python bench/explanations.py                  # the configured model (default: bundled 1.5B)
     .venv/bin/python bench/explanations.py --turns 60       # a shorter run
     .venv/bin/python bench/explanations.py --language zh    # only the conversations in Chinese
+    .venv/bin/python bench/explanations.py --only "sad|dark|催泪"   # only conversations with a turn matching it
 
 Turns come from the phrasing set (data/eval/phrasings.yaml): whole conversations, English and
 Chinese, movies, books and toys, taken in a fixed order until ``--turns`` is reached; each
@@ -79,6 +80,7 @@ def main() -> None:
     ap.add_argument("--model", help="bundled model name or .gguf path (default: the configured one)")
     ap.add_argument("--data-dir", type=Path)
     ap.add_argument("--language", choices=["en", "zh"], help="only the conversations that open in this language")
+    ap.add_argument("--only", type=re.compile, help="only the conversations with a turn this regular expression finds")
     args = ap.parse_args()
     logging.basicConfig(level=logging.ERROR)
     drops = Drops()
@@ -96,7 +98,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; model {settings.local_model}; warm-up {time.perf_counter() - t:.1f}s")
     replies: list[tuple[str, Reply]] = []
     cases = [c for c in load_cases() if c.expect.action != "chitchat"
-             and args.language in (None, "zh" if is_chinese(c.turns[0]) else "en")]  # fmt: skip
+             and args.language in (None, "zh" if is_chinese(c.turns[0]) else "en")
+             and (args.only is None or any(args.only.search(t) for t in c.turns))]  # fmt: skip
     for n, case in enumerate(cases):
         if len(replies) >= args.turns:
             break

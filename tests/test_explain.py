@@ -207,6 +207,21 @@ def test_a_warm_genre_carries_a_mood_beside_a_contradicting_one() -> None:
     assert g.problems("A heartwarming tale of a small town.", 2) == ["calls 'Slither' heartwarming but it is horror"]  # adult-only
 
 
+def test_a_tagged_mood_is_said_only_of_a_pick_so_tagged() -> None:
+    """Asked for "a sad film", the model had called *American Pie* "a sad story of the consequences of losing one's
+    virginity"; a pick with no tags at all cannot be checked, so the claim stands."""
+    picks = [Item(id="t", domain="movies", title="Titanic", year=1997, genres=["Drama", "Romance"], tags=["tragic love", "ship"]),
+             Item(id="a", domain="movies", title="American Pie", year=1999, genres=["Comedy", "Romance"], tags=["virginity", "prom"]),
+             Item(id="u", domain="movies", title="Untagged", year=1999, genres=["Comedy"]),
+             Item(id="s", domain="movies", title="Seven", year=1995, genres=["Crime", "Thriller"], tags=["serial killer"])]  # fmt: skip
+    g = Grounding(LEXICON, "movies", "a sad film", picks, FAMILY)
+    assert not g.problems("A heartbreaking love story that will make you cry.", 0)
+    assert g.problems("A sad story of the consequences of losing one's virginity.", 1) == ["calls 'American Pie' sad, which its tags and genres do not"]
+    assert not g.problems("A comedy about friends, nothing sad about it.", 1)  # negated: no claim
+    assert not g.problems("A sad story of a family.", 2)
+    assert not g.problems("A dark, gripping crime thriller.", 3) and g.problems("A dark comedy about friends.", 1)  # by genre
+
+
 def test_a_list_for_children_is_not_called_one_for_grown_ups() -> None:
     """"a gift for my nephew who is 8", then "something cheaper": "…a cheap, easy-to-play game for adults" had been shown."""
     family = Grounding(LEXICON, "movies", "something cheaper", ITEMS, FAMILY, children=True)

@@ -10,7 +10,10 @@ everything checkable in it is true of pick *i* or was said in the request:
   story is about ("a story about love and loss", "关于友情和爱情的故事");
 - a claim that it suits children is not contradicted (no adult-only marker, no genre a
   children's list excludes), and no mood word ("light-hearted") meets a genre that contradicts it
-  unless the pick also has a genre that carries such moods (a comedy, a romance, a children's film).
+  unless the pick also has a genre that carries such moods (a comedy, a romance, a children's film);
+- a mood the catalog tags ("sad", "heartbreaking", "dark") is said only of a pick so tagged, or of one of the mood's
+  genres (a drama may be sad), or with no tags at all (asked for "a sad film", the model had called *American Pie*
+  "a sad story").
 
 A sentence that speaks of the whole list ("all three", "these films", "都") must hold for
 every pick. A sentence that says its pick does not fit, or that repeats (up to the titles) a
@@ -415,6 +418,9 @@ class Grounding:
         for mood in self.lexicon.moods_in(sentence):
             if (clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}) and not carried:
                 out.append(f"calls {item.title!r} {mood} but it is {', '.join(sorted(clash))}")
+        tags = {t.casefold() for t in item.tags}  # no tags at all: nothing to check a mood against
+        out += [f"calls {item.title!r} {mood}, which its tags and genres do not" for mood in self.lexicon.moods_wanted(untitled)
+                if tags and not tags & self.lexicon.mood_tags[mood] and not genres & self.lexicon.mood_genres[mood]]
         return out
 
     def _may_suit_children(self, item: Item) -> bool:

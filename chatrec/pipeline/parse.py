@@ -116,10 +116,12 @@ class AdultMarkers(BaseModel):
 
 
 class MoodMarkers(BaseModel):
-    """A mood a person may ask for or rule out: the words for it, and the catalog tags that mark an item as having it."""
+    """A mood a person may ask for or rule out: the words for it, the catalog tags that mark an item as having it, and
+    the genres of which a reason may say it though the tags do not (*Seven*, a crime thriller, is dark)."""
 
     words: list[str]
     tags: list[str]
+    genres: list[str] = Field(default_factory=list)
 
 
 class LexiconData(BaseModel):
@@ -175,6 +177,7 @@ class Lexicon:
         self.adults = d.adults
         self.mood_tags = {m: {t.casefold() for t in markers.tags} for m, markers in d.tagged_moods.items()}
         self._mood_words = {m: markers.words for m, markers in d.tagged_moods.items()}
+        self.mood_genres = {m: {g.casefold() for g in markers.genres} for m, markers in d.tagged_moods.items()}
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.loose_genre_words = {w.casefold(): {g.casefold() for g in gs} for w, gs in d.loose_genre_words.items()}
         self.children_claims, self.adult_claims = d.children_claims, d.adult_claims
