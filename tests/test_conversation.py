@@ -160,6 +160,13 @@ def test_a_titles_words_and_year_are_not_the_request(catalog_store: ChromaStore)
     assert "War" not in reading and "2002" not in reading and "2014" not in reading and "something like" in reading
 
 
+def test_a_title_found_after_a_cue_is_cut_where_its_words_stand() -> None:
+    from chatrec.pipeline.titles import TitleMention
+
+    up = TitleMention(item_id="u", title="Up", liked=True)  # found by a cue: no place in the text
+    assert without_spans("I loved Up, something uplifting", [up]).split() == ["I", "loved", ",", "something", "uplifting"]
+
+
 def test_a_pasted_transcript_steers_the_picks_and_nothing_named_comes_back(catalog_store: ChromaStore, tmp_path: Path) -> None:
     bot = make_bot(catalog_store, None, tmp_path)
     intent = bot.understand(TRANSCRIPT, "t1")

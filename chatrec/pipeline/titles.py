@@ -220,7 +220,7 @@ def without_spans(text: str, mentions: list[TitleMention]) -> str:
         text = text[:start] + " " + text[end:]
     for m in mentions:
         if m.span is None:
-            text = re.sub(re.escape(m.title), " ", text, flags=re.IGNORECASE)
+            text = re.sub(rf"(?<!\w){re.escape(m.title)}(?!\w)", " ", text, flags=re.IGNORECASE)  # "Up", not "uplifting"
     return _TITLED_YEAR.sub(" ", text)
 
 
