@@ -428,3 +428,14 @@ def test_a_mood_asked_for_refines_and_a_mood_ruled_out_after_it_is_no_longer_ask
 def test_mood_words_no_tag_can_check_are_searched(demo_store: ChromaStore, tmp_path: Path, message: str, searched: str) -> None:
     intent = make_bot(demo_store, None, tmp_path).chat(message, "s").intent
     assert not intent.constraints.want_moods and searched in intent.query.casefold()
+
+
+def test_a_mood_ruled_out_holds_for_the_next_request_until_asked_for(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """Genres ruled out carried to a new request in the session; "nothing too sad" had not."""
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("a 90s romance", "s")
+    bot.chat("nothing too sad", "s")
+    comedy = bot.chat("a comedy film from the 80s", "s").intent
+    assert comedy.action == "recommend" and list(comedy.constraints.exclude_moods) == ["sad"] and comedy.constraints.year_max == 1989
+    sad = bot.chat("ok now a sad film", "s").intent.constraints
+    assert list(sad.want_moods) == ["sad"] and not sad.exclude_moods

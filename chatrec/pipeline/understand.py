@@ -266,8 +266,9 @@ class Understander:
             carried = Constraints(audience=old.audience, age=old.age) if follow_up else Constraints()
         elif follow_up:
             carried = session.constraints
-        else:  # a new request in the same domain: what the person ruled out still holds, not an earlier scenario's
-            carried = Constraints(exclude_genres=session.ruled_out, audience=session.constraints.audience)  # defaults
+        else:  # a new request in the same domain: what the person ruled out (genres, moods) still holds, not an earlier
+            carried = Constraints(exclude_genres=session.ruled_out, audience=session.constraints.audience,  # scenario's
+                                  exclude_moods=session.constraints.exclude_moods)  # defaults
         if carried.audience == "children" and not parsed.children and {g.casefold() for g in parsed.include} & self.lexicon.adult_genres:
             carried = carried.model_copy(update={"audience": None, "age": None})  # "a horror comedy" after a family film:
             # a genre no children's list carries, asked outright, is not for the children any more
