@@ -26,6 +26,10 @@ LEX = Lexicon.load(Path(__file__).parent.parent / "prompts" / "lexicon.yaml")
     ("2000年以后的动画", (2000, None)),
     ("2010年以前", (None, 2009)),
     ("a film for tonight", (None, None)),
+    ("a thriller under 2010", (None, 2009)),  # read as 2010-2010 before
+    ("films over 2015", (2016, None)),
+    ("a laptop game under £2000", (None, None)),  # a price, not a year
+    ("2000元以内的玩具", (None, None)),
 ])  # fmt: skip
 def test_years(text: str, years: tuple[int | None, int | None]) -> None:
     assert parse_years(text) == years

@@ -24,7 +24,7 @@ _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五":
 _EN_ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5, "5th": 5, "last": -1}
 _EN_DECADES = {"twenties": 1920, "thirties": 1930, "forties": 1940, "fifties": 1950, "sixties": 1960,
                "seventies": 1970, "eighties": 1980, "nineties": 1990}  # fmt: skip
-_UNIT_EN = r"(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur)"
+_UNIT_EN = r"(?:pounds?|quid|dollars?|euros?|bucks|gbp|usd|eur|yuan|rmb)"
 _UNIT_ZH = r"(?:元|块钱|块|英镑|镑|美元|欧元)"
 _CUR = r"[£$€¥]"
 _NUM = r"(\d+(?:\.\d+)?)"
@@ -428,9 +428,10 @@ class Lexicon:
 
 
 _YEAR = r"((?:19|20)\d{2})"
+_YEAR_ALONE = rf"(?<![\d£$€¥])(?<![£$€¥]\s){_YEAR}(?!\d)(?!\s*(?:{_UNIT_EN}\b|{_UNIT_ZH}))"  # not "£2000", "2000 pounds"
 # Words that bound a year, and whether the year itself is left out ("after 1980" is from 1981, "since 1980" from 1980).
-_EN_BOUNDS = [(r"after|newer than|later than|post-?", "after", True), (r"since", "after", False),
-              (r"before|older than|earlier than|pre-?", "before", True), (r"until|till|up to", "before", False)]  # fmt: skip
+_EN_BOUNDS = [(r"after|newer than|later than|post-?|over|above", "after", True), (r"since", "after", False),
+              (r"before|older than|earlier than|pre-?|under|below", "before", True), (r"until|till|up to", "before", False)]  # fmt: skip
 _ZH_BOUNDS = [(r"以后|之后|以来|后|起", "after", False), (r"以前|之前|前", "before", True)]
 _EN_SUFFIX_BOUNDS = [(r"s?\s+(?:onwards|on|and later|or later|and newer|or newer|and after)\b", "after"),
                      (r"s?\s+(?:and earlier|or earlier|and older|or older|and before)\b", "before")]  # "2010 onwards", "1990 or earlier"
@@ -485,7 +486,7 @@ def parse_years(text: str) -> tuple[int | None, int | None]:
         return min(a, b), max(a, b)
     decade = _decade(t)
     spans = [(decade[0], decade[0] + 9, decade[1], decade[2])] if decade else []
-    spans += [(int(m.group(1)), int(m.group(1)), m.start(), m.end()) for m in re.finditer(rf"(?<!\d){_YEAR}(?!\d)", t)
+    spans += [(int(m.group(1)), int(m.group(1)), m.start(), m.end()) for m in re.finditer(_YEAR_ALONE, t)
               if decade is None or not decade[1] <= m.start() < decade[2]]  # fmt: skip
     lo = hi = None
     for first, last, start, end in spans:
