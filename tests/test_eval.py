@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from chatrec.catalog.store import ChromaStore
 from chatrec.settings import Settings
 from tests.helpers import make_bot
 
@@ -229,3 +230,17 @@ def test_inspired_turns_are_keyed_uniquely_and_gold_movies_map_onto_the_catalog(
     mapper = TitleMapper(load_catalog(Path(__file__).parents[1] / "data" / "demo" / "movies.jsonl", "movies").items)
     assert mapper("Die Hard") == "1036" and mapper("Frozen (2013 film)") == "106696"
     assert mapper("Hustlers (film)") is None  # 2019: not in the catalog, and no near title is taken for it
+
+
+def test_redial_replay_keeps_no_card_as_shown(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """ReDial's seeker never saw chatrec's cards, so a replayed conversation may end on a film chatrec showed earlier;
+    a live session leaves what it showed out of the next picks."""
+    from chatrec.eval.redial import RedialTurn, replay
+
+    said = "something funny and animated for my kids"
+    turn = RedialTurn(key="t", lines=[said, "Sure, what else do you like?", said], mentioned=[], gold=set(), named=set())
+    bot = make_bot(demo_store, None, tmp_path)
+    first = [r.item_id for r in bot.chat(said, "live", domain="movies").items]
+    live = [r.item_id for r in bot.chat(turn.messages()[-1], "live", domain="movies").items]
+    assert first and not set(first) & set(live)
+    assert replay(bot, turn) == first
