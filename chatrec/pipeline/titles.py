@@ -66,7 +66,8 @@ def disliked(before: str, after: str) -> bool:
     return bool(opinions and opinions[-1].group("neg")) or bool(_NEGATIVE_AFTER.search(after)) or zh_verdict
 
 
-_SENTENCE_END = re.compile(r"[.!?。！？\n]")
+# not the point of an initial or a short form inside a title: "Monsters, Inc. (2001)", "Mr. Holland's Opus", "E.T."
+_SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs))(?<!\b(?:Mrs|Inc|Ltd))[.!?]|[。！？\n]")
 _TOKEN = re.compile(r"[^\W_]+")  # the words rapidfuzz's default_process keeps
 _SEQUEL = re.compile(r"\d{1,2}|II|III|IV|V|VI")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
@@ -211,6 +212,15 @@ def _mention_at(text: str, item_id: str, start: int, end: int) -> TitleMention:
 _TITLED_YEAR = re.compile(r"(?:\b[A-Z0-9][\w'’:&.!-]*\s+(?:(?:of|the|and|a|an|in|on|to|for|with)\s+)*)*\(\d{4}\)")
 
 
+def _inside(mention: TitleMention, longer: list[TitleMention], text: str) -> bool:
+    """Whether ``mention`` is the start of a longer title found in ``text`` and written nowhere else: "I love Monsters,
+    Inc. (2001)" names no film called *Monsters* (a cue stops at the comma), while "Toy Story and Toy Story 2 (1999)"
+    names both."""
+    key, said = title_key(mention.title), f" {title_key(text)} "
+    return any(other != key and other.startswith(f"{key} ") and said.count(f" {key} ") <= said.count(f" {other} ")
+               for other in (title_key(m.title) for m in longer))
+
+
 def without_spans(text: str, mentions: list[TitleMention]) -> str:
     """``text`` with the named titles cut out, so a title's words and year ("War and Peace (2002)") are not read
     as the request's genres, years or moods (*The Dark Knight*); so is anything else written as "Capitalised Words
@@ -299,7 +309,8 @@ class TitleIndex:
         """Every film ``text`` names, once each: as "Title (Year)", after a cue or in quotes, or bare in running
         text; where one is found several ways, the cue's reading wins, then the year's."""
         year = self.with_years(text, domain)
-        found = [*self.listed(text, domain), *self.bare(without_spans(text, year), domain), *year, *self.find(text, domain)]
+        cued = [m for m in self.find(text, domain) if not _inside(m, year, text)]
+        found = [*self.listed(text, domain), *self.bare(without_spans(text, year), domain), *year, *cued]
         return list({m.item_id: m for m in found}.values())
 
     def listed(self, text: str, domain: str) -> list[TitleMention]:

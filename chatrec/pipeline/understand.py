@@ -307,10 +307,11 @@ class Understander:
         return next((d for d in sorted(counts, key=lambda d: -counts[d]) if d != titled), None)
 
     def _titled_domain(self, message: str) -> str | None:
-        """The domain of the catalog titles the message names, if they name any in exactly one domain."""
+        """The domain of the catalog titles the message names, if they name any in exactly one domain; titles named
+        with their year first ("I love Monsters, Inc. (2001)" is a film, whatever book a cue finds in "Monsters")."""
         if self.titles is None:
             return None
-        named = {d for d in self.domains if self.titles.mentions(message, d)}
+        named = {d for d in self.domains if self.titles.with_years(message, d)} or {d for d in self.domains if self.titles.mentions(message, d)}
         return named.pop() if len(named) == 1 else None
 
     def _moods(self, message: str, domain: str) -> list[str]:
