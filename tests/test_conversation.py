@@ -137,6 +137,9 @@ def test_titles_written_as_a_list(message: str, found: list[str]) -> None:
     ("me and my wife loved Up", []),
     ("I love Monsters, Inc. (2001)! It's adorable.", ["Monsters, Inc."]),  # was *Monsters* (2010): "Inc." ended the sentence
     ("I loved Toy Story and Toy Story 2 (1999)", ["Toy Story", "Toy Story 2"]),
+    ("Silver Lining Playbook.", ["Silver Linings Playbook"]),  # a message that is only a title, misspelt
+    ("Thank You!", []),
+    ("Do you like romantic movie or thriller movie?", []),  # had linked The Romantics
 ])  # fmt: skip
 def test_titles_joined_by_and_on_the_demo_catalog(demo_store: ChromaStore, tmp_path: Path, message: str, found: list[str]) -> None:
     bot = make_bot(demo_store, None, tmp_path)

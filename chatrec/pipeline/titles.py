@@ -96,7 +96,11 @@ def _one_word_title(words: list[str], key: str, genres: frozenset[str]) -> bool:
     longer than a pronoun ("her"), and not a first name followed by a surname ("Keanu Reaves")."""
     capital = not words[0][:1].islower()  # capitalised, or a script without case (《流浪地球》)
     surname = len(words) > 1 and capital and words[1][:1].isupper() and words[1] not in _I
-    return key not in genres and (capital or len(key) >= 6) and not surname
+    kind = not capital and len(words) > 1 and words[1].casefold().strip(".,!?") in _KIND_WORDS  # "romantic movie or thriller"
+    return key not in genres and (capital or len(key) >= 6) and not surname and not kind
+
+
+_KIND_WORDS = frozenset({"movie", "movies", "film", "films", "one", "ones", "book", "books", "kind", "stuff"})
 
 
 def _plausible(text: str, words: list[re.Match[str]], i: int, n: int) -> bool:
@@ -310,7 +314,7 @@ class TitleIndex:
         text; where one is found several ways, the cue's reading wins, then the year's."""
         year = self.with_years(text, domain)
         cued = [m for m in self.find(text, domain) if not _inside(m, year, text)]
-        found = [*self.listed(text, domain), *self.bare(without_spans(text, year), domain), *year, *cued]
+        found = [*self.listed(text, domain), *self._alone(text, domain), *self.bare(without_spans(text, year), domain), *year, *cued]
         return list({m.item_id: m for m in found}.values())
 
     def listed(self, text: str, domain: str) -> list[TitleMention]:
@@ -338,6 +342,17 @@ class TitleIndex:
             hits = [h or self._misspelt(text, a, b, domain) for h, (a, b) in zip(hits, items, strict=True)]
             found += [_mention_at(text, item_id, a, b) for item_id, a, b in filter(None, hits)]
         return found
+
+    def _alone(self, text: str, domain: str) -> list[TitleMention]:
+        """A message that is only a title, perhaps misspelt ("Silver Lining Playbook."): a few words, each capitalised
+        or small, not all everyday ("Thank You!")."""
+        words = [w.group() for w in _TOKEN.finditer(text)]
+        if not 2 <= len(words) <= 6 or re.sub(r"[\w\s'’:,&-]", "", text).strip(".!?") or all(_common(w) for w in words):
+            return []
+        if not all(w[:1].isupper() or w.casefold() in _SMALL_WORDS for w in words):
+            return []
+        hit = self._misspelt(text, 0, len(text), domain)
+        return [_mention_at(text, *hit)] if hit else []
 
     def _list_item(self, text: str, start: int, end: int, domain: str, first: bool, last: bool) -> tuple[str, int, int] | None:
         """The title text[start:end] is, as a list's item (see :meth:`_listed_in`), exactly: (item id, its span)."""
