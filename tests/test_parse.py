@@ -46,6 +46,10 @@ def test_years(text: str, years: tuple[int | None, int | None]) -> None:
     ("不超过50块", (None, 50.0)),
     ("for a child under 5", (None, None)),  # an age, not a price
     ("5岁以下的孩子", (None, None)),
+    ("a present for my dad, around 20 pounds", (15.0, 25.0)),  # read as no price before
+    ("about £40", (30.0, 50.0)),
+    ("100元左右的玩具", (75.0, 125.0)),
+    ("a film about 2 hours long", (None, None)),
 ])  # fmt: skip
 def test_prices(text: str, prices: tuple[float | None, float | None]) -> None:
     assert parse_prices(text) == prices

@@ -408,10 +408,11 @@ class Lexicon:
         p.domains = {d: n for d, ws in self.domains.items() if (n := sum(len(self.find(text, w)) for w in ws))}
         if domain := p.domain or domain_hint:
             p.include, p.exclude = self.genre_words(text, domain)
-        else:  # no domain word: the domain whose genre words the message uses, if any
+        else:  # no domain word: the domain whose genre words the message uses most, if one does
             found = {d: self.genre_words(text, d) for d in self.genres}
-            best = max(found, key=lambda d: len(found[d][0]) + len(found[d][1]), default=None)
-            if best and any(found[best]):
+            counts = sorted(((len(a) + len(b), d) for d, (a, b) in found.items()), reverse=True)
+            best = counts[0][1] if counts and counts[0][0] and (len(counts) == 1 or counts[1][0] < counts[0][0]) else None
+            if best:  # a tie ("World War II history": War for films, History for books) is for the scenario or the model
                 p.include, p.exclude = found[best]
                 p.genre_domain = domain = best
         p.blend = len(p.include) > 1 and domain is not None and self.blended(text, domain)
@@ -504,8 +505,11 @@ def parse_years(text: str) -> tuple[int | None, int | None]:
     return lo, hi
 
 
+_NEAR = 0.25  # how far from an amount "around" it reaches, either way
+
+
 def parse_prices(text: str) -> tuple[float | None, float | None]:
-    """Price bounds; a bare number counts only with a currency, a unit or the word budget."""
+    """Price bounds; a bare number counts only with a currency, a unit or the word budget; "around £20" is £15-25."""
     t = text.casefold()
     money = rf"(?:{_CUR}\s*{_NUM}|{_NUM}\s*{_UNIT_EN}|{_NUM}\s*{_UNIT_ZH})"
 
@@ -518,6 +522,9 @@ def parse_prices(text: str) -> tuple[float | None, float | None]:
     if m := re.search("|".join(ranges), t):
         nums = [float(g) for g in m.groups() if g]
         return min(nums[0], nums[-1]), max(nums[0], nums[-1])
+    near = rf"(?:around|about|roughly|approximately|circa|~)\s*{money}|{_NUM}\s*{_UNIT_ZH}\s*左右|(?:大概|大约|差不多)\s*{_NUM}\s*{_UNIT_ZH}"
+    if m := re.search(near, t):  # "around £20": a quarter either side, £15-25
+        return round(amount(m) * (1 - _NEAR), 2), round(amount(m) * (1 + _NEAR), 2)
     lo = hi = None
     upper = r"under|below|less than|cheaper than|at most|up to|max(?:imum)?|no more than|within|not more than"
     if m := re.search(rf"(?:{upper})\s+{money}", t):
