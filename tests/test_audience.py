@@ -439,3 +439,13 @@ def test_a_mood_ruled_out_holds_for_the_next_request_until_asked_for(demo_store:
     assert comedy.action == "recommend" and list(comedy.constraints.exclude_moods) == ["sad"] and comedy.constraints.year_max == 1989
     sad = bot.chat("ok now a sad film", "s").intent.constraints
     assert list(sad.want_moods) == ["sad"] and not sad.exclude_moods
+
+
+def test_a_switch_of_domain_keeps_the_taste_asked_for(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"A film instead" after "a funny book about dogs" had searched only "actually, a film instead"."""
+    bot = make_bot(demo_store, None, tmp_path)
+    first = bot.chat("a funny book about dogs", "s")
+    reply = bot.chat("actually, a film instead", "s")
+    assert first.intent.domain == "books" and reply.intent.domain == "movies" and first.intent.query in reply.intent.query
+    texts = [" ".join([r.title, r.item.description or "", *r.item.tags]).casefold() for r in reply.items]
+    assert any(re.search(r"\bdogs?\b", t) for t in texts), [r.title for r in reply.items]

@@ -250,8 +250,9 @@ class Understander:
         with aliens"), unless it names a genre or domain of its own; else the model's query, else the message, without
         the grown-up it is for and the moods it rules out or asks for by tag (see :meth:`Lexicon.without_grown_ups`)."""
         said = " ".join(self.lexicon.without_moods(self.lexicon.without_grown_ups(message), parsed.wanted).split()) or message
-        kept = f"{session.query} {said}".strip() if adds_taste else session.query
-        return first({"follow_up": kept if follow_up and not (parsed.include or parsed.domains) else None,
+        switched = "switch" in parsed.cues and not parsed.include  # "a film instead": the taste asked for stays
+        kept = f"{session.query} {said}".strip() if adds_taste or switched else session.query
+        return first({"follow_up": kept if follow_up and (switched or not (parsed.include or parsed.domains)) else None,
                       "model": proposal.query.strip()[:160] if proposal is not None else None,
                       "message": said}, PRECEDENCE["query"])  # fmt: skip
 
