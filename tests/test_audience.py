@@ -449,3 +449,15 @@ def test_a_switch_of_domain_keeps_the_taste_asked_for(demo_store: ChromaStore, t
     assert first.intent.domain == "books" and reply.intent.domain == "movies" and first.intent.query in reply.intent.query
     texts = [" ".join([r.title, r.item.description or "", *r.item.tags]).casefold() for r in reply.items]
     assert any(re.search(r"\bdogs?\b", t) for t in texts), [r.title for r in reply.items]
+
+
+@pytest.mark.parametrize(("message", "toddler"), [
+    ("a toy for my 2 year old", True),  # had listed Hama beads, Trivial Pursuit and a LEGO advent calendar
+    ("a building toy for my nephew, he's 8, under £30", False),  # had led with a plush Dalmatian, then a shape sorter
+])  # fmt: skip
+def test_a_toy_list_fits_the_age_asked(demo_store: ChromaStore, tmp_path: Path, message: str, toddler: bool) -> None:
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = bot.chat(message, "s")
+    baby = [("Baby & Toddler Toys" in r.item.genres) for r in reply.items]
+    assert reply.items and (all(baby) if toddler else not any(baby)), [r.title for r in reply.items]
+    assert not re.search(r"\d|nephew", reply.intent.query), reply.intent.query  # prices, ages and who it is for are not searched

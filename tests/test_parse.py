@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chatrec.pipeline.parse import Lexicon, parse_age, parse_prices, parse_reference, parse_years, zh_number
+from chatrec.pipeline.parse import Lexicon, parse_age, parse_prices, parse_reference, parse_years, without_amounts, zh_number
 
 LEX = Lexicon.load(Path(__file__).parent.parent / "prompts" / "lexicon.yaml")
 
@@ -223,3 +223,14 @@ def test_a_mood_with_words_in_one_language_is_ruled_out_only_in_that_one() -> No
     lexicon = Lexicon(data)
     assert lexicon.moods_ruled_out("不要恐怖片") == [] and lexicon.moods_ruled_out("no horror") == []
     assert lexicon.moods_ruled_out("nothing sad, nothing 黑暗, 不要太黑暗") == ["sad", "dark"]
+
+
+@pytest.mark.parametrize(("text", "left"), [
+    ("a building toy for my nephew, he's 8, under £30", "a building toy for my nephew, ,"),
+    ("a board game for a 6 year old under £20", "a board game for"),
+    ("给五岁的侄子买个100元以内的拼图", "给 侄子买个 的拼图"),
+    ("a present around 20 pounds", "a present"),
+    ("a film from 1990 about 2 hours", "a film from 1990 about 2 hours"),  # years and lengths stay: no price or age
+])  # fmt: skip
+def test_prices_and_ages_leave_the_search(text: str, left: str) -> None:
+    assert without_amounts(text) == left

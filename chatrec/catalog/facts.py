@@ -9,7 +9,7 @@ best-loved items: many ratings, well rated.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -29,12 +29,19 @@ class CatalogFacts(BaseModel):
     def best_loved(self) -> list[str]:
         return [it.id for it in self.loved]
 
-    def best_loved_meeting(self, constraints: Constraints, n: int) -> list[str]:
+    def best_loved_meeting(self, constraints: Constraints, n: int,
+                           ages: Callable[[Item], tuple[int, int] | None] = Item.age_range) -> list[str]:  # fmt: skip
         """The ``n`` best-loved items that meet ``constraints`` ("a funny film from the 80s": the best-loved 80s comedies),
         those with more of the asked genres first ("a horror comedy": horror comedies before the best-loved comedies),
-        then those tagged with more of the moods asked ("a sad film": the best-loved films tagged sad)."""
+        then those tagged with more of the moods asked ("a sad film": the best-loved films tagged sad), then, with an
+        age asked, those whose ``ages`` include it before those that say nothing, and those for other ages last ("a toy
+        for my 2 year old" had listed Hama beads and Trivial Pursuit)."""
+        def fit(it: Item) -> float:
+            span = ages(it) if constraints.age is not None else None
+            return 0.5 if span is None else float(span[0] <= (constraints.age or 0) <= span[1])
+
         admitted = sorted((it for it in self.loved if constraints.admits(it)),
-                          key=lambda it: (-constraints.genre_share(it), -constraints.mood_share(it)))
+                          key=lambda it: (-constraints.genre_share(it), -constraints.mood_share(it), -fit(it)))
         return [it.id for it in admitted][:n]
 
     @classmethod

@@ -590,9 +590,9 @@ class ChatRec:
         suggested = [i for i in self._suggested(intent, session, domain, model, notices) if i not in exclude]
         also = [*suggested, *also]
         if intent.open_request:  # nothing to search for: the best-loved items meeting the constraints are the pool
-            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 100), *also]
+            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 100, self.lexicon.age_range), *also]
         elif intent.constraints.blend or intent.constraints.want_moods:  # "a horror comedy", "a sad romance": the
-            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 30), *also]  # best-loved such join
+            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 30, self.lexicon.age_range), *also]  # best-loved such join
         children = intent.constraints.audience == "children"
         candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also,
                                     reject=self.lexicon.adult_only if children else None)  # fmt: skip
@@ -623,7 +623,7 @@ class ChatRec:
                       extra: dict[str, np.ndarray | None]) -> dict[str, np.ndarray | None]:  # fmt: skip
         """The ``audience`` signal, and the conversation signals kept to items made for children as far as the
         request rules out the items the person named (see :func:`audience.within`)."""
-        made_for = audience.for_children(items, self.lexicon.made_for_children, intent.constraints.age)
+        made_for = audience.for_children(items, self.lexicon.made_for_children, intent.constraints.age, self.lexicon.age_range)
         named_items = self.store.get(intent.domain or self.domains[0], list(dict.fromkeys(named)))
         ruled_out = audience.ruled_out(named_items, intent.constraints, self.lexicon.adult_only)
         kept = {k: audience.within(extra.get(k), made_for >= 1, ruled_out) for k in ("comention", "collaborative", "neighbours")}

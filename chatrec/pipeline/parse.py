@@ -134,11 +134,13 @@ class LexiconData(BaseModel):
     negations: dict[str, list[str]]
     children: list[str]
     adults: list[str] = Field(default_factory=list)
+    relatives: list[str] = Field(default_factory=list)
     children_claims: list[str] = Field(default_factory=list)
     adult_claims: list[str] = Field(default_factory=list)
     actions: dict[str, list[str]]
     for_children: dict[str, list[str]] = Field(default_factory=dict)
     for_children_in_part: dict[str, list[str]] = Field(default_factory=dict)
+    genre_ages: dict[str, dict[str, tuple[int, int]]] = Field(default_factory=dict)
     genre_blends: list[str] = Field(default_factory=list)
     children_by_default: list[str] = Field(default_factory=list)
     adult_only: AdultMarkers = Field(default_factory=AdultMarkers)
@@ -174,7 +176,7 @@ class Lexicon:
         d = data if isinstance(data, LexiconData) else LexiconData.model_validate(data)
         self.domains, self.genres, self.negations = d.domains, d.genres, d.negations
         self.children, self.actions, self.moods, self.generic = d.children, d.actions, d.moods, d.generic
-        self.adults = d.adults
+        self.adults, self.relatives = d.adults, d.relatives
         self.mood_tags = {m: {t.casefold() for t in markers.tags} for m, markers in d.tagged_moods.items()}
         self._mood_words = {m: markers.words for m, markers in d.tagged_moods.items()}
         self.mood_genres = {m: {g.casefold() for g in markers.genres} for m, markers in d.tagged_moods.items()}
@@ -183,6 +185,7 @@ class Lexicon:
         self.children_claims, self.adult_claims = d.children_claims, d.adult_claims
         self.bounds = d.bounds
         self.title_cues = d.title_cues
+        self.genre_ages = d.genre_ages
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
         self.children_genres_in_part = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children_in_part.items()}
         self.genre_blends = {p.casefold() for p in d.genre_blends}
@@ -211,6 +214,13 @@ class Lexicon:
         marks them in part (Animation: *Akira* and *South Park* are animated too), else 0."""
         genres = {g.casefold() for g in item.genres} & self.children_genres.get(item.domain, set())
         return 0.0 if not genres else 0.5 if genres <= self.children_genres_in_part.get(item.domain, set()) else 1.0
+
+    def age_range(self, item: Item) -> tuple[int, int] | None:
+        """The ages ``item`` states, else those its genres imply (``genre_ages``: Baby & Toddler Toys are for 0-3)."""
+        if (stated := item.age_range()) is not None:
+            return stated
+        spans = [span for g, span in self.genre_ages.get(item.domain, {}).items() if g in item.genres]
+        return (min(a for a, _ in spans), max(b for _, b in spans)) if spans else None
 
     def adult_only(self, item: Item) -> bool:
         """Whether anything in the catalog marks ``item`` as unfit for any children's list."""
@@ -270,15 +280,16 @@ class Lexicon:
         return not re.sub(r"[\W_]+", "", self._no_taste_words("constraints" if beyond_constraints else "plain", domain).sub(" ", rest))
 
     def without_grown_ups(self, text: str) -> str:
-        """``text`` without the grown-up it is for ("for my dad", "my wife's", 给我妈妈): who it is for is a constraint,
-        and searched by meaning it finds titles about fathers (*Dreams from My Father* for "a book for my dad, he loves
-        trains"). Children stay: what is made for them says so ("a film for my kids about high school" finds *Sky
-        High*), and a person named as a topic ("a film about a father and son") stays too."""
+        """``text`` without the grown-up or relative it is for ("for my dad", "my wife's", 给我妈妈, "for my nephew"): who
+        it is for is a constraint, and searched by meaning it finds titles about fathers (*Dreams from My Father* for "a
+        book for my dad, he loves trains") or toddlers' toys ("a building toy for my nephew" found a shape sorter). Kids
+        stay: what is made for them says so ("a film for my kids about high school" finds *Sky High*), and a person
+        named as a topic ("a film about a father and son") stays too."""
         return self._grown_ups_pattern.sub(" ", text).strip()
 
     @cached_property
     def _grown_ups_pattern(self) -> re.Pattern[str]:
-        words = sorted(self.adults, key=len, reverse=True)
+        words = sorted([*self.adults, *self.relatives], key=len, reverse=True)
         english = "|".join(_body(w) for w in words if not is_chinese(w))
         chinese = "|".join(_body(w) for w in words if is_chinese(w))
         return re.compile(rf"(?:\b(?:for|to|with)\s+)?\b(?:my|our)\s+(?:{english})(?:['’]s)?(?![\w-])"
@@ -545,6 +556,23 @@ def parse_prices(text: str) -> tuple[float | None, float | None]:
 # "she is 7", "he's 10 next week", "who is 8", "turning 5": a bare number said of a person, ending its phrase
 _SAID_AGE = (r"\b(?:(?:she|he|who|they)(?:['’]s|\s+is|\s+are)(?:\s+turning)?|turn(?:s|ed|ing)?)\s+(\d{1,2})"
              r"(?=\s*(?:$|[,.!?;:)]|and\b|now\b|next\b|soon\b|this\b|in\b|years?\b))")
+
+
+_AMOUNT_WORDS = (r"under|below|less than|cheaper than|at most|up to|max(?:imum)?|no more than|not more than|within|over|above|"
+                 r"more than|at least|from|around|about|roughly|approximately|between|budget(?:\s+(?:of|is))?")
+_MONEY_PHRASE = (rf"(?:\b(?:{_AMOUNT_WORDS})\s+|(?:不超过|低于|少于|预算|最多|大概|大约|差不多)\s*)?"
+                 rf"(?:{_CUR}\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:{_UNIT_EN}\b|{_UNIT_ZH}))"
+                 rf"(?:\s*(?:-|–|to|and|到|至)\s*{_CUR}?\s*\d+(?:\.\d+)?(?:\s*(?:{_UNIT_EN}\b|{_UNIT_ZH}))?)?(?:\s*(?:以下|以内|之内|以上|左右))?")
+_AGE_PHRASE = (r"\b(?:a\s+|an\s+)?\d{1,2}\s*-?\s*(?:years?|yrs?)[\s-]*old\b|\b(?:aged|age)\s+\d{1,2}\b|\b\d{1,2}\s*yo\b|"
+               rf"{_SAID_AGE}|(?:\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})\s*(?:周)?岁(?:的)?")
+_AMOUNTS = re.compile(rf"{_MONEY_PHRASE}|{_AGE_PHRASE}", re.IGNORECASE)
+
+
+def without_amounts(text: str) -> str:
+    """``text`` without its prices and ages ("under £30", "he's 8", "五岁的"): code checks them against the catalog, and
+    searched by meaning their numbers find titles ("a building toy for my nephew, he's 8, under £30" found a 30cm
+    plush Dalmatian and an 8" Tom Nook before any construction set)."""
+    return " ".join(_AMOUNTS.sub(" ", text).split())
 
 
 def parse_age(text: str) -> int | None:

@@ -27,7 +27,7 @@ from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
 from chatrec.models import Action, Constraints, Intent, Relative
 from chatrec.pipeline.original_titles import OriginalTitles
-from chatrec.pipeline.parse import Lexicon, Parsed
+from chatrec.pipeline.parse import Lexicon, Parsed, without_amounts
 from chatrec.pipeline.titles import TitleIndex, without_spans
 from chatrec.prompts import PromptLibrary
 from chatrec.scenarios import Scenario
@@ -248,8 +248,9 @@ class Understander:
     def _query(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, follow_up: bool, adds_taste: bool) -> str:
         """What is searched by meaning: a follow-up keeps the request's words, with its own taste added ("a sci-fi novel
         with aliens"), unless it names a genre or domain of its own; else the model's query, else the message, without
-        the grown-up it is for and the moods it rules out or asks for by tag (see :meth:`Lexicon.without_grown_ups`)."""
-        said = " ".join(self.lexicon.without_moods(self.lexicon.without_grown_ups(message), parsed.wanted).split()) or message
+        the grown-up it is for, its prices and ages (see :func:`without_amounts`) and the moods it rules out or asks for by
+        tag (see :meth:`Lexicon.without_grown_ups`)."""
+        said = without_amounts(self.lexicon.without_moods(self.lexicon.without_grown_ups(message), parsed.wanted)) or message
         switched = "switch" in parsed.cues and not parsed.include  # "a film instead": the taste asked for stays
         kept = f"{session.query} {said}".strip() if adds_taste or switched else session.query
         return first({"follow_up": kept if follow_up and (switched or not (parsed.include or parsed.domains)) else None,

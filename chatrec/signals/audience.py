@@ -8,17 +8,23 @@ import numpy as np
 
 from chatrec.models import Constraints, Item
 
+_UNSAID_AGE = 0.5  # an item made for children that says for no ages, against 1 for one said to be for the age asked
 
-def for_children(items: Sequence[Item], marked: Callable[[Item], float], age: int | None) -> np.ndarray:
-    """How clearly the catalog marks an item as made for children (``marked``: 0-1), or 1 if its stated age range
-    includes ``age``.
+
+def for_children(items: Sequence[Item], marked: Callable[[Item], float], age: int | None,
+                 ages: Callable[[Item], tuple[int, int] | None] = Item.age_range) -> np.ndarray:  # fmt: skip
+    """How clearly the catalog marks an item as made for children (``marked``: 0-1); with an ``age`` asked, whether
+    the item's ages (``ages``: stated, or implied by its genres) include it, so an 8-year-old's list does not lead
+    with shape sorters (Baby & Toddler Toys are made for children, but not for 8-year-olds).
 
     Items that no children's list may carry never get here (the retriever drops them); this only
     orders what remains, so a family request leads with family films, not merely inoffensive ones.
     """
     def fits(item: Item) -> float:
-        ages = item.age_range()
-        return 1.0 if age is not None and ages is not None and ages[0] <= age <= ages[1] else marked(item)
+        if age is None:
+            return marked(item)
+        span = ages(item)  # with an age asked, an item said to be for it first, then one only marked for children
+        return float(span[0] <= age <= span[1]) if span is not None else _UNSAID_AGE * marked(item)
 
     return np.asarray([fits(it) for it in items], dtype=np.float64)
 
