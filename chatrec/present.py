@@ -99,10 +99,17 @@ def reply_list(picks: list[Recommendation]) -> str:
     return "\n".join(f"{n}. **{r.title}** — {r.reason}" for n, r in enumerate(picks, start=1))
 
 
-def describe(rec: Recommendation, language: str) -> str:
-    """An answer to "tell me more about the second one", straight from the catalog."""
+_ONLY_THE_CATALOG = {"en": "All I know of it is what the catalog says:", "zh": "我只知道目录里写的这些："}
+
+
+def describe(rec: Recommendation, language: str, facts: str, question: bool = False) -> str:
+    """An answer to "tell me more about the second one", straight from the catalog: its ``facts`` (code's line for
+    it), the reason it was given, its description. A question ("does the first one need batteries?") is told
+    first that this is all there is, so a missing answer is not passed over."""
     item = rec.item
-    lines = [f"**{item.title}**" + (f" ({item.year})" if item.year else ""), rec.reason]
+    lines = [f"**{item.title}**" + (f" ({item.year})" if item.year else "")]
+    lines += [_ONLY_THE_CATALOG["zh" if language == "zh" else "en"]] if question else []
+    lines += [facts] + ([rec.reason] if rec.reason and rec.reason != facts else [])
     if item.description:
         lines.append(item.description[:400])
     if stars := item.extra.get("stars"):

@@ -128,7 +128,11 @@ def test_ask_about_an_item_answers_from_the_catalog(catalog_store: ChromaStore, 
     first = bot.chat("a film about space", "s1")
     reply = bot.chat("tell me more about the first one", "s1")
     assert reply.intent.action == "ask_item" and reply.items[0].item_id == first.items[0].item_id
-    assert first.items[0].title in reply.text
+    assert first.items[0].title in reply.text and first.items[0].reason in reply.text and "All I know" not in reply.text
+    # a question the catalog may not answer is one about the pick all the same, told plainly that this is all there is
+    question = bot.chat("does the second one have subtitles?", "s1")  # had been read as a refinement: new cards
+    assert question.intent.action == "ask_item" and question.items[0].item_id == first.items[1].item_id
+    assert question.text.splitlines()[1] == "All I know of it is what the catalog says:"
 
 
 def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tmp_path: Path) -> None:

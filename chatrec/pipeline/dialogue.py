@@ -50,7 +50,7 @@ from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever, where_filter
 from chatrec.pipeline.suggest import Suggester
 from chatrec.pipeline.titles import TitleIndex, series, title_key, variants
-from chatrec.pipeline.understand import RELATIVE, Understander
+from chatrec.pipeline.understand import QUESTION, RELATIVE, Understander
 from chatrec.present import describe
 from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
@@ -422,7 +422,8 @@ class ChatRec:
                 chunks = self._chitchat(text, intent, notices, model)
             elif intent.action == "ask_item" and (ref := session.item_at(intent.reference)) is not None:
                 items = [ref]
-                chunks = iter([describe(ref, intent.language)])
+                facts = reason(ref.item, intent, self.lexicon.chinese_names)
+                chunks = iter([describe(ref, intent.language, facts, question=bool(QUESTION.search(text)))])
             else:
                 items = yield from self._cards(intent, session, notices, model, clock)
                 chunks = self._explain(items, intent, text, notices, model, written)

@@ -70,7 +70,7 @@ def _relative_bounds(parsed: Parsed, session: Session) -> Iterator[tuple[Relativ
 
 # After an earlier request, a cue decides the action: (cues, needs "the second one" of a shown list, action).
 # The first rule that fits wins; "I don't like the first one" is a rejection before it is a "like".
-_QUESTION = re.compile(r"[?？]|^\s*(?:does|do|is|are|was|can|will|would|how|what|which|who|where|when|why)\b|吗|呢|多少|几岁|什么",
+QUESTION = re.compile(r"[?？]|^\s*(?:does|do|is|are|was|can|will|would|how|what|which|who|where|when|why)\b|吗|呢|多少|几岁|什么",
                        re.IGNORECASE)
 CUE_ACTIONS: tuple[tuple[frozenset[str], bool, Action], ...] = (
     (frozenset({"reject"}), False, "feedback"),
@@ -383,7 +383,7 @@ class Understander:
         for wanted, needs_reference, action in CUE_ACTIONS:
             if cues & wanted and (shown and parsed.reference is not None if needs_reference else asked):
                 return action
-        if shown and parsed.reference is not None and _QUESTION.search(text):
+        if shown and parsed.reference is not None and QUESTION.search(text):
             return "ask_item"  # "does the first one need batteries?", "第二个适合几岁？": a question about a pick shown
         named = bool(parsed.domains or parsed.include or parsed.exclude or parsed.genre_domain)
         said_nothing = not (named or parsed.year_min or parsed.year_max or parsed.price_max or parsed.price_min)
