@@ -517,6 +517,9 @@ def parse_years(text: str) -> tuple[int | None, int | None]:
 
 
 _NEAR = 0.25  # how far from an amount "around" it reaches, either way
+_UPPER = r"under|below|less than|cheaper than|at most|up to|max(?:imum)?|no more than|within|not more than"  # "under £20"
+_LOWER = r"over|above|more than|at least|from"
+_AROUND = r"around|about|roughly|approximately|circa"
 
 
 def parse_prices(text: str) -> tuple[float | None, float | None]:
@@ -533,19 +536,18 @@ def parse_prices(text: str) -> tuple[float | None, float | None]:
     if m := re.search("|".join(ranges), t):
         nums = [float(g) for g in m.groups() if g]
         return min(nums[0], nums[-1]), max(nums[0], nums[-1])
-    near = rf"(?:around|about|roughly|approximately|circa|~)\s*{money}|{_NUM}\s*{_UNIT_ZH}\s*左右|(?:大概|大约|差不多)\s*{_NUM}\s*{_UNIT_ZH}"
+    near = rf"(?:{_AROUND}|~)\s*{money}|{_NUM}\s*{_UNIT_ZH}\s*左右|(?:大概|大约|差不多)\s*{_NUM}\s*{_UNIT_ZH}"
     if m := re.search(near, t):  # "around £20": a quarter either side, £15-25
         return round(amount(m) * (1 - _NEAR), 2), round(amount(m) * (1 + _NEAR), 2)
     lo = hi = None
-    upper = r"under|below|less than|cheaper than|at most|up to|max(?:imum)?|no more than|within|not more than"
-    if m := re.search(rf"(?:{upper})\s+{money}", t):
+    if m := re.search(rf"(?:{_UPPER})\s+{money}", t):
         hi = amount(m)
     elif m := re.search(rf"budget(?:\s+(?:of|is))?\s*(?:{_CUR}\s*)?{_NUM}", t):
         hi = amount(m)
     elif m := re.search(rf"(?:不超过|低于|少于|预算|最多)\s*{_NUM}\s*{_UNIT_ZH}?|{_NUM}\s*{_UNIT_ZH}?\s*(?:以下|以内|之内)(?!.*岁)", t):
         if not re.search(r"\d\s*岁", t[m.start() : m.end() + 2]):
             hi = amount(m)
-    if m := re.search(rf"(?:over|above|more than|at least|from)\s+{money}|{_NUM}\s*{_UNIT_ZH}\s*以上", t):
+    if m := re.search(rf"(?:{_LOWER})\s+{money}|{_NUM}\s*{_UNIT_ZH}\s*以上", t):
         if _EN_NEGATION.search(t[: m.start()]):  # "nothing over £10" is an upper bound
             hi = hi if hi is not None else amount(m)
         else:
@@ -558,8 +560,7 @@ _SAID_AGE = (r"\b(?:(?:she|he|who|they)(?:['’]s|\s+is|\s+are)(?:\s+turning)?|t
              r"(?=\s*(?:$|[,.!?;:)]|and\b|now\b|next\b|soon\b|this\b|in\b|years?\b))")
 
 
-_AMOUNT_WORDS = (r"under|below|less than|cheaper than|at most|up to|max(?:imum)?|no more than|not more than|within|over|above|"
-                 r"more than|at least|from|around|about|roughly|approximately|between|budget(?:\s+(?:of|is))?")
+_AMOUNT_WORDS = rf"{_UPPER}|{_LOWER}|{_AROUND}|between|budget(?:\s+(?:of|is))?"
 _MONEY_PHRASE = (rf"(?:\b(?:{_AMOUNT_WORDS})\s+|(?:不超过|低于|少于|预算|最多|大概|大约|差不多)\s*)?"
                  rf"(?:{_CUR}\s*\d+(?:\.\d+)?|\d+(?:\.\d+)?\s*(?:{_UNIT_EN}\b|{_UNIT_ZH}))"
                  rf"(?:\s*(?:-|–|to|and|到|至)\s*{_CUR}?\s*\d+(?:\.\d+)?(?:\s*(?:{_UNIT_EN}\b|{_UNIT_ZH}))?)?(?:\s*(?:以下|以内|之内|以上|左右))?")

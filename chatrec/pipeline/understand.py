@@ -68,10 +68,11 @@ def _relative_bounds(parsed: Parsed, session: Session) -> Iterator[tuple[Relativ
             yield bound, values
 
 
+# A question ("does the first one need batteries?", "第一部适合孩子看吗"): about a pick shown, it asks about that pick.
+QUESTION = re.compile(r"[?？]|^\s*(?:does|do|is|are|was|can|will|would|how|what|which|who|where|when|why)\b|吗|呢|多少|几岁|什么",
+                      re.IGNORECASE)
 # After an earlier request, a cue decides the action: (cues, needs "the second one" of a shown list, action).
 # The first rule that fits wins; "I don't like the first one" is a rejection before it is a "like".
-QUESTION = re.compile(r"[?？]|^\s*(?:does|do|is|are|was|can|will|would|how|what|which|who|where|when|why)\b|吗|呢|多少|几岁|什么",
-                       re.IGNORECASE)
 CUE_ACTIONS: tuple[tuple[frozenset[str], bool, Action], ...] = (
     (frozenset({"reject"}), False, "feedback"),
     (frozenset({"more_like"}), True, "more_like"),
