@@ -447,6 +447,8 @@ def test_a_switch_of_domain_keeps_the_taste_asked_for(demo_store: ChromaStore, t
     first = bot.chat("a funny book about dogs", "s")
     reply = bot.chat("actually, a film instead", "s")
     assert first.intent.domain == "books" and reply.intent.domain == "movies" and first.intent.query in reply.intent.query
+    # "rather" with no domain switches nothing: "violent" is not searched for
+    assert "violent" not in bot.chat("I'd rather not have anything violent", "s").intent.query
     texts = [" ".join([r.title, r.item.description or "", *r.item.tags]).casefold() for r in reply.items]
     assert any(re.search(r"\bdogs?\b", t) for t in texts), [r.title for r in reply.items]
 

@@ -255,7 +255,7 @@ class Understander:
         the grown-up it is for, its prices and ages (see :func:`without_amounts`) and the moods it rules out or asks for by
         tag (see :meth:`Lexicon.without_grown_ups`)."""
         said = without_amounts(self.lexicon.without_moods(self.lexicon.without_grown_ups(message), parsed.wanted)) or message
-        switched = "switch" in parsed.cues and not parsed.include  # "a film instead": the taste asked for stays
+        switched = "switch" in parsed.cues and bool(parsed.domains) and not parsed.include  # "a film instead": the taste stays
         kept = f"{session.query} {said}".strip() if adds_taste or switched else session.query
         return first({"follow_up": kept if follow_up and (switched or not (parsed.include or parsed.domains)) else None,
                       "model": proposal.query.strip()[:160] if proposal is not None else None,
