@@ -28,6 +28,7 @@ SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "colla
 class Scenario(BaseModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{1,48}$")
     title: str
+    title_zh: str | None = Field(None, description="The title in Chinese, for replies in Chinese.")
     domain: str
     description: str = Field(min_length=10)
     examples: list[str] = Field(min_length=1)

@@ -300,3 +300,11 @@ def test_by_default_the_model_only_writes(catalog_store: ChromaStore, tmp_path: 
     reply = events[-1].reply
     assert [c.label for c in reply.llm_calls] == ["explain"] and not reply.intent.used_llm
     assert not events[1].rerank_pending and "reranked" not in [e.kind for e in events]
+
+
+def test_a_chinese_reply_is_headed_with_the_scenarios_chinese_title(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """It had read "为你推荐（Well-loved films）"."""
+    bot = make_bot(catalog_store, None, tmp_path)
+    reply = bot.chat("推荐几部喜剧电影", "s1")
+    scenario = bot.scenarios[reply.intent.scenario or ""]
+    assert scenario.title_zh and reply.text.startswith(f"为你推荐（{scenario.title_zh}）：")

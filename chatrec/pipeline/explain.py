@@ -298,7 +298,7 @@ class Explainer:
     def heading(intent: Intent, scenario: Scenario | None) -> str:
         zh = intent.language == "zh"
         if scenario:
-            return f"为你推荐（{scenario.title}）：" if zh else f"Here are my picks for {scenario.title.lower()}:"
+            return f"为你推荐（{scenario.title_zh or scenario.title}）：" if zh else f"Here are my picks for {scenario.title.lower()}:"
         return "为你推荐：" if zh else "Here are my picks:"
 
     def template(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None) -> str:
