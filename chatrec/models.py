@@ -61,6 +61,11 @@ class Item(BaseModel):
             return int(next(g for g in m.groups() if g)), 99
         return None
 
+    def chinese_titles(self) -> list[str]:
+        """The titles a Chinese message or reason may name the item by (``extra.title_zh``, several split by "/")."""
+        value = self.extra.get("title_zh")
+        return [t.strip() for t in value.split("/") if t.strip()] if isinstance(value, str) else []
+
     def content_hash(self) -> str:
         """Stable digest of every field: a changed row gets a new hash and is re-upserted."""
         return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:32]

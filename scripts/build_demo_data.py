@@ -71,6 +71,19 @@ def movies(src: Path) -> list[dict[str, Any]]:
     return out
 
 
+def with_chinese_titles(rows: list[dict[str, Any]], path: Path) -> list[dict[str, Any]]:
+    """``rows`` with the Chinese titles of ``path`` (id, title, title_zh; several titles split by "/") in their
+    ``extra``. A row whose title is not the catalog's stops the build: an id typed wrong would name the wrong film."""
+    by_id = {r["id"]: r for r in rows}
+    with path.open(newline="") as f:
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            item = by_id.get(row["id"])
+            if item is None or item["title"] != row["title"]:
+                raise SystemExit(f"{path.name}:{line}: no movie {row['id']} titled {row['title']!r}")
+            item["extra"]["title_zh"] = row["title_zh"]
+    return rows
+
+
 def books(src: Path) -> list[dict[str, Any]]:
     out = []
     with (src / "books_with_categories.csv").open(newline="") as f:
@@ -119,7 +132,7 @@ def main() -> None:
     shared = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT.parent / "shared" / "data")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "licences").mkdir(exist_ok=True)
-    write("movies", movies(shared / "movielens-small"))
+    write("movies", with_chinese_titles(movies(shared / "movielens-small"), OUT / "movies-titles-zh.csv"))
     write("books", books(shared / "books-7k"))
     write("toys", toys(shared / "amazon-toys"))
     shutil.copy(shared / "movielens-small" / "ratings.csv", OUT / "movies-ratings.csv")

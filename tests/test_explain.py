@@ -497,6 +497,21 @@ def test_a_line_that_opens_with_its_own_chinese_title_gets_the_picks_title(embed
     assert shown("我喜欢《黑客帝国》，推荐类似的", "1. 《黑客帝国》是一部以现代科技为背景的科幻电影。\n") == []  # the person's film
 
 
+def test_a_chinese_title_the_pick_carries_is_its_own() -> None:
+    """《玩具总动员》 is Toy Story's when the catalog says so (``extra.title_zh``), with no embedder to guess: a line
+    opening with it is about Toy Story whatever its number, and it is still no other pick's title."""
+    films = [Item(id="1", domain="movies", title="Toy Story", year=1995, genres=["Animation", "Children"], extra={"title_zh": "玩具总动员"}),
+             Item(id="2", domain="movies", title="Coco", year=2017, genres=["Animation", "Children"]),
+             Item(id="3", domain="movies", title="The Incredibles", year=2004, genres=["Animation", "Children"], extra={"title_zh": "超人总动员"})]  # fmt: skip
+    g = Grounding(LEXICON, "movies", "适合全家一起看的动画片", films, FAMILY, language="zh")
+    recs = [Recommendation(item=it, score=1.0, reason="code's reason") for it in films]
+    writer = ReasonWriter(recs, g, LeakGuard([], list).watch(), "zh")
+    lines = "1. 《玩具总动员》讲述了玩具们的友谊，适合全家一起观看。\n2. 《超人总动员》是一部关于超级英雄一家人的动画片。\n"
+    assert writer.feed(lines) + writer.finish(False) == [
+        (0, "《玩具总动员》讲述了玩具们的友谊，适合全家一起观看。"), (2, "《超人总动员》是一部关于超级英雄一家人的动画片。")]
+    assert g.problems("《玩具总动员》讲述了玩具们的友谊。", 1) == ["quotes '玩具总动员', which is not this pick's title"]
+
+
 def test_a_foreign_name_written_in_chinese_must_be_one_of_the_picks_people(embedder: Embedder) -> None:
     """"导演克里斯托弗·诺兰" is Christopher Nolan (the multilingual embedder knows the name); Steven Spielberg is not this
     film's director, and with no embedder to tell, a name that cannot be checked is not shown."""

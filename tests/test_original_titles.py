@@ -56,3 +56,35 @@ def test_the_real_model_names_the_original_of_a_chinese_title(catalog_store: Chr
     llm = OpenAIChat(base_url=local_server.ensure_running, api_key="x", model=MODEL_ALIAS, timeout_s=180, local=True)  # type: ignore[attr-defined]
     intent = make_bot(catalog_store, llm, tmp_path).understand("孩子很喜欢玩具总动员，再推荐几部")
     assert intent.liked_ids == ["m1"] and intent.domain == "movies"
+
+
+@pytest.mark.parametrize(("message", "liked"), [
+    ("我喜欢《玩具总动员》和海底总动员，推荐类似的", {"1", "6377"}),  # quoted, and unquoted (four characters or more)
+    ("孩子很喜欢《英雄》", {"7090"}),  # a short title only in 《》, or (three characters) after a cue or in a list
+    ("我喜欢看侏罗纪公园和大白鲨，推荐刺激一点的", {"480", "1387"}),
+    ("我读过《了不起的盖茨比》，想找类似的小说", {"9780891906797"}),  # the novel, in a request for books
+    ("我喜欢英雄片", set()),  # 英雄 is a word too
+    ("我喜欢黑客帝国4", set()),  # not The Matrix: the start of a longer title
+    ("我喜欢《玩具总动员4》", set()),  # a title the catalog does not carry is not a part of one it does
+])  # fmt: skip
+def test_the_chinese_titles_a_catalog_carries_are_read_without_the_model(demo_store: ChromaStore, tmp_path: Path,
+                                                                       message: str, liked: set[str]) -> None:  # fmt: skip
+    """The demo films carry their Chinese titles (data/demo/movies-titles-zh.csv): code reads them, and the model is
+    asked only when none is found (here it names nothing)."""
+    llm = ScriptedLLM(text="")
+    intent = make_bot(demo_store, llm, tmp_path).understand(message)
+    assert set(intent.liked_ids) == liked
+    assert not (liked and llm.calls)
+
+
+def test_every_chinese_title_shipped_is_a_demo_film_and_names_one() -> None:
+    """The shipped table matches the catalog it is merged into (scripts/build_demo_data.py stops otherwise)."""
+    import csv
+    import json
+
+    demo = Path(__file__).resolve().parent.parent / "data" / "demo"
+    films = {(r := json.loads(line))["id"]: r for line in (demo / "movies.jsonl").open()}
+    rows = list(csv.DictReader((demo / "movies-titles-zh.csv").open()))
+    assert all(films[r["id"]]["title"] == r["title"] and films[r["id"]]["extra"]["title_zh"] == r["title_zh"] for r in rows)
+    names = [n for r in rows for n in r["title_zh"].split("/")]
+    assert len(names) == len(set(names)) and len(rows) > 400

@@ -119,8 +119,10 @@ class ReasonWriter:
                  written: Written | None = None) -> None:  # fmt: skip
         self.picks = picks
         self._titles = [r.title for r in picks]
-        self._openers = [{t for t in (title.casefold(), title.split(":")[0].strip().casefold()) if len(t) >= 3} for title in self._titles]
         self.grounding = grounding
+        # a pick's title, its main title, or a Chinese title it carries ("《玩具总动员》讲述…" is about Toy Story)
+        self._openers = [{t for t in (title.casefold(), title.split(":")[0].strip().casefold()) if len(t) >= 3} | set(item.chinese_titles())
+                         for title, item in zip(self._titles, grounding.picks, strict=True)]  # fmt: skip
         self.watch = watch
         self.full_stop = "。" if language == "zh" else "."
         self.written = written if written is not None else Written()

@@ -1,10 +1,14 @@
 """Works a Chinese message names by their Chinese titles, found in the catalog by their original titles.
 
 The catalog's titles are English ("Interstellar"); a person writing Chinese names a film as
-《星际穿越》, or without quotes ("我很喜欢阿甘正传"), and code alone links none of it. The bundled
-model knows many such titles, so for a Chinese message that may name a work (《》, or a word like
-喜欢, 像, 看过) and names none the catalog has, it is asked for "Chinese title => Original (Year)"
-lines. The model proposes, code checks: a pair is kept only when its Chinese title stands in the
+《星际穿越》, or without quotes ("我很喜欢阿甘正传"). Items may carry their Chinese titles
+(``extra.title_zh``; the demo films' most-rated and best-known do), and code reads those first: in
+《》 exactly; unquoted when four characters or longer, or three right after a cue or in a list
+("喜欢大白鲨", "侏罗纪公园和大白鲨，"; "英雄", "活着", "毕业生" are everyday words too), and never as
+the start of a longer title ("黑客帝国2"). A film's Chinese title in a request for books is the
+book of that title when there is one (《了不起的盖茨比》). For the rest the bundled model, which knows
+many such titles, is asked: for a Chinese message that may name a work (《》, or a word like 喜欢,
+像, 看过) and names none the catalog has, it gives "Chinese title => Original (Year)" lines. The model proposes, code checks: a pair is kept only when its Chinese title stands in the
 message, is no genre or kind of item ("爱情片", "生日礼物书"), and its original is a catalog item
 (of that year, when the year matches one). The message is then read with "Original (Year)" (or
 《Original》 for an item with no year) in place of the Chinese title, so the usual linker finds it,
@@ -28,6 +32,10 @@ log = logging.getLogger(__name__)
 _PAIR = re.compile(r"^\s*(?:[-*•]|\d+[.)、])?\s*[《「“\"]?(?P<zh>[^《》「」“”\"=>→]+?)[》」”\"]?\s*(?:=>|->|→|＝>)\s*(?P<original>.+?)\s*$")
 _YEAR = re.compile(r"\s*\(\d{4}\)$")
 _QUOTED = re.compile(r"《[^》]{1,40}》")
+_UNQUOTED_MIN = 4  # a shorter Chinese title is read only in 《》, or (three characters) right after a cue or in a list
+_SHORT_BEFORE = "和、与跟及过欢像爱了看"  # "喜欢大白鲨", "看过大白鲨", "侏罗纪公园和大白鲨"
+_SHORT_AFTER = re.compile(r"$|[，。、和与跟及！？,.!?\s也都这那]")
+_LONGER = re.compile(r"[0-9０-９一二三四五六七八九十：:（(·]")  # after "黑客帝国" in "黑客帝国2": a longer title, not this one
 
 
 class OriginalTitles:
@@ -49,6 +57,7 @@ class OriginalTitles:
     def __call__(self, message: str, model: TurnModel) -> str:
         """``message`` with each Chinese title the model knows, and the catalog has, written as its original
         ("我喜欢 Interstellar (2014) "); unchanged when there is none, no model, or the model fails."""
+        message = self.known(message)
         if not model.present or not self.wanted(message):
             return message
         try:
@@ -57,6 +66,43 @@ class OriginalTitles:
             log.warning("original titles: reading the message without them: %s", e)
             return message
         return self.rewritten(message, answer)
+
+    def known(self, message: str) -> str:
+        """``message`` with each Chinese title a catalog item carries written as its catalog form (see the module doc);
+        the domain the message asks for is looked in first."""
+        if not is_chinese(message):
+            return message
+        asked = self.lexicon.parse(message, None).domain
+        for domain in sorted(self.domains, key=lambda d: d != asked):
+            titles = self.titles.chinese(domain)
+            for quoted in dict.fromkeys(_QUOTED.findall(message)):
+                if (item_id := titles.get(quoted[1:-1].strip())) is not None:
+                    message = message.replace(quoted, self._known_form(domain, item_id, asked))
+            for zh in sorted((t for t in titles if len(t) >= _UNQUOTED_MIN - 1 and t in message), key=len, reverse=True):
+                message = self._unquoted(message, zh, self._known_form(domain, titles[zh], asked))
+        return message
+
+    def _known_form(self, domain: str, item_id: str, asked: str | None) -> str:
+        """How the linker finds the item a Chinese title stands for: in a request for another domain, the item of that
+        domain with the same title if there is one (a film's 《了不起的盖茨比》 in a request for novels is the novel)."""
+        if asked is not None and asked != domain:
+            title = without_parens(self.titles.store.get(domain, [item_id])[0].title)
+            if (item := self.titles.lookup(title, asked)) is not None:
+                return self._form(asked, item)
+        return self._form(domain, item_id)
+
+    @staticmethod
+    def _unquoted(message: str, zh: str, form: str) -> str:
+        """``message`` with ``zh`` outside 《》, and not starting a longer title, written as ``form`` (see the module doc)."""
+        out, start = [], 0
+        for m in re.finditer(re.escape(zh), message):
+            inside = message.count("《", 0, m.start()) > message.count("》", 0, m.start())
+            short = len(zh) < _UNQUOTED_MIN and not (m.start() and message[m.start() - 1] in _SHORT_BEFORE and _SHORT_AFTER.match(message, m.end()))
+            if inside or short or _LONGER.match(message, m.end()):
+                continue
+            out += [message[start : m.start()], form]
+            start = m.end()
+        return "".join(out) + message[start:]
 
     def rewritten(self, message: str, answer: str) -> str:
         """``message`` with every pair of ``answer`` that code can check put in place (see the module doc)."""
@@ -97,7 +143,11 @@ class OriginalTitles:
         for name in dict.fromkeys([original, _YEAR.sub("", original)]):
             for domain in domains:
                 if name and (item_id := self.titles.lookup(name, domain)) is not None:
-                    item = self.titles.store.get(domain, [item_id])[0]
-                    title = without_parens(item.title)  # as the linker's keys have it
-                    return f" {title} ({item.year}) " if item.year else f"《{title}》"
+                    return self._form(domain, item_id)
         return None
+
+    def _form(self, domain: str, item_id: str) -> str:
+        """How the linker finds an item: " Title (Year) ", or 《Title》 for an item with no year."""
+        item = self.titles.store.get(domain, [item_id])[0]
+        title = without_parens(item.title)  # as the linker's keys have it
+        return f" {title} ({item.year}) " if item.year else f"《{title}》"

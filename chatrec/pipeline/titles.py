@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import re
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel
@@ -249,6 +250,7 @@ class TitleIndex:
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
         self._bare: dict[str, dict[str, str]] = {}  # domain → title key that may be named bare → item id
         self._genres: dict[str, frozenset[str]] = {}  # domain → genre names
+        self._chinese: dict[str, dict[str, str]] = {}  # domain → Chinese title (an item's extra "title_zh") → item id
         self._recent: Recent[list[TitleMention]] = Recent(64)  # recent answers by (kind, text, domain)
         self._lock = threading.Lock()
 
@@ -276,6 +278,8 @@ class TitleIndex:
             self._keys[domain], self._names[domain] = keys, {it.id: it.title for it in items}
             self._bare[domain] = {k: i for k, i in keys.items() if len(k) >= 5 and k not in genres}
             self._genres[domain], self._by_year[domain] = genres, by_year
+            # as a message is read: NFKC ("蝙蝠侠：黑暗骑士" is "蝙蝠侠:黑暗骑士"); the most-rated wins a shared title
+            self._chinese[domain] = {unicodedata.normalize("NFKC", zh): it.id for it in reversed(items) for zh in it.chinese_titles()}
 
     def lookup(self, name: str, domain: str) -> str | None:
         """The item a whole name stands for ("Interstellar (2014)", "The Great Gatsby"), never one that is part of it:
@@ -288,6 +292,11 @@ class TitleIndex:
             return titles.get(key)
         best = process.extractOne(key, list(titles), scorer=fuzz.ratio, score_cutoff=self.threshold)
         return titles[best[0]] if best else None
+
+    def chinese(self, domain: str) -> dict[str, str]:
+        """The Chinese titles a domain's items carry (:meth:`Item.chinese_titles`, NFKC-normalised) → item id."""
+        self._index(domain)
+        return self._chinese[domain]
 
     def name(self, item_id: str) -> str | None:
         """The title of an item of a domain indexed so far (what the understood line and the session summary show)."""
