@@ -539,6 +539,23 @@ def test_a_loose_genre_word_is_a_mood_of_a_childrens_film() -> None:
     assert g.problems("A funny story of astronauts.", 1) == ["calls 'Apollo 13' 'funny'"]
 
 
+def test_a_picks_own_title_written_a_little_wrong_is_no_invented_name() -> None:
+    bauble = Item(id="b", domain="toys", title="Personalised Wedding Couples Keepsake Christmas Bauble", genres=["Hobbies"], price=9.99)
+    g = Grounding(LEXICON, "toys", "a Christmas stocking filler", [bauble, ITEMS[0]], FAMILY)
+    assert not g.problems("The Personalised Wedding Couples Keepsake ChristmasBauble is a unique gift for a stocking.", 0)
+    assert g.problems("The Personalised Wedding Keepsake Snow Globe is a unique gift for a stocking.", 0)
+
+
+def test_a_genre_word_is_true_of_a_kind_of_its_genre() -> None:
+    """Harry Potter (Juvenile Fiction) is a novel; a memoir (Biography & Autobiography) is not, nor is "drama" a kind
+    of "Melodrama" (whole words only)."""
+    hp = Item(id="h", domain="books", title="Harry Potter and the Sorcerer's Stone", genres=["Juvenile Fiction", "Children's Fiction"])
+    memoir = Item(id="m", domain="books", title="The Glass Castle", genres=["Biography & Autobiography"])
+    g = Grounding(LEXICON, "books", "a book for my son", [hp, memoir], FAMILY)
+    assert not g.problems("A young adult novel that readers love for its imaginative world.", 0)
+    assert g.problems("A novel readers love for its honesty.", 1) == ["calls 'The Glass Castle' 'novel'"]
+
+
 def test_the_reasons_call_is_told_to_avoid_genre_words_no_pick_has() -> None:
     """Not the request's words (it may say "nothing scary"), a pick's own words, or a mood its genres allow."""
     picks = [ITEMS[0], Item(id="w", domain="movies", title="War of the Worlds", year=2005, genres=["Action", "Sci-Fi"])]

@@ -95,6 +95,8 @@ _ZH_NAME_GLUE = re.compile(r"导演|主演|演员|作者|编剧|作家|执导|�
 _ZH_NAME_SIMILARITY = 0.83
 _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an item's extra facts, not "tt0114709"
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
+_OWN_TITLE_SIMILARITY = 90  # rapidfuzz ratio at which a name is the pick's own title misspelt
+_LEADING_THE = re.compile(r"^the\s+")
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
@@ -194,9 +196,12 @@ class Grounding:
         return words
 
     def _true_of(self, phrase: str, of: Sequence[str], genres: set[str]) -> bool:
-        """Whether a genre word (standing for the genres ``of``) is true of an item of ``genres``: one of them, or a
-        mood those genres carry ("funny" of a children's film, see the lexicon's loose genre words)."""
-        return bool(genres & ({g.casefold() for g in of} | self.lexicon.loose_genre_words.get(phrase.casefold(), set())))
+        """Whether a genre word (standing for the genres ``of``) is true of an item of ``genres``: one of them, a kind of
+        one ("a novel", "小说" of Juvenile Fiction: the genre's last word is the word's genre), or a mood those genres
+        carry ("funny" of a children's film, see the lexicon's loose genre words)."""
+        wanted = {g.casefold() for g in of}
+        kinds = {g for g in genres if " " in g and g.rsplit(" ", 1)[1] in wanted}
+        return bool(kinds or genres & (wanted | self.lexicon.loose_genre_words.get(phrase.casefold(), set())))
 
     def accept(self, sentence: str, index: int) -> None:
         """``sentence`` about pick ``index`` is shown: another pick may not be given it again."""
@@ -264,7 +269,7 @@ class Grounding:
         known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
         # found with the pick's title set apart: "Offers BrainBites Dinosaurs at…" names no "Offers BrainBites Dinosaurs"
         untitled = re.sub(re.escape(self.picks[index].title), " · ", sentence, flags=re.IGNORECASE)
-        names = _NAME.findall(untitled)
+        names = [m for m in _NAME.findall(untitled) if not self._misspelt_title(m, index)]
         names += [w for w in _ONE_NAME.findall(untitled) if not any(w in m for m in names)]
         out += [f"name {m!r} is not in the facts" for m in names
                 if not {w for w in _WORDS.findall(_POSSESSIVE.sub("", m).casefold()) if w not in _NAME_GLUE} <= known
@@ -276,6 +281,13 @@ class Grounding:
                 if i != index and len(other.title) >= 4 and _mentions(sentence, other.title) and self._as_name(sentence, other.title)
                 and not _mentions(self.picks[index].title, other.title) and not self._requests_words(sentence, other.title)]  # fmt: skip
         return out
+
+    def _misspelt_title(self, name: str, index: int) -> bool:
+        """A name that is pick ``index``'s own title written a little wrong ("Keepsake ChristmasBauble" for "Keepsake
+        Christmas Bauble"), whole or up to its subtitle."""
+        title = self.picks[index].title.casefold()
+        forms = {title, _SUBTITLE.split(title, maxsplit=1)[0]}
+        return max(fuzz.ratio(_LEADING_THE.sub("", name.casefold()), _LEADING_THE.sub("", f)) for f in forms) >= _OWN_TITLE_SIMILARITY
 
     @staticmethod
     def _as_name(sentence: str, title: str) -> bool:
