@@ -94,9 +94,15 @@ def card_metadata(item: Item) -> dict[str, Any]:
     return {k: v for k, v in meta.items() if v not in (None, [], "")}
 
 
-def reply_list(picks: list[Recommendation]) -> str:
+def shown_title(item: Item, language: str) -> str:
+    """The title a reply writes: in Chinese, with the Chinese title the item carries ("Toy Story（玩具总动员）")."""
+    zh = item.chinese_titles() if language == "zh" else []
+    return f"{item.title}（{zh[0]}）" if zh else item.title
+
+
+def reply_list(picks: list[Recommendation], language: str = "en") -> str:
     """The picks as the reply text lists them: code's words, the catalog's facts."""
-    return "\n".join(f"{n}. **{r.title}** — {r.reason}" for n, r in enumerate(picks, start=1))
+    return "\n".join(f"{n}. **{shown_title(r.item, language)}** — {r.reason}" for n, r in enumerate(picks, start=1))
 
 
 _ONLY_THE_CATALOG = {"en": "All I know of it is what the catalog says:", "zh": "我只知道目录里写的这些："}
@@ -107,7 +113,7 @@ def describe(rec: Recommendation, language: str, facts: str, question: bool = Fa
     it), the reason it was given, its description. A question ("does the first one need batteries?") is told
     first that this is all there is, so a missing answer is not passed over."""
     item = rec.item
-    lines = [f"**{item.title}**" + (f" ({item.year})" if item.year else "")]
+    lines = [f"**{shown_title(item, language)}**" + (f" ({item.year})" if item.year else "")]
     lines += [_ONLY_THE_CATALOG["zh" if language == "zh" else "en"]] if question else []
     lines += [facts] + ([rec.reason] if rec.reason and rec.reason != facts else [])
     if item.description:

@@ -539,6 +539,14 @@ def test_a_loose_genre_word_is_a_mood_of_a_childrens_film() -> None:
     assert g.problems("A funny story of astronauts.", 1) == ["calls 'Apollo 13' 'funny'"]
 
 
+def test_a_chinese_reply_writes_the_chinese_title_a_pick_carries() -> None:
+    toy = Item(id="1", domain="movies", title="Toy Story", year=1995, extra={"title_zh": "玩具总动员/玩具的故事"})
+    picks = [Recommendation(item=it, score=1.0, reason="facts") for it in (toy, ITEMS[1])]
+    lines = PickLines(picks, "zh")
+    assert lines.say(0, "玩具们的友谊故事。") + lines.rest() == f"\n1. **Toy Story（玩具总动员）** — 玩具们的友谊故事。\n2. **{ITEMS[1].title}** — facts"
+    assert PickLines(picks, "en").say(0, "A story of toys.").startswith("\n1. **Toy Story** — ")
+
+
 def test_a_picks_own_title_written_a_little_wrong_is_no_invented_name() -> None:
     bauble = Item(id="b", domain="toys", title="Personalised Wedding Couples Keepsake Christmas Bauble", genres=["Hobbies"], price=9.99)
     g = Grounding(LEXICON, "toys", "a Christmas stocking filler", [bauble, ITEMS[0]], FAMILY)

@@ -652,7 +652,7 @@ class ChatRec:
         yield told + self.explainer.heading(intent, scenario)
         check = self.grounding(intent, text, picks)
         writer = ReasonWriter(picks, check, self.guard.watch(), intent.language, written)
-        lines = PickLines(picks)
+        lines = PickLines(picks, intent.language)
         try:
             for chunk in self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words(),
                                                   numbers=[check.numbers_allowed(i) for i in range(len(picks))]):

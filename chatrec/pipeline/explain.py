@@ -19,7 +19,7 @@ from chatrec.llm.client import AVOID
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item, Recommendation
 from chatrec.pipeline.grounding import LINE_START, OPENING_QUOTE, YEAR_PREFIX, Grounding
-from chatrec.present import fact_card, price_text, reply_list
+from chatrec.present import fact_card, price_text, reply_list, shown_title
 from chatrec.prompts import PromptLibrary
 from chatrec.safety import LeakWatch
 from chatrec.scenarios import Scenario
@@ -87,14 +87,15 @@ class PickLines:
     """The reply's list of picks, written in order as the model's checked sentences arrive: a pick
     the model skipped, or whose sentences all failed, gets code's reason when its turn has passed."""
 
-    def __init__(self, picks: list[Recommendation]) -> None:
+    def __init__(self, picks: list[Recommendation], language: str = "en") -> None:
         self.picks = picks
+        self.language = language
         self.next = 0  # the first pick whose line has not been started
         self.open: int | None = None  # the pick whose line is being written
 
     def _line(self, index: int, reason: str | None) -> str:
         pick = self.picks[index]
-        return f"\n{index + 1}. **{pick.title}** — " + (reason if reason is not None else pick.reason)
+        return f"\n{index + 1}. **{shown_title(pick.item, self.language)}** — " + (reason if reason is not None else pick.reason)
 
     def say(self, index: int, sentence: str) -> str:
         if index == self.open:
@@ -308,7 +309,7 @@ class Explainer:
         if not items:
             return ("没有找到符合所有条件的结果。可以放宽一些条件再试试吗？" if intent.language == "zh"
                     else "I found nothing that meets all of your conditions. Could you loosen one of them?")  # fmt: skip
-        return f"{self.heading(intent, scenario)}\n{reply_list(items)}"
+        return f"{self.heading(intent, scenario)}\n{reply_list(items, intent.language)}"
 
     def stream(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None, message: str,
                model: TurnModel, avoid: Sequence[str] = (), numbers: Sequence[set[str]] = ()) -> Iterator[str]:  # fmt: skip
