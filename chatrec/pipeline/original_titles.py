@@ -8,7 +8,8 @@ The catalog's titles are English ("Interstellar"); a person writing Chinese name
 the start of a longer title ("黑客帝国2"). A film's Chinese title in a request for books is the
 book of that title when there is one (《了不起的盖茨比》). For the rest the bundled model, which knows
 many such titles, is asked: for a Chinese message that may name a work (《》, or a word like 喜欢,
-像, 看过) and names none the catalog has, it gives "Chinese title => Original (Year)" lines. The model proposes, code checks: a pair is kept only when its Chinese title stands in the
+像, 看过) and names none the catalog has, it gives "Chinese title => Original (Year)" lines. The
+model proposes, code checks: a pair is kept only when its Chinese title stands in the
 message, is no genre or kind of item ("爱情片", "生日礼物书"), and its original is a catalog item
 (of that year, when the year matches one). The message is then read with "Original (Year)" (or
 《Original》 for an item with no year) in place of the Chinese title, so the usual linker finds it,
