@@ -207,6 +207,34 @@ def test_conditions_that_keep_out_everything_near_the_request_are_said(demo_stor
     assert reply.items and (FAR[reply.intent.language] in reply.notices) is far, reply.notices
 
 
+@pytest.mark.parametrize(("message", "told"), [
+    ("Python books for beginners", "Nothing I found mentions “Python”, so these are the nearest books I have."),
+    ("给我推荐几本适合初学者的Python编程书", "我没找到提到“Python”的书，下面是最接近的。"),
+    ("a novel by Murakami", None),  # the catalog has his books
+    ("something light for Christmas", None),  # a common word, and the scenarios' own
+    ("I loved Toy Story, what next?", None),  # a title it linked
+    ("a cozy mystery for a rainy day", None),  # lower-case words are what a search by meaning is for
+])  # fmt: skip
+def test_a_name_nothing_found_mentions_is_said(demo_store: ChromaStore, tmp_path: Path, message: str, told: str | None) -> None:
+    """Asked for Python books, the demo catalog has programming books but none on Python: the reply says so rather
+    than pass Ruby off as Python."""
+    reply = make_bot(demo_store, None, tmp_path).chat(message, "s")
+    assert reply.items and [n for n in reply.notices if "mention" in n or "提到" in n] == ([told] if told else []), reply.notices
+
+
+def test_the_names_of_a_request_are_its_rare_capitalised_words() -> None:
+    from chatrec.pipeline.retrieve import unmatched_terms
+
+    ruby = Item(id="r", domain="books", title="Programming Ruby", genres=["Computers"], description="The guide to Ruby and C++.")
+    nothing = set[str]().__contains__
+    assert unmatched_terms("Python books for beginners, or Rust", [ruby], nothing) == ["Python", "Rust"]
+    assert unmatched_terms("a Ruby book, or one on C++ or C#", [ruby], nothing) == ["C#"]
+    assert unmatched_terms("适合初学者的Python编程书", [ruby], nothing) == ["Python"]
+    assert unmatched_terms("python books, something for Christmas", [ruby], nothing) == []  # lower case; a common word
+    assert unmatched_terms("Python books", [ruby], {"python"}.__contains__) == []  # a word the reading handles
+    assert unmatched_terms("Python books", [], nothing) == []  # nothing found at all is said elsewhere
+
+
 @pytest.mark.parametrize("message", ["a horror comedy", "an action comedy", "恐怖喜剧", "a musical romance"])
 def test_a_request_for_two_genres_leads_with_items_that_have_both(demo_store: ChromaStore, tmp_path: Path, message: str) -> None:
     """The constraint admits either genre; without the genres signal "a horror comedy" led with It and The Shining."""

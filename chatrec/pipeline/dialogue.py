@@ -47,7 +47,7 @@ from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.original_titles import OriginalTitles
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
-from chatrec.pipeline.retrieve import Retriever, where_filter
+from chatrec.pipeline.retrieve import Retriever, unmatched_terms, where_filter
 from chatrec.pipeline.suggest import Suggester
 from chatrec.pipeline.titles import TitleIndex, series, title_key, variants
 from chatrec.pipeline.understand import QUESTION, RELATIVE, Understander
@@ -92,6 +92,9 @@ LOOSENED = {
     "older": {"en": "Nothing that fits is older than most of the picks I showed, so these are older than the newest of them.",
               "zh": "没有比上次大多数推荐更早又合适的，这些比上次最新的那个早。"},
 }  # fmt: skip
+# Names the request gives that no candidate mentions ("Python books" when the catalog has none), said plainly.
+UNMATCHED = {"en": "Nothing I found mentions {terms}, so these are the nearest {domain} I have.",
+             "zh": "我没找到提到{terms}的{domain}，下面是最接近的。"}  # fmt: skip
 # Hard constraints that keep everything near the request's words out ("a book about the French Revolution", "after
 # 2010": Harry Potter), said plainly: the similarity scale is min-max'd, so the best of poor matches looks strong.
 FAR = {"en": "Nothing close to what you asked for meets all of your conditions, so these are the nearest that do.",
@@ -496,6 +499,19 @@ class ChatRec:
             out.append(self._recommendation(r, intent))
         return out
 
+    def _unmatched(self, intent: Intent, pool: list[Item]) -> list[str]:
+        """"Nothing I found mentions “Python”" when no candidate mentions a name the request gives (see
+        :func:`unmatched_terms`); the words of the lexicon, the scenarios and the titles linked are no such names."""
+        linked = " ".join(name for i in [*intent.liked_ids, *intent.rejected_ids, intent.anchor_id or ""] if (name := self._titles.name(i)))
+        known = self.lexicon.vocabulary | {w for sc in self.scenarios.values() for k in (sc.title, *sc.keywords) for w in re.findall(r"\w+", k.casefold())}
+        known |= set(re.findall(r"\w+", linked.casefold()))
+        terms = unmatched_terms(intent.query, pool, known.__contains__)
+        if not terms:
+            return []
+        domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
+        quoted = ("或" if intent.language == "zh" else " or ").join(f"“{t}”" for t in terms)
+        return [UNMATCHED[intent.language].format(terms=quoted, domain=domain)]
+
     def _reranked(self, fusion: Fusion, intent: Intent, notices: list[str], model: TurnModel) -> list[Ranked]:
         """The fused ranking with the model's judgement, or as it was if the model adds nothing or fails."""
         try:
@@ -599,6 +615,7 @@ class ChatRec:
                                     reject=self.lexicon.adult_only if children else None)  # fmt: skip
         if candidates and not intent.open_request and where_filter(intent.constraints) is not None and not any(c.near for c in candidates):
             notices.append(FAR[intent.language])  # none of the items nearest the words, before the filters, is admissible
+        notices += self._unmatched(intent, [c.item for c in candidates])
         cand_vecs = np.stack([c.vector for c in candidates]) if candidates and all(c.vector is not None for c in candidates) \
             else np.zeros((0, 0))  # fmt: skip
         extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else {}

@@ -169,6 +169,15 @@ class GenreMention(BaseModel):
     end: int
 
 
+def _texts(data: object) -> list[str]:
+    """Every string in nested lists and dicts (keys too)."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        return [*(k for k in data if isinstance(k, str)), *(s for v in data.values() for s in _texts(v))]
+    return [s for v in data for s in _texts(v)] if isinstance(data, list | tuple) else []
+
+
 class Lexicon:
     """Phrase lists from ``lexicon.yaml`` with English word-boundary and Chinese substring matching."""
 
@@ -192,6 +201,7 @@ class Lexicon:
         self.children_domains = set(d.children_by_default)
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
+        self.vocabulary = frozenset(w for text in _texts(d.model_dump()) for w in re.findall(r"\w+", text.casefold()))  # every word it knows
         self._patterns: dict[str, re.Pattern[str]] = {}
         self._no_taste_patterns: dict[tuple[str, str | None], re.Pattern[str]] = {}
         # A genre's Chinese name, for code's own Chinese text: the first Chinese phrase that stands for it alone.

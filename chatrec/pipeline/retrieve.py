@@ -9,14 +9,22 @@ widened once before giving up.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from wordfreq import zipf_frequency
 
 from chatrec.catalog.store import SearchHit, VectorStore
 from chatrec.models import Constraints, Intent, Item, genre_key
+from chatrec.pipeline.grounding import facts_text
+from chatrec.pipeline.parse import is_chinese
+
+# "Python", "Murakami", "C++", "C#" (a Chinese word may touch it: "Python编程"; an accented letter may not: "Amélie")
+_TERM = re.compile(r"(?<![A-Za-z0-9+#À-ÿ])(?:[A-Za-z][A-Za-z0-9]+(?:\+\+|#)?|[A-Za-z](?:\+\+|#))(?![A-Za-z0-9À-ÿ])")
+_COMMON_ZIPF = 4.0  # wordfreq: a word this common ("Something", "Christmas", "War") names no particular topic
 
 
 class Candidate(BaseModel):
@@ -100,3 +108,19 @@ class Retriever:
         hits = [SearchHit(item=it, similarity=float(v @ q) / max(float(np.linalg.norm(v)), 1e-12), vector=v)
                 for it in self.store.get(domain, ids) if (v := vectors.get(it.id)) is not None]  # fmt: skip
         return sorted(hits, key=lambda h: -h.similarity)
+
+
+def unmatched_terms(query: str, pool: Sequence[Item], known: Callable[[str], bool]) -> list[str]:
+    """The request's names of a topic that no item of ``pool`` mentions ("Python" when the catalog has programming
+    books but none on Python), so the nearest matches are not passed off as what was asked. A name is a rare word
+    written with a capital (any Latin word in a Chinese request, "C++", "C#"), not one ``known`` (asked in lower
+    case) says the reading handles: the lexicon's words, the titles it linked. Lower-case words and moods ("light",
+    "cozy") are left alone, being what a search by meaning is for."""
+    chinese = is_chinese(query)
+    coded = [t for t in dict.fromkeys(m.group() for m in _TERM.finditer(query)) if not known(t.casefold())]
+    terms = [t for t in coded if t.endswith(("++", "#")) or ((chinese or t[0].isupper()) and zipf_frequency(t.casefold(), "en") < _COMMON_ZIPF)]
+    if not terms or not pool:
+        return []
+    facts = " ".join(facts_text(it) for it in pool)
+    return [t for t in terms if not re.search(rf"(?<![a-z0-9+#]){re.escape(t.casefold())}(?![a-z0-9+#])", facts)]
+
