@@ -71,6 +71,8 @@ def _relative_bounds(parsed: Parsed, session: Session) -> Iterator[tuple[Relativ
 # A question ("does the first one need batteries?", "第一部适合孩子看吗"): about a pick shown, it asks about that pick.
 QUESTION = re.compile(r"[?？]|^\s*(?:does|do|is|are|was|can|will|would|how|what|which|who|where|when|why)\b|吗|呢|多少|几岁|什么",
                       re.IGNORECASE)
+# A yes/no question about a pick ("is the second one cheaper than the first?"): a question, though it has a cue word.
+YES_NO = re.compile(r"^\s*(?:is|are|was|were|does|do|did|can|will|would|has|have)\s+(?:the|that|this|it)\b", re.IGNORECASE)
 # After an earlier request, a cue decides the action: (cues, needs "the second one" of a shown list, action).
 # The first rule that fits wins; "I don't like the first one" is a rejection before it is a "like".
 CUE_ACTIONS: tuple[tuple[frozenset[str], bool, Action], ...] = (
@@ -381,6 +383,8 @@ class Understander:
         shown = bool(session.last_items)
         asked = shown or bool(session.query)  # "something cheaper" refines the last request even if it found nothing
         cues = set(parsed.cues)
+        if shown and parsed.reference is not None and YES_NO.search(text):
+            return "ask_item"  # "is the second one cheaper than the first one?" asks about it; it asks for nothing cheaper
         for wanted, needs_reference, action in CUE_ACTIONS:
             if cues & wanted and (shown and parsed.reference is not None if needs_reference else asked):
                 return action
