@@ -66,6 +66,8 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("Buzz Aldrin's pride meets a cowboy in a funny tale.", 0, False),
     ("A comedy from the 1990s.", 0, True),  # the decade of its year
     ("A comedy from the '90s.", 0, True),
+    ("A comedy from the 1990's.", 0, True),
+    ("A comedy from the 1980's.", 0, False),
     ("A comedy from the 80s.", 0, False),  # not its decade
     ("A comedy from the 1980s.", 0, False),
     ("A drama about a daughter who finds her family.", 1, True),  # a plot's family is no claim about the audience

@@ -48,7 +48,7 @@ _TOPIC = re.compile(r"\b(?:about|story of|tale of)\b(?:[^,.;:!?—–]|,(?!\s*(?
                     r"|关于[^，。；！？]*?的|(?:讲述|讲的是|描述|描写)[^，。；！？]*")  # "about friendship and adventure", "关于友情、爱情的", "讲述了一个犯罪分子的故事": a topic
 _SUBTITLE = re.compile(r"\s*[,:;(]|\s+[-–—]\s+")
 _CENTURY = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?[\s-]+century|(?<!\d)(\d{1,2})\s*世纪", re.IGNORECASE)  # "21世纪" holds a 2000 book
-_DECADE = re.compile(r"(?<!\d)(\d{3}0)(?:s\b|\s*年代)|(?<![\d.,])['’]?([1-9]0)(?:s\b|\s*年代)")  # "the 1940s", "the '60s", "90年代", "1990年代" hold a 1947, 1966, 1994 film
+_DECADE = re.compile(r"(?<!\d)(\d{3}0)(?:['’]?s\b|\s*年代)|(?<![\d.,])['’]?([1-9]0)(?:['’]?s\b|\s*年代)")  # "the 1940s", "the 1960's", "the '60s", "90年代", "1990年代" hold a 1947, 1966, 1966, 1994 film
 _QUOTED = re.compile(r"[《「“\"]\s*([^》」”\"]{2,80}?)\s*[》」”\"]")  # "《 Fight Club》" quotes "Fight Club"
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
                       r"|不适合|不符合|不太适合", re.IGNORECASE)
