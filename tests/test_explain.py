@@ -512,6 +512,8 @@ def test_a_chinese_title_the_pick_carries_is_its_own() -> None:
     assert writer.feed(lines) + writer.finish(False) == [
         (0, "《玩具总动员》讲述了玩具们的友谊，适合全家一起观看。"), (2, "《超人总动员》是一部关于超级英雄一家人的动画片。")]
     assert g.problems("《玩具总动员》讲述了玩具们的友谊。", 1) == ["quotes '玩具总动员', which is not this pick's title"]
+    named = Grounding(LEXICON, "movies", "我喜欢玩具总动员和海底总动员，推荐几部类似的", films, FAMILY, language="zh")
+    assert not named.problems("《超人总动员》和《海底总动员》都是温馨的动画片。", 2)  # a film the person named, unquoted there
 
 
 def test_a_foreign_name_written_in_chinese_must_be_one_of_the_picks_people(embedder: Embedder) -> None:

@@ -352,7 +352,7 @@ class Grounding:
         own = [q for q in quotes if _spaced(q) in _spaced(self.facts[index]) or self._translates(q, index)]
         opening = OPENING_QUOTE.match(sentence)
         subject = opening.group(1) if opening is not None and not own else None
-        return [q for q in quotes if q not in own and (_spaced(q) not in _spaced(self.request) or q == subject)]
+        return [q for q in quotes if q not in own and (not _mentions(self.request, q) or q == subject)]
 
     def retitled(self, sentence: str, index: int) -> str:
         """A Chinese line that opens with its own Chinese title for pick ``index`` ("《黑客帝国》是一部…" for *The Matrix*,
@@ -364,7 +364,7 @@ class Grounding:
         opening = OPENING_QUOTE.match(sentence)
         if self.embed is None or opening is None or not is_chinese(quote := opening.group(1)):
             return sentence
-        if _spaced(quote) in _spaced(self.request) or any(_spaced(quote) in _spaced(f) for f in self.facts):
+        if _mentions(self.request, quote) or any(_spaced(quote) in _spaced(f) for f in self.facts):
             return sentence
         if int(self._near(quote).argmax()) != index:
             return sentence
