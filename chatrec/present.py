@@ -115,7 +115,7 @@ def describe(rec: Recommendation, language: str, facts: str, question: bool = Fa
     item = rec.item
     lines = [f"**{shown_title(item, language)}**" + (f" ({item.year})" if item.year else "")]
     lines += [_ONLY_THE_CATALOG["zh" if language == "zh" else "en"]] if question else []
-    lines += [facts] + ([rec.reason] if rec.reason and rec.reason != facts else [])
+    lines += [facts] + ([rec.reason] if rec.reason and rec.reason not in facts else [])  # not code's line twice
     if item.description:
         lines.append(item.description[:400])
     if stars := item.extra.get("stars"):

@@ -551,6 +551,16 @@ def test_a_chinese_reply_writes_the_chinese_title_a_pick_carries() -> None:
     assert PickLines(picks, "en").say(0, "A story of toys.").startswith("\n1. **Toy Story** — ")
 
 
+def test_tell_me_more_shows_codes_line_once() -> None:
+    from chatrec.present import describe
+
+    facts = "Animation / Children · 1995 · rated 3.9 (no Horror)"
+    plain = Recommendation(item=ITEMS[0], score=1.0, reason="Animation / Children · 1995 · rated 3.9")
+    told = Recommendation(item=ITEMS[0], score=1.0, reason="Toys come to life in a warm, funny adventure.")
+    assert describe(plain, "en", facts).count("rated 3.9") == 1  # the card's reason is code's line, less the constraints
+    assert "Toys come to life" in describe(told, "en", facts) and facts in describe(told, "en", facts)
+
+
 def test_a_picks_own_title_written_a_little_wrong_is_no_invented_name() -> None:
     bauble = Item(id="b", domain="toys", title="Personalised Wedding Couples Keepsake Christmas Bauble", genres=["Hobbies"], price=9.99)
     g = Grounding(LEXICON, "toys", "a Christmas stocking filler", [bauble, ITEMS[0]], FAMILY)
