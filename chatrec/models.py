@@ -213,6 +213,7 @@ class Intent(BaseModel):
         None, description="Looser bounds for a relative refinement that finds nothing: cheaper than the dearest pick shown, not the cheapest."
     )
     loosened: list[Relative] = Field(default_factory=list, description="Relative refinements the fallback loosened (and told).")
+    unmatched: list[str] = Field(default_factory=list, description="Names the request gives that nothing found mentions (told).")
 
 
 class Recommendation(BaseModel):

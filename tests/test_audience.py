@@ -220,6 +220,7 @@ def test_a_name_nothing_found_mentions_is_said(demo_store: ChromaStore, tmp_path
     than pass Ruby off as Python."""
     reply = make_bot(demo_store, None, tmp_path).chat(message, "s")
     assert reply.items and [n for n in reply.notices if "mention" in n or "提到" in n] == ([told] if told else []), reply.notices
+    assert told in reply.text if told else "mentions" not in reply.text  # in the reply too, as what cannot be checked is
 
 
 def test_the_names_of_a_request_are_its_rare_capitalised_words() -> None:

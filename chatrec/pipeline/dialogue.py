@@ -119,7 +119,17 @@ def unchecked_notices(intent: Intent) -> list[str]:
     """One sentence per thing asked for that the domain's catalog cannot check, or that was loosened because
     nothing met it, in the person's language."""
     domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
-    return [*(UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked), *loosened_notices(intent)]
+    return [*(UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked), *loosened_notices(intent),
+            *unmatched_notices(intent)]
+
+
+def unmatched_notices(intent: Intent) -> list[str]:
+    """"Nothing I found mentions “Python”…" for the names of the request nothing found mentions, in the person's language."""
+    if not intent.unmatched:
+        return []
+    domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
+    quoted = ("或" if intent.language == "zh" else " or ").join(f"“{t}”" for t in intent.unmatched)
+    return [UNMATCHED[intent.language].format(terms=quoted, domain=domain)]
 
 
 def loosened_notices(intent: Intent) -> list[str]:
@@ -500,17 +510,12 @@ class ChatRec:
         return out
 
     def _unmatched(self, intent: Intent, pool: list[Item]) -> list[str]:
-        """"Nothing I found mentions “Python”" when no candidate mentions a name the request gives (see
-        :func:`unmatched_terms`); the words of the lexicon, the scenarios and the titles linked are no such names."""
+        """The names the request gives that no candidate mentions (see :func:`unmatched_terms`); the words of the
+        lexicon, the scenarios and the titles linked are no such names."""
         linked = " ".join(name for i in [*intent.liked_ids, *intent.rejected_ids, intent.anchor_id or ""] if (name := self._titles.name(i)))
         known = self.lexicon.vocabulary | {w for sc in self.scenarios.values() for k in (sc.title, *sc.keywords) for w in re.findall(r"\w+", k.casefold())}
         known |= set(re.findall(r"\w+", linked.casefold()))
-        terms = unmatched_terms(intent.query, pool, known.__contains__)
-        if not terms:
-            return []
-        domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
-        quoted = ("或" if intent.language == "zh" else " or ").join(f"“{t}”" for t in terms)
-        return [UNMATCHED[intent.language].format(terms=quoted, domain=domain)]
+        return unmatched_terms(intent.query, pool, known.__contains__)
 
     def _reranked(self, fusion: Fusion, intent: Intent, notices: list[str], model: TurnModel) -> list[Ranked]:
         """The fused ranking with the model's judgement, or as it was if the model adds nothing or fails."""
@@ -615,7 +620,8 @@ class ChatRec:
                                     reject=self.lexicon.adult_only if children else None)  # fmt: skip
         if candidates and not intent.open_request and where_filter(intent.constraints) is not None and not any(c.near for c in candidates):
             notices.append(FAR[intent.language])  # none of the items nearest the words, before the filters, is admissible
-        notices += self._unmatched(intent, [c.item for c in candidates])
+        intent.unmatched = self._unmatched(intent, [c.item for c in candidates])
+        notices += unmatched_notices(intent)
         cand_vecs = np.stack([c.vector for c in candidates]) if candidates and all(c.vector is not None for c in candidates) \
             else np.zeros((0, 0))  # fmt: skip
         extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else {}
