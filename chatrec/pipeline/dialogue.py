@@ -118,18 +118,22 @@ class Clock:
 def unchecked_notices(intent: Intent) -> list[str]:
     """One sentence per thing asked for that the domain's catalog cannot check, or that was loosened because
     nothing met it, in the person's language."""
-    domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
+    domain = domain_name(intent)
     return [*(UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked), *loosened_notices(intent),
             *unmatched_notices(intent)]
+
+
+def domain_name(intent: Intent) -> str:
+    """The intent's domain as its language names it ("films", "书")."""
+    return DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
 
 
 def unmatched_notices(intent: Intent) -> list[str]:
     """"Nothing I found mentions “Python”…" for the names of the request nothing found mentions, in the person's language."""
     if not intent.unmatched:
         return []
-    domain = DOMAIN_NAMES.get(intent.domain or "", {}).get(intent.language, intent.domain or "")
     quoted = ("或" if intent.language == "zh" else " or ").join(f"“{t}”" for t in intent.unmatched)
-    return [UNMATCHED[intent.language].format(terms=quoted, domain=domain)]
+    return [UNMATCHED[intent.language].format(terms=quoted, domain=domain_name(intent))]
 
 
 def loosened_notices(intent: Intent) -> list[str]:
@@ -272,6 +276,9 @@ class ChatRec:
         version = self.files.version()
         self.scenarios: dict[str, Scenario] = load_scenarios(self.files.scenario_paths())
         self.lexicon = Lexicon.load(self.files.resolve("lexicon"))
+        # words the reading accounts for, so none is taken for a name nothing found mentions (see _unmatched)
+        self._known_words = self.lexicon.vocabulary | {w for sc in self.scenarios.values() for k in (sc.title, *sc.keywords)
+                                                       for w in re.findall(r"\w+", k.casefold())}  # fmt: skip
         self.domains = self.store.domains() or sorted({sc.domain for sc in self.scenarios.values()})
         self.understander = Understander(
             self.lexicon, self.scenarios, self.domains, self.prompts, self._titles,
@@ -513,9 +520,8 @@ class ChatRec:
         """The names the request gives that no candidate mentions (see :func:`unmatched_terms`); the words of the
         lexicon, the scenarios and the titles linked are no such names."""
         linked = " ".join(name for i in [*intent.liked_ids, *intent.rejected_ids, intent.anchor_id or ""] if (name := self._titles.name(i)))
-        known = self.lexicon.vocabulary | {w for sc in self.scenarios.values() for k in (sc.title, *sc.keywords) for w in re.findall(r"\w+", k.casefold())}
-        known |= set(re.findall(r"\w+", linked.casefold()))
-        return unmatched_terms(intent.query, pool, known.__contains__)
+        titled = set(re.findall(r"\w+", linked.casefold()))
+        return unmatched_terms(intent.query, pool, lambda word: word in self._known_words or word in titled)
 
     def _reranked(self, fusion: Fusion, intent: Intent, notices: list[str], model: TurnModel) -> list[Ranked]:
         """The fused ranking with the model's judgement, or as it was if the model adds nothing or fails."""

@@ -123,4 +123,3 @@ def unmatched_terms(query: str, pool: Sequence[Item], known: Callable[[str], boo
         return []
     facts = " ".join(facts_text(it) for it in pool)
     return [t for t in terms if not re.search(rf"(?<![a-z0-9+#]){re.escape(t.casefold())}(?![a-z0-9+#])", facts)]
-
