@@ -24,7 +24,7 @@ TRANSCRIPT = (
     ("Matrix, The", ["the matrix"]),
     ("Seven (a.k.a. Se7en)", ["seven", "se7en"]),
     ("Postman, The (Postino, Il)", ["the postman"]),
-    ("Amélie", ["amélie"]),
+    ("Amélie", ["amelie"]),  # as people type it
 ])  # fmt: skip
 def test_title_forms(title: str, keys: list[str]) -> None:
     assert title_keys(title) == keys
@@ -81,7 +81,9 @@ class _Store:
         ("Dune", ["Sci-Fi"], 10), ("Dune: Part Two", ["Sci-Fi"], 40), ("Terminator 2: Judgment Day", ["Action"], 40),
         ("Comic Book: The Movie", ["Comedy"], 1), ("Guardians of the Galaxy", ["Action"], 30),
         ("Guardians of the Galaxy 2", ["Action"], 20), ("Signs", ["Thriller"], 10), ("Jaws", ["Horror"], 10),
-        ("Silver Linings Playbook", ["Romance"], 10), ("Yes", ["Drama"], 1),
+        ("Silver Linings Playbook", ["Romance"], 10), ("Yes", ["Drama"], 1), ("Brüno (Bruno)", ["Comedy"], 30),
+        ("Borat: Cultural Learnings of America for Make Benefit Glorious Nation of Kazakhstan", ["Comedy"], 65),
+        ("Tupac: Resurrection", ["Documentary"], 1), ("Bay", ["Drama"], 1),
     ]]  # fmt: skip
 
     def items(self, domain: str) -> list[Item]:
@@ -107,10 +109,25 @@ class _Store:
     ("I liked Dune a lot", ["Dune"]),  # a whole title beats another's main part; one word is never a main part
     ("I love Guardians of the Galaxy as well.", ["Guardians of the Galaxy"]),  # an exact title beats a near longer one
     ("I love all the Terminator 2 movies", []),  # a series
+    ("I liked Bruno a lot", ["Brüno (Bruno)"]),  # typed without its accent
+    ("I loved Borat", ["Borat: Cultural Learnings of America for Make Benefit Glorious Nation of Kazakhstan"]),  # one rare word
+    ("I liked Tupac in it", []),  # one rare word, but of a film few have rated: a person, most likely
 ])  # fmt: skip
 def test_titles_after_a_cue_without_false_friends(message: str, found: list[str]) -> None:
     """Cases from a hand-checked sample of INSPIRED messages."""
     assert [m.title for m in TitleIndex(_Store()).find(message, "movies")] == found  # type: ignore[arg-type]
+
+
+def test_a_title_named_with_its_year_is_that_years_film() -> None:
+    """After a cue, "Halloween" alone is the most-rated film of that name; with "(2007)" it is only the 2007 one."""
+
+    class Store(_Store):
+        ITEMS = [Item(id="h78", domain="movies", title="Halloween", year=1978, popularity=50),
+                 Item(id="h07", domain="movies", title="Halloween", year=2007, popularity=5)]  # fmt: skip
+
+    titles = TitleIndex(Store())  # type: ignore[arg-type]
+    assert [m.item_id for m in titles.mentions("I liked Halloween (2007) a lot", "movies")] == ["h07"]
+    assert [m.item_id for m in titles.mentions("I liked Halloween a lot", "movies")] == ["h78"]
 
 
 @pytest.mark.parametrize(("message", "found"), [
@@ -124,6 +141,8 @@ def test_titles_after_a_cue_without_false_friends(message: str, found: list[str]
     ("Signs, ~, Jaws", ["Signs", "Jaws"]),
     ("I loved Signs and Jaws", ["Signs", "Jaws"]),  # "and", "or" separate a list's items too
     ("Dune or Jaws?", ["Dune", "Jaws"]),  # an item with no word in it (a ReDial seeker's line had crashed the turn)
+    ("right now, I really love Signs, Titanic (the original) and of course Jaws", ["Signs", "Titanic", "Jaws"]),  # asides
+    ("He was directed by Michael Bay, Jaws and Signs", ["Jaws", "Signs"]),  # a title never starts after a capitalised word
 ])  # fmt: skip
 def test_titles_written_as_a_list(message: str, found: list[str]) -> None:
     """Cases like the development sample's "bridesmaids, Tammy, hustlers, angry birds, jumangi"."""

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process, utils
 from wordfreq import zipf_frequency
 
 from chatrec.catalog.store import VectorStore
+from chatrec.models import Item
 from chatrec.pipeline.parse import everyday
 from chatrec.recent import Recent
 
@@ -78,10 +79,24 @@ _FILM_WORDS = frozenset({"movie", "movies", "film", "films", "watch"})  # everyd
 _SERIES_WORDS = frozenset({"movies", "films", "series", "franchise", "trilogy", "saga", "sequels"})  # "all the Terminator movies"
 _RARE_WORD_ZIPF = 3.0  # a one-word title this rare ("Zombieland", "looper") is named, not used as a word ("Her", "Solo")
 _RARE_MAIN_ZIPF = 3.5  # a title's main part names it only with a word this rare ("terminator 2"; not "journey to the west")
+_KNOWN_BY_PART = 10  # ratings a film needs to be named by one word of its title ("Borat")
 _RARE_PHRASE = -8.5  # log10 chance of a lower-case title's uncommon words side by side ("blade runner"; not "home alone")
 _LISTED_ZIPF = 5.0  # a one-word item of a list names a title unless it is a word this common ("yes", "sure", "okay")
 _CLAUSE = re.compile(r"[^.!?。！？\n…:]+")  # a list stays within one clause: "Pulp Fiction, Psycho, Jaws... kind of a mix"
 _LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&、，；]|\s[-–—]\s)\s*(?:(?:and|or)\b\s*)?|\s+(?:and|or)\s+", re.IGNORECASE)
+
+
+def _title_starts(before: str) -> bool:
+    """Whether a list item's title may start after the word ``before``: not after a capitalised word ("Michael Bay",
+    "Rich Dad, Poor Dad") or a word that joins it to the words before ("Son of a Witch")."""
+    return not before[:1].isupper() and before.casefold() not in {"of", "a", "an"}
+
+
+def _aside(clause: str, start: int, end: int) -> int:
+    """Where a list's item clause[start:end] ends before an aside in brackets ("Halloween (the original)"); a year in
+    brackets stays, for :meth:`TitleIndex.with_years` to read ("Halloween (2018)" is not the most-rated Halloween)."""
+    bracket = clause.find("(", start + 1, end)
+    return bracket if bracket > 0 and not _WITH_YEAR.match(clause, bracket) else end
 
 
 def _zipf(word: str) -> float:
@@ -129,9 +144,14 @@ def _not_one_film(words: list[str], n: int) -> bool:
 
 
 def title_key(text: str) -> str:
-    """A title as compared: rapidfuzz's lower case without punctuation, one space between words (so "Crouching
-    Tiger, Hidden Dragon" and "crouching tiger hidden dragon" are one key)."""
-    return " ".join(utils.default_process(text).split())
+    """A title as compared: rapidfuzz's lower case without punctuation or accents, one space between words (so
+    "Crouching Tiger, Hidden Dragon" and "crouching tiger hidden dragon" are one key, "Brüno" and "bruno" another)."""
+    return " ".join(utils.default_process(_unaccented(text)).split())
+
+
+def _unaccented(text: str) -> str:
+    """Latin letters without their accents ("Léon" → "Leon"): people type titles without them."""
+    return "".join(unicodedata.normalize("NFKD", c)[0] if "\u00c0" <= c <= "\u024f" else c for c in text)
 
 
 def without_parens(title: str) -> str:
@@ -158,12 +178,22 @@ def title_keys(title: str) -> list[str]:
 _SUBTITLE = re.compile(r"\s*:\s+|\s+[-–—]\s+")
 
 
-def part_title_keys(title: str) -> list[str]:
-    """Comparable forms of a title's first and last parts, split at its subtitles, when they are two words or
-    more: how people name a film ("ace ventura" for *Ace Ventura: Pet Detective*, "return of the jedi" for *Star
+def part_title_keys(title: str, shortest: int = 2) -> list[str]:
+    """Comparable forms of a title's first and last parts, split at its subtitles, when they are ``shortest`` words
+    or more: how people name a film ("ace ventura" for *Ace Ventura: Pet Detective*, "return of the jedi" for *Star
     Wars: Episode VI - Return of the Jedi*)."""
     parts = [p for name in _names(title) if len(split := _SUBTITLE.split(name)) > 1 for p in (split[0], split[-1])]
-    return [key for part in parts if len(part.split()) >= 2 and (key := title_key(part))]
+    return [key for part in parts if len(part.split()) >= shortest and (key := title_key(part))]
+
+
+def _main_names(item: Item, key: str) -> bool:
+    """Whether a part of ``item``'s title (see :func:`part_title_keys`) that no other title has names it: several words
+    with a rare one ("terminator 2"; not "journey to the west"), or one rarer word of a film many have rated ("Borat",
+    "Anchorman", "Léon"; not "Alien", a word, nor "Tupac", a person few films are named by)."""
+    words = key.split()
+    if len(words) > 1:
+        return min(map(_zipf, words)) < _RARE_MAIN_ZIPF
+    return _zipf(key) < _RARE_WORD_ZIPF and not key.isdigit() and (item.popularity or 0) >= _KNOWN_BY_PART
 
 
 # What marks a title as one of a series: a number after it, a book or part number, a subtitle.
@@ -264,12 +294,11 @@ class TitleIndex:
             by_year: dict[int, dict[str, str]] = {}
             keys: dict[str, str] = {}
             # whole titles first: a part ("terminator 2") never hides a whole one, and stands for a film only when
-            # no other has it ("Star Wars" is a series, not Episode IV) and a word in it is rare ("I love comic book
-            # characters" names no film)
-            mains = [(it, k) for it in items for k in dict.fromkeys(part_title_keys(it.title))]
+            # no other has it ("Star Wars" is a series, not Episode IV) and it is rare enough (see _main_names)
+            mains = [(it, k) for it in items for k in dict.fromkeys(part_title_keys(it.title, shortest=1))]
             shared = collections.Counter(k for _, k in mains)
             named = [(it, k) for it in items for k in title_keys(it.title)]
-            named += [(it, k) for it, k in mains if shared[k] == 1 and min(map(_zipf, k.split())) < _RARE_MAIN_ZIPF]
+            named += [(it, k) for it, k in mains if shared[k] == 1 and _main_names(it, k)]
             for item, key in named:
                 if item.year:
                     by_year.setdefault(item.year, {}).setdefault(key, item.id)
@@ -322,7 +351,8 @@ class TitleIndex:
         """Every film ``text`` names, once each: as "Title (Year)", after a cue or in quotes, or bare in running
         text; where one is found several ways, the cue's reading wins, then the year's."""
         year = self.with_years(text, domain)
-        cued = [m for m in self.find(text, domain) if not _inside(m, year, text)]
+        dated = {title_key(m.title) for m in year}  # "I liked Halloween (2007)": that year's film, not the most-rated
+        cued = [m for m in self.find(text, domain) if not _inside(m, year, text) and not dated & set(title_keys(m.title))]
         found = [*self.listed(text, domain), *self._alone(text, domain), *self.bare(without_spans(text, year), domain), *year, *cued]
         return list({m.item_id: m for m in found}.values())
 
@@ -335,17 +365,18 @@ class TitleIndex:
         A list says its items are names, so one-word and lower-case titles count, which running text never links
         ("I saw Signs" may be a sign). A clause is a list of titles when at least two of its items (separated by commas,
         "and" or "or": "The Matrix and Alien"; a title with "and" in it is whole first),
-        and a third of them, are whole titles; its first item may end with one ("my favourites are Oculus") and its last
-        begin with one ("A Quiet Place - I'm a horror fan"), capitalised; a long item may be misspelt ("Silver Lining
-        Playbook"). Everyday words ("yes, sure") and the domain's genres ("comedy, drama") are never titles."""
+        and a third of them, are whole titles; an item may end with one ("my favourites are Oculus", "I really love The
+        Shining"; see :func:`_title_starts`) and the last begin with one ("A Quiet Place - I'm a horror fan"),
+        capitalised; an aside in brackets is not the item's ("Halloween (the original)"); a long item may be misspelt
+        ("Silver Lining Playbook"). Everyday words ("yes, sure") and the domain's genres ("comedy, drama") are never titles."""
         self._index(domain)
         found: list[TitleMention] = []
         for clause in _CLAUSE.finditer(text):
             cuts = [0, *(p for m in _LIST_SEPARATOR.finditer(clause.group()) for p in m.span()), len(clause.group())]
-            items = [(clause.start() + a, clause.start() + b) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
+            items = [(clause.start() + a, clause.start() + _aside(clause.group(), a, b)) for a, b in zip(cuts[::2], cuts[1::2], strict=True) if b > a]
             if len(items) < 2:
                 continue
-            hits = [self._list_item(text, a, b, domain, first=n == 0, last=n == len(items) - 1) for n, (a, b) in enumerate(items)]
+            hits = [self._list_item(text, a, b, domain, last=n == len(items) - 1) for n, (a, b) in enumerate(items)]
             if sum(h is not None for h in hits) < max(2, len(items) / 3):  # items may be films the catalog lacks
                 continue
             hits = [h or self._misspelt(text, a, b, domain) for h, (a, b) in zip(hits, items, strict=True)]
@@ -363,12 +394,12 @@ class TitleIndex:
         hit = self._misspelt(text, 0, len(text), domain)
         return [_mention_at(text, *hit)] if hit else []
 
-    def _list_item(self, text: str, start: int, end: int, domain: str, first: bool, last: bool) -> tuple[str, int, int] | None:
+    def _list_item(self, text: str, start: int, end: int, domain: str, last: bool) -> tuple[str, int, int] | None:
         """The title text[start:end] is, as a list's item (see :meth:`_listed_in`), exactly: (item id, its span)."""
         words = list(_TOKEN.finditer(text, start, end))
         if not words:  # an item of signs only (":-)")
             return None
-        runs = [(0, len(words))] + [(i, len(words)) for i in range(1, len(words)) if first]
+        runs = [(0, len(words))] + [(i, len(words)) for i in range(1, len(words)) if _title_starts(words[i - 1].group())]
         runs += [(0, n) for n in range(len(words) - 1, 0, -1) if last]
         for i, j in runs:
             a, b = words[i].start(), words[j - 1].end()
@@ -399,12 +430,13 @@ class TitleIndex:
         when a sequel's number follows ("Frozen 2"). Liked unless the words around it say otherwise."""
         index = self.bare_titles(domain)
         words = list(_TOKEN.finditer(text))
+        keys = [title_key(w.group()) for w in words]
         found: dict[str, TitleMention] = {}
         i = 0
         while i < len(words):
             for n in range(min(6, len(words) - i), 0, -1):
                 run = words[i : i + n]
-                key = " ".join(w.group().casefold() for w in run)
+                key = " ".join(keys[i : i + n])
                 if key in index and _plausible(text, words, i, n):
                     found.setdefault(index[key], _mention_at(text, index[key], run[0].start(), run[-1].end()))
                     i += n - 1
