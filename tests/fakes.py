@@ -24,9 +24,11 @@ class ScriptedLLM:
     name = "scripted"
 
     def __init__(self, script: dict[str, Answer | Callable[[Sequence[dict[str, str]]], Answer]] | None = None,
-                 text: str | Exception = "Here you go.") -> None:  # fmt: skip
+                 text: str | Exception | list[str] = "Here you go.") -> None:  # fmt: skip
+        """``text``: what every complete and stream call answers, or a list of answers, one per call in turn."""
         self.script = script or {}
-        self.text = text
+        self._texts = list(text) if isinstance(text, list) else None
+        self.text = text[0] if isinstance(text, list) else text
         self.calls: list[tuple[str, Sequence[dict[str, str]]]] = []
         self.options: list[object] = []  # the server options each complete or stream call was given
 
@@ -64,7 +66,8 @@ class ScriptedLLM:
         self.options.append(options)
         if isinstance(self.text, Exception):
             raise self.text
-        for word in self.text.split(" "):
+        text = self._texts.pop(0) if self._texts else self.text
+        for word in text.split(" "):
             yield word + " "
         if record is not None:
             record.ok = True

@@ -45,7 +45,7 @@ def test_over_filled_model_genres_are_ignored_and_numbers_come_from_the_parser(c
 def test_rerank_keeps_only_candidates_and_ignores_an_echo(catalog_store: ChromaStore, tmp_path: Path) -> None:
     echo = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="a film"), "Ranking": {"ranking": [1, 2, 3, 4]}})
     reply = enable_rerank(make_bot(catalog_store, echo, tmp_path)).chat("a good film", "s1")
-    assert [c.label for c in reply.llm_calls] == ["rerank", "explain"]
+    assert [c.label for c in reply.llm_calls] == ["rerank", *["explain"] * len(reply.items)]  # a reason's call per pick
     assert reply.items and all("llm" not in r.signals for r in reply.items)  # the echo carried no judgement
 
     bogus = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="a film"), "Ranking": {"ranking": [99, -1, 3, 3]}})
@@ -136,9 +136,10 @@ def test_ask_about_an_item_answers_from_the_catalog(catalog_store: ChromaStore, 
 
 
 def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """One call for all picks' reasons: its lines go to the picks in order, its options carry every pick's numbers."""
     text = "1. A fine pick for a night in. It keeps you watching.\n2. Another good one for tonight.\n3. A third to round it off."
     llm = ScriptedLLM(text=text)
-    bot = make_bot(catalog_store, llm, tmp_path)
+    bot = make_bot(catalog_store, llm, tmp_path, reasons_per_pick=False)
     chunks = list(bot.stream("a space film", "s1"))
     reply = bot.last_reply("s1")
     assert reply is not None and reply.items and reply.text == "".join(chunks).strip()
@@ -152,6 +153,20 @@ def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tm
     assert " documentary" in options[AVOID] and "纪录片" in options[AVOID]  # a genre no pick has: words to avoid
     years = [f'"{r.item.year}"' for r in reply.items]  # each line may write its own pick's year
     assert [y in line for y, line in zip(years, options["grammar"].split("\n")[3::2], strict=True)] == [True] * 3
+
+
+def test_a_reason_per_pick_is_asked_of_that_pick_alone(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """With ``reasons_per_pick`` each call sees one pick (as "Pick 1") and writes "1. …": its line is that pick's."""
+    texts = ["1. A fine pick for a night in.", "1. Another good one for tonight.", "1. A third to round it off."]
+    llm = ScriptedLLM(text=texts)
+    bot = make_bot(catalog_store, llm, tmp_path, reasons_per_pick=True)
+    reply = bot.chat("a space film", "s1")
+    assert [r.reason for r in reply.items] == [t[3:] for t in texts]
+    assert [line.split("**")[1] for line in reply.text.splitlines() if line[:1].isdigit()] == [r.title for r in reply.items]
+    prompts = [messages[-1]["content"] for label, messages in llm.calls if label == "stream"]
+    assert len(prompts) == 3 and all("Pick 1:" in p and "Pick 2:" not in p for p in prompts)
+    assert all(r.title in p for r, p in zip(reply.items, prompts, strict=True))
+    assert reply.sentences["shown"] == 3 and reply.sentences["dropped"] == 0
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])
@@ -256,7 +271,8 @@ def test_a_turn_shows_the_cards_before_any_model_text(catalog_store: ChromaStore
     assert cards.items and [r.item_id for r in done.reply.items] == [r.item_id for r in cards.items]  # an echo reorders nothing
     assert "reranked" not in kinds and cards.rerank_pending
     assert "".join(e.text for e in events if e.kind == "text").strip() == done.reply.text
-    assert [c.label for c in done.reply.llm_calls] == ["understand", "rerank", "explain"] and all(c.ok for c in done.reply.llm_calls)
+    labels = ["understand", "rerank", *["explain"] * len(done.reply.items)]  # a reason's call per pick
+    assert [c.label for c in done.reply.llm_calls] == labels and all(c.ok for c in done.reply.llm_calls)
     t = done.reply.timings
     assert t["understood"] <= t["cards"] <= t["first_text"] <= t["done"]
 
@@ -294,11 +310,11 @@ def test_a_bot_without_a_model_gives_no_model_notice(catalog_store: ChromaStore,
 
 
 def test_by_default_the_model_only_writes(catalog_store: ChromaStore, tmp_path: Path) -> None:
-    """The shipped configuration: code reads the message and ranks; the model's one call writes the words."""
+    """The shipped configuration: code reads the message and ranks; the model writes the words, a call per pick."""
     llm = ScriptedLLM({"IntentProposal": proposal(domain="movies"), "Ranking": {"ranking": [3, 2, 1]}}, text="Warm picks.")
     events = list(make_bot(catalog_store, llm, tmp_path).events("a funny film for the whole family", "s1"))
     reply = events[-1].reply
-    assert [c.label for c in reply.llm_calls] == ["explain"] and not reply.intent.used_llm
+    assert [c.label for c in reply.llm_calls] == ["explain"] * len(reply.items) and not reply.intent.used_llm
     assert not events[1].rerank_pending and "reranked" not in [e.kind for e in events]
 
 

@@ -38,7 +38,8 @@ def test_english_family_request(catalog_store: ChromaStore, real_llm: OpenAIChat
     assert reply.intent.used_llm and reply.intent.scenario == "family_movie_night" and reply.intent.domain == "movies"
     assert {"Horror", "Thriller"} <= set(reply.intent.constraints.exclude_genres)
     assert reply.items and all(not {"Horror", "Thriller"} & set(r.metadata["genres"]) for r in reply.items)
-    assert reply.text and not reply.notices and [c.label for c in reply.llm_calls] == ["understand", "rerank", "explain"]
+    labels = ["understand", "rerank", *["explain"] * len(reply.items)]  # a reason's call per pick
+    assert reply.text and not reply.notices and [c.label for c in reply.llm_calls] == labels
     assert_in_catalog(catalog_store, reply)
 
 
@@ -101,7 +102,8 @@ def test_a_live_turn_through_the_real_server(catalog_store: ChromaStore, real_ll
         kinds = [e.kind for e in events]
         assert kinds[0] == "understood" and kinds[-1] == "done" and kinds.index("cards") < kinds.index("text")
         reply = events[-1].reply
-        assert reply.items and [c.label for c in reply.llm_calls] == ["understand", "rerank", "explain"] and not reply.notices
+        labels = ["understand", "rerank", *["explain"] * len(reply.items)]  # a reason's call per pick
+        assert reply.items and [c.label for c in reply.llm_calls] == labels and not reply.notices
         for call in reply.llm_calls:
             assert call.ok and call.prompt_tokens and call.completion_tokens, call
             assert call.cached_tokens and call.cached_tokens >= 40, call  # at least the static system part was not read again

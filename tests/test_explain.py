@@ -9,7 +9,7 @@ import pytest
 
 from chatrec.embeddings import Embedder
 from chatrec.models import Item, Recommendation
-from chatrec.pipeline.explain import PickLines, ReasonWriter, lines_grammar, sentences
+from chatrec.pipeline.explain import PickLines, ReasonWriter, lines_grammar, one_line, sentences
 from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.parse import Lexicon
 from chatrec.present import fact_card
@@ -598,3 +598,14 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
     assert 'n2 ::= "12" | "13" | "1990" | "1995" | "20" | "90"\n' in grammar
     assert "c ::= [^0-9０-９\\n ]" in grammar
+
+
+@pytest.mark.parametrize(("chunks", "line"), [
+    (["1", ". A fine", " pick.", "\n2. Not asked for."], "3. A fine pick."),  # the reply's number; one line only
+    (["A pick with no", " number.\n", "More."], "3. A pick with no number."),  # an endpoint without the grammar
+    (["1. Hi"], "3. Hi"),  # shorter than a number may take to arrive
+    (["\n1. After a newline."], "3. After a newline."),
+    ([], ""),
+])  # fmt: skip
+def test_a_call_about_one_pick_gives_that_picks_one_line(chunks: list[str], line: str) -> None:
+    assert "".join(one_line(chunks, 3)) == line

@@ -683,14 +683,18 @@ class ChatRec:
         writer = ReasonWriter(picks, check, self.guard.watch(), intent.language, written)
         lines = PickLines(picks, intent.language)
         try:
-            for chunk in self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words(),
-                                                  numbers=[check.numbers_allowed(i) for i in range(len(picks))]):
-                for index, sentence in writer.feed(chunk):
-                    yield lines.say(index, sentence)
+            for n, chunks in enumerate(self._reason_calls(picks, intent, scenario, text, model, check)):
+                if n:
+                    for index, sentence in writer.end_call(cut=self._cut(model)):
+                        yield lines.say(index, sentence)
+                for chunk in chunks:
+                    for index, sentence in writer.feed(chunk):
+                        yield lines.say(index, sentence)
+                    if writer.written.leaked:
+                        break
                 if writer.written.leaked:
                     break
-            call = model.last("explain")
-            for index, sentence in writer.finish(cut=call is not None and call.finish_reason == "length"):
+            for index, sentence in writer.finish(cut=self._cut(model)):
                 yield lines.say(index, sentence)
         except LLMError as e:
             log.warning("explain: the rest from code: %s", e)
@@ -699,6 +703,23 @@ class ChatRec:
             log.warning("explain: the model's text repeated a prompt or a secret; the rest from code")
             notices.append(NO_LLM)
         yield lines.rest()
+
+    def _reason_calls(self, picks: list[Recommendation], intent: Intent, scenario: Scenario | None, text: str, model: TurnModel,
+                      check: Grounding) -> Iterator[Iterator[str]]:  # fmt: skip
+        """The reasons' calls, each a stream of numbered lines: one for all picks, or (``reasons_per_pick``) one per
+        pick that sees only that pick, with the words and numbers only that pick makes true."""
+        numbers = [check.numbers_allowed(i) for i in range(len(picks))]
+        if not self.settings.reasons_per_pick:
+            yield self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words(), numbers=numbers)
+            return
+        for i, pick in enumerate(picks):
+            yield self.explainer.stream([pick], intent, scenario, text, model, avoid=check.unfit_words(i), numbers=[numbers[i]], line=i + 1)
+
+    @staticmethod
+    def _cut(model: TurnModel) -> bool:
+        """Whether the token budget ended the last reasons' call."""
+        call = model.last("explain")
+        return call is not None and call.finish_reason == "length"
 
     def _chitchat(self, text: str, intent: Intent, notices: list[str], model: TurnModel) -> Iterator[str]:
         zh = intent.language == "zh"

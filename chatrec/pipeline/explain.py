@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from chatrec.llm.client import AVOID
@@ -147,10 +147,16 @@ class ReasonWriter:
         if self.written.leaked or self.watch.finish():
             self.written.leaked = True
             return []
+        return self.end_call(cut)
+
+    def end_call(self, cut: bool) -> list[tuple[int, str]]:
+        """The end of one call's text (a line of its own follows); ``cut`` as for :meth:`finish`."""
         if cut and self._pending.strip() and not _TERMINAL.search(self._pending.strip()):
             self.written.cut += 1
             self._pending = ""
-        return self._drain(final=True)
+        out = self._drain(final=True)
+        self._at_line_start = True
+        return out
 
     def _drain(self, final: bool) -> list[tuple[int, str]]:
         """Emit every sentence the text so far has completed (at the end: whatever is left of each line)."""
@@ -234,6 +240,33 @@ class ReasonWriter:
         return [(self._current, text)]
 
 
+def one_line(chunks: Iterable[str], number: int) -> Iterator[str]:
+    """The first line of a call that saw one pick (as "Pick 1"), numbered ``number``, the reply's pick it is about:
+    whatever number the model wrote, or none (an endpoint without the grammar), gives way to it; what follows the
+    line is read to the end of the stream (its last chunk carries the call's usage) but not passed on."""
+    pending, started, chunks = "", False, iter(chunks)
+    for chunk in chunks:
+        pending += chunk
+        if not started and len(pending.lstrip()) < 6 and "\n" not in pending.lstrip():
+            continue  # the model's number may still be arriving
+        if not started:
+            pending, started = _numbered(pending, number), True
+        if (end := pending.find("\n")) >= 0:
+            yield pending[:end]
+            for _ in chunks:
+                pass
+            return
+        yield pending
+        pending = ""
+    if not started and pending.strip():
+        yield _numbered(pending, number)
+
+
+def _numbered(text: str, number: int) -> str:
+    body = text.lstrip()
+    return f"{number}. " + (body[m.end() :] if (m := LINE_START.match(body)) else body)
+
+
 def lines_grammar(numbers: Sequence[set[str]]) -> str:
     """A llama.cpp grammar (GBNF) for the reasons: one line per pick, numbered in order, each writing no number but
     those ``numbers[i]`` allows pick ``i`` (see :meth:`Grounding.numbers_allowed`; full-width digits are barred too:
@@ -312,8 +345,9 @@ class Explainer:
         return f"{self.heading(intent, scenario)}\n{reply_list(items, intent.language)}"
 
     def stream(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None, message: str,
-               model: TurnModel, avoid: Sequence[str] = (), numbers: Sequence[set[str]] = ()) -> Iterator[str]:  # fmt: skip
-        """The model's numbered reasons, token by token (raises LLMError if it cannot give them).
+               model: TurnModel, avoid: Sequence[str] = (), numbers: Sequence[set[str]] = (), line: int | None = None) -> Iterator[str]:  # fmt: skip
+        """The model's numbered reasons, token by token (raises LLMError if it cannot give them); for a call about
+        one pick, ``line``: that pick's number in the reply, and its one line (see :func:`one_line`).
 
         The prompt is the one written in the person's language where there is one (``explain.zh``), with its
         server options (the DRY sampler, so three reasons do not come out as one sentence three times), ``avoid``:
@@ -327,4 +361,5 @@ class Explainer:
         )  # fmt: skip
         options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}),
                    **({"grammar": lines_grammar(numbers)} if numbers else {})}
-        yield from model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3, options=options)
+        chunks = model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3, options=options)
+        yield from chunks if line is None else one_line(chunks, line)

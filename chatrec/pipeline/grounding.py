@@ -179,13 +179,14 @@ class Grounding:
         era = _decades(year) | {str(c) for c in _centuries(year)} if year else set()
         return {n for n in self.known_numbers[index] if len(n) <= 7} | era
 
-    def unfit_words(self) -> list[str]:
-        """Genre words no pick's genres make true, as a model writes them (" adventure", " Adventure", "冒险"): the
-        reasons' call is asked to avoid them, so fewer of its sentences call a pick what it is not. Never the
-        request's words (the model may write "nothing scary"), a pick's own fact words (*War of the Worlds*), or a
-        word a pick's genres allow as a mood ("funny" of a children's film)."""
-        genres = {g.casefold() for it in self.picks for g in it.genres}
-        facts = " ".join(self.facts)
+    def unfit_words(self, index: int | None = None) -> list[str]:
+        """Genre words no pick's genres make true (only pick ``index``'s, when given), as a model writes them
+        (" adventure", " Adventure", "冒险"): the reasons' call is asked to avoid them, so fewer of its sentences call a
+        pick what it is not. Never the request's words (the model may write "nothing scary"), a pick's own fact words
+        (*War of the Worlds*), or a word a pick's genres allow as a mood ("funny" of a children's film)."""
+        picks = range(len(self.picks)) if index is None else [index]
+        genres = {g.casefold() for i in picks for g in self.picks[i].genres}
+        facts = " ".join(self.facts[i] for i in picks)
         words: list[str] = []
         for phrase, of in self.lexicon.genres.get(self.domain, {}).items():
             if self._true_of(phrase, of, genres):
