@@ -9,7 +9,7 @@ import pytest
 
 from chatrec.catalog.store import ChromaStore
 from chatrec.models import Item
-from chatrec.pipeline.titles import TitleIndex, disliked, part_title_keys, title_keys, without_spans
+from chatrec.pipeline.titles import TitleIndex, disliked, part_title_keys, spoken_title, title_keys, without_spans
 from tests.helpers import make_bot
 
 TRANSCRIPT = (
@@ -30,10 +30,21 @@ def test_title_forms(title: str, keys: list[str]) -> None:
     assert title_keys(title) == keys
 
 
+@pytest.mark.parametrize(("title", "extra", "spoken"), [
+    ("Good, the Bad and the Ugly, The (Buono, il brutto, il cattivo, Il)", {}, "The Good, the Bad and the Ugly"),
+    ("The Fellowship of the Ring:Being the First Part of the Lord of the Rings", {}, "The Fellowship of the Ring"),
+    ("Star Wars: Episode VI - Return of the Jedi", {}, "Star Wars: Episode VI - Return of the Jedi"),  # long, not too long
+    ("Toy Story (1995)", {"title_zh": "玩具总动员/反斗奇兵"}, "玩具总动员"),  # in Chinese, its Chinese title
+])  # fmt: skip
+def test_a_title_as_a_sentence_names_it(title: str, extra: dict[str, str], spoken: str) -> None:
+    assert spoken_title(Item(id="1", domain="movies", title=title, extra=extra), "zh") == spoken
+    assert spoken_title(Item(id="1", domain="movies", title="Toy Story", extra={"title_zh": "玩具总动员"}), "en") == "Toy Story"
+
+
 @pytest.mark.parametrize(("title", "keys"), [
     ("Lord of the Rings: The Fellowship of the Ring, The", ["the lord of the rings", "the fellowship of the ring"]),
     ("Star Wars: Episode VI - Return of the Jedi", ["star wars", "return of the jedi"]),
-    ("Alien: Resurrection", []),  # one word: the part of too many titles, and a word
+    ("Alien: Resurrection", ["alien", "resurrection"]),  # words: they name it only if rare (see _main_names)
     ("Toy Story", []),
 ])  # fmt: skip
 def test_part_title_forms(title: str, keys: list[str]) -> None:

@@ -13,6 +13,7 @@ import pytest
 from chatrec.catalog.store import ChromaStore
 from chatrec.llm.client import AVOID, LLMUnavailable
 from chatrec.pipeline.dialogue import LOOSENED
+from chatrec.pipeline.titles import spoken_title
 from chatrec.ui.views import understood
 from tests.fakes import ScriptedLLM, proposal
 from tests.helpers import enable_rerank, make_bot
@@ -167,6 +168,18 @@ def test_a_reason_per_pick_is_asked_of_that_pick_alone(catalog_store: ChromaStor
     assert len(prompts) == 3 and all("Pick 1:" in p and "Pick 2:" not in p for p in prompts)
     assert all(r.title in p for r, p in zip(reply.items, prompts, strict=True))
     assert reply.sentences["shown"] == 3 and reply.sentences["dropped"] == 0
+
+
+def test_a_chinese_reason_opens_with_its_picks_title(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """Code writes the opening of each Chinese line, the pick's title, so it is about the pick and not about a famous
+    film the request calls to mind; an English line is the model's from its first word."""
+    llm = ScriptedLLM(text=["1. 讲的是太空里的冒险。"] * 3)
+    bot = make_bot(catalog_store, llm, tmp_path, reasons_per_pick=True)
+    reply = bot.chat("推荐一部太空电影", "s1")
+    openings = [o["grammar"].split("\n")[0] for o in llm.options]
+    assert openings == [f'root ::= "1. " "《{spoken_title(r.item, "zh")}》" t1 "\\n"?' for r in reply.items]
+    bot.chat("a space film", "s2")
+    assert all(o["grammar"].startswith('root ::= "1. " t1') for o in llm.options[3:])
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])

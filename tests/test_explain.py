@@ -132,6 +132,11 @@ def test_a_title_set_apart_from_the_words_around_it() -> None:
     western = Item(id="w", domain="movies", title="A Fistful of Dollars", year=1964, genres=["Western"], authors=["Sergio Leone"])
     assert not Grounding(LEXICON, "movies", "a western", [western], FAMILY).problems(
         "Sergio Leone's film is a must-see for fans of Westerns.", 0)  # a word for a genre is no name
+    leone = Item(id="u", domain="movies", title="Good, the Bad and the Ugly, The (Buono, il brutto, il cattivo, Il)", year=1966,
+                 genres=["Western"], authors=["Sergio Leone"])  # fmt: skip
+    assert not Grounding(LEXICON, "movies", "a western", [leone], FAMILY).problems(
+        'Sergio Leone\'s "The Good, the Bad and the Ugly" is a gritty Western.', 0)  # its title quoted as people write it
+    assert Grounding(LEXICON, "movies", "a western", [leone], FAMILY).problems('"The Bad and the Good" is a gritty Western.', 0)
     assert "names another pick, 'Twisted'" in g.problems("As fun as Twisted, a board game.", 0)
     boxing = [Item(id="f", domain="movies", title="The Fighter", year=2010, genres=["Drama"]),
               Item(id="b", domain="movies", title="The Boxer", year=1997, genres=["Drama", "Thriller"])]  # fmt: skip
@@ -594,10 +599,14 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     assert g.numbers_allowed(1) - g.numbers_allowed(0) == {"13"} and g.numbers_allowed(2) - g.numbers_allowed(0) == {"7"}
     book = Item(id="b", domain="books", title="Half-Blood Prince (Book 6)", year=2005, extra={"isbn": "0439785960"})
     assert Grounding(LEXICON, "books", "a novel", [book], FAMILY).numbers_allowed(0) == {"6", "2005", "2000", "21"}  # no ISBN
+    gump = Item(id="g", domain="movies", title="Forrest Gump", year=1994, extra={"tmdb_id": "13", "imdb_id": "tt0109830"})
+    assert "13" not in Grounding(LEXICON, "movies", "a film", [gump], FAMILY).numbers_allowed(0)  # an id is no fact
     grammar = lines_grammar([g.numbers_allowed(i) for i in range(3)])
     assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
     assert 'n2 ::= "12" | "13" | "1990" | "1995" | "20" | "90"\n' in grammar
     assert "c ::= [^0-9０-９\\n ]" in grammar
+    opened = lines_grammar([set(), set()], ["《玩具总动员》", '《"Se7en"》'])
+    assert opened.startswith('root ::= "1. " "《玩具总动员》" t1 "\\n" "2. " "《\\"Se7en\\"》" t2'), opened  # quotes escaped
 
 
 @pytest.mark.parametrize(("chunks", "line"), [

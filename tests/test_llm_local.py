@@ -182,3 +182,12 @@ def test_the_reasons_grammar_lets_a_line_write_only_its_picks_numbers(local_serv
     for line, numbers in zip(lines, allowed, strict=True):
         assert set(re.findall(r"\d+", line[3:])) <= numbers, line
     assert "  " not in text
+
+
+@pytest.mark.llm
+def test_the_reasons_grammar_opens_a_line_with_the_words_code_gives(local_server: LocalLLMServer) -> None:
+    """A Chinese reason opens with its pick's title (written by code), then the model's own words follow."""
+    llm = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
+    ask = [{"role": "user", "content": "用一句中文推荐一部九十年代的爱情电影，以“1. ”开头。"}]
+    text = llm.complete(ask, max_tokens=60, temperature=0.0, options={"grammar": lines_grammar([set()], ["《Groundhog Day》"])})
+    assert text.startswith("1. 《Groundhog Day》") and len(text.strip()) > len("1. 《Groundhog Day》"), text

@@ -10,6 +10,7 @@ is never shown. If the model is down, every pick gets code's reason and the repl
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -19,6 +20,7 @@ from chatrec.llm.client import AVOID
 from chatrec.llm.meter import TurnModel
 from chatrec.models import Intent, Item, Recommendation
 from chatrec.pipeline.grounding import LINE_START, OPENING_QUOTE, YEAR_PREFIX, Grounding
+from chatrec.pipeline.titles import spoken_title
 from chatrec.present import fact_card, price_text, reply_list, shown_title
 from chatrec.prompts import PromptLibrary
 from chatrec.safety import LeakWatch
@@ -34,6 +36,8 @@ _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\
 _WORDS = re.compile(r"\w+")
 _OPENER_PREFIX = re.compile(r"^" + YEAR_PREFIX + r"[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
 _TITLE_MARK = "thepickstitle"  # stands for the pick's title while facts are cut from a line's start
+# A line's number ("2. ", "**2.**") has arrived, or is not coming, once this many characters of the line have.
+_NUMBER_WAIT = 6
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
 # "《The Politically Incorrect Guide To American History》这本书…": the card above shows the title; "这本书…" reads on.
 _OWN_TITLE_THEN_THIS = re.compile(r"^\s*《\s*([^》]{1,120}?)\s*》\s*(?=这)")
@@ -181,7 +185,7 @@ class ReasonWriter:
         """Read a line's "2." prefix; False while it may still be arriving."""
         stripped = self._pending.lstrip("\n")
         match = LINE_START.match(stripped)
-        if match is None and not final and len(stripped) < 6 and "\n" not in stripped:
+        if match is None and not final and len(stripped) < _NUMBER_WAIT and "\n" not in stripped:
             return False
         self._pending = stripped[match.end() :] if match else stripped
         if match:
@@ -247,7 +251,7 @@ def one_line(chunks: Iterable[str], number: int) -> Iterator[str]:
     pending, started, chunks = "", False, iter(chunks)
     for chunk in chunks:
         pending += chunk
-        if not started and len(pending.lstrip()) < 6 and "\n" not in pending.lstrip():
+        if not started and len(pending.lstrip()) < _NUMBER_WAIT and "\n" not in pending.lstrip():
             continue  # the model's number may still be arriving
         if not started:
             pending, started = _numbered(pending, number), True
@@ -267,13 +271,15 @@ def _numbered(text: str, number: int) -> str:
     return f"{number}. " + (body[m.end() :] if (m := LINE_START.match(body)) else body)
 
 
-def lines_grammar(numbers: Sequence[set[str]]) -> str:
+def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = ()) -> str:
     """A llama.cpp grammar (GBNF) for the reasons: one line per pick, numbered in order, each writing no number but
     those ``numbers[i]`` allows pick ``i`` (see :meth:`Grounding.numbers_allowed`; full-width digits are barred too:
     the small model writes "５" where "5" is barred), and no run of spaces (where a digit was barred, it would
     otherwise pad with spaces). The number check still reads every sentence: the grammar only spares the model
-    sentences it would have lost ("a thriller that fits 1989 to 1994", of a 1995 film)."""
-    rules = ['root ::= ' + ' "\\n" '.join(f'"{i}. " t{i}' for i in range(1, len(numbers) + 1)) + ' "\\n"?', 'c ::= [^0-9０-９\\n ]']
+    sentences it would have lost ("a thriller that fits 1989 to 1994", of a 1995 film). ``openings``: words each
+    line starts with, written by code (then at least one of the model's own follows)."""
+    starts = [f'"{i}. "' + (f" {json.dumps(o, ensure_ascii=False)}" if o else "") for i, o in enumerate(openings or [""] * len(numbers), start=1)]
+    rules = ['root ::= ' + ' "\\n" '.join(f"{start} t{i}" for i, start in enumerate(starts, start=1)) + ' "\\n"?', 'c ::= [^0-9０-９\\n ]']
     for i, allowed in enumerate(numbers, start=1):
         word = f"((c | n{i} c)+ n{i}? | n{i})" if allowed else "c+"  # a letter or a mark after each number: no two run on
         rules.append(f"t{i} ::= {word} (\" \" {word})* \" \"?")
@@ -359,7 +365,12 @@ class Explainer:
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(fact_card(n, r.item, intent.language) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
+        # A Chinese line opens with its pick's title, written by code: else the small model often opens with a famous
+        # work that fits the request instead ("《泰坦尼克号》：一部…" under Groundhog Day for "九十年代的爱情电影"), or
+        # writes a long English title and nothing more
+        openings = [f"《{spoken_title(r.item, 'zh')}》" for r in items] if intent.language == "zh" else []
         options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}),
-                   **({"grammar": lines_grammar(numbers)} if numbers else {})}
-        chunks = model.stream("explain", messages, max_tokens=50 * len(items) + 20, temperature=0.3, options=options)
+                   **({"grammar": lines_grammar(numbers, openings)} if numbers else {})}
+        budget = 50 * len(items) + 20 + sum(map(len, openings))  # an opening's tokens are spent too (at most one a character)
+        chunks = model.stream("explain", messages, max_tokens=budget, temperature=0.3, options=options)
         yield from chunks if line is None else one_line(chunks, line)

@@ -31,6 +31,7 @@ from rapidfuzz import fuzz
 
 from chatrec.models import Item
 from chatrec.pipeline.parse import Lexicon, is_chinese, parse_age, zh_number
+from chatrec.pipeline.titles import title_key, title_keys
 
 _WORDS = re.compile(r"\w+")
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
@@ -97,14 +98,16 @@ _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an it
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
 _OWN_TITLE_SIMILARITY = 90  # rapidfuzz ratio at which a name is the pick's own title misspelt
 _LEADING_THE = re.compile(r"^the\s+")
+_ID_KEY = re.compile(r"(?:^|_)(?:id|isbn\w*|asin|url)$", re.IGNORECASE)  # imdb_id, tmdb_id, isbn10: identifiers
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
 
 
 def facts_text(item: Item) -> str:
-    """Everything the catalog says about an item, as one lower-case text to look facts up in."""
+    """Everything the catalog says about an item, as one lower-case text to look facts up in; not its ids, which
+    no sentence states (a *tmdb_id* of 13 had let "智商只有13的男子" pass as a fact of *Forrest Gump*)."""
     parts = [item.title, str(item.year or ""), " ".join(item.genres), " ".join(item.authors), " ".join(item.tags),
              item.description, f"{item.price:.2f}" if item.price is not None else "", f"{item.rating:.1f}" if item.rating else "",
-             *(str(v) for v in item.extra.values())]  # fmt: skip
+             *(str(v) for k, v in item.extra.items() if not _ID_KEY.search(k))]  # fmt: skip
     return " ".join(parts).casefold()
 
 
@@ -350,7 +353,8 @@ class Grounding:
         under *The Martian* describes the film they named; unless the sentence quotes this pick too, comparing the
         two ("《盗梦空间》的导演…他执导的《Interstellar》也是科幻电影")."""
         quotes = _QUOTED.findall(sentence)
-        own = [q for q in quotes if _spaced(q) in _spaced(self.facts[index]) or self._translates(q, index)]
+        names = title_keys(self.picks[index].title)  # "The Good, the Bad and the Ugly" for "Good, the Bad and the Ugly, The (…)"
+        own = [q for q in quotes if _spaced(q) in _spaced(self.facts[index]) or title_key(q) in names or self._translates(q, index)]
         opening = OPENING_QUOTE.match(sentence)
         subject = opening.group(1) if opening is not None and not own else None
         return [q for q in quotes if q not in own and (not _mentions(self.request, q) or q == subject)]

@@ -151,6 +151,8 @@ def title_key(text: str) -> str:
 
 def _unaccented(text: str) -> str:
     """Latin letters without their accents ("Léon" → "Leon"): people type titles without them."""
+    if text.isascii():
+        return text  # most messages: every word of every one passes here
     return "".join(unicodedata.normalize("NFKD", c)[0] if "\u00c0" <= c <= "\u024f" else c for c in text)
 
 
@@ -170,6 +172,17 @@ def _names(title: str) -> list[str]:
     return out
 
 
+def spoken_title(item: Item, language: str) -> str:
+    """The item as a sentence names it: in Chinese by its Chinese title where it has one, else by its first name
+    ("The Good, the Bad and the Ugly"), without a subtitle that makes it long ("The Fellowship of the Ring")."""
+    zh = item.chinese_titles() if language == "zh" else []
+    name = zh[0] if zh else _names(item.title)[0]
+    return name.split(":")[0].strip() if len(name) > _LONG_TITLE and ":" in name else name
+
+
+_LONG_TITLE = 45  # "Star Wars: Episode VI - Return of the Jedi" is said whole
+
+
 def title_keys(title: str) -> list[str]:
     """Comparable forms of a catalog title (see :func:`_names`)."""
     return [key for name in _names(title) if (key := title_key(name))]
@@ -178,12 +191,12 @@ def title_keys(title: str) -> list[str]:
 _SUBTITLE = re.compile(r"\s*:\s+|\s+[-–—]\s+")
 
 
-def part_title_keys(title: str, shortest: int = 2) -> list[str]:
-    """Comparable forms of a title's first and last parts, split at its subtitles, when they are ``shortest`` words
-    or more: how people name a film ("ace ventura" for *Ace Ventura: Pet Detective*, "return of the jedi" for *Star
-    Wars: Episode VI - Return of the Jedi*)."""
+def part_title_keys(title: str) -> list[str]:
+    """Comparable forms of a title's first and last parts, split at its subtitles: how people name a film ("ace
+    ventura" for *Ace Ventura: Pet Detective*, "return of the jedi" for *Star Wars: Episode VI - Return of the Jedi*,
+    "borat"; which of them name it alone is :func:`_main_names`' call)."""
     parts = [p for name in _names(title) if len(split := _SUBTITLE.split(name)) > 1 for p in (split[0], split[-1])]
-    return [key for part in parts if len(part.split()) >= shortest and (key := title_key(part))]
+    return [key for part in parts if (key := title_key(part))]
 
 
 def _main_names(item: Item, key: str) -> bool:
@@ -295,7 +308,7 @@ class TitleIndex:
             keys: dict[str, str] = {}
             # whole titles first: a part ("terminator 2") never hides a whole one, and stands for a film only when
             # no other has it ("Star Wars" is a series, not Episode IV) and it is rare enough (see _main_names)
-            mains = [(it, k) for it in items for k in dict.fromkeys(part_title_keys(it.title, shortest=1))]
+            mains = [(it, k) for it in items for k in dict.fromkeys(part_title_keys(it.title))]
             shared = collections.Counter(k for _, k in mains)
             named = [(it, k) for it in items for k in title_keys(it.title)]
             named += [(it, k) for it, k in mains if shared[k] == 1 and _main_names(it, k)]
