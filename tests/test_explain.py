@@ -51,6 +51,7 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("A comedy about a boy and his friend Pat.", 0, False),  # one invented name
     ("A comedy in which Woody and Buzz become friends.", 0, True),  # names from the description
     ("Apollo 13 does not fit the crime genre.", 1, False),  # a pick said not to fit is no reason for it
+    ("A science project about space is not what you're looking for.", 1, False),
     ("It isn't quite suitable for a family night.", 1, False),
     ("Not a scary film: it suits a family night.", 1, True),  # a negation that disowns nothing
     ("A drama of astronauts that doesn't involve crime.", 1, True),  # "doesn't" negates the genre word too

@@ -52,7 +52,7 @@ _CENTURY = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?[\s-]+century|(?<!\d)(\d
 _DECADE = re.compile(r"(?<!\d)(\d{3}0)(?:['’]?s\b|\s*年代)|(?<![\d.,])['’]?([1-9]0)(?:['’]?s\b|\s*年代)")  # "the 1940s", "the 1960's", "the '60s", "90年代", "1990年代" hold a 1947, 1966, 1966, 1994 film
 _QUOTED = re.compile(r"[《「“\"]\s*([^》」”\"]{2,80}?)\s*[》」”\"]")  # "《 Fight Club》" quotes "Fight Club"
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
-                      r"|不适合|不符合|不太适合", re.IGNORECASE)
+                      r"|\bnot what you(?:'re| are) looking for\b|不适合|不符合|不太适合", re.IGNORECASE)
 LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)、:：]\s*")  # "2. ", "**2.**", "2、"
 # A title the model translated ("《美国美丽》" for American Beauty) is the pick's when the embedder's cross-lingual
 # cosine puts it this near the pick's title and this much nearer than any other pick's (measured on the 1.5B
