@@ -606,8 +606,9 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
     assert 'n2 ::= "12" | "13" | "1990" | "1995" | "20" | "90"\n' in grammar
     assert "c ::= [^0-9０-９\\n ]" in grammar
-    opened = lines_grammar([set(), set()], ["《玩具总动员》", '《"Se7en"》'])
+    opened = lines_grammar([set(), set()], ["《玩具总动员》", '《"Se7en"》'], ends="。！？")
     assert opened.startswith('root ::= "1. " "《玩具总动员》" t1 "\\n" "2. " "《\\"Se7en\\"》" t2'), opened  # quotes escaped
+    assert "t1 ::= c+ (\" \" c+)* [。！？]\n" in opened and grammar.count('" "?\n') == 3  # ends as a sentence; or anyhow
 
 
 @pytest.mark.parametrize(("chunks", "line"), [

@@ -186,8 +186,9 @@ def test_the_reasons_grammar_lets_a_line_write_only_its_picks_numbers(local_serv
 
 @pytest.mark.llm
 def test_the_reasons_grammar_opens_a_line_with_the_words_code_gives(local_server: LocalLLMServer) -> None:
-    """A Chinese reason opens with its pick's title (written by code), then the model's own words follow."""
+    """A Chinese reason opens with its pick's title (written by code), then the model's own words follow, to a full stop."""
     llm = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
     ask = [{"role": "user", "content": "用一句中文推荐一部九十年代的爱情电影，以“1. ”开头。"}]
-    text = llm.complete(ask, max_tokens=60, temperature=0.0, options={"grammar": lines_grammar([set()], ["《Groundhog Day》"])})
+    text = llm.complete(ask, max_tokens=80, temperature=0.0, options={"grammar": lines_grammar([set()], ["《Groundhog Day》"], ends="。！？")})
     assert text.startswith("1. 《Groundhog Day》") and len(text.strip()) > len("1. 《Groundhog Day》"), text
+    assert text.strip()[-1] in "。！？", text  # a whole sentence

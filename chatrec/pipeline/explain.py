@@ -271,18 +271,19 @@ def _numbered(text: str, number: int) -> str:
     return f"{number}. " + (body[m.end() :] if (m := LINE_START.match(body)) else body)
 
 
-def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = ()) -> str:
+def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), ends: str = "") -> str:
     """A llama.cpp grammar (GBNF) for the reasons: one line per pick, numbered in order, each writing no number but
     those ``numbers[i]`` allows pick ``i`` (see :meth:`Grounding.numbers_allowed`; full-width digits are barred too:
     the small model writes "５" where "5" is barred), and no run of spaces (where a digit was barred, it would
     otherwise pad with spaces). The number check still reads every sentence: the grammar only spares the model
     sentences it would have lost ("a thriller that fits 1989 to 1994", of a 1995 film). ``openings``: words each
-    line starts with, written by code (then at least one of the model's own follows)."""
+    line starts with, written by code (then at least one of the model's own follows); ``ends``: the marks one of
+    which ends each line (a line cannot stop at a title or its subtitle)."""
     starts = [f'"{i}. "' + (f" {json.dumps(o, ensure_ascii=False)}" if o else "") for i, o in enumerate(openings or [""] * len(numbers), start=1)]
     rules = ['root ::= ' + ' "\\n" '.join(f"{start} t{i}" for i, start in enumerate(starts, start=1)) + ' "\\n"?', 'c ::= [^0-9０-９\\n ]']
     for i, allowed in enumerate(numbers, start=1):
         word = f"((c | n{i} c)+ n{i}? | n{i})" if allowed else "c+"  # a letter or a mark after each number: no two run on
-        rules.append(f"t{i} ::= {word} (\" \" {word})* \" \"?")
+        rules.append(f"t{i} ::= {word} (\" \" {word})* " + (f"[{ends}]" if ends else '" "?'))
         if allowed:
             rules.append(f"n{i} ::= " + " | ".join(f'"{n}"' for n in sorted(allowed)))
     return "\n".join(rules) + "\n"
@@ -365,12 +366,13 @@ class Explainer:
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(fact_card(n, r.item, intent.language) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
-        # A Chinese line opens with its pick's title, written by code: else the small model often opens with a famous
-        # work that fits the request instead ("《泰坦尼克号》：一部…" under Groundhog Day for "九十年代的爱情电影"), or
-        # writes a long English title and nothing more
-        openings = [f"《{spoken_title(r.item, 'zh')}》" for r in items] if intent.language == "zh" else []
+        # A Chinese line opens with its pick's title, written by code, and ends with a full stop: else the small model
+        # often opens with a famous work that fits the request instead ("《泰坦尼克号》：一部…" under Groundhog Day for
+        # "九十年代的爱情电影"), or writes a long English title (or its subtitle) and nothing more
+        zh = intent.language == "zh"
+        openings = [f"《{spoken_title(r.item, 'zh')}》" for r in items] if zh else []
         options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}),
-                   **({"grammar": lines_grammar(numbers, openings)} if numbers else {})}
+                   **({"grammar": lines_grammar(numbers, openings, ends="。！？" if zh else "")} if numbers else {})}
         budget = 50 * len(items) + 20 + sum(map(len, openings))  # an opening's tokens are spent too (at most one a character)
         chunks = model.stream("explain", messages, max_tokens=budget, temperature=0.3, options=options)
         yield from chunks if line is None else one_line(chunks, line)
