@@ -172,13 +172,14 @@ def test_a_reason_per_pick_is_asked_of_that_pick_alone(catalog_store: ChromaStor
 
 def test_a_chinese_reason_opens_with_its_picks_title(catalog_store: ChromaStore, tmp_path: Path) -> None:
     """Code writes the opening of each Chinese line, the pick's title, so it is about the pick and not about a famous
-    film the request calls to mind, and the line ends with a full stop; an English line is the model's throughout."""
+    film the request calls to mind; the line ends with a full stop and has at most four spaces (a name, never an English
+    sentence); an English line is the model's throughout."""
     llm = ScriptedLLM(text=["1. 讲的是太空里的冒险。"] * 3)
     bot = make_bot(catalog_store, llm, tmp_path, reasons_per_pick=True)
     reply = bot.chat("推荐一部太空电影", "s1")
     openings = [o["grammar"].split("\n")[0] for o in llm.options]
     assert openings == [f'root ::= "1. " "《{spoken_title(r.item, "zh")}》" t1 "\\n"?' for r in reply.items]
-    assert all("[。！？]" in o["grammar"] for o in llm.options)  # and ends with a full stop
+    assert all("){0,4} [。！？]" in o["grammar"] for o in llm.options)  # ends with a full stop, has no room for English
     bot.chat("a space film", "s2")
     assert all(o["grammar"].startswith('root ::= "1. " t1') for o in llm.options[3:])
 

@@ -609,6 +609,7 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     opened = lines_grammar([set(), set()], ["《玩具总动员》", '《"Se7en"》'], ends="。！？")
     assert opened.startswith('root ::= "1. " "《玩具总动员》" t1 "\\n" "2. " "《\\"Se7en\\"》" t2'), opened  # quotes escaped
     assert "t1 ::= c+ (\" \" c+)* [。！？]\n" in opened and grammar.count('" "?\n') == 3  # ends as a sentence; or anyhow
+    assert "t1 ::= c+ (\" \" c+){0,4} [。！？]\n" in lines_grammar([set()], ["《x》"], ends="。！？", spaces=4)  # no English sentence
 
 
 @pytest.mark.parametrize(("chunks", "line"), [

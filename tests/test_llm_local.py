@@ -192,3 +192,14 @@ def test_the_reasons_grammar_opens_a_line_with_the_words_code_gives(local_server
     text = llm.complete(ask, max_tokens=80, temperature=0.0, options={"grammar": lines_grammar([set()], ["《Groundhog Day》"], ends="。！？")})
     assert text.startswith("1. 《Groundhog Day》") and len(text.strip()) > len("1. 《Groundhog Day》"), text
     assert text.strip()[-1] in "。！？", text  # a whole sentence
+
+
+@pytest.mark.llm
+def test_the_reasons_grammar_leaves_a_chinese_line_no_room_for_english_sentences(local_server: LocalLLMServer) -> None:
+    """Asked outright for English, a line under a Chinese line's grammar writes at most four spaces after its opening."""
+    llm = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
+    ask = [{"role": "user", "content": "In three long English sentences, why is The Lord of the Rings a good birthday gift? Start with “1. ”."}]
+    grammar = lines_grammar([set()], ["《The Fellowship of the Ring》"], ends="。！？", spaces=4)
+    text = llm.complete(ask, max_tokens=80, temperature=0.0, options={"grammar": grammar})
+    assert text.startswith("1. 《The Fellowship of the Ring》"), text
+    assert text.count(" ") <= 1 + 4 + 4, text  # the number's space, the title's four, then at most four

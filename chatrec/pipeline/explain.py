@@ -36,6 +36,9 @@ _SENTENCE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Ms|Dr|St|Jr|Sr|vs|No))(?<!\
 _WORDS = re.compile(r"\w+")
 _OPENER_PREFIX = re.compile(r"^" + YEAR_PREFIX + r"[\s《「“\"*]*")  # "1999年的《 Fight Club》…" opens with the title
 _TITLE_MARK = "thepickstitle"  # stands for the pick's title while facts are cut from a line's start
+# The spaces a Chinese line may write: an author's or a character's name, not a sentence of English (the small model,
+# given English facts, had written four English sentences under 《The Fellowship of the Ring》 for "给我妈妈挑一本生日礼物书")
+_ZH_SPACES = 4
 # A line's number ("2. ", "**2.**") has arrived, or is not coming, once this many characters of the line have.
 _NUMBER_WAIT = 6
 _TERMINAL = re.compile(r"[.!?。！？][\"'”’)]*$")
@@ -271,19 +274,21 @@ def _numbered(text: str, number: int) -> str:
     return f"{number}. " + (body[m.end() :] if (m := LINE_START.match(body)) else body)
 
 
-def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), ends: str = "") -> str:
+def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), ends: str = "", spaces: int | None = None) -> str:
     """A llama.cpp grammar (GBNF) for the reasons: one line per pick, numbered in order, each writing no number but
     those ``numbers[i]`` allows pick ``i`` (see :meth:`Grounding.numbers_allowed`; full-width digits are barred too:
     the small model writes "５" where "5" is barred), and no run of spaces (where a digit was barred, it would
     otherwise pad with spaces). The number check still reads every sentence: the grammar only spares the model
     sentences it would have lost ("a thriller that fits 1989 to 1994", of a 1995 film). ``openings``: words each
     line starts with, written by code (then at least one of the model's own follows); ``ends``: the marks one of
-    which ends each line (a line cannot stop at a title or its subtitle)."""
+    which ends each line (a line cannot stop at a title or its subtitle); ``spaces``: the most spaces the model may write
+    in a line (a Chinese line has room for a name of a few words, not for an English sentence)."""
     starts = [f'"{i}. "' + (f" {json.dumps(o, ensure_ascii=False)}" if o else "") for i, o in enumerate(openings or [""] * len(numbers), start=1)]
     rules = ['root ::= ' + ' "\\n" '.join(f"{start} t{i}" for i, start in enumerate(starts, start=1)) + ' "\\n"?', 'c ::= [^0-9０-９\\n ]']
     for i, allowed in enumerate(numbers, start=1):
         word = f"((c | n{i} c)+ n{i}? | n{i})" if allowed else "c+"  # a letter or a mark after each number: no two run on
-        rules.append(f"t{i} ::= {word} (\" \" {word})* " + (f"[{ends}]" if ends else '" "?'))
+        more = "*" if spaces is None else f"{{0,{spaces}}}"
+        rules.append(f"t{i} ::= {word} (\" \" {word}){more} " + (f"[{ends}]" if ends else '" "?'))
         if allowed:
             rules.append(f"n{i} ::= " + " | ".join(f'"{n}"' for n in sorted(allowed)))
     return "\n".join(rules) + "\n"
@@ -366,13 +371,13 @@ class Explainer:
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(fact_card(n, r.item, intent.language) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
-        # A Chinese line opens with its pick's title, written by code, and ends with a full stop: else the small model
-        # often opens with a famous work that fits the request instead ("《泰坦尼克号》：一部…" under Groundhog Day for
-        # "九十年代的爱情电影"), or writes a long English title (or its subtitle) and nothing more
+        # A Chinese line opens with its pick's title, written by code, ends with a full stop and has no room for English
+        # sentences: else the small model often opens with a famous work that fits the request instead ("《泰坦尼克号》：
+        # 一部…" under Groundhog Day for "九十年代的爱情电影"), or writes a long English title (or its subtitle) and nothing more
         zh = intent.language == "zh"
         openings = [f"《{spoken_title(r.item, 'zh')}》" for r in items] if zh else []
-        options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}),
-                   **({"grammar": lines_grammar(numbers, openings, ends="。！？" if zh else "")} if numbers else {})}
+        grammar = lines_grammar(numbers, openings, ends="。！？", spaces=_ZH_SPACES) if zh else lines_grammar(numbers)
+        options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}), **({"grammar": grammar} if numbers else {})}
         budget = 50 * len(items) + 20 + sum(map(len, openings))  # an opening's tokens are spent too (at most one a character)
         chunks = model.stream("explain", messages, max_tokens=budget, temperature=0.3, options=options)
         yield from chunks if line is None else one_line(chunks, line)
