@@ -572,6 +572,10 @@ def test_a_picks_own_title_written_a_little_wrong_is_no_invented_name() -> None:
     g = Grounding(LEXICON, "toys", "a Christmas stocking filler", [bauble, ITEMS[0]], FAMILY)
     assert not g.problems("The Personalised Wedding Couples Keepsake ChristmasBauble is a unique gift for a stocking.", 0)
     assert g.problems("The Personalised Wedding Keepsake Snow Globe is a unique gift for a stocking.", 0)
+    war = Item(id="w", domain="books", title="A Short History of World War II", year=1980, genres=["History"])
+    g = Grounding(LEXICON, "books", "a history book", [war], FAMILY)
+    assert g.problems("A Short History of World War IV is a comprehensive survey.", 0)  # shown in the web chat
+    assert not g.problems("A Short History of World War II is a comprehensive survey.", 0)
 
 
 def test_a_genre_word_is_true_of_a_kind_of_its_genre() -> None:

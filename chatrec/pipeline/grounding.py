@@ -97,6 +97,7 @@ _ZH_NAME_SIMILARITY = 0.83
 _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an item's extra facts, not "tt0114709"
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
 _OWN_TITLE_SIMILARITY = 90  # rapidfuzz ratio at which a name is the pick's own title misspelt
+_NUMERAL = re.compile(r"\b(?:\d+|[IVXLC]+)\b")  # "World War II", "Rocky 3": a title's numbers are no misspelling
 _LEADING_THE = re.compile(r"^the\s+")
 _ID_KEY = re.compile(r"(?:^|_)(?:id|isbn\w*|asin|url)$", re.IGNORECASE)  # imdb_id, tmdb_id, isbn10: identifiers
 _REPEAT_SIMILARITY = 85  # rapidfuzz ratio at which two picks' sentences count as one reason said twice
@@ -288,7 +289,10 @@ class Grounding:
 
     def _misspelt_title(self, name: str, index: int) -> bool:
         """A name that is pick ``index``'s own title written a little wrong ("Keepsake ChristmasBauble" for "Keepsake
-        Christmas Bauble"), whole or up to its subtitle."""
+        Christmas Bauble"), whole or up to its subtitle; never with a number the title lacks ("A Short History of World
+        War IV" for *A Short History of World War II* is another war)."""
+        if not set(_NUMERAL.findall(name)) <= set(_NUMERAL.findall(self.picks[index].title)):
+            return False
         title = self.picks[index].title.casefold()
         forms = {title, _SUBTITLE.split(title, maxsplit=1)[0]}
         return max(fuzz.ratio(_LEADING_THE.sub("", name.casefold()), _LEADING_THE.sub("", f)) for f in forms) >= _OWN_TITLE_SIMILARITY
