@@ -94,7 +94,9 @@ class _Store:
         ("Guardians of the Galaxy 2", ["Action"], 20), ("Signs", ["Thriller"], 10), ("Jaws", ["Horror"], 10),
         ("Silver Linings Playbook", ["Romance"], 10), ("Yes", ["Drama"], 1), ("Brüno (Bruno)", ["Comedy"], 30),
         ("Borat: Cultural Learnings of America for Make Benefit Glorious Nation of Kazakhstan", ["Comedy"], 65),
-        ("Tupac: Resurrection", ["Documentary"], 1), ("Bay", ["Drama"], 1),
+        ("Tupac: Resurrection", ["Documentary"], 1), ("Bay", ["Drama"], 1), ("Annabelle", ["Horror"], 2),
+        ("Jumanji", ["Adventure"], 100), ("Airheads", ["Comedy"], 5), ("Fantasia", ["Animation"], 30),
+        ("Snipes", ["Drama"], 1), ("Pickpocket", ["Crime"], 3),
     ]]  # fmt: skip
 
     def items(self, domain: str) -> list[Item]:
@@ -174,6 +176,21 @@ def test_titles_written_as_a_list(message: str, found: list[str]) -> None:
 def test_titles_joined_by_and_on_the_demo_catalog(demo_store: ChromaStore, tmp_path: Path, message: str, found: list[str]) -> None:
     bot = make_bot(demo_store, None, tmp_path)
     assert [bot.title_of(i) for i in bot.understand(message).liked_ids] == found
+
+
+@pytest.mark.parametrize(("message", "found"), [
+    ("It looks better than the first anabelle. I will def check this one out.", ["anabelle"]),  # a letter out; "." parts it from "I"
+    ("bridesmaids, angry birds, jumangi", ["jumangi"]),
+    ("not sure if I saw Airheads. I'll have to add that to my list", ["Airheads"]),
+    ("Loved Airheads!", ["Airheads"]),  # a sentence's first word is no first name
+    ("the visuals were fantastia", []),  # "fantastic" misspelt, not Fantasia
+    ("what about the one with Wesley Snipes", []),  # a surname
+    ("a pickpocket steals his wallet", []),  # a word after "a"
+    ("I asked Annabelle Wallis about it", []),  # a first name
+])  # fmt: skip
+def test_a_one_word_title_in_running_text_even_misspelt(message: str, found: list[str]) -> None:
+    """Cases from the development sample and ReDial's validation messages (``bench/linking.py``)."""
+    assert [m.title for m in TitleIndex(_Store()).bare(message, "movies")] == found  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("message", "found"), [

@@ -8,6 +8,7 @@ title the model imagines, or a common word that happens to be a title, never bec
 from __future__ import annotations
 
 import collections
+import functools
 import re
 import threading
 import unicodedata
@@ -15,7 +16,8 @@ from collections.abc import Callable, Iterable
 
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process, utils
-from wordfreq import zipf_frequency
+from rapidfuzz.distance import OSA
+from wordfreq import iter_wordlist, zipf_frequency
 
 from chatrec.catalog.store import VectorStore
 from chatrec.models import Item
@@ -81,6 +83,8 @@ _RARE_WORD_ZIPF = 3.0  # a one-word title this rare ("Zombieland", "looper") is 
 _RARE_MAIN_ZIPF = 3.5  # a title's main part names it only with a word this rare ("terminator 2"; not "journey to the west")
 _KNOWN_BY_PART = 10  # ratings a film needs to be named by one word of its title ("Borat")
 _RARE_PHRASE = -8.5  # log10 chance of a lower-case title's uncommon words side by side ("blade runner"; not "home alone")
+_MISSPELT_ZIPF = 2.0  # a word this rare, one letter from a one-word title ("anabelle"), may be that title misspelt
+_MISSPELT_MIN = 7  # letters such a word needs: "jumangi"; a shorter one is a letter from too many words
 _LISTED_ZIPF = 5.0  # a one-word item of a list names a title unless it is a word this common ("yes", "sure", "okay")
 _CLAUSE = re.compile(r"[^.!?。！？\n…:]+")  # a list stays within one clause: "Pulp Fiction, Psycho, Jaws... kind of a mix"
 _LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&、，；]|\s[-–—]\s)\s*(?:(?:and|or)\b\s*)?|\s+(?:and|or)\s+", re.IGNORECASE)
@@ -101,6 +105,19 @@ def _aside(clause: str, start: int, end: int) -> int:
 
 def _zipf(word: str) -> float:
     return zipf_frequency(word, "en")
+
+
+@functools.cache
+def _common_words() -> list[str]:
+    """English words common enough (Zipf 3 or more) and long enough that a rare word one letter from them is them
+    misspelt ("romatic", "definately")."""
+    words = []
+    for word in iter_wordlist("en"):
+        if _zipf(word) < _RARE_WORD_ZIPF:
+            return words
+        if word.isalpha() and len(word) >= _MISSPELT_MIN - 1:
+            words.append(word)
+    return words
 
 
 def _common(word: str) -> bool:
@@ -128,11 +145,26 @@ def _plausible(text: str, words: list[re.Match[str]], i: int, n: int) -> bool:
     if i + n < len(words) and words[i + n].group().casefold() in _SERIES_WORDS:
         return False  # "all the Terminator movies" name a series
     if n == 1:
-        after = words[i + 1].group() if i + 1 < len(words) else ""
-        return _zipf(run[0]) < _RARE_WORD_ZIPF and not after[:1].isupper()  # not "Looper Smith"
+        return _zipf(run[0]) < _RARE_WORD_ZIPF and not _used_as_word(text, words, i)
     if any(w[:1].isupper() and not _common(w) for w in run):
         return True
     return sum(_zipf(w) - 9 for w in run if not _common(w)) <= _RARE_PHRASE
+
+
+def _joined(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether words[i] and the word after it stand in one phrase: only spaces between them."""
+    return 0 <= i < len(words) - 1 and not text[words[i].end() : words[i + 1].start()].strip()
+
+
+def _used_as_word(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether the rare word words[i], spelling a one-word title, is used as a word or a name here: after "a" ("a
+    pickpocket", "what a creepshow"), or beside a capitalised word in a person's name ("Looper Smith", "Wesley Snipes";
+    not "I", nor a sentence's first word: "Loved Airheads"). A full stop parts them: "zombieland. It was fun"."""
+    before = words[i - 1].group() if _joined(text, words, i - 1) else ""
+    after = words[i + 1].group() if _joined(text, words, i) else ""
+    opens = i == 1 or (i > 1 and not _joined(text, words, i - 2))  # before is a sentence's or a clause's first word
+    named = words[i].group()[:1].isupper() and before[:1].isupper() and before not in _I and not opens
+    return before.casefold() in {"a", "an"} or named or after[:1].isupper()
 
 
 def _not_one_film(words: list[str], n: int) -> bool:
@@ -292,6 +324,7 @@ class TitleIndex:
         self._names: dict[str, dict[str, str]] = {}  # domain → item id → title
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
         self._bare: dict[str, dict[str, str]] = {}  # domain → title key that may be named bare → item id
+        self._one_word: dict[str, dict[str, str]] = {}  # domain → a bare title key of one rare word → item id
         self._genres: dict[str, frozenset[str]] = {}  # domain → genre names
         self._chinese: dict[str, dict[str, str]] = {}  # domain → Chinese title (an item's extra "title_zh") → item id
         self._recent: Recent[list[TitleMention]] = Recent(64)  # recent answers by (kind, text, domain)
@@ -319,6 +352,8 @@ class TitleIndex:
                     keys.setdefault(form, item.id)
             self._keys[domain], self._names[domain] = keys, {it.id: it.title for it in items}
             self._bare[domain] = {k: i for k, i in keys.items() if len(k) >= 5 and k not in genres}
+            self._one_word[domain] = {k: i for k, i in self._bare[domain].items() if " " not in k and _zipf(k) < _RARE_WORD_ZIPF}
+            _common_words()  # read once, before a first message needs it
             self._genres[domain], self._by_year[domain] = genres, by_year
             # as a message is read: NFKC ("蝙蝠侠：黑暗骑士" is "蝙蝠侠:黑暗骑士"); the most-rated wins a shared title
             self._chinese[domain] = {unicodedata.normalize("NFKC", zh): it.id for it in reversed(items) for zh in it.chinese_titles()}
@@ -454,8 +489,23 @@ class TitleIndex:
                     found.setdefault(index[key], _mention_at(text, index[key], run[0].start(), run[-1].end()))
                     i += n - 1
                     break
+            else:
+                if (item_id := self._misspelt_word(text, words, i, domain)) is not None:
+                    found.setdefault(item_id, _mention_at(text, item_id, words[i].start(), words[i].end()))
             i += 1
         return list(found.values())
+
+    def _misspelt_word(self, text: str, words: list[re.Match[str]], i: int, domain: str) -> str | None:
+        """The one-word title that words[i] is misspelt by a letter ("anabelle", "jumangi", "Anchroman": one edit, a
+        swap of two letters counts as one): a word people hardly write, of seven letters or more, written as a title
+        (see :func:`_plausible`) and a letter from no common word ("romatic" is "romantic" misspelt, not *Romantics*)."""
+        key = title_key(words[i].group())
+        if len(key) < _MISSPELT_MIN or _zipf(key) >= _MISSPELT_ZIPF or not _plausible(text, words, i, 1):
+            return None
+        if process.extractOne(key, _common_words(), scorer=OSA.distance, score_cutoff=1):
+            return None
+        best = process.extractOne(key, list(self._one_word[domain]), scorer=OSA.distance, score_cutoff=1)
+        return self._one_word[domain][best[0]] if best else None
 
     def named(self, text: str, domains: list[str]) -> list[TitleMention]:
         """Every "Title (Year)" of any of ``domains`` in ``text``."""
