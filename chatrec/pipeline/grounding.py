@@ -52,7 +52,8 @@ _CENTURY = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?[\s-]+century|(?<!\d)(\d
 _DECADE = re.compile(r"(?<!\d)(\d{3}0)(?:['’]?s\b|\s*年代)|(?<![\d.,])['’]?([1-9]0)(?:['’]?s\b|\s*年代)")  # "the 1940s", "the 1960's", "the '60s", "90年代", "1990年代" hold a 1947, 1966, 1966, 1994 film
 _QUOTED = re.compile(r"[《「“\"]\s*([^》」”\"]{2,80}?)\s*[》」”\"]")  # "《 Fight Club》" quotes "Fight Club"
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
-                      r"|\bnot what you(?:'re| are) looking for\b|不适合|不符合|不太适合", re.IGNORECASE)
+                      r"|\bnot what (?:you(?:'re| are) looking for|you asked for|you want(?:ed)?|(?:the|your) request (?:is|was) (?:for|about))\b"
+                      r"|不适合|不符合|不太适合", re.IGNORECASE)
 LINE_START = re.compile(r"\s*(?:[-*•]\s*)?(?:\*\*)?(\d{1,2})\s*(?:\*\*)?\s*[.)、:：]\s*")  # "2. ", "**2.**", "2、"
 # A title the model translated ("《美国美丽》" for American Beauty) is the pick's when the embedder's cross-lingual
 # cosine puts it this near the pick's title and this much nearer than any other pick's (measured on the 1.5B
@@ -154,6 +155,12 @@ def _request_numbers(request: str) -> set[str]:
     return _numbers(request) | {str(n) for run in _ZH_NUMBER.findall(request) if (n := zh_number(run)) is not None}
 
 
+def _written(phrase: str) -> list[str]:
+    """A word as a model writes it after a space, in lower case and capitalised ("冒险" as it is)."""
+    key = phrase.casefold()
+    return [phrase] if is_chinese(phrase) else [f" {key}", f" {key.capitalize()}"]
+
+
 class Grounding:
     """The facts of one reply's picks, and the request, to check the model's sentences against."""
 
@@ -184,21 +191,19 @@ class Grounding:
         return {n for n in self.known_numbers[index] if len(n) <= 7} | era
 
     def unfit_words(self, index: int | None = None) -> list[str]:
-        """Genre words no pick's genres make true (only pick ``index``'s, when given), as a model writes them
-        (" adventure", " Adventure", "冒险"): the reasons' call is asked to avoid them, so fewer of its sentences call a
-        pick what it is not. Never the request's words (the model may write "nothing scary"), a pick's own fact words
-        (*War of the Worlds*), or a word a pick's genres allow as a mood ("funny" of a children's film)."""
+        """Words no pick makes true (only pick ``index``, when given), as a model writes them (" adventure",
+        " Adventure", "冒险"): the reasons' call is asked to avoid them, so fewer of its sentences call a pick what it is
+        not. Genre words its genres do not make true, and the words of a claim that it suits children ("for all
+        ages", "适合孩子") when no pick may be said to. Never the request's words (the model may write "nothing
+        scary"), a pick's own fact words (*War of the Worlds*), or a word a pick's genres allow as a mood ("funny" of a
+        children's film)."""
         picks = range(len(self.picks)) if index is None else [index]
         genres = {g.casefold() for i in picks for g in self.picks[i].genres}
         facts = " ".join(self.facts[i] for i in picks)
-        words: list[str] = []
-        for phrase, of in self.lexicon.genres.get(self.domain, {}).items():
-            if self._true_of(phrase, of, genres):
-                continue
-            if not (self.lexicon.find(self.request, phrase) or self.lexicon.find(facts, phrase)):
-                key = phrase.casefold()
-                words += [phrase] if is_chinese(phrase) else [f" {key}", f" {key.capitalize()}"]
-        return words
+        phrases = [p for p, of in self.lexicon.genres.get(self.domain, {}).items() if not self._true_of(p, of, genres)]
+        if not any(self._may_suit_children(self.picks[i]) for i in picks):
+            phrases += self.lexicon.children_claim_words
+        return [w for p in phrases if not (self.lexicon.find(self.request, p) or self.lexicon.find(facts, p)) for w in _written(p)]
 
     def _true_of(self, phrase: str, of: Sequence[str], genres: set[str]) -> bool:
         """Whether a genre word (standing for the genres ``of``) is true of an item of ``genres``: one of them, a kind of

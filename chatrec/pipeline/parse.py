@@ -136,6 +136,7 @@ class LexiconData(BaseModel):
     adults: list[str] = Field(default_factory=list)
     relatives: list[str] = Field(default_factory=list)
     children_claims: list[str] = Field(default_factory=list)
+    children_claim_words: list[str] = Field(default_factory=list)
     adult_claims: list[str] = Field(default_factory=list)
     actions: dict[str, list[str]]
     for_children: dict[str, list[str]] = Field(default_factory=dict)
@@ -192,6 +193,7 @@ class Lexicon:
         self.mood_carriers = {g.casefold() for g in d.mood_carriers}
         self.loose_genre_words = {w.casefold(): {g.casefold() for g in gs} for w, gs in d.loose_genre_words.items()}
         self.children_claims, self.adult_claims = d.children_claims, d.adult_claims
+        self.children_claim_words = d.children_claim_words
         self.bounds = d.bounds
         self.title_cues = d.title_cues
         self.genre_ages = d.genre_ages
