@@ -387,6 +387,8 @@ class Understander:
             return "ask_item"  # "is the second one cheaper than the first one?" asks about it; it asks for nothing cheaper
         for wanted, needs_reference, action in CUE_ACTIONS:
             if cues & wanted and (shown and parsed.reference is not None if needs_reference else asked):
+                if action == "refine" and self._new_taste_in_time(parsed, cues, session):
+                    continue
                 return action
         if shown and parsed.reference is not None and QUESTION.search(text):
             return "ask_item"  # "does the first one need batteries?", "第二个适合几岁？": a question about a pick shown
@@ -402,6 +404,16 @@ class Understander:
             return checked if checked in ("ask_item", "feedback", "more_like") else "refine"
         # "something for date night with my wife" after a family film: a request for other people is a new one
         return checked or "recommend"
+
+    @staticmethod
+    def _new_taste_in_time(parsed: Parsed, cues: set[str], session: Session) -> bool:
+        """Whether a message whose only refining word is one of time ("classic", "older", "newer") asks for a kind of
+        item of its own, named with its domain: "a classic crime film from the 70s" after romantic comedies is a new
+        request, not the last one made older (which had kept date night's scenario); "an older comedy film" after
+        comedies still refines them."""
+        if not (cues & set(REFINE_CUES) <= {"older", "newer"} and parsed.domains and parsed.include):
+            return False
+        return not set(parsed.include) <= set(session.constraints.include_genres)
 
     def _occasion_elsewhere(self, text: str, session: Session) -> bool:
         """Whether a message that names no genre of the session's domain names an occasion (a scenario keyword that
