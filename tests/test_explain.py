@@ -618,6 +618,8 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     assert Grounding(LEXICON, "books", "a novel", [book], FAMILY).numbers_allowed(0) == {"6", "2005", "2000", "21"}  # no ISBN
     gump = Item(id="g", domain="movies", title="Forrest Gump", year=1994, extra={"tmdb_id": "13", "imdb_id": "tt0109830"})
     assert "13" not in Grounding(LEXICON, "movies", "a film", [gump], FAMILY).numbers_allowed(0)  # an id is no fact
+    zh = Grounding(LEXICON, "movies", "推荐2010年以后的电影，适合5岁孩子", [gump], FAMILY, language="zh")
+    assert zh.numbers_allowed(0) == {"1994年", "2010年", "5", "1990年代", "90年代", "20世纪"}  # "智商只有1994" cannot be written
     grammar = lines_grammar([g.numbers_allowed(i) for i in range(3)])
     assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
     assert 'n2 ::= "12" | "13" | "1990" | "1995" | "20" | "90"\n' in grammar
@@ -637,3 +639,21 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
 ])  # fmt: skip
 def test_a_call_about_one_pick_gives_that_picks_one_line(chunks: list[str], line: str) -> None:
     assert "".join(one_line(chunks, 3)) == line
+
+
+def test_a_facts_number_written_as_a_count_is_no_fact() -> None:
+    """"一个智商只有1994的男子" was in most of the model's Chinese lines about *Forrest Gump*, and "4.3 million viewers"
+    of a film rated 4.3: each number is a fact of the pick, written as what it is not."""
+    gump = Item(id="g", domain="movies", title="Forrest Gump", year=1994, genres=["Comedy", "Drama"], rating=4.3,
+                description="The box office took 678.2 million dollars.", extra={"title_zh": "阿甘正传"})  # fmt: skip
+    zh = Grounding(LEXICON, "movies", "推荐一部温情的电影", [gump], FAMILY, language="zh")
+    assert zh.problems("《阿甘正传》讲述了一个智商只有1994的男孩阿甘的故事。", 0) == ["writes its year 1994 as no year"]
+    for fine in ("《阿甘正传》是1994年的一部温情电影。", "《阿甘正传》（1994）是一部温情电影。", "这部电影的年份是1994，充满温情。",
+                 "一部九十年代的温情电影，1990年代的经典。"):
+        assert not zh.problems(fine, 0), fine
+    en = Grounding(LEXICON, "movies", "a warm film", [gump], FAMILY)
+    assert en.problems("A warm comedy loved by 4.3 million viewers.", 0) == ["writes '4.3 million', which the facts do not"]
+    assert en.problems("A warm comedy, rated 4.3 by 1994 percent of viewers.", 0)
+    assert not en.problems("A warm comedy rated 4.3 that took 678.2 million at the box office.", 0)
+    assert not Grounding(LEXICON, "movies", "a film that made 5 million", [gump], FAMILY).problems(
+        "A warm comedy from 1994, for a film that made 5 million.", 0)  # the request's own

@@ -89,6 +89,11 @@ _PRICE_SIDES_ZH = (
     re.compile(rf"(?P<lo>{_AMOUNT})\s*(?:元|英镑|镑|块钱?)\s*以上"),
 )
 _EN_CURRENCY = re.compile(r"\s*(?:pounds?|quid|gbp)\b", re.I)
+# A fact's number written as a count ("4.3 million viewers" of a film rated 4.3; "智商只有1994的男子" of a 1994 film, in
+# most of the model's Chinese lines about *Forrest Gump*): a number with a magnitude must be so written in the facts or
+# the request, and a Chinese sentence writes the pick's year as a year ("1994年", "（1994）", "年份是1994").
+_MAGNITUDE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:million|billion|thousand|hundred|percent|%|万|亿|千|百)", re.IGNORECASE)
+_ZH_YEAR_BEFORE = ("（", "(", "年份", "年份是", "年份为", "年份：", "年份:")
 # A foreign name written in Chinese ("克里斯托弗·诺兰", "J.K.罗琳"): its characters carry no spelling to look up, so the
 # multilingual embedder says whose name it is. Measured: a name against its English form 0.84-0.90, against other
 # people's names at most 0.80 (11 directors, authors and actors).
@@ -185,10 +190,17 @@ class Grounding:
     def numbers_allowed(self, index: int) -> set[str]:
         """The numbers a sentence about pick ``index`` may write and pass the number check: its facts', the
         request's, and its year's decade and century ("the 1990s", "the '90s", "20th century" of a 1995 film); not
-        an ISBN or an id (more than seven characters), which the model had copied in pieces ("published in 10/0439785960")."""
+        an ISBN or an id (more than seven characters), which the model had copied in pieces ("published in 10/0439785960").
+        In Chinese, each year, decade and century with the word that makes it one ("1994年", "90年代", "20世纪")."""
         year = self.picks[index].year
-        era = _decades(year) | {str(c) for c in _centuries(year)} if year else set()
-        return {n for n in self.known_numbers[index] if len(n) <= 7} | era
+        decades, centuries = (_decades(year), {str(c) for c in _centuries(year)}) if year else (set(), set())
+        facts = {n for n in self.known_numbers[index] if len(n) <= 7}
+        if self.language != "zh":
+            return facts | decades | centuries
+        # a Chinese line writes a year as one ("1994年"), a decade ("90年代") and a century ("20世纪") too: the grammar
+        # had given the model "1994" where it wanted a number for "智商只有…" (see _MAGNITUDE)
+        years = {n for n in facts if re.fullmatch(_YEAR, n)}
+        return facts - years | {f"{n}年" for n in years} | {f"{d}年代" for d in decades} | {f"{c}世纪" for c in centuries}
 
     def unfit_words(self, index: int | None = None) -> list[str]:
         """Words no pick makes true (only pick ``index``, when given), as a model writes them (" adventure",
@@ -286,10 +298,23 @@ class Grounding:
                 and not self._is_genre(m)]  # fmt: skip
         out += [f"name {m!r} is not in the facts" for m in self._foreign_names(sentence, index)]
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
+        out += self._as_counts(sentence, index)
         out += self._named_subject(sentence, index) if not out else []
         out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
                 if i != index and len(other.title) >= 4 and _mentions(sentence, other.title) and self._as_name(sentence, other.title)
                 and not _mentions(self.picks[index].title, other.title) and not self._requests_words(sentence, other.title)]  # fmt: skip
+        return out
+
+    def _as_counts(self, sentence: str, index: int) -> list[str]:
+        """The facts' numbers written as counts (see _MAGNITUDE): each may pass the number check, as a number, alone."""
+        known = re.sub(r"\s+", "", f"{self.facts[index]} {self.request.casefold()}")
+        out = [f"writes {m.group()!r}, which the facts do not" for m in _MAGNITUDE.finditer(sentence)
+               if re.sub(r"\s+", "", m.group().casefold()) not in known]
+        if (year := self.picks[index].year) and is_chinese(sentence):
+            for m in re.finditer(rf"(?<!\d){year}(?!\d)", sentence):
+                before, after = sentence[: m.start()].rstrip(), sentence[m.end() :].lstrip()
+                if not (after.startswith(("年", ")", "）")) or before.endswith(_ZH_YEAR_BEFORE)):
+                    out.append(f"writes its year {year} as no year")
         return out
 
     def _misspelt_title(self, name: str, index: int) -> bool:
