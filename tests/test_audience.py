@@ -223,6 +223,15 @@ def test_a_name_nothing_found_mentions_is_said(demo_store: ChromaStore, tmp_path
     assert told in reply.text if told else "mentions" not in reply.text  # in the reply too, as what cannot be checked is
 
 
+def test_a_refinement_does_not_say_a_film_named_before_is_mentioned_by_nothing(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"要2010年以后的" after "我喜欢僵尸之地…" searched the request it refines, *Zombieland* in it, and had said no film
+    mentions "Zombieland"."""
+    bot = make_bot(demo_store, None, tmp_path)
+    assert bot.chat("我喜欢僵尸之地，推荐几部类似的喜剧电影", "s").intent.liked_ids == ["71535"]
+    reply = bot.chat("要2010年以后的", "s")
+    assert reply.intent.action == "refine" and reply.items and not reply.intent.unmatched, reply.notices
+
+
 def test_the_names_of_a_request_are_its_rare_capitalised_words() -> None:
     from chatrec.pipeline.retrieve import unmatched_terms
 

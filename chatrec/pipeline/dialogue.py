@@ -516,10 +516,12 @@ class ChatRec:
             out.append(self._recommendation(r, intent))
         return out
 
-    def _unmatched(self, intent: Intent, pool: list[Item]) -> list[str]:
+    def _unmatched(self, intent: Intent, session: Session, pool: list[Item]) -> list[str]:
         """The names the request gives that no candidate mentions (see :func:`unmatched_terms`); the words of the
-        lexicon, the scenarios and the titles linked are no such names."""
-        linked = " ".join(name for i in [*intent.liked_ids, *intent.rejected_ids, intent.anchor_id or ""] if (name := self._titles.name(i)))
+        lexicon, the scenarios and the titles linked, in this message or before (a refinement searches the request
+        it refines: "要2010年以后的" after "我喜欢僵尸之地…" had been told no film mentions "Zombieland"), are no such names."""
+        ids = [*intent.liked_ids, *intent.rejected_ids, intent.anchor_id or "", *session.liked, *session.rejected]
+        linked = " ".join(name for i in ids if (name := self._titles.name(i)))
         titled = set(re.findall(r"\w+", linked.casefold()))
         return unmatched_terms(intent.query, pool, lambda word: word in self._known_words or word in titled)
 
@@ -626,7 +628,7 @@ class ChatRec:
                                     reject=self.lexicon.adult_only if children else None)  # fmt: skip
         if candidates and not intent.open_request and where_filter(intent.constraints) is not None and not any(c.near for c in candidates):
             notices.append(FAR[intent.language])  # none of the items nearest the words, before the filters, is admissible
-        intent.unmatched = self._unmatched(intent, [c.item for c in candidates])
+        intent.unmatched = self._unmatched(intent, session, [c.item for c in candidates])
         notices += unmatched_notices(intent)
         cand_vecs = np.stack([c.vector for c in candidates]) if candidates and all(c.vector is not None for c in candidates) \
             else np.zeros((0, 0))  # fmt: skip
