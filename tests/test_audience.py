@@ -230,6 +230,8 @@ def test_a_refinement_does_not_say_a_film_named_before_is_mentioned_by_nothing(d
     assert bot.chat("我喜欢僵尸之地，推荐几部类似的喜剧电影", "s").intent.liked_ids == ["71535"]
     reply = bot.chat("要2010年以后的", "s")
     assert reply.intent.action == "refine" and reply.items and not reply.intent.unmatched, reply.notices
+    assert reply.intent.anchor_id == "71535"  # still more like Zombieland: the search stays on it
+    assert all(r.item.year >= 2010 and "Comedy" in r.item.genres for r in reply.items)
 
 
 def test_the_names_of_a_request_are_its_rare_capitalised_words() -> None:

@@ -243,6 +243,7 @@ class Understander:
         intent.fallback = self._looser(intent.constraints, parsed, session)
         self._referenced(intent, parsed, session)
         self._named_titles(message, intent, titled)
+        self._kept_anchor(intent, session)
         return intent
 
     @staticmethod
@@ -362,6 +363,14 @@ class Understander:
                 intent.rejected_ids = [ref.item_id] if ref else [r.item_id for r in session.last_items]
         if intent.action == "more_like" and ref is not None:
             intent.anchor_id = ref.item_id
+
+    @staticmethod
+    def _kept_anchor(intent: Intent, session: Session) -> None:
+        """A refinement of "more like X" is still more like X ("要2010年以后的" after "我喜欢僵尸之地，推荐几部类似的喜剧电影"
+        had searched the words of the request it refines, and found comedies of any kind): the search stays on X."""
+        last = session.last_reply.intent if session.last_reply is not None else None
+        if intent.action == "refine" and intent.anchor_id is None and last is not None and last.anchor_id and last.domain == intent.domain:
+            intent.anchor_id = last.anchor_id
 
     def _named_titles(self, message: str, intent: Intent, titled: str | None) -> None:
         """Titles the person names (after a cue, in quotes, as "Title (Year)" or bare): liked ones anchor the search and
