@@ -3,6 +3,7 @@
     .venv/bin/python bench/linking_zh.py               # both samples of data/eval/linking_zh.yaml
     .venv/bin/python bench/linking_zh.py --show        # and every message with what was linked
     .venv/bin/python bench/linking_zh.py --sample development
+    .venv/bin/python bench/linking_zh.py --table 50    # the model alone on 50 films of the shipped table
 
 Each message goes through ``bot.understand`` (nothing stored), once on a chat without a model and
 once with the bundled model, which is asked for the original titles (``original_titles`` prompt)
@@ -10,11 +11,17 @@ only when the message is in Chinese, may name a work, and names no catalog title
 Linked = the liked and disliked items of the intent. Precision = links that are a labelled
 item of their message; recall = labelled items linked; disliked = labelled dislikes that
 were linked as disliked. Time = the model's share of reading a message (p50, p95).
+
+``--table N``: how often the model's own answer is right for a film code would not know. For each of the first N
+films of ``data/demo/movies-titles-zh.csv`` (the most-rated first), "我喜欢《<Chinese title>》，推荐几部类似的电影" is
+given to the ``original_titles`` prompt with code's table out of the way, and its answer is put through code's check:
+the film itself (right), another catalog film (wrong: it would be taken as liked), or nothing kept (none).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import sys
 import time
 from pathlib import Path
@@ -25,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.turn_latency import pct  # noqa: E402
+from chatrec.eval.metrics import mean_interval  # noqa: E402
+from chatrec.llm.meter import TurnModel  # noqa: E402
 from chatrec.memory import InMemorySessions  # noqa: E402
 from chatrec.pipeline.dialogue import ChatRec  # noqa: E402
 from chatrec.settings import Settings  # noqa: E402
@@ -67,16 +76,45 @@ def run(bot: ChatRec, cases: list[dict[str, list[str]]], show: bool) -> tuple[st
     return figures, seconds
 
 
+def table(bot: ChatRec, n: int, show: bool) -> None:
+    """The model alone on the first ``n`` films of the shipped table (see the module doc)."""
+    import numpy as np
+
+    originals = bot.understander.originals
+    assert originals is not None
+    rows = list(csv.DictReader((ROOT / "data" / "demo" / "movies-titles-zh.csv").open(encoding="utf-8")))[:n]
+    outcomes, seconds = [], []
+    for row in rows:
+        zh = row["title_zh"].split("/")[0]
+        message = f"我喜欢《{zh}》，推荐几部类似的电影"
+        start = time.perf_counter()
+        answer = TurnModel(bot.llm).complete("original_titles", originals.messages(message), max_tokens=24 * originals.max_titles, temperature=0.0)
+        seconds.append(time.perf_counter() - start)
+        mentions = bot._titles.mentions(originals.rewritten(message, answer), "movies")
+        outcome = "none" if not mentions else "right" if mentions[0].item_id == row["id"] else "wrong"
+        outcomes.append(outcome)
+        if show:
+            print(f"  {zh} ({row['title']}) -> {[bot._titles.name(m.item_id) for m in mentions]} {outcome}")
+    for outcome in ("right", "wrong", "none"):
+        iv = mean_interval(np.array([o == outcome for o in outcomes], float))
+        print(f"  {outcome:5s} {outcomes.count(outcome)}/{len(outcomes)} = {iv.mean:.2f} ({iv.low:.2f}-{iv.high:.2f})")
+    print(f"  the model's call p50 {pct(seconds, 0.5):.2f}s p95 {pct(seconds, 0.95):.2f}s")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--show", action="store_true")
     ap.add_argument("--sample", choices=["development", "held_out"], help="one sample only (default: both)")
     ap.add_argument("--data-dir", type=Path)
+    ap.add_argument("--table", type=int, metavar="N", help="the model alone on the first N films of the shipped table instead")
     args = ap.parse_args()
     base = Settings()
     settings = base.model_copy(update={"data_dir": args.data_dir or base.cache_dir / "bench-data"})
     with_model = ChatRec(settings, sessions=InMemorySessions())
     with_model.warm_up()
+    if args.table:
+        print(f"the model alone on the first {args.table} films of the shipped Chinese titles")
+        return table(with_model, args.table, args.show)
     plain = ChatRec(settings, llm=None, store=with_model.store, sessions=InMemorySessions())
     samples = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
     for sample, cases in samples.items():

@@ -648,6 +648,7 @@ def test_a_facts_number_written_as_a_count_is_no_fact() -> None:
                 description="The box office took 678.2 million dollars.", extra={"title_zh": "阿甘正传"})  # fmt: skip
     zh = Grounding(LEXICON, "movies", "推荐一部温情的电影", [gump], FAMILY, language="zh")
     assert zh.problems("《阿甘正传》讲述了一个智商只有1994的男孩阿甘的故事。", 0) == ["writes its year 1994 as no year"]
+    assert zh.problems("《阿甘正传》讲述了一个智商只有1994年的阿甘的故事。", 0) == ["writes its year 1994 as no year"]  # after the grammar
     for fine in ("《阿甘正传》是1994年的一部温情电影。", "《阿甘正传》（1994）是一部温情电影。", "这部电影的年份是1994，充满温情。",
                  "一部九十年代的温情电影，1990年代的经典。"):
         assert not zh.problems(fine, 0), fine

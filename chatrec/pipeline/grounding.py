@@ -94,6 +94,8 @@ _EN_CURRENCY = re.compile(r"\s*(?:pounds?|quid|gbp)\b", re.I)
 # the request, and a Chinese sentence writes the pick's year as a year ("1994年", "（1994）", "年份是1994").
 _MAGNITUDE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:million|billion|thousand|hundred|percent|%|万|亿|千|百)", re.IGNORECASE)
 _ZH_YEAR_BEFORE = ("（", "(", "年份", "年份是", "年份为", "年份：", "年份:")
+# Words that make the number after them a quantity: the grammar gave the model "1994年" only, and it wrote "智商只有1994年的阿甘"
+_ZH_QUANTITY = ("只有", "仅有", "仅", "高达", "达到", "超过", "不到", "低于", "高于", "大约", "约", "将近", "多达", "智商")
 # A foreign name written in Chinese ("克里斯托弗·诺兰", "J.K.罗琳"): its characters carry no spelling to look up, so the
 # multilingual embedder says whose name it is. Measured: a name against its English form 0.84-0.90, against other
 # people's names at most 0.80 (11 directors, authors and actors).
@@ -313,7 +315,7 @@ class Grounding:
         if (year := self.picks[index].year) and is_chinese(sentence):
             for m in re.finditer(rf"(?<!\d){year}(?!\d)", sentence):
                 before, after = sentence[: m.start()].rstrip(), sentence[m.end() :].lstrip()
-                if not (after.startswith(("年", ")", "）")) or before.endswith(_ZH_YEAR_BEFORE)):
+                if before.endswith(_ZH_QUANTITY) or not (after.startswith(("年", ")", "）")) or before.endswith(_ZH_YEAR_BEFORE)):
                     out.append(f"writes its year {year} as no year")
         return out
 
