@@ -14,7 +14,8 @@ were linked as disliked. Time = the model's share of reading a message (p50, p95
 
 ``--table N``: how often the model's own answer is right for a film code would not know. For each of the first N
 films of ``data/demo/movies-titles-zh.csv`` (the most-rated first), "我喜欢《<Chinese title>》，推荐几部类似的电影" is
-given to the ``original_titles`` prompt with code's table out of the way, and its answer is put through code's check:
+given to the ``original_titles`` prompt with code's table out of the way, and its answer is put through code's check
+(which knows the other films' Chinese titles, not that film's):
 the film itself (right), another catalog film (wrong: it would be taken as liked), or nothing kept (none).
 """
 
@@ -90,7 +91,10 @@ def table(bot: ChatRec, n: int, show: bool) -> None:
         start = time.perf_counter()
         answer = TurnModel(bot.llm).complete("original_titles", originals.messages(message), max_tokens=24 * originals.max_titles, temperature=0.0)
         seconds.append(time.perf_counter() - start)
+        known = bot._titles.chinese("movies")
+        hidden = {t: known.pop(t) for t in [t for t, i in known.items() if i == row["id"]]}  # as if code did not know them
         mentions = bot._titles.mentions(originals.rewritten(message, answer), "movies")
+        known.update(hidden)
         outcome = "none" if not mentions else "right" if mentions[0].item_id == row["id"] else "wrong"
         outcomes.append(outcome)
         if show:

@@ -78,6 +78,25 @@ def test_the_chinese_titles_a_catalog_carries_are_read_without_the_model(demo_st
     assert not (liked and llm.calls)
 
 
+@pytest.mark.parametrize(("answer", "liked"), [
+    ("越战行尸 => The Dark Knight (2008)", []),  # 蝙蝠侠：黑暗骑士 in the catalog: the model named the wrong film
+    ("越战行尸 => The Walking Dead (1995)", ["336"]),  # a film with no Chinese title of its own to contradict
+])  # fmt: skip
+def test_a_film_with_chinese_titles_of_its_own_is_no_answer_for_another(demo_store: ChromaStore, tmp_path: Path, answer: str,
+                                                                      liked: list[str]) -> None:  # fmt: skip
+    """Asked for the films of 60 Chinese titles it was not told, the model had named another catalog film for 17 (The
+    Dark Knight for three of them); code knows those films' Chinese titles, and 越战行尸 is none of them."""
+    assert make_bot(demo_store, ScriptedLLM(text=answer), tmp_path).understand("我喜欢《越战行尸》，推荐几部类似的电影").liked_ids == liked
+
+
+@pytest.mark.parametrize("variant", ["肖申克救赎", "蝙蝠侠黑暗骑士崛起"])
+def test_a_variant_of_a_films_chinese_title_is_the_film(demo_store: ChromaStore, tmp_path: Path, variant: str) -> None:
+    """A variant the table lacks ("肖申克救赎" for 肖申克的救赎; a title that holds one of its own) is not contradicted."""
+    answers = {"肖申克救赎": "肖申克救赎 => The Shawshank Redemption (1994)", "蝙蝠侠黑暗骑士崛起": "蝙蝠侠黑暗骑士崛起 => The Dark Knight Rises (2012)"}
+    intent = make_bot(demo_store, ScriptedLLM(text=answers[variant]), tmp_path).understand(f"我喜欢《{variant}》，推荐几部类似的电影")
+    assert len(intent.liked_ids) == 1
+
+
 def test_every_chinese_title_shipped_is_a_demo_film_and_names_one() -> None:
     """The shipped table matches the catalog it is merged into (scripts/build_demo_data.py stops otherwise)."""
     import csv

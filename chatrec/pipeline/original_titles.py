@@ -11,7 +11,8 @@ many such titles, is asked: for a Chinese message that may name a work (《》, 
 像, 看过) and names none the catalog has, it gives "Chinese title => Original (Year)" lines. The
 model proposes, code checks: a pair is kept only when its Chinese title stands in the
 message, is no genre or kind of item ("爱情片", "生日礼物书"), and its original is a catalog item
-(of that year, when the year matches one). The message is then read with "Original (Year)" (or
+(of that year, when the year matches one) whose own Chinese titles, if it has any, are like it (the model
+names a famous film for one it does not know: *The Dark Knight* for 变相怪杰). The message is then read with "Original (Year)" (or
 《Original》 for an item with no year) in place of the Chinese title, so the usual linker finds it,
 with the cue words around it deciding whether it was liked.
 """
@@ -21,6 +22,8 @@ from __future__ import annotations
 import logging
 import re
 from functools import cached_property
+
+from rapidfuzz import fuzz
 
 from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
@@ -36,6 +39,7 @@ _QUOTED = re.compile(r"《[^》]{1,40}》")
 _UNQUOTED_MIN = 4  # a shorter Chinese title is read only in 《》, or (three characters) right after a cue or in a list
 _SHORT_BEFORE = "和、与跟及过欢像爱了看"  # "喜欢大白鲨", "看过大白鲨", "侏罗纪公园和大白鲨"
 _SHORT_AFTER = re.compile(r"$|[，。、和与跟及！？,.!?\s也都这那]")
+_LIKE_TITLE = 60  # rapidfuzz ratio at which a Chinese title is a variant of a catalog item's (see _titled_otherwise)
 _LONGER = re.compile(r"[0-9０-９一二三四五六七八九十：:（(·]")  # after "黑客帝国" in "黑客帝国2": a longer title, not this one
 
 
@@ -117,10 +121,10 @@ class OriginalTitles:
             if zh not in message or not is_chinese(zh) or (quoted not in message and self._kind(zh)):
                 dropped += 1
                 continue
-            if (found := self._catalog_form(original, asked)) is None:
+            if (found := self._catalog_item(original, asked)) is None or self._titled_otherwise(zh, *found):
                 dropped += 1
                 continue
-            message = message.replace(quoted if quoted in message else zh, found, 1)
+            message = message.replace(quoted if quoted in message else zh, self._form(*found), 1)
             kept += 1
         if kept or dropped:
             log.info("original titles: %d kept, %d dropped (not in the message, a kind of item, or no catalog item)", kept, dropped)
@@ -136,16 +140,24 @@ class OriginalTitles:
         """"爱情片", "约会电影", "生日礼物书" name a kind of item; an unquoted phrase ending so is not a title."""
         return phrase.endswith(self._kind_words) or phrase.endswith("片")
 
-    def _catalog_form(self, original: str, asked: str | None) -> str | None:
-        """How the linker will find ``original``'s catalog item: " Title (Year) ", or 《Title》 for an item with no year;
-        None if no item has that whole name. A name whose year matches an item wins in any domain; without one,
-        the domain the message asks for is tried first (《追风筝的人》 in a request for books is the novel)."""
+    def _catalog_item(self, original: str, asked: str | None) -> tuple[str, str] | None:
+        """The domain and id of ``original``'s catalog item; None if no item has that whole name. A name whose year
+        matches an item wins in any domain; without one, the domain the message asks for is tried first (《追风筝的人》
+        in a request for books is the novel)."""
         domains = sorted(self.domains, key=lambda d: d != asked)
         for name in dict.fromkeys([original, _YEAR.sub("", original)]):
             for domain in domains:
                 if name and (item_id := self.titles.lookup(name, domain)) is not None:
-                    return self._form(domain, item_id)
+                    return domain, item_id
         return None
+
+    def _titled_otherwise(self, zh: str, domain: str, item_id: str) -> bool:
+        """The item has Chinese titles in the catalog and ``zh`` is like none of them, so the model named the wrong one:
+        it had answered *The Dark Knight* (蝙蝠侠：黑暗骑士) for 变相怪杰, 虎胆龙威 and 黑衣人, and *A New Hope* for
+        星球大战：帝国反击战 (``bench/linking_zh.py --table``). Like: one holds the other ("黑暗骑士"), or they share most
+        of their characters (a variant such as "肖申克救赎")."""
+        known = [t for t, i in self.titles.chinese(domain).items() if i == item_id]
+        return bool(known) and not any(zh in t or t in zh or fuzz.ratio(zh, t) >= _LIKE_TITLE for t in known)
 
     def _form(self, domain: str, item_id: str) -> str:
         """How the linker finds an item: " Title (Year) ", or 《Title》 for an item with no year."""
