@@ -242,8 +242,7 @@ class Understander:
         self._checkable(intent, parsed)
         intent.fallback = self._looser(intent.constraints, parsed, session)
         self._referenced(intent, parsed, session)
-        self._named_titles(message, intent, titled)
-        self._kept_anchor(intent, session)
+        self._named_titles(message, intent, titled, session)
         return intent
 
     @staticmethod
@@ -364,17 +363,11 @@ class Understander:
         if intent.action == "more_like" and ref is not None:
             intent.anchor_id = ref.item_id
 
-    @staticmethod
-    def _kept_anchor(intent: Intent, session: Session) -> None:
-        """A refinement of "more like X" is still more like X ("要2010年以后的" after "我喜欢僵尸之地，推荐几部类似的喜剧电影"
-        had searched the words of the request it refines, and found comedies of any kind): the search stays on X."""
-        last = session.last_reply.intent if session.last_reply is not None else None
-        if intent.action == "refine" and intent.anchor_id is None and last is not None and last.anchor_id and last.domain == intent.domain:
-            intent.anchor_id = last.anchor_id
-
-    def _named_titles(self, message: str, intent: Intent, titled: str | None) -> None:
+    def _named_titles(self, message: str, intent: Intent, titled: str | None, session: Session) -> None:
         """Titles the person names (after a cue, in quotes, as "Title (Year)" or bare): liked ones anchor the search and
-        steer the profile and collaborative signals, disliked ones are ruled out."""
+        steer the profile and collaborative signals, disliked ones are ruled out. A refinement that names none, of
+        "more like X", is still more like X ("要2010年以后的" after "我喜欢僵尸之地，推荐几部类似的喜剧电影" had searched the
+        words of the request it refines, and found comedies of any kind)."""
         if self.titles is None or intent.domain is None or intent.action in ("chitchat", "ask_item"):
             return
         # titles of another domain (films named by someone asking for a book) steer the picks too
@@ -383,6 +376,9 @@ class Understander:
             if mention.liked and intent.anchor_id is None:
                 intent.anchor_id = mention.item_id
                 intent.action = "more_like"
+        last = session.last_reply.intent if session.last_reply is not None else None
+        if intent.action == "refine" and intent.anchor_id is None and last is not None and last.anchor_id and last.domain == intent.domain:
+            intent.anchor_id = last.anchor_id
 
     def _action(self, parsed: Parsed, proposal: Any | None, session: Session, text: str) -> Action:
         """The first rule of :data:`CUE_ACTIONS` that fits; a greeting; then, after an earlier request, a message
