@@ -195,8 +195,10 @@ def llm_ask(prompt: str) -> None:
 def chat(
     session: Annotated[str, typer.Option(help="Session id (memory is per session).")] = "terminal",
     user: Annotated[str | None, typer.Option(help="A user id in the domain's interaction file, for personal picks.")] = None,
+    new: Annotated[bool, typer.Option("--new", help="Start the session afresh: forget what it showed, liked and ruled out.")] = False,
 ) -> None:
-    """Chat in the terminal (Ctrl-D or 'quit' to leave): the picks first, then the words."""
+    """Chat in the terminal (Ctrl-D or 'quit' to leave): the picks first, then the words. A session is stored, so the
+    next chat continues it (it says so): what it showed is not shown again, and what it ruled out stays out."""
     from chatrec.models import Cards, Done, Recommendation, Reranked, TextDelta
     from chatrec.pipeline.dialogue import ChatRec
 
@@ -206,6 +208,11 @@ def chat(
             console.print(f"  [dim]{n}. {r.title} ({r.domain}) — {r.reason}[/dim]", markup=True, highlight=False)
 
     bot = ChatRec(get_settings())
+    if new:
+        bot.reset(session)
+    elif (earlier := bot.sessions.get(session)).turns:  # else its picks and exclusions would come from nowhere the person sees
+        console.print(f"[dim]Continuing session '{session}' ({len(earlier.turns)} messages; {earlier.summary() or 'nothing kept'}). "
+                      "`chatrec chat --new` starts afresh.[/dim]", highlight=False)  # fmt: skip
     console.print("[bold]chatrec[/bold]: what are you looking for? (Ctrl-D to quit)")
     while True:
         try:

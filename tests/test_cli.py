@@ -70,3 +70,7 @@ def test_terminal_chat_says_what_it_cannot_check_once(env: Path, monkeypatch: py
     assert chat.exit_code == 0, chat.output
     assert "picks" in chat.output and "A cheerful comedy for the evening." in chat.output
     assert chat.output.count("I don't have prices for films") == 1, chat.output  # said in the reply, not repeated below it
+    again = runner.invoke(app, ["chat", "--session", "t"], input="something funnier\n")  # the stored session goes on, and says so
+    assert again.exit_code == 0 and "Continuing session 't' (2 messages; looking for movies" in again.output, again.output
+    fresh = runner.invoke(app, ["chat", "--session", "t", "--new"], input="a drama\n")
+    assert fresh.exit_code == 0 and "Continuing" not in fresh.output and "picks" in fresh.output, fresh.output
