@@ -127,7 +127,8 @@ class OriginalTitles:
             message = message.replace(quoted if quoted in message else zh, self._form(*found), 1)
             kept += 1
         if kept or dropped:
-            log.info("original titles: %d kept, %d dropped (not in the message, a kind of item, or no catalog item)", kept, dropped)
+            log.info("original titles: %d kept, %d dropped (not in the message, a kind of item, no catalog item, or one with "
+                     "Chinese titles unlike it)", kept, dropped)
         return message
 
     @cached_property
