@@ -42,6 +42,11 @@ class Scenario(BaseModel):
     pool: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_POOL),
                                  description="How many candidates a signal adds to the vector search's (the rest are unchanged).")  # fmt: skip
 
+    def rules_out(self, genres: list[str]) -> bool:
+        """Whether the scenario's defaults leave out a genre asked for outright: the model's family movie night for "a
+        classic crime film from the 70s" is no reading of it (it had brought "for children" and "no Thriller")."""
+        return bool({g.casefold() for g in genres} & {g.casefold() for g in self.constraints.exclude_genres})
+
     def taste_for(self, constraints: Constraints) -> str | None:
         """What to search for by meaning when a request states no taste: the scenario's, unless genres asked give one."""
         return None if constraints.include_genres else self.taste

@@ -481,6 +481,27 @@ def test_a_mood_ruled_out_holds_for_the_next_request_until_asked_for(demo_store:
     assert list(sad.want_moods) == ["sad"] and not sad.exclude_moods
 
 
+def test_less_violent_is_gentler_for_one_list_and_its_refinements_not_a_genre_ruled_out(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"something less violent" had ruled out Action, War, Crime, Horror and Thriller for the rest of the session ("a
+    classic crime film from the 70s" showed "no Action, no War, no Horror") and dropped the action asked for; a thriller
+    kept was *Seven* ("serial killer")."""
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("recommend an action movie from the 90s", "s")
+    gentler = bot.chat("something less violent", "s")
+    c = gentler.intent.constraints
+    assert gentler.intent.action == "refine" and c.include_genres == ["Action"] and c.year_min == 1990
+    assert {"War", "Crime", "Horror", "Thriller"} <= set(c.exclude_genres) and list(c.exclude_moods) == ["violent"]
+    tagged = set(c.exclude_moods["violent"])
+    assert gentler.items and not [r.title for r in gentler.items if tagged & {t.casefold() for t in r.item.tags}]
+    assert bot.chat("only from after 1995", "s").intent.constraints.exclude_moods  # a refinement of it is as gentle
+    crime = bot.chat("a classic crime film from the 70s", "s").intent
+    assert crime.action == "recommend" and not crime.constraints.exclude_genres and not crime.constraints.exclude_moods
+    assert not crime.ruled_out
+    books = make_bot(demo_store, None, tmp_path)
+    books.chat("a fantasy novel", "b")
+    assert "mood" in books.chat("something less violent", "b").intent.unchecked  # no tags say which books are violent
+
+
 def test_a_switch_of_domain_keeps_the_taste_asked_for(demo_store: ChromaStore, tmp_path: Path) -> None:
     """"A film instead" after "a funny book about dogs" had searched only "actually, a film instead"."""
     bot = make_bot(demo_store, None, tmp_path)

@@ -35,6 +35,16 @@ def test_family_request_excludes_horror_even_if_the_model_wants_it(catalog_store
     assert "Horror" in reply.intent.constraints.exclude_genres and "Horror" not in reply.intent.constraints.include_genres
 
 
+def test_a_model_scenario_that_leaves_out_the_genre_asked_for_is_refused(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """The bundled model had read "a classic crime film from the 70s" as family movie night: "for children", no Thriller."""
+    llm = ScriptedLLM({"IntentProposal": proposal(scenario="family_movie_night", domain="movies", query="crime", include=["Crime"])})
+    bot = make_bot(catalog_store, llm, tmp_path, llm_understand=True)
+    intent = bot.chat("a classic crime film from the 70s", "s1").intent
+    assert intent.used_llm and intent.scenario != "family_movie_night" and intent.constraints.audience is None
+    assert intent.constraints.include_genres == ["Crime"] and not intent.constraints.exclude_genres
+    assert bot.chat("a film to watch with the whole family", "s2").intent.scenario == "family_movie_night"  # it fits here
+
+
 def test_over_filled_model_genres_are_ignored_and_numbers_come_from_the_parser(catalog_store: ChromaStore, tmp_path: Path) -> None:
     llm = ScriptedLLM({"IntentProposal": proposal(domain="movies", query="board game", include=ALL_MOVIE_GENRES)})
     reply = make_bot(catalog_store, llm, tmp_path, llm_understand=True).chat("board game under 15 pounds", "s1")

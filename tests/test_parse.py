@@ -206,6 +206,20 @@ def test_only_the_domains_own_genre_words_are_constraints() -> None:
     assert LEX.states_no_taste("a history book", beyond_constraints=True, domain="books")
 
 
+@pytest.mark.parametrize("text", ["推荐一部动作片", "来一部科幻片", "推荐几部爱情片", "不要恐怖片，来一部喜剧"])
+def test_a_genre_and_pian_is_a_film_and_states_no_taste(text: str) -> None:
+    """"推荐一部动作片" (an action film) had left 片 to search for by meaning: *Yojimbo*, *RoboCop 2*, *The Punisher*,
+    where "推荐一部动作电影" gave the well-loved *The Matrix* and *Die Hard*."""
+    assert LEX.parse(text).domain == "movies" and LEX.states_no_taste(text, beyond_constraints=True, domain="movies")
+
+
+def test_less_violent_leaves_its_genres_out_of_one_list_only() -> None:
+    """The genres "less violent" leaves out pass with the list; "no horror" beside it is ruled out."""
+    assert set(LEX.parse("something less violent").passing) == {"Action", "War", "Crime", "Horror"}
+    assert LEX.parse("something less violent, and no horror").passing == ["Action", "War", "Crime"]
+    assert not LEX.parse("nothing violent").passing
+
+
 @pytest.mark.parametrize(("text", "moods"), [
     ("nothing too sad", ["sad"]), ("not sad", ["sad"]), ("no tearjerkers", ["sad"]), ("不要太悲伤的", ["sad"]),
     ("别太伤感", ["sad"]), ("nothing that's too dark or depressing", ["sad", "dark"]), ("a sad film", []),

@@ -44,6 +44,8 @@ class Expect(BaseModel):
     price_max: float | None = None
     include: list[str] = Field(default_factory=list, description="Genres that must be wanted.")
     exclude: list[str] = Field(default_factory=list, description="Genres that must be ruled out.")
+    allowed: list[str] = Field(default_factory=list, description="Genres that must not be ruled out ('a classic crime film' "
+                               "after 'something less violent').")
     no_include: bool = Field(False, description="No genre may be required (the request states no taste).")
     not_moods: list[str] = Field(default_factory=list, description="Moods that must be ruled out ('nothing too sad'), "
                                  "and not asked for.")
@@ -95,6 +97,8 @@ def mismatches(intent: Intent, expect: Expect) -> list[str]:
         errors.append(f"include: missing {missing} (got {c.include_genres})")
     if missing := [g for g in expect.exclude if g not in c.exclude_genres]:
         errors.append(f"exclude: missing {missing} (got {c.exclude_genres})")
+    if barred := [g for g in expect.allowed if g in c.exclude_genres]:
+        errors.append(f"allowed: {barred} ruled out")
     if missing := [m for m in expect.not_moods if m not in c.exclude_moods]:
         errors.append(f"not_moods: missing {missing} (got {list(c.exclude_moods)})")
     if wanted := [m for m in expect.not_moods if m in c.want_moods]:

@@ -78,8 +78,8 @@ UNCHECKED = {
     "age": {"en": "I don't have age ratings for {domain}, so I can't check ages; I kept to what suits children.",
             "zh": "我没有{domain}的适龄信息，没法按年龄核对；已按适合孩子的来挑。"},
     "length": {"en": "I don't have lengths for {domain}, so I can't choose by length.", "zh": "我没有{domain}的长短信息，没法按长短挑选。"},
-    "mood": {"en": "I don't have mood tags for {domain}, so I can't leave out sad or dark ones.",
-             "zh": "我没有{domain}的情绪标签，没法排除悲伤或阴暗的。"},
+    "mood": {"en": "I don't have mood tags for {domain}, so I can't leave any out by mood (sad, dark or violent).",
+             "zh": "我没有{domain}的情绪标签，没法按情绪（悲伤、阴暗、暴力）排除。"},
 }  # fmt: skip
 # A relative refinement that found nothing and was loosened (see Intent.fallback), said plainly.
 LOOSENED = {

@@ -97,6 +97,8 @@ class Parsed(Ranges):
     unwanted: list[str] = Field(default_factory=list, description="Moods ruled out ('nothing too sad', '不要太悲伤的').")
     wanted: list[str] = Field(default_factory=list, description="Tagged moods asked for ('a sad film to cry to', '黑暗的'), "
                               "where the domain's catalog has tags (set by the understander, which knows the catalog).")
+    passing: list[str] = Field(default_factory=list, description="Excluded genres only a relative refinement leaves out "
+                               "('something less violent'): off this list, not ruled out for the session.")
 
     genre_domain: str | None = Field(None, description="Domain guessed from genre words alone.")
 
@@ -152,6 +154,7 @@ class LexiconData(BaseModel):
     generic: list[str] = Field(default_factory=list)
     bounds: list[str] = Field(default_factory=list)
     title_cues: list[str] = Field(default_factory=list)
+    violent_tags: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -196,6 +199,7 @@ class Lexicon:
         self.children_claim_words = d.children_claim_words
         self.bounds = d.bounds
         self.title_cues = d.title_cues
+        self.violent_tags = sorted({t.casefold() for t in d.violent_tags})
         self.genre_ages = d.genre_ages
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
         self.children_genres_in_part = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children_in_part.items()}
@@ -353,6 +357,13 @@ class Lexicon:
             self._patterns[phrase] = re.compile(body if is_chinese(phrase) else _bounded(body))
         return self._patterns[phrase]
 
+    def _blanked(self, text: str, phrases: list[str]) -> str:
+        """``text`` with ``phrases`` blanked out, its length (and every position in it) kept."""
+        for phrase in phrases:
+            for pos in self.find(text, phrase):
+                text = text[:pos] + " " * len(phrase) + text[pos + len(phrase) :]
+        return text
+
     def find(self, text: str, phrase: str) -> list[int]:
         return [m.start() for m in self._pattern(phrase).finditer(text.casefold())]
 
@@ -440,6 +451,8 @@ class Lexicon:
                 p.genre_domain = domain = best
         p.blend = len(p.include) > 1 and domain is not None and self.blended(text, domain)
         p.cues = [cue for cue, phrases in self.actions.items() if self.any(text, phrases)]
+        if "less_violent" in p.cues and domain:
+            p.passing = [g for g in p.exclude if g not in self.genre_words(self._blanked(text, self.actions["less_violent"]), domain)[1]]
         p.moods = self.moods_in(text)
         p.unwanted = self.moods_ruled_out(text)
         p.year_min, p.year_max = parse_years(text)

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent", "shorter", "longer", "switch")
 VIOLENT = ["Action", "War", "Crime", "Horror", "Thriller"]
+GENTLER = "violent"  # the mood "less violent" rules out of one list and its refinements; a new request starts without it
 FOLLOW_UPS: tuple[Action, ...] = ("refine", "more_like", "ask_item", "feedback")
 
 
@@ -203,7 +204,6 @@ class Understander:
                              "titles": (self._asked_beside(message, titled) or titled) if titled else None,
                              "message": said_domain, "follow_up": session.domain if follow_up else None}  # fmt: skip
         sure = first(domains, PRECEDENCE["sure_domain"])
-        model_scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
         guess = sure or session.domain  # the domain as far as known before the scenario is
         moods = self._moods(message, guess or self.domains[0])  # "a sad film" states no taste
         # "with aliens" after "a sci-fi novel": a taste of their own, searched with the request (no longer open)
@@ -216,7 +216,7 @@ class Understander:
         scenario: Scenario | None = first({
             "picker": picked,
             "message": self.scenario_by_keywords(message, sure),
-            "model": model_scenario if model_scenario and sure in (None, model_scenario.domain) else None,
+            "model": self._model_scenario(proposal, parsed, sure),
             "follow_up": None if kept is None or (adds_taste and kept.open_requests) else kept,
             "open": open_scenario if open_scenario and self.lexicon.states_no_taste(message) else None,  # no taste at all
             "constrained": open_scenario,  # a taste only in constraints: a scenario the message names comes first
@@ -245,11 +245,19 @@ class Understander:
         self._named_titles(message, intent, titled, session)
         return intent
 
+    def _model_scenario(self, proposal: Any | None, parsed: Parsed, sure: str | None) -> Scenario | None:
+        """The model's scenario, if it is of the domain the message surely names and leaves out no genre the message asks
+        for outright (see :meth:`Scenario.rules_out`)."""
+        scenario = self.scenarios.get(proposal.scenario) if proposal is not None else None
+        fits = scenario is not None and sure in (None, scenario.domain) and not scenario.rules_out(parsed.include)
+        return scenario if fits else None
+
     @staticmethod
     def _ruled_out(parsed: Parsed, session: Session, domain: str) -> list[str]:
-        """The genres ruled out in the session's domain so far, with the message's, less those it asks for."""
+        """The genres ruled out in the session's domain so far, with the message's, less those it asks for and those
+        only "less violent" leaves out: the next new request ("a classic crime film from the 70s") is not held to it."""
         earlier = session.ruled_out if domain == session.domain else []
-        return [g for g in dict.fromkeys([*earlier, *parsed.exclude]) if g not in parsed.include]
+        return [g for g in dict.fromkeys([*earlier, *parsed.exclude]) if g not in parsed.include and g not in parsed.passing]
 
     def _query(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, follow_up: bool, adds_taste: bool) -> str:
         """What is searched by meaning: a follow-up keeps the request's words, with its own taste added ("a sci-fi novel
@@ -275,8 +283,9 @@ class Understander:
         elif follow_up:
             carried = session.constraints
         else:  # a new request in the same domain: what the person ruled out (genres, moods) still holds, not an earlier
-            carried = Constraints(exclude_genres=session.ruled_out, audience=session.constraints.audience,  # scenario's
-                                  exclude_moods=session.constraints.exclude_moods)  # defaults
+            # scenario's defaults nor what "less violent" left off one list
+            moods = {m: tags for m, tags in session.constraints.exclude_moods.items() if m != GENTLER}
+            carried = Constraints(exclude_genres=session.ruled_out, audience=session.constraints.audience, exclude_moods=moods)
         if carried.audience == "children" and not parsed.children and {g.casefold() for g in parsed.include} & self.lexicon.adult_genres:
             carried = carried.model_copy(update={"audience": None, "age": None})  # "a horror comedy" after a family film:
             # a genre no children's list carries, asked outright, is not for the children any more
@@ -300,7 +309,11 @@ class Understander:
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
-        out = carried.merged(stated.merged(self._relative(parsed, session)))
+        relative = self._relative(parsed, session)
+        # "less violent" after "an action film" asks for gentler action, as "an action film that isn't too violent" does
+        stated.exclude_genres = [g for g in stated.exclude_genres if g not in parsed.passing or g not in carried.include_genres]
+        relative.exclude_genres = [g for g in relative.exclude_genres if g not in carried.include_genres]
+        out = carried.merged(stated.merged(relative))
         if out.audience == "children" and domain == "movies":
             out = out.merged(Constraints(exclude_genres=["Horror"]))
         return out
@@ -478,4 +491,5 @@ class Understander:
             setattr(out, bound.field, bound.strict(values))
         if "less_violent" in parsed.cues:
             out.exclude_genres = VIOLENT
+            out.exclude_moods = {GENTLER: self.lexicon.violent_tags} if self.lexicon.violent_tags else {}
         return out
