@@ -213,6 +213,16 @@ def test_a_genre_and_pian_is_a_film_and_states_no_taste(text: str) -> None:
     assert LEX.parse(text).domain == "movies" and LEX.states_no_taste(text, beyond_constraints=True, domain="movies")
 
 
+@pytest.mark.parametrize(("text", "include", "exclude"), [
+    ("给我推荐一本推理小说", ["Fiction", "Detective and mystery stories"], []),
+    ("no mystery novels", [], ["Detective and mystery stories"]),  # had ruled out all fiction
+    ("不要爱情小说", [], []), ("no long novels please", [], []),
+    ("no novels", [], ["Fiction"]), ("I do not want a novel", [], ["Fiction"]), ("别推荐小说", [], ["Fiction"]),
+])  # fmt: skip
+def test_a_novel_ruled_out_after_a_taste_is_the_kind_that_taste_narrows(text: str, include: list[str], exclude: list[str]) -> None:
+    assert (LEX.parse(text).include, LEX.parse(text).exclude) == (include, exclude)
+
+
 def test_less_violent_leaves_its_genres_out_of_one_list_only() -> None:
     """The genres "less violent" leaves out pass with the list; "no horror" beside it is ruled out."""
     assert set(LEX.parse("something less violent").passing) == {"Action", "War", "Crime", "Horror"}

@@ -385,6 +385,14 @@ class Lexicon:
         window = " ".join([w for w in clause.split() if w not in _FILLER][-4:])  # the last few words ("no scenes that are any…")
         return bool(self._negation_en.search(window))
 
+    def _narrowed(self, text: str, pos: int) -> bool:
+        """Whether words of a taste stand between the negation governing ``pos`` and it ("no romance novels", "不要爱情小说";
+        not "no novels", "I do not want a novel", "别推荐小说")."""
+        clause = re.split(r"[,.!?;，。！？；]", text.casefold()[:pos])[-1]
+        ends = [m.end() for m in self._negation_en.finditer(clause)] + [clause.rfind(w) + len(w) for w in self.negations["zh"] if w in clause]
+        between = clause[max(ends, default=0) :]
+        return bool(re.sub(r"[\W_]+", "", self._no_taste_words("plain", None).sub(" ", between)))
+
     def canonical_genres(self, domain: str) -> set[str]:
         return {g for gs in self.genres.get(domain, {}).values() for g in gs}
 
@@ -413,6 +421,9 @@ class Lexicon:
     def genre_words(self, text: str, domain: str) -> tuple[list[str], list[str]]:
         """(wanted, unwanted) canonical genres named in ``text`` for ``domain``."""
         mentions = self.genre_mentions(text, domain)
+        # "no mystery novels", "不要爱情小说": the novel is the kind the words before it narrow, not all fiction ruled out
+        kinds = {w.casefold() for w in self.domains.get(domain, [])}
+        mentions = [m for m in mentions if not (m.negated and m.phrase.casefold() in kinds and self._narrowed(text, m.start))]
 
         def narrowest(genre: str, negated: bool) -> int:  # how specific the most specific mention of ``genre`` is
             return min((len(m.genres) for m in mentions if m.negated == negated and genre in m.genres), default=99)
