@@ -189,6 +189,15 @@ class Constraints(Ranges):
 Relative = Literal["cheaper", "pricier", "newer", "older"]
 
 
+class Exchange(BaseModel):
+    """A price asked in another currency than the catalog's, read in the catalog's (and told)."""
+
+    asked: str = Field(description="The currency the person named (ISO code: 'CNY').")
+    catalog: str = Field(description="The catalog's currency ('GBP').")
+    amounts: list[float] = Field(description="The amounts as asked, lowest first.")
+    rate: float | None = Field(description="Catalog units to one asked unit; None: no rate is set, so the amounts were read as they stand.")
+
+
 class Intent(BaseModel):
     """What a message asks for, after code has checked what the model proposed."""
 
@@ -214,6 +223,7 @@ class Intent(BaseModel):
     )
     loosened: list[Relative] = Field(default_factory=list, description="Relative refinements the fallback loosened (and told).")
     unmatched: list[str] = Field(default_factory=list, description="Names the request gives that nothing found mentions (told).")
+    exchange: Exchange | None = None
 
 
 class Recommendation(BaseModel):

@@ -27,6 +27,13 @@ def price_text(item: Item) -> str | None:
     return f"{_CURRENCY.get(str(item.extra.get('currency', '')), '')}{item.price:.2f}"
 
 
+def money_text(currency: str, amount: float) -> str:
+    """An amount a person asked for or it converts to: "¥100" (a whole one without its pence), "£10.56", "100 CHF"."""
+    number = f"{amount:.0f}" if amount == round(amount) else f"{amount:.2f}"
+    sign = _CURRENCY.get(currency)
+    return f"{sign}{number}" if sign else f"{number} {currency}"
+
+
 def model_line(n: int, item: Item, description_chars: int = 60) -> str:
     """``3. Title (1995) — Animation, Children — by X — £4.99 — A cowboy doll…``: what the model may know of an item."""
     facts = [f"{n}. {item.title}" + (f" ({item.year})" if item.year else "")]

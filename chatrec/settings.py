@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         "call for all picks' lines). With the bundled 1.5B, 90% of its sentences passed the check instead of 84%, the first "
         "reason came 1.8 s sooner and the whole turn 1.9 s later (bench/explanations.py).",
     )
+    exchange_rates: dict[str, float] = Field(
+        {"USD": 1.0, "GBP": 0.75, "EUR": 0.86, "CNY": 7.1},
+        description="Units of each currency to one US dollar (approximate rates of late 2025, set, not live): a price asked in "
+        "another currency than the catalog's (\"100元以内\" of toys priced in pounds) is read in the catalog's at these, and told.",
+    )
     max_active_turns: int = Field(16, ge=1, description="Turns processed at once; beyond this a person is asked to try again shortly.")
     structured_output: Literal["auto", "json_schema", "json_object_schema", "json_object"] = Field(
         "auto",

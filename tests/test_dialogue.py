@@ -75,6 +75,20 @@ def test_a_failing_model_still_yields_an_answer_with_a_notice(catalog_store: Chr
     assert all(r.reason for r in reply.items) and not genres_of(reply) & {"Horror"}
 
 
+def test_a_price_in_another_currency_is_read_in_the_catalogs_and_told(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """"100元以内" of toys priced in pounds had been read as £100."""
+    bot = make_bot(catalog_store, None, tmp_path, exchange_rates={"USD": 1.0, "GBP": 0.8, "CNY": 8.0})
+    reply = bot.chat("一款桌游，200元以内", "s1")
+    x, c = reply.intent.exchange, reply.intent.constraints
+    assert x is not None and (x.asked, x.catalog, x.amounts, x.rate) == ("CNY", "GBP", [200.0], 0.1) and c.price_max == 20.0
+    assert reply.items and all(r.item.price is not None and r.item.price <= 20 for r in reply.items)
+    assert "这里的价格以英镑计，¥200按£20算（按£1≈¥10的设定汇率，不是实时汇率）。" in reply.notices
+    assert bot.chat("a board game under £25", "s2").intent.exchange is None  # the catalog's own currency
+    dollars = make_bot(catalog_store, None, tmp_path / "no-rate", exchange_rates={"GBP": 1.0}).chat("a board game under 30 dollars", "s3")
+    assert dollars.intent.constraints.price_max == 30.0
+    assert "Prices here are in pounds and I have no rate for USD, so I read $30 as £30." in dollars.notices
+
+
 def test_refine_cheaper_lowers_prices(catalog_store: ChromaStore, tmp_path: Path) -> None:
     bot = make_bot(catalog_store, None, tmp_path)
     first = bot.chat("a family board game", "s1")

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from chatrec.pipeline.parse import Lexicon, parse_age, parse_prices, parse_reference, parse_years, without_amounts, zh_number
+from chatrec.pipeline.parse import (
+    Lexicon,
+    parse_age,
+    parse_currency,
+    parse_prices,
+    parse_reference,
+    parse_years,
+    without_amounts,
+    zh_number,
+)
 
 LEX = Lexicon.load(Path(__file__).parent.parent / "prompts" / "lexicon.yaml")
 
@@ -53,6 +62,17 @@ def test_years(text: str, years: tuple[int | None, int | None]) -> None:
 ])  # fmt: skip
 def test_prices(text: str, prices: tuple[float | None, float | None]) -> None:
     assert parse_prices(text) == prices
+
+
+@pytest.mark.parametrize(("text", "currency"), [
+    ("under £20", "GBP"), ("around 20 pounds", "GBP"), ("less than $9.99", "USD"), ("under 20 bucks", "USD"), ("under 50 euros", "EUR"),
+    ("100元以内", "CNY"), ("不超过50块", "CNY"), ("50到100块", "CNY"), ("20美元以内", "USD"), ("30英镑以下", "GBP"),
+    ("my budget is 30", None),  # no currency named: the catalog's
+    ("a film from 1995 with a $100 million budget", None),  # no price asked
+    ("5岁以下的孩子", None), ("一块积木", None),
+])  # fmt: skip
+def test_the_currency_a_price_names(text: str, currency: str | None) -> None:
+    assert parse_currency(text) == currency
 
 
 @pytest.mark.parametrize(

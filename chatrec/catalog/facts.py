@@ -8,6 +8,7 @@ best-loved items: many ratings, well rated.
 
 from __future__ import annotations
 
+import collections
 import math
 from collections.abc import Callable, Sequence
 from typing import Literal
@@ -24,6 +25,7 @@ class CatalogFacts(BaseModel):
     items: int
     checkable: set[Fact]
     loved: list[Item] = Field(repr=False)  # the best-loved items, best first, to pick from under constraints
+    currency: str | None = Field(None, description="The currency most of the priced items are in ('GBP').")
 
     @property
     def best_loved(self) -> list[str]:
@@ -53,7 +55,9 @@ class CatalogFacts(BaseModel):
                                                    ("mood", sum(bool(it.tags) for it in items))) if count / n >= share}  # fmt: skip
         if any(it.age_range() is not None for it in items):
             checkable.add("age")
-        return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top])
+        currencies = collections.Counter(str(it.extra["currency"]) for it in items if it.price is not None and it.extra.get("currency"))
+        return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top],
+                   currency=currencies.most_common(1)[0][0] if currencies else None)
 
 
 def _loved(item: Item) -> float:

@@ -51,7 +51,7 @@ from chatrec.pipeline.retrieve import Retriever, unmatched_terms, where_filter
 from chatrec.pipeline.suggest import Suggester
 from chatrec.pipeline.titles import TitleIndex, series, title_key, variants
 from chatrec.pipeline.understand import QUESTION, RELATIVE, Understander
-from chatrec.present import describe
+from chatrec.present import describe, money_text
 from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
 from chatrec.safety import LeakGuard, configured_secrets
@@ -99,6 +99,13 @@ UNMATCHED = {"en": "Nothing I found mentions {terms}, so these are the nearest {
 # 2010": Harry Potter), said plainly: the similarity scale is min-max'd, so the best of poor matches looks strong.
 FAR = {"en": "Nothing close to what you asked for meets all of your conditions, so these are the nearest that do.",
        "zh": "和你描述最接近的都不完全符合条件，这些是符合条件的里面最接近的。"}  # fmt: skip
+# A price asked in another currency than the catalog's, read in the catalog's, said plainly (and that the rate is set).
+EXCHANGED = {"en": "Prices here are in {catalog}, so I read {asked} as {converted} (at {unit} to {one}, a set rate, not today's).",
+             "zh": "这里的价格以{catalog}计，{asked}按{converted}算（按{one}≈{unit}的设定汇率，不是实时汇率）。"}  # fmt: skip
+NO_RATE = {"en": "Prices here are in {catalog} and I have no rate for {code}, so I read {asked} as {converted}.",
+           "zh": "这里的价格以{catalog}计，我没有{code}的汇率，{asked}按{converted}算。"}  # fmt: skip
+CURRENCY_NAMES = {"GBP": {"en": "pounds", "zh": "英镑"}, "USD": {"en": "dollars", "zh": "美元"}, "EUR": {"en": "euros", "zh": "欧元"},
+                  "CNY": {"en": "yuan", "zh": "人民币"}}  # fmt: skip
 # Genres a claim that a pick suits children contradicts (with the lexicon's adult-only markers).
 FAMILY_EXCLUDED = ("Horror", "Thriller", "War", "Crime", "Film-Noir")
 DOMAIN_NAMES = {"movies": {"en": "films", "zh": "电影"}, "books": {"en": "books", "zh": "书"}, "toys": {"en": "toys", "zh": "玩具"}}
@@ -120,7 +127,24 @@ def unchecked_notices(intent: Intent) -> list[str]:
     nothing met it, in the person's language."""
     domain = domain_name(intent)
     return [*(UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked), *loosened_notices(intent),
-            *unmatched_notices(intent)]
+            *unmatched_notices(intent), *exchange_notices(intent)]
+
+
+def exchange_notices(intent: Intent) -> list[str]:
+    """"Prices here are in pounds, so I read ¥100 as £10.56 (…)" for a price asked in another currency."""
+    if (x := intent.exchange) is None:
+        return []
+    lang = intent.language
+
+    def money(code: str, amounts: list[float]) -> str:
+        return "–".join(money_text(code, v) for v in amounts)
+
+    catalog = CURRENCY_NAMES.get(x.catalog, {}).get(lang, x.catalog)
+    if x.rate is None:
+        return [NO_RATE[lang].format(catalog=catalog, code=x.asked, asked=money(x.asked, x.amounts), converted=money(x.catalog, x.amounts))]
+    converted = money(x.catalog, [round(v * x.rate, 2) for v in x.amounts])
+    return [EXCHANGED[lang].format(catalog=catalog, asked=money(x.asked, x.amounts), converted=converted,
+                                   unit=money_text(x.asked, 1 / x.rate), one=money_text(x.catalog, 1))]
 
 
 def domain_name(intent: Intent) -> str:
@@ -283,7 +307,7 @@ class ChatRec:
         self.understander = Understander(
             self.lexicon, self.scenarios, self.domains, self.prompts, self._titles,
             history_tokens=self.settings.context_tokens // 4, ask_model=self.settings.llm_understand, facts=self.catalog_facts,
-            originals=OriginalTitles(self.prompts, self._titles, self.lexicon, self.domains),
+            originals=OriginalTitles(self.prompts, self._titles, self.lexicon, self.domains), rates=self.settings.exchange_rates,
         )  # fmt: skip
         self._files_version = version
 

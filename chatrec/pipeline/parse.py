@@ -101,6 +101,7 @@ class Parsed(Ranges):
                                "('something less violent'): off this list, not ruled out for the session.")
 
     genre_domain: str | None = Field(None, description="Domain guessed from genre words alone.")
+    currency: str | None = Field(None, description="The currency the price asked names ('CNY' for '100元以内').")
 
     @property
     def domain(self) -> str | None:
@@ -468,6 +469,7 @@ class Lexicon:
         p.unwanted = self.moods_ruled_out(text)
         p.year_min, p.year_max = parse_years(text)
         p.price_min, p.price_max = parse_prices(text)
+        p.currency = parse_currency(text)
         p.age = parse_age(text)
         p.children = (p.age is not None and p.age < 13) or self.any(text, self.children)
         p.adults = not p.children and ((p.age is not None and p.age >= 18) or self.any(text, self.adults))
@@ -556,6 +558,16 @@ _NEAR = 0.25  # how far from an amount "around" it reaches, either way
 _UPPER = r"under|below|less than|cheaper than|at most|up to|max(?:imum)?|no more than|within|not more than"  # "under £20"
 _LOWER = r"over|above|more than|at least|from"
 _AROUND = r"around|about|roughly|approximately|circa"
+
+
+_CURRENCIES = {"GBP": r"£|\b(?:pounds?|quid|gbp)\b|英镑|镑", "USD": r"\$|\b(?:dollars?|bucks|usd)\b|美元|美金",
+               "EUR": r"€|\b(?:euros?|eur)\b|欧元", "CNY": r"¥|\b(?:yuan|rmb|cny)\b|人民币|(?<![美欧])元|块钱|(?<=\d)\s*块"}  # fmt: skip
+
+
+def parse_currency(text: str) -> str | None:
+    """The currency a message's price names ("under £20", "100元以内", "20 bucks"), if it names one."""
+    t = text.casefold()
+    return next((code for code, pattern in _CURRENCIES.items() if re.search(pattern, t)), None) if parse_prices(text) != (None, None) else None
 
 
 def parse_prices(text: str) -> tuple[float | None, float | None]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
@@ -26,7 +26,7 @@ from chatrec.catalog.facts import CatalogFacts
 from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
-from chatrec.models import Action, Constraints, Intent, Relative
+from chatrec.models import Action, Constraints, Exchange, Intent, Relative
 from chatrec.pipeline.original_titles import OriginalTitles
 from chatrec.pipeline.parse import Lexicon, Parsed, without_amounts
 from chatrec.pipeline.titles import TitleIndex, without_spans
@@ -136,6 +136,7 @@ class Understander:
     ask_model: bool = False
     facts: Callable[[str], CatalogFacts] | None = None  # what each domain's catalog can check
     originals: OriginalTitles | None = None  # Chinese titles to catalog titles, by the model
+    rates: dict[str, float] = field(default_factory=dict)  # units of each currency to one US dollar (Settings.exchange_rates)
 
     def __post_init__(self) -> None:
         self._schema = llm_schema(list(self.scenarios), self.domains)
@@ -363,6 +364,23 @@ class Understander:
             if wanted and fact not in checkable:
                 intent.unchecked.append(fact)  # type: ignore[arg-type]
                 intent.constraints = intent.constraints.model_copy(update=dropped[fact])
+        if "price" not in intent.unchecked:
+            self._exchanged(intent, parsed, self.facts(intent.domain).currency)
+
+    def _exchanged(self, intent: Intent, parsed: Parsed, catalog: str | None) -> None:
+        """A price the message asks in another currency than the catalog's ("100元以内" of toys priced in pounds) read in
+        the catalog's at the set rate (it had been read as £100), and told; with no rate for either, read as it stands."""
+        asked = parsed.currency
+        amounts = sorted(v for v in (parsed.price_min, parsed.price_max) if v is not None)
+        if asked is None or catalog is None or asked == catalog or not amounts:
+            return
+        rate = self.rates[catalog] / self.rates[asked] if asked in self.rates and catalog in self.rates else None
+        if rate is not None:
+            c = intent.constraints
+            update = {f: round(v * rate, 2) for f, v, said in (("price_min", c.price_min, parsed.price_min), ("price_max", c.price_max, parsed.price_max))
+                      if v is not None and v == said}  # fmt: skip
+            intent.constraints = c.model_copy(update=update)
+        intent.exchange = Exchange(asked=asked, catalog=catalog, amounts=amounts, rate=rate)
 
     @staticmethod
     def _referenced(intent: Intent, parsed: Parsed, session: Session) -> None:
