@@ -194,8 +194,10 @@ class Exchange(BaseModel):
 
     asked: str = Field(description="The currency the person named (ISO code: 'CNY').")
     catalog: str = Field(description="The catalog's currency ('GBP').")
-    amounts: list[float] = Field(description="The amounts as asked, lowest first.")
+    price_min: float | None = Field(None, description="The lower bound as asked, in the asked currency.")
+    price_max: float | None = Field(None, description="The upper bound as asked, in the asked currency.")
     rate: float | None = Field(description="Catalog units to one asked unit; None: no rate is set, so the amounts were read as they stand.")
+    told: bool = Field(False, description="Said in an earlier reply: a follow-up keeps the reading without saying it again.")
 
 
 class Intent(BaseModel):

@@ -80,13 +80,28 @@ def test_a_price_in_another_currency_is_read_in_the_catalogs_and_told(catalog_st
     bot = make_bot(catalog_store, None, tmp_path, exchange_rates={"USD": 1.0, "GBP": 0.8, "CNY": 8.0})
     reply = bot.chat("一款桌游，200元以内", "s1")
     x, c = reply.intent.exchange, reply.intent.constraints
-    assert x is not None and (x.asked, x.catalog, x.amounts, x.rate) == ("CNY", "GBP", [200.0], 0.1) and c.price_max == 20.0
+    assert x is not None and (x.asked, x.catalog, x.price_max, x.rate) == ("CNY", "GBP", 200.0, 0.1) and c.price_max == 20.0
     assert reply.items and all(r.item.price is not None and r.item.price <= 20 for r in reply.items)
     assert "这里的价格以英镑计，¥200按£20算（按£1≈¥10的设定汇率，不是实时汇率）。" in reply.notices
+    again = bot.chat("something for two players", "s1")  # a follow-up keeps the reading, told once
+    assert again.intent.constraints.price_max == 20.0 and again.intent.exchange is not None and not again.notices
     assert bot.chat("a board game under £25", "s2").intent.exchange is None  # the catalog's own currency
     dollars = make_bot(catalog_store, None, tmp_path / "no-rate", exchange_rates={"GBP": 1.0}).chat("a board game under 30 dollars", "s3")
     assert dollars.intent.constraints.price_max == 30.0
     assert "Prices here are in pounds and I have no rate for USD, so I read $30 as £30." in dollars.notices
+
+
+def test_an_old_film_is_older_than_three_quarters_of_the_catalog(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """"一部老电影" (an old film) had been *The Matrix*: "old" named no year and the best-loved films came first."""
+    bot = make_bot(catalog_store, None, tmp_path)
+    until = bot.catalog_facts("movies").old_until
+    years = sorted(it.year for it in catalog_store.items("movies") if it.year is not None)
+    assert until is not None and sum(y <= until for y in years) >= len(years) / 4 > sum(y < until for y in years)
+    for message in ("an old movie", "推荐一部老电影"):
+        reply = bot.chat(message, message)
+        assert reply.intent.constraints.year_max == until and reply.items and all(r.item.year <= until for r in reply.items)  # type: ignore[operator]
+    assert bot.chat("an old movie from the 90s", "s").intent.constraints.year_max == 1999  # a year said wins
+    assert bot.chat("recommend some classic movies", "c").intent.constraints.year_max is None  # a classic is of any year
 
 
 def test_refine_cheaper_lowers_prices(catalog_store: ChromaStore, tmp_path: Path) -> None:

@@ -90,6 +90,8 @@ def mismatches(intent: Intent, expect: Expect) -> list[str]:
         "action": intent.action, "domain": intent.domain, "scenario": intent.scenario, "language": intent.language,
         **intent.constraints.model_dump(include={"audience", "age", "year_min", "year_max", "price_min", "price_max"}),
     }  # fmt: skip
+    if intent.exchange is not None:  # the set states prices as asked ("100元以内": 100); the catalog's are converted at set rates
+        got |= intent.exchange.model_dump(include={"price_min", "price_max"})
     errors = [f"{f}: want {getattr(expect, f)!r}, got {got[f]!r}" for f in _EXACT
               if f in expect.model_fields_set and got[f] != getattr(expect, f)]  # fmt: skip
     c = intent.constraints

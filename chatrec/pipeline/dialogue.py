@@ -132,7 +132,7 @@ def unchecked_notices(intent: Intent) -> list[str]:
 
 def exchange_notices(intent: Intent) -> list[str]:
     """"Prices here are in pounds, so I read ¥100 as £10.56 (…)" for a price asked in another currency."""
-    if (x := intent.exchange) is None:
+    if (x := intent.exchange) is None or x.told:
         return []
     lang = intent.language
 
@@ -140,10 +140,11 @@ def exchange_notices(intent: Intent) -> list[str]:
         return "–".join(money_text(code, v) for v in amounts)
 
     catalog = CURRENCY_NAMES.get(x.catalog, {}).get(lang, x.catalog)
+    amounts = [v for v in (x.price_min, x.price_max) if v is not None]
     if x.rate is None:
-        return [NO_RATE[lang].format(catalog=catalog, code=x.asked, asked=money(x.asked, x.amounts), converted=money(x.catalog, x.amounts))]
-    converted = money(x.catalog, [round(v * x.rate, 2) for v in x.amounts])
-    return [EXCHANGED[lang].format(catalog=catalog, asked=money(x.asked, x.amounts), converted=converted,
+        return [NO_RATE[lang].format(catalog=catalog, code=x.asked, asked=money(x.asked, amounts), converted=money(x.catalog, amounts))]
+    converted = money(x.catalog, [round(v * x.rate, 2) for v in amounts])
+    return [EXCHANGED[lang].format(catalog=catalog, asked=money(x.asked, amounts), converted=converted,
                                    unit=money_text(x.asked, 1 / x.rate), one=money_text(x.catalog, 1))]
 
 

@@ -102,6 +102,7 @@ class Parsed(Ranges):
 
     genre_domain: str | None = Field(None, description="Domain guessed from genre words alone.")
     currency: str | None = Field(None, description="The currency the price asked names ('CNY' for '100元以内').")
+    old: bool = Field(False, description="Old items asked for ('an old movie', '老电影'), no year said.")
 
     @property
     def domain(self) -> str | None:
@@ -156,6 +157,7 @@ class LexiconData(BaseModel):
     bounds: list[str] = Field(default_factory=list)
     title_cues: list[str] = Field(default_factory=list)
     violent_tags: list[str] = Field(default_factory=list)
+    old: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -200,6 +202,7 @@ class Lexicon:
         self.children_claim_words = d.children_claim_words
         self.bounds = d.bounds
         self.title_cues = d.title_cues
+        self.old = d.old
         self.violent_tags = sorted({t.casefold() for t in d.violent_tags})
         self.genre_ages = d.genre_ages
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
@@ -470,6 +473,7 @@ class Lexicon:
         p.year_min, p.year_max = parse_years(text)
         p.price_min, p.price_max = parse_prices(text)
         p.currency = parse_currency(text)
+        p.old = self.any(text, self.old)
         p.age = parse_age(text)
         p.children = (p.age is not None and p.age < 13) or self.any(text, self.children)
         p.adults = not p.children and ((p.age is not None and p.age >= 18) or self.any(text, self.adults))

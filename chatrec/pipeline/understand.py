@@ -240,7 +240,7 @@ class Understander:
             reference=parsed.reference, language=parsed.language, used_llm=proposal is not None,  # type: ignore[arg-type]
             open_request=open_request, ruled_out=self._ruled_out(parsed, session, domain),
         )  # fmt: skip
-        self._checkable(intent, parsed)
+        self._checkable(intent, parsed, session)
         intent.fallback = self._looser(intent.constraints, parsed, session)
         self._referenced(intent, parsed, session)
         self._named_titles(message, intent, titled, session)
@@ -310,7 +310,7 @@ class Understander:
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
-        relative = self._relative(parsed, session)
+        relative = self._relative(parsed, session, domain)
         # "less violent" after "an action film" asks for gentler action, as "an action film that isn't too violent" does
         stated.exclude_genres = [g for g in stated.exclude_genres if g not in parsed.passing or g not in carried.include_genres]
         relative.exclude_genres = [g for g in relative.exclude_genres if g not in carried.include_genres]
@@ -344,7 +344,7 @@ class Understander:
             return []
         return self.lexicon.moods_wanted(without_spans(message, self.titles.mentions(message, domain)) if self.titles else message)
 
-    def _checkable(self, intent: Intent, parsed: Parsed) -> None:
+    def _checkable(self, intent: Intent, parsed: Parsed, session: Session) -> None:
         """Drop what the domain's catalog cannot check (prices of books, ages of films) and note it,
         so the reply says so instead of pretending."""
         if self.facts is None or intent.domain is None:
@@ -365,14 +365,18 @@ class Understander:
                 intent.unchecked.append(fact)  # type: ignore[arg-type]
                 intent.constraints = intent.constraints.model_copy(update=dropped[fact])
         if "price" not in intent.unchecked:
-            self._exchanged(intent, parsed, self.facts(intent.domain).currency)
+            self._exchanged(intent, parsed, session, self.facts(intent.domain).currency)
 
-    def _exchanged(self, intent: Intent, parsed: Parsed, catalog: str | None) -> None:
+    def _exchanged(self, intent: Intent, parsed: Parsed, session: Session, catalog: str | None) -> None:
         """A price the message asks in another currency than the catalog's ("100元以内" of toys priced in pounds) read in
-        the catalog's at the set rate (it had been read as £100), and told; with no rate for either, read as it stands."""
+        the catalog's at the set rate (it had been read as £100), and told; with no rate for either, read as it stands.
+        A follow-up that asks no price keeps the reading, told once."""
         asked = parsed.currency
-        amounts = sorted(v for v in (parsed.price_min, parsed.price_max) if v is not None)
-        if asked is None or catalog is None or asked == catalog or not amounts:
+        if parsed.price_min is None and parsed.price_max is None:
+            last = session.last_reply.intent.exchange if session.last_reply is not None and intent.action in FOLLOW_UPS else None
+            intent.exchange = last.model_copy(update={"told": True}) if last is not None else None
+            return
+        if asked is None or catalog is None or asked == catalog:
             return
         rate = self.rates[catalog] / self.rates[asked] if asked in self.rates and catalog in self.rates else None
         if rate is not None:
@@ -380,7 +384,7 @@ class Understander:
             update = {f: round(v * rate, 2) for f, v, said in (("price_min", c.price_min, parsed.price_min), ("price_max", c.price_max, parsed.price_max))
                       if v is not None and v == said}  # fmt: skip
             intent.constraints = c.model_copy(update=update)
-        intent.exchange = Exchange(asked=asked, catalog=catalog, amounts=amounts, rate=rate)
+        intent.exchange = Exchange(asked=asked, catalog=catalog, price_min=parsed.price_min, price_max=parsed.price_max, rate=rate)
 
     @staticmethod
     def _referenced(intent: Intent, parsed: Parsed, session: Session) -> None:
@@ -502,11 +506,14 @@ class Understander:
                 looser[bound.field] = wider
         return constraints.model_copy(update=looser) if looser else None
 
-    def _relative(self, parsed: Parsed, session: Session) -> Constraints:
-        """'cheaper', 'newer', 'less violent': bounds relative to what was just shown."""
+    def _relative(self, parsed: Parsed, session: Session, domain: str) -> Constraints:
+        """'cheaper', 'newer', 'less violent': bounds relative to what was just shown; "an old film", with none shown
+        and no year stated, older than three quarters of the domain's catalog ("一部老电影" had been *The Matrix*)."""
         out = Constraints()
         for bound, values in _relative_bounds(parsed, session):
             setattr(out, bound.field, bound.strict(values))
+        if parsed.old and out.year_max is None and parsed.year_min is None and parsed.year_max is None and self.facts is not None:
+            out.year_max = self.facts(domain).old_until
         if "less_violent" in parsed.cues:
             out.exclude_genres = VIOLENT
             out.exclude_moods = {GENTLER: self.lexicon.violent_tags} if self.lexicon.violent_tags else {}
