@@ -116,6 +116,10 @@ def test_english_copied_into_a_chinese_reason_is_not_shown() -> None:
         ["writes English in Chinese: 'Woody and Buzz Lightyear become friends'"]  # fmt: skip
     assert not g.problems("Toy Story 里 Tom Hanks 配音的玩具们成为了朋友，温馨又好笑。", 0)
     assert not g.problems("《Apollo 13》讲述了宇航员勇敢回家的故事。", 1)
+    # a word or two ("年轻狮子 cub的冒险故事", "书超store"), not a unit, a loanword or a name
+    assert g.problems("讲述了玩具们在书超store里的冒险。", 0) == ["writes English in Chinese: 'store'"]
+    assert g.problems("一个开放-minded 的玩具。", 0) == ["writes English in Chinese: 'minded'"]
+    assert not [p for p in g.problems("高约20cm，可以用手机app控制，Tom Hanks 配音。", 0) if "English" in p]
     subtitled = Item(id="4", domain="books", title="Philosophy of Mind:Classical and Contemporary Readings", genres=["Philosophy"])
     books = Grounding(LEXICON, "books", "推荐一本哲学书", [subtitled, ITEMS[0]], FAMILY, language="zh")
     assert not books.problems("Classical and Contemporary Readings 适合想要深入了解哲学的读者。", 0)  # a part of its title

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz
+from wordfreq import zipf_frequency
 
 from chatrec.models import Item
 from chatrec.pipeline.parse import Lexicon, is_chinese, parse_age, zh_number
@@ -104,6 +105,11 @@ _ZH_NAME_GLUE = re.compile(r"导演|主演|演员|作者|编剧|作家|执导|�
 _ZH_NAME_SIMILARITY = 0.83
 _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an item's extra facts, not "tt0114709"
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
+# A lower-case English word in a Chinese line ("年轻狮子 cub的冒险", "一个 FBI trainee在 asylum中"): written in the
+# wrong language, unless a word English is commonly borrowed for in Chinese. Not beside a digit: "20cm", "3d".
+_ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z'’-]{2,}(?![A-Za-z0-9])")
+_ENGLISH_WORD_ZIPF = 3.0  # how common in English (wordfreq) a word is to count as one: "cub" 3.5; not "pixar"-like names
+_LOANWORDS = frozenset({"app", "apps", "diy"})
 _OWN_TITLE_SIMILARITY = 90  # rapidfuzz ratio at which a name is the pick's own title misspelt
 _NUMERAL = re.compile(r"\b(?:\d+|[IVXLC]+)\b")  # "World War II", "Rocky 3": a title's numbers are no misspelling
 _LEADING_THE = re.compile(r"^the\s+")
@@ -267,6 +273,8 @@ class Grounding:
             text = re.sub(re.escape(kept), " ", text, flags=re.IGNORECASE)
         titles = " ".join(_spaced(it.title) for it in self.picks)  # a part of a title ("With Love and Squalor") is a title
         runs = [m.group() for m in _ENGLISH_RUN.finditer(text) if _spaced(m.group()) not in _spaced(self.request) + titles]
+        runs += [w for w in _ENGLISH_WORD.findall(text) if w not in _LOANWORDS and f" {w} " not in _spaced(self.request) + titles
+                 and zipf_frequency(w, "en") >= _ENGLISH_WORD_ZIPF]  # fmt: skip
         return runs[0] if runs else None
 
     def _no_reason(self, sentence: str, index: int) -> list[str]:

@@ -312,8 +312,9 @@ class Understander:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
         relative = self._relative(parsed, session, domain)
         # "less violent" after "an action film" asks for gentler action, as "an action film that isn't too violent" does
-        stated.exclude_genres = [g for g in stated.exclude_genres if g not in parsed.passing or g not in carried.include_genres]
-        relative.exclude_genres = [g for g in relative.exclude_genres if g not in carried.include_genres]
+        asked = {*carried.include_genres, *parsed.include}
+        stated.exclude_genres = [g for g in stated.exclude_genres if g not in parsed.passing or g not in asked]
+        relative.exclude_genres = [g for g in relative.exclude_genres if g not in asked]
         out = carried.merged(stated.merged(relative))
         if out.audience == "children" and domain == "movies":
             out = out.merged(Constraints(exclude_genres=["Horror"]))
