@@ -9,7 +9,6 @@ import pytest
 from chatrec.pipeline.parse import (
     Lexicon,
     parse_age,
-    parse_currency,
     parse_prices,
     parse_reference,
     parse_years,
@@ -72,7 +71,7 @@ def test_prices(text: str, prices: tuple[float | None, float | None]) -> None:
     ("5岁以下的孩子", None), ("一块积木", None),
 ])  # fmt: skip
 def test_the_currency_a_price_names(text: str, currency: str | None) -> None:
-    assert parse_currency(text) == currency
+    assert LEX.parse(text).currency == currency
 
 
 @pytest.mark.parametrize(

@@ -272,9 +272,9 @@ class Grounding:
         for kept in sorted([*(it.title for it in self.picks), *item.authors, *_people(item)], key=len, reverse=True):
             text = re.sub(re.escape(kept), " ", text, flags=re.IGNORECASE)
         titles = " ".join(_spaced(it.title) for it in self.picks)  # a part of a title ("With Love and Squalor") is a title
-        runs = [m.group() for m in _ENGLISH_RUN.finditer(text) if _spaced(m.group()) not in _spaced(self.request) + titles]
-        runs += [w for w in _ENGLISH_WORD.findall(text) if w not in _LOANWORDS and f" {w} " not in _spaced(self.request) + titles
-                 and zipf_frequency(w, "en") >= _ENGLISH_WORD_ZIPF]  # fmt: skip
+        known = _spaced(self.request) + titles
+        runs = [m.group() for m in _ENGLISH_RUN.finditer(text) if _spaced(m.group()) not in known]
+        runs += [w for w in _ENGLISH_WORD.findall(text) if w not in _LOANWORDS and f" {w} " not in known and zipf_frequency(w, "en") >= _ENGLISH_WORD_ZIPF]
         return runs[0] if runs else None
 
     def _no_reason(self, sentence: str, index: int) -> list[str]:

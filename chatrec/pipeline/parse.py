@@ -261,10 +261,7 @@ class Lexicon:
         Wicked* for "a book for my mom, nothing too sad"), and "cry" in them (*The Crying Game* for "a sad film to cry to")."""
         for pattern in self._ruled_out_patterns.values():
             text = pattern.sub(lambda m: " " * len(m.group()), text)  # same length: positions in ``text`` hold
-        for word in sorted((w for m in wanted for w in self._mood_words.get(m, [])), key=len, reverse=True):
-            for m in self._pattern(word).finditer(text.casefold()):
-                text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
-        return text
+        return self._blanked(text, sorted((w for m in wanted for w in self._mood_words.get(m, [])), key=len, reverse=True))
 
     @cached_property
     def _ruled_out_patterns(self) -> dict[str, re.Pattern[str]]:
@@ -362,10 +359,10 @@ class Lexicon:
         return self._patterns[phrase]
 
     def _blanked(self, text: str, phrases: list[str]) -> str:
-        """``text`` with ``phrases`` blanked out, its length (and every position in it) kept."""
+        """``text`` with ``phrases`` blanked out, in that order, its length (and every position in it) kept."""
         for phrase in phrases:
-            for pos in self.find(text, phrase):
-                text = text[:pos] + " " * len(phrase) + text[pos + len(phrase) :]
+            for m in self._pattern(phrase).finditer(text.casefold()):
+                text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
         return text
 
     def find(self, text: str, phrase: str) -> list[int]:
@@ -472,7 +469,7 @@ class Lexicon:
         p.unwanted = self.moods_ruled_out(text)
         p.year_min, p.year_max = parse_years(text)
         p.price_min, p.price_max = parse_prices(text)
-        p.currency = parse_currency(text)
+        p.currency = parse_currency(text) if (p.price_min, p.price_max) != (None, None) else None
         p.old = self.any(text, self.old)
         p.age = parse_age(text)
         p.children = (p.age is not None and p.age < 13) or self.any(text, self.children)
@@ -569,9 +566,10 @@ _CURRENCIES = {"GBP": r"£|\b(?:pounds?|quid|gbp)\b|英镑|镑", "USD": r"\$|\b(
 
 
 def parse_currency(text: str) -> str | None:
-    """The currency a message's price names ("under £20", "100元以内", "20 bucks"), if it names one."""
+    """The currency a message names ("under £20", "100元以内", "20 bucks"), if it names one; :meth:`Lexicon.parse` asks
+    only of a message that asks a price."""
     t = text.casefold()
-    return next((code for code, pattern in _CURRENCIES.items() if re.search(pattern, t)), None) if parse_prices(text) != (None, None) else None
+    return next((code for code, pattern in _CURRENCIES.items() if re.search(pattern, t)), None)
 
 
 def parse_prices(text: str) -> tuple[float | None, float | None]:

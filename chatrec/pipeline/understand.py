@@ -350,7 +350,8 @@ class Understander:
         so the reply says so instead of pretending."""
         if self.facts is None or intent.domain is None:
             return
-        checkable = self.facts(intent.domain).checkable
+        facts = self.facts(intent.domain)
+        checkable = facts.checkable
         c = intent.constraints
         asked = {
             "price": c.price_min is not None or c.price_max is not None or bool({"cheaper", "pricier"} & set(parsed.cues)),
@@ -366,7 +367,7 @@ class Understander:
                 intent.unchecked.append(fact)  # type: ignore[arg-type]
                 intent.constraints = intent.constraints.model_copy(update=dropped[fact])
         if "price" not in intent.unchecked:
-            self._exchanged(intent, parsed, session, self.facts(intent.domain).currency)
+            self._exchanged(intent, parsed, session, facts.currency)
 
     def _exchanged(self, intent: Intent, parsed: Parsed, session: Session, catalog: str | None) -> None:
         """A price the message asks in another currency than the catalog's ("100元以内" of toys priced in pounds) read in
