@@ -200,6 +200,15 @@ class Exchange(BaseModel):
     told: bool = Field(False, description="Said in an earlier reply: a follow-up keeps the reading without saying it again.")
 
 
+class Edge(BaseModel):
+    """Years asked that the catalog has none of, moved to its edge and told ("films from 2022" of a catalog ending in
+    2018 had found nothing): the catalog's newest year (or oldest)."""
+
+    newest: bool
+    year: int
+    asked: tuple[int | None, int | None] = Field(description="The years as asked (from, to).")
+
+
 class Intent(BaseModel):
     """What a message asks for, after code has checked what the model proposed."""
 
@@ -226,6 +235,7 @@ class Intent(BaseModel):
     loosened: list[Relative] = Field(default_factory=list, description="Relative refinements the fallback loosened (and told).")
     unmatched: list[str] = Field(default_factory=list, description="Names the request gives that nothing found mentions (told).")
     exchange: Exchange | None = None
+    edge: Edge | None = None
 
 
 class Recommendation(BaseModel):

@@ -104,6 +104,21 @@ def test_an_old_film_is_older_than_three_quarters_of_the_catalog(catalog_store: 
     assert bot.chat("recommend some classic movies", "c").intent.constraints.year_max is None  # a classic is of any year
 
 
+def test_years_the_catalog_has_none_of_move_to_its_edge_and_are_told(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """"movies from 2022" of films that end earlier had found nothing ("Could you loosen one of them?")."""
+    bot = make_bot(catalog_store, None, tmp_path)
+    assert (span := bot.catalog_facts("movies").years) is not None
+    oldest, newest = span
+    reply = bot.chat(f"movies from {newest + 4}", "s1")
+    c, edge = reply.intent.constraints, reply.intent.edge
+    assert edge is not None and edge.newest and edge.year == newest and edge.asked == (newest + 4, newest + 4)
+    assert (c.year_min, c.year_max) == (newest - 2, None) and reply.items and all(r.item.year >= newest - 2 for r in reply.items)  # type: ignore[operator]
+    assert f"The newest films I have are from {newest}, so these are from {newest - 2} on." in reply.notices
+    zh = bot.chat(f"推荐{oldest - 10}年以前的电影", "s2")
+    assert zh.intent.constraints.year_max == oldest + 2 and f"我这里最早的电影是{oldest}年的，下面是{oldest + 2}年以前的。" in zh.notices
+    assert bot.chat(f"movies from {newest}", "s3").intent.edge is None  # years the catalog has stand
+
+
 def test_refine_cheaper_lowers_prices(catalog_store: ChromaStore, tmp_path: Path) -> None:
     bot = make_bot(catalog_store, None, tmp_path)
     first = bot.chat("a family board game", "s1")

@@ -10,6 +10,7 @@ from chatrec.pipeline.parse import (
     Lexicon,
     parse_age,
     parse_prices,
+    parse_recent,
     parse_reference,
     parse_years,
     without_amounts,
@@ -38,9 +39,38 @@ LEX = Lexicon.load(Path(__file__).parent.parent / "prompts" / "lexicon.yaml")
     ("films over 2015", (2016, None)),
     ("a laptop game under £2000", (None, None)),  # a price, not a year
     ("2000元以内的玩具", (None, None)),
+    ("不要早于1995年的", (1995, None)),  # had been 1995-1995
+    ("早于1995年的电影", (None, 1994)),
+    ("不晚于2000年", (None, 2000)),
+    ("晚于2010年的", (2011, None)),
+    ("not older than 2000", (2000, None)),
 ])  # fmt: skip
 def test_years(text: str, years: tuple[int | None, int | None]) -> None:
     assert parse_years(text) == years
+
+
+@pytest.mark.parametrize(("text", "years", "rest"), [
+    ("movies from the last 10 years", (2016, None), "movies"),  # had found *10 Years* and *The Last Five Years*
+    ("a comedy from the past decade", (2016, None), "a comedy"),
+    ("films no more than 5 years old", (2021, None), "films"),  # not someone aged 5
+    ("movies not older than 10 years", (2016, None), "movies"),
+    ("the best films of the past few years", (2023, None), "the best films"),
+    ("a film from last year", (2025, None), "a film"),
+    ("nothing from the last couple of years", (None, 2023), "nothing"),
+    ("近十年的电影", (2016, None), "的电影"), ("最近几年的书", (2021, None), "的书"), ("5年内的电影", (2021, None), "的电影"),
+    ("过去二十年", (2006, None), ""),
+    ("I saw Inception last year", (None, None), "I saw Inception last year"),  # when it was seen, not made
+    ("a toy for a 5 years old", (None, None), "a toy for"),  # an age
+])  # fmt: skip
+def test_recent_years_count_back_from_this_year(text: str, years: tuple[int | None, int | None], rest: str) -> None:
+    assert parse_recent(text, 2026) == years and without_amounts(text) == rest
+    assert LEX.parse(text, this_year=2026).age is None or years == (None, None)
+
+
+def test_a_year_said_with_older_or_newer_is_no_relative_refinement() -> None:
+    """"not older than 2000" after picks from the 80s had been "up to 1988": older than the picks shown."""
+    assert "older" not in LEX.parse("not older than 2000").cues and "older" in LEX.parse("something older").cues
+    assert "newer" not in LEX.parse("newer than 2010 please").cues
 
 
 @pytest.mark.parametrize(("text", "prices"), [

@@ -28,6 +28,7 @@ class CatalogFacts(BaseModel):
     currency: str | None = Field(None, description="The currency most of the priced items are in ('GBP').")
     old_until: int | None = Field(None, description="The year three quarters of the dated items are newer than: what an 'old "
                                   "film' is made by (1988 for the demo films).")
+    years: tuple[int, int] | None = Field(None, description="The oldest and newest years of the dated items.")
 
     @property
     def best_loved(self) -> list[str]:
@@ -60,7 +61,8 @@ class CatalogFacts(BaseModel):
         currencies = collections.Counter(str(it.extra["currency"]) for it in items if it.price is not None and it.extra.get("currency"))
         years = sorted(it.year for it in items if it.year is not None)
         return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top],
-                   currency=currencies.most_common(1)[0][0] if currencies else None, old_until=years[len(years) // 4] if years else None)
+                   currency=currencies.most_common(1)[0][0] if currencies else None, old_until=years[len(years) // 4] if years else None,
+                   years=(years[0], years[-1]) if years else None)
 
 
 def _loved(item: Item) -> float:

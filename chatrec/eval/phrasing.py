@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,7 @@ class Expect(BaseModel):
     age: int | None = None
     year_min: int | None = None
     year_max: int | None = None
+    years_back: int | None = Field(None, description="year_min is this many years before this year ('the last 10 years').")
     price_min: float | None = None
     price_max: float | None = None
     include: list[str] = Field(default_factory=list, description="Genres that must be wanted.")
@@ -92,8 +94,12 @@ def mismatches(intent: Intent, expect: Expect) -> list[str]:
     }  # fmt: skip
     if intent.exchange is not None:  # the set states prices as asked ("100元以内": 100); the catalog's are converted at set rates
         got |= intent.exchange.model_dump(include={"price_min", "price_max"})
+    if intent.edge is not None:  # years as asked too ("from 2022"); the catalog's may end before them
+        got["year_min"], got["year_max"] = intent.edge.asked
     errors = [f"{f}: want {getattr(expect, f)!r}, got {got[f]!r}" for f in _EXACT
               if f in expect.model_fields_set and got[f] != getattr(expect, f)]  # fmt: skip
+    if expect.years_back is not None and got["year_min"] != (want := date.today().year - expect.years_back):
+        errors.append(f"years_back: want from {want}, got {got['year_min']!r}")
     c = intent.constraints
     if missing := [g for g in expect.include if g not in c.include_genres]:
         errors.append(f"include: missing {missing} (got {c.include_genres})")

@@ -104,6 +104,11 @@ EXCHANGED = {"en": "Prices here are in {catalog}, so I read {asked} as {converte
              "zh": "这里的价格以{catalog}计，{asked}按{converted}算（按{one}≈{unit}的设定汇率，不是实时汇率）。"}  # fmt: skip
 NO_RATE = {"en": "Prices here are in {catalog} and I have no rate for {code}, so I read {asked} as {converted}.",
            "zh": "这里的价格以{catalog}计，我没有{code}的汇率，{asked}按{converted}算。"}  # fmt: skip
+# Years asked that the catalog has none of, moved to its edge (see understand._to_edge), said plainly.
+EDGES = {True: {"en": "The newest {domain} I have are from {year}, so these are from {bound} on.",
+                "zh": "我这里最新的{domain}是{year}年的，下面是{bound}年以后的。"},
+         False: {"en": "The oldest {domain} I have are from {year}, so these are from {bound} or before.",
+                 "zh": "我这里最早的{domain}是{year}年的，下面是{bound}年以前的。"}}  # fmt: skip
 CURRENCY_NAMES = {"GBP": {"en": "pounds", "zh": "英镑"}, "USD": {"en": "dollars", "zh": "美元"}, "EUR": {"en": "euros", "zh": "欧元"},
                   "CNY": {"en": "yuan", "zh": "人民币"}}  # fmt: skip
 # Genres a claim that a pick suits children contradicts (with the lexicon's adult-only markers).
@@ -127,7 +132,15 @@ def unchecked_notices(intent: Intent) -> list[str]:
     nothing met it, in the person's language."""
     domain = domain_name(intent)
     return [*(UNCHECKED[fact][intent.language].format(domain=domain) for fact in intent.unchecked), *loosened_notices(intent),
-            *unmatched_notices(intent), *exchange_notices(intent)]
+            *unmatched_notices(intent), *exchange_notices(intent), *edge_notices(intent)]
+
+
+def edge_notices(intent: Intent) -> list[str]:
+    """"The newest films I have are from 2018, so these are from 2016 on." for years the catalog has none of."""
+    if (edge := intent.edge) is None:
+        return []
+    bound = intent.constraints.year_min if edge.newest else intent.constraints.year_max
+    return [EDGES[edge.newest][intent.language].format(domain=domain_name(intent), year=edge.year, bound=bound)]
 
 
 def exchange_notices(intent: Intent) -> list[str]:

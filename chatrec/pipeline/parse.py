@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -38,6 +39,11 @@ _DEGREE = (r"(?:too|so|very|overly|really|super|that|that's|which|is|are|was|any
            r"like|feel\s+like|watch|read|see|in\s+the\s+mood\s+for)")  # words between a negation and a mood it rules out
 _CONTRACTION = re.compile(r"['’](?:s|ve|re|ll|d|m|t)\b")  # "what's", "I've seen those": no word of taste
 _NUMBER_WORD = re.compile(r"[£$€¥]?\d+(?:\.\d+)?(?:s\b|['’]?s\b)?|['’]\d0s\b|[一二三四五六七八九十]+(?=年代|岁)")
+
+
+def _spaces(m: re.Match[str]) -> str:
+    """A match blanked to as many spaces, so positions after it hold."""
+    return " " * len(m.group())
 
 
 def zh_number(text: str) -> int | None:
@@ -260,7 +266,7 @@ class Lexicon:
         :meth:`moods_ruled_out`), which searched by meaning find titles with "no" and "nothing" in them (*No Rest for the
         Wicked* for "a book for my mom, nothing too sad"), and "cry" in them (*The Crying Game* for "a sad film to cry to")."""
         for pattern in self._ruled_out_patterns.values():
-            text = pattern.sub(lambda m: " " * len(m.group()), text)  # same length: positions in ``text`` hold
+            text = pattern.sub(_spaces, text)  # same length: positions in ``text`` hold
         return self._blanked(text, sorted((w for m in wanted for w in self._mood_words.get(m, [])), key=len, reverse=True))
 
     @cached_property
@@ -292,7 +298,7 @@ class Lexicon:
         are the words of the tagged ``moods`` (those the domain's catalog tags: "a sad film", not "a sad novel")."""
         rest = text.casefold()
         if beyond_constraints:
-            rest = _NUMBER_WORD.sub(" ", self.without_moods(rest, moods))  # "80s", "£20", "九十年代"; "nothing too sad"
+            rest = _NUMBER_WORD.sub(" ", _RECENT.sub(" ", self.without_moods(rest, moods)))  # "80s", "£20", "近十年"; "nothing too sad"
         rest = _CONTRACTION.sub(" ", rest)
         return not re.sub(r"[\W_]+", "", self._no_taste_words("constraints" if beyond_constraints else "plain", domain).sub(" ", rest))
 
@@ -318,9 +324,10 @@ class Lexicon:
         ``domain``'s genre words: "with dinosaurs" is a toy shelf but a taste in a film), of what to do with the last
         list, of everyday talk and of the tagged ``moods`` (see :meth:`states_no_taste`), something is left to search
         for by meaning."""
-        rest = _NUMBER_WORD.sub(lambda m: " " * len(m.group()), self.without_moods(text.casefold(), moods))
-        rest = self._no_taste_words("follow_up", domain).sub(lambda m: " " * len(m.group()), rest)  # same length: positions hold
-        words = re.finditer(r"[^\W_]+", _CONTRACTION.sub(lambda m: " " * len(m.group()), rest))
+        rest = _RECENT.sub(_spaces, self.without_moods(text.casefold(), moods))
+        rest = _NUMBER_WORD.sub(_spaces, rest)
+        rest = self._no_taste_words("follow_up", domain).sub(_spaces, rest)  # same length: positions hold
+        words = re.finditer(r"[^\W_]+", _CONTRACTION.sub(_spaces, rest))
         return any((is_chinese(m.group()) or not everyday(m.group())) and not self.negated(text, m.start()) for m in words)
 
     def _no_taste_phrases(self, beyond_constraints: bool, domain: str | None = None) -> set[str]:
@@ -449,7 +456,9 @@ class Lexicon:
                     out.update(dict.fromkeys(genres))
         return list(out)
 
-    def parse(self, text: str, domain_hint: str | None = None) -> Parsed:
+    def parse(self, text: str, domain_hint: str | None = None, this_year: int | None = None) -> Parsed:
+        """What a message says, by the lexicon's words and code's patterns; ``this_year`` (today's, unless given) is
+        what "the last 10 years" counts back from."""
         p = Parsed(language="zh" if is_chinese(text) else "en")
         p.domains = {d: n for d, ws in self.domains.items() if (n := sum(len(self.find(text, w)) for w in ws))}
         if domain := p.domain or domain_hint:
@@ -468,6 +477,10 @@ class Lexicon:
         p.moods = self.moods_in(text)
         p.unwanted = self.moods_ruled_out(text)
         p.year_min, p.year_max = parse_years(text)
+        if (p.year_min, p.year_max) == (None, None):
+            p.year_min, p.year_max = parse_recent(text, this_year or date.today().year)
+        if (p.year_min, p.year_max) != (None, None):  # "nothing older than 1995": the year, not older than the last picks
+            p.cues = [cue for cue in p.cues if cue not in ("older", "newer")]
         p.price_min, p.price_max = parse_prices(text)
         p.currency = parse_currency(text) if (p.price_min, p.price_max) != (None, None) else None
         p.old = self.any(text, self.old)
@@ -484,6 +497,8 @@ _YEAR_ALONE = rf"(?<![\d£$€¥])(?<![£$€¥]\s){_YEAR}(?!\d)(?!\s*(?:{_UNIT_
 _EN_BOUNDS = [(r"after|newer than|later than|post-?|over|above", "after", True), (r"since", "after", False),
               (r"before|older than|earlier than|pre-?|under|below", "before", True), (r"until|till|up to", "before", False)]  # fmt: skip
 _ZH_BOUNDS = [(r"以后|之后|以来|后|起", "after", False), (r"以前|之前|前", "before", True)]
+_ZH_PREFIX_BOUNDS = [(r"不早于|不先于", "after", False), (r"不晚于|不迟于", "before", False),
+                     (r"早于|先于", "before", True), (r"晚于|迟于", "after", True)]  # "早于1995年", "不晚于2000年"
 _EN_SUFFIX_BOUNDS = [(r"s?\s+(?:onwards|on|and later|or later|and newer|or newer|and after)\b", "after"),
                      (r"s?\s+(?:and earlier|or earlier|and older|or older|and before)\b", "before")]  # "2010 onwards", "1990 or earlier"
 _EN_NEGATION = re.compile(r"\b(?:nothing|no|not|none|never|don't|do not|without)\b(?:\s+[\w-]+){0,3}\s*$")
@@ -512,8 +527,9 @@ def _bound(t: str, start: int, end: int) -> tuple[str | None, bool, bool]:
     """How the year or decade at ``t[start:end]`` is bounded: ("after"/"before"/None, year left out?, negated?)."""
     before = t[:start]
     relation, exclusive, cue = None, False, ""
-    for words, rel, excl in _EN_BOUNDS:
-        if m := re.search(rf"(?:{words})\s+(?:the\s+)?(?:year\s+)?$", before):
+    prefixes = [(rf"(?:{w})\s+(?:the\s+)?(?:year\s+)?$", rel, excl) for w, rel, excl in _EN_BOUNDS]
+    for pattern, rel, excl in prefixes + [(rf"(?:{w})\s*$", rel, excl) for w, rel, excl in _ZH_PREFIX_BOUNDS]:
+        if m := re.search(pattern, before):
             relation, exclusive, cue = rel, excl, m.group(0)
             break
     else:
@@ -553,6 +569,46 @@ def parse_years(text: str) -> tuple[int | None, int | None]:
         elif relation == "before":  # nothing before 2010 / 不要九十年代以前
             lo = first if exclusive else last + 1
     return lo, hi
+
+
+_EN_COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+              "fifteen": 15, "twenty": 20, "couple": 2, "couple of": 2, "few": 3, "several": 5, "几": 5}  # fmt: skip
+_EN_COUNT = rf"(\d{{1,2}}|{'|'.join(sorted(_EN_COUNTS, key=len, reverse=True)[:-1])})"
+_ZH_COUNT = r"(\d{1,2}|[一二两三四五六七八九十]{1,3}|几)"
+# Years back from this year: "from the last 10 years", "the past decade", "films no more than 5 years old", "近十年的电影"
+# (only of films and books: "games under 5 years old" are for small children)
+_RECENT = re.compile(
+    rf"\b(?:from|in|of|over|during|within)\s+(?:the\s+)?(?:last|past|previous)\s+(?:{_EN_COUNT}\s+)?(years?|decades?)\b"
+    rf"|\b(?P<kind>films?|movies?|books?|novels?|titles?)\s+(?:that\s+(?:are|is|were)\s+|which\s+(?:are|is)\s+)?"
+    rf"(?:no|not|less|under|at\s+most|younger)(?:\s+(?:more|older|than))*\s+{_EN_COUNT}\s+(years?|decades?)(?:\s+old)?\b"
+    rf"|(?:近|最近|过去|这)\s*{_ZH_COUNT}\s*(年|十年)|(?<!\d){_ZH_COUNT}\s*(年)(?:内|以内|之内)",
+    re.IGNORECASE,
+)
+
+
+def _years_back(m: re.Match[str]) -> int:
+    """How many years back a :data:`_RECENT` match reaches ("a few" is three, 几 five, a decade ten)."""
+    said = [g for i, g in enumerate(m.groups(), 1) if i != m.re.groupindex["kind"]]  # (count, unit) pairs, one matched
+    count = next((g for g in said[0::2] if g), None)
+    unit = next(g for g in said[1::2] if g).casefold()
+    if count is None:
+        n = 1
+    elif (zh := zh_number(count)) is not None:
+        n = zh
+    else:
+        n = _EN_COUNTS[" ".join(count.casefold().split())]
+    return n * (10 if unit.startswith("decade") or unit == "十年" else 1)
+
+
+def parse_recent(text: str, this_year: int) -> tuple[int | None, int | None]:
+    """Year bounds of a span back from ``this_year``: "from the last 10 years" in 2026 is from 2016; "nothing from the
+    past decade" is up to 2015; "近几年的" is the last five years."""
+    t = text.casefold()
+    if not (m := _RECENT.search(t)):
+        return None, None
+    start = this_year - _years_back(m)
+    clause = re.split(r"[,.!?;，。！？；]|\bbut\b|\band\b", t[: m.start()])[-1]
+    return (None, start - 1) if _EN_NEGATION.search(clause) or _ZH_NEGATION.search(clause) else (start, None)
 
 
 _NEAR = 0.25  # how far from an amount "around" it reaches, either way
@@ -616,18 +672,18 @@ _MONEY_PHRASE = (rf"(?:\b(?:{_AMOUNT_WORDS})\s+|(?:不超过|低于|少于|预�
                  rf"(?:\s*(?:-|–|to|and|到|至)\s*{_CUR}?\s*\d+(?:\.\d+)?(?:\s*(?:{_UNIT_EN}\b|{_UNIT_ZH}))?)?(?:\s*(?:以下|以内|之内|以上|左右))?")
 _AGE_PHRASE = (r"\b(?:a\s+|an\s+)?\d{1,2}\s*-?\s*(?:years?|yrs?)[\s-]*old\b|\b(?:aged|age)\s+\d{1,2}\b|\b\d{1,2}\s*yo\b|"
                rf"{_SAID_AGE}|(?:\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})\s*(?:周)?岁(?:的)?")
-_AMOUNTS = re.compile(rf"{_MONEY_PHRASE}|{_AGE_PHRASE}", re.IGNORECASE)
+_AMOUNTS = re.compile(rf"{_RECENT.pattern}|{_MONEY_PHRASE}|{_AGE_PHRASE}", re.IGNORECASE)
 
 
 def without_amounts(text: str) -> str:
-    """``text`` without its prices and ages ("under £30", "he's 8", "五岁的"): code checks them against the catalog, and
+    """``text`` without its prices, ages and spans of recent years ("under £30", "he's 8", "五岁的", "the last 10 years"): code checks them against the catalog, and
     searched by meaning their numbers find titles ("a building toy for my nephew, he's 8, under £30" found a 30cm
     plush Dalmatian and an 8" Tom Nook before any construction set)."""
-    return " ".join(_AMOUNTS.sub(" ", text).split())
+    return " ".join(_AMOUNTS.sub(lambda m: f" {m.group('kind') or ''} ", text).split())  # "films no more than 5 years old": films
 
 
 def parse_age(text: str) -> int | None:
-    t = text.casefold()
+    t = _RECENT.sub(" ", text.casefold())  # "films no more than 10 years old" says no one's age
     if m := re.search(rf"(\d{{1,2}})\s*-?\s*(?:years?|yrs?)[\s-]*old|(?:aged|age)\s+(\d{{1,2}})|(\d{{1,2}})\s*yo\b|{_SAID_AGE}", t):
         return int(next(g for g in m.groups() if g))
     if m := re.search(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:周)?岁", t):

@@ -26,7 +26,7 @@ from chatrec.catalog.facts import CatalogFacts
 from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
-from chatrec.models import Action, Constraints, Exchange, Intent, Relative
+from chatrec.models import Action, Constraints, Edge, Exchange, Intent, Relative
 from chatrec.pipeline.original_titles import OriginalTitles
 from chatrec.pipeline.parse import Lexicon, Parsed, without_amounts
 from chatrec.pipeline.titles import TitleIndex, without_spans
@@ -99,6 +99,20 @@ PRECEDENCE: dict[str, tuple[Source, ...]] = {
     "domain": ("picker", "titles", "message", "follow_up", "scenario", "model", "session", "default"),
     "query": ("follow_up", "model", "message"),
 }
+
+
+EDGE_SPAN = 2  # years asked past the catalog's newest (or oldest) become its last (or first) three
+
+
+def _to_edge(c: Constraints, oldest: int, newest: int) -> tuple[Constraints, Edge | None]:
+    """Years the catalog has none of moved to its edge ("films from 2022", "the last five years" of films that end in
+    2018: from 2016), and the edge to tell; bounds that meet the catalog's years stand."""
+    asked = (c.year_min, c.year_max)
+    if c.year_min is not None and c.year_min > newest:
+        return c.model_copy(update={"year_min": newest - EDGE_SPAN, "year_max": None}), Edge(newest=True, year=newest, asked=asked)
+    if c.year_max is not None and c.year_max < oldest:
+        return c.model_copy(update={"year_min": None, "year_max": oldest + EDGE_SPAN}), Edge(newest=False, year=oldest, asked=asked)
+    return c, None
 
 
 def first(opinions: Opinions, order: tuple[Source, ...]) -> Any:
@@ -368,6 +382,8 @@ class Understander:
                 intent.constraints = intent.constraints.model_copy(update=dropped[fact])
         if "price" not in intent.unchecked:
             self._exchanged(intent, parsed, session, facts.currency)
+        if "year" not in intent.unchecked and facts.years is not None:
+            intent.constraints, intent.edge = _to_edge(intent.constraints, *facts.years)
 
     def _exchanged(self, intent: Intent, parsed: Parsed, session: Session, catalog: str | None) -> None:
         """A price the message asks in another currency than the catalog's ("100元以内" of toys priced in pounds) read in
