@@ -514,6 +514,18 @@ def test_a_switch_of_domain_keeps_the_taste_asked_for(demo_store: ChromaStore, t
     assert any(re.search(r"\bdogs?\b", t) for t in texts), [r.title for r in reply.items]
 
 
+def test_a_switch_of_genre_keeps_the_topic_asked_for(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"a comedy instead" after "a horror movie about zombies" had searched only the message (Tag, A Chump at Oxford);
+    "换成小说吧" after a book for a dad who loves history and the military, plain short stories."""
+    bot = make_bot(demo_store, None, tmp_path)
+    bot.chat("a horror movie about zombies", "s")
+    reply = bot.chat("a comedy instead", "s")
+    assert reply.intent.constraints.include_genres == ["Comedy"] and "zombies" in reply.intent.query
+    assert any("zombie" in " ".join([r.title, *r.item.tags]).casefold() for r in reply.items), [r.title for r in reply.items]
+    bot.chat("想给我爸买本书，他喜欢历史和军事", "zh")
+    assert "历史" in bot.chat("换成小说吧", "zh").intent.query
+
+
 @pytest.mark.parametrize(("message", "toddler"), [
     ("a toy for my 2 year old", True),  # had listed Hama beads, Trivial Pursuit and a LEGO advent calendar
     ("a building toy for my nephew, he's 8, under £30", False),  # had led with a plush Dalmatian, then a shape sorter

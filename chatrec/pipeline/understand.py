@@ -276,11 +276,12 @@ class Understander:
 
     def _query(self, message: str, parsed: Parsed, proposal: Any | None, session: Session, follow_up: bool, adds_taste: bool) -> str:
         """What is searched by meaning: a follow-up keeps the request's words, with its own taste added ("a sci-fi novel
-        with aliens"), unless it names a genre or domain of its own; else the model's query, else the message, without
+        with aliens"), unless it names a genre or domain of its own without a switch ("a comedy instead" after zombie
+        horror: zombie comedies); else the model's query, else the message, without
         the grown-up it is for, its prices and ages (see :func:`without_amounts`) and the moods it rules out or asks for by
         tag (see :meth:`Lexicon.without_grown_ups`)."""
         said = without_amounts(self.lexicon.without_moods(self.lexicon.without_grown_ups(message), parsed.wanted)) or message
-        switched = "switch" in parsed.cues and bool(parsed.domains) and not parsed.include  # "a film instead": the taste stays
+        switched = "switch" in parsed.cues and bool(parsed.domains or parsed.include)  # "a film instead", "换成小说": the taste stays
         kept = f"{session.query} {said}".strip() if adds_taste or switched else session.query
         return first({"follow_up": kept if follow_up and (switched or not (parsed.include or parsed.domains)) else None,
                       "model": proposal.query.strip()[:160] if proposal is not None else None,
