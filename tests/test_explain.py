@@ -236,6 +236,22 @@ def test_a_tagged_mood_is_said_only_of_a_pick_so_tagged() -> None:
     assert not g.problems("A dark, gripping crime thriller.", 3) and g.problems("A dark comedy about friends.", 1)  # by genre
 
 
+def test_a_price_is_talked_of_only_where_the_catalog_has_one() -> None:
+    """Asked for "cheaper, under 15 quid" of science books, which have no prices, the model had called one "a more
+    expensive book" and another "not too expensive"."""
+    book = Item(id="e", domain="books", title="E: A Biography of the World's Most Famous Equation", genres=["Science"])
+    toy = Item(id="t", domain="toys", title="Kanoodle", genres=["Jigsaws & Puzzles"], price=12.0)
+    fame = Item(id="f", domain="books", title="The Price of Fame", genres=["Biography & Autobiography"])
+    g = Grounding(LEXICON, "books", "cheaper, under 15 quid", [book, toy, fame], FAMILY)
+    assert g.problems("A more expensive book, but it suits readers of science.", 0) == [
+        f"talks of the price of {book.title!r} ('expensive'), which the catalog does not have"]
+    assert g.problems("It is not too expensive and covers many topics.", 0) and not g.problems("A lively story of a famous equation.", 0)
+    assert not g.problems("A cheap puzzle that keeps small hands busy.", 1)  # it has a price
+    assert not g.problems("The Price of Fame tells of a life in the spotlight.", 2)  # its own title's word
+    zh = Grounding(LEXICON, "books", "便宜一点的", [book], FAMILY, language="zh")
+    assert zh.problems("这本书价格实惠，适合喜欢科学的读者。", 0) and not zh.problems("这本书讲述了一个宝贵的科学故事。", 0)
+
+
 def test_a_list_for_children_is_not_called_one_for_grown_ups() -> None:
     """"a gift for my nephew who is 8", then "something cheaper": "…a cheap, easy-to-play game for adults" had been shown."""
     family = Grounding(LEXICON, "movies", "something cheaper", ITEMS, FAMILY, children=True)

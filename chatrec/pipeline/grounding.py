@@ -458,7 +458,7 @@ class Grounding:
         return key in {g.casefold() for g in self.lexicon.canonical_genres(self.domain)} or key in self.lexicon.genres.get(self.domain, {})
 
     def _claims(self, sentence: str, index: int) -> list[str]:
-        """Genre, audience and mood words the sentence uses that pick ``index`` contradicts."""
+        """Genre, audience, price and mood words the sentence uses that pick ``index`` contradicts."""
         item = self.picks[index]
         genres = {g.casefold() for g in item.genres}
         out = []
@@ -475,6 +475,8 @@ class Grounding:
             out.append(f"says {item.title!r} suits children")  # "Friends with Kids" is a title, not a claim
         if self.for_children and not for_children and self.lexicon.any(untitled, self.lexicon.adult_claims):
             out.append(f"says {item.title!r} is for grown-ups, on a list for children")
+        if item.price is None and (said := [w for w in self.lexicon.price_claims if self.lexicon.find(untitled, w) and w not in self.facts[index]]):
+            out.append(f"talks of the price of {item.title!r} ({said[0]!r}), which the catalog does not have")
         carried = bool(genres & self.lexicon.mood_carriers) and not self.lexicon.adult_only(item)  # Forrest Gump is heartwarming
         for mood in self.lexicon.moods_in(sentence):
             if (clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}) and not carried:

@@ -164,6 +164,7 @@ class LexiconData(BaseModel):
     title_cues: list[str] = Field(default_factory=list)
     violent_tags: list[str] = Field(default_factory=list)
     old: list[str] = Field(default_factory=list)
+    price_claims: list[str] = Field(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -208,7 +209,7 @@ class Lexicon:
         self.children_claim_words = d.children_claim_words
         self.bounds = d.bounds
         self.title_cues = d.title_cues
-        self.old = d.old
+        self.old, self.price_claims = d.old, d.price_claims
         self.violent_tags = sorted({t.casefold() for t in d.violent_tags})
         self.genre_ages = d.genre_ages
         self.children_genres = {dom: {g.casefold() for g in gs} for dom, gs in d.for_children.items()}
