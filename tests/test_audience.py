@@ -529,6 +529,7 @@ def test_a_switch_of_genre_keeps_the_topic_asked_for(demo_store: ChromaStore, tm
 @pytest.mark.parametrize(("message", "toddler"), [
     ("a toy for my 2 year old", True),  # had listed Hama beads, Trivial Pursuit and a LEGO advent calendar
     ("a building toy for my nephew, he's 8, under £30", False),  # had led with a plush Dalmatian, then a shape sorter
+    ("a science toy for my 9 year old nephew", False),  # had a shape sorter third (0-3, well loved)
 ])  # fmt: skip
 def test_a_toy_list_fits_the_age_asked(demo_store: ChromaStore, tmp_path: Path, message: str, toddler: bool) -> None:
     bot = make_bot(demo_store, None, tmp_path)
@@ -536,3 +537,6 @@ def test_a_toy_list_fits_the_age_asked(demo_store: ChromaStore, tmp_path: Path, 
     baby = [("Baby & Toddler Toys" in r.item.genres) for r in reply.items]
     assert reply.items and (all(baby) if toddler else not any(baby)), [r.title for r in reply.items]
     assert not re.search(r"\d|nephew", reply.intent.query), reply.intent.query  # prices, ages and who it is for are not searched
+    if not toddler:  # nothing a toddler's genre marks reaches the list at all, however well loved
+        toddlers = [r.title for r in bot.rank(message, k=50) if "Baby & Toddler Toys" in r.item.genres]
+        assert not toddlers, toddlers

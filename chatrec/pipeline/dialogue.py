@@ -662,8 +662,7 @@ class ChatRec:
         elif intent.constraints.blend or intent.constraints.want_moods:  # "a horror comedy", "a sad romance": the
             also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 30, self.lexicon.age_range), *also]  # best-loved such join
         children = intent.constraints.audience == "children"
-        candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also,
-                                    reject=self.lexicon.adult_only if children else None)  # fmt: skip
+        candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also, reject=self._unfit(intent))
         if candidates and not intent.open_request and where_filter(intent.constraints) is not None and not any(c.near for c in candidates):
             notices.append(FAR[intent.language])  # none of the items nearest the words, before the filters, is admissible
         intent.unmatched = self._unmatched(intent, session, [c.item for c in candidates])
@@ -688,6 +687,14 @@ class ChatRec:
         return self.ranker.fuse(candidates, scenario, cand_vecs,
                                 stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
                                 extra=extra, lead=whole)  # fmt: skip
+
+    def _unfit(self, intent: Intent) -> Callable[[Item], bool] | None:
+        """What no list for this request may carry: for children, what the catalog marks adult-only; for an age asked,
+        items whose genres imply ages far from it (see :func:`audience.far_from`)."""
+        children, age = intent.constraints.audience == "children", intent.constraints.age
+        if not children and age is None:
+            return None
+        return lambda it: (children and self.lexicon.adult_only(it)) or audience.far_from(age, self.lexicon.age_range(it))
 
     def _for_children(self, items: list[Item], intent: Intent, named: list[str],
                       extra: dict[str, np.ndarray | None]) -> dict[str, np.ndarray | None]:  # fmt: skip

@@ -280,7 +280,7 @@ class Understander:
         horror: zombie comedies); else the model's query, else the message, without
         the grown-up it is for, its prices and ages (see :func:`without_amounts`) and the moods it rules out or asks for by
         tag (see :meth:`Lexicon.without_grown_ups`)."""
-        said = without_amounts(self.lexicon.without_moods(self.lexicon.without_grown_ups(message), parsed.wanted)) or message
+        said = self.lexicon.without_grown_ups(without_amounts(self.lexicon.without_moods(message, parsed.wanted))) or message  # "my 9 year old nephew"
         switched = "switch" in parsed.cues and bool(parsed.domains or parsed.include)  # "a film instead", "换成小说": the taste stays
         kept = f"{session.query} {said}".strip() if adds_taste or switched else session.query
         return first({"follow_up": kept if follow_up and (switched or not (parsed.include or parsed.domains)) else None,

@@ -9,6 +9,13 @@ import numpy as np
 from chatrec.models import Constraints, Item
 
 _UNSAID_AGE = 0.5  # an item made for children that says for no ages, against 1 for one said to be for the age asked
+AGE_MARGIN = 3  # years past the ages an item's genres imply at which it is no gift for the age asked
+
+
+def far_from(age: int | None, span: tuple[int, int] | None, margin: int = AGE_MARGIN) -> bool:
+    """Whether ``span`` (the ages an item's genres imply) misses ``age`` by more than ``margin`` years: a shape sorter
+    (Baby & Toddler Toys, 0-3) for a 9-year-old had been the third pick; one for a 4-year-old stays, ranked lower."""
+    return age is not None and span is not None and not span[0] - margin <= age <= span[1] + margin
 
 
 def for_children(items: Sequence[Item], marked: Callable[[Item], float], age: int | None,
