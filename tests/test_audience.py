@@ -514,6 +514,19 @@ def test_a_switch_of_domain_keeps_the_taste_asked_for(demo_store: ChromaStore, t
     assert any(re.search(r"\bdogs?\b", t) for t in texts), [r.title for r in reply.items]
 
 
+def test_a_light_mood_rules_out_what_the_catalog_tags_dark(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"我想看点轻松的电影，最近几年的" had listed *Logan* (Action, Sci-Fi; tagged dark, gritty, heartbreaking)."""
+    bot = make_bot(demo_store, None, tmp_path)
+    dark = set(bot.lexicon.mood_tags["dark"])
+    for message in ("我想看点轻松的电影，最近几年的", "something light and fun from after 2010"):
+        ranked = bot.rank(message, k=30)
+        assert ranked and not [r.title for r in ranked if dark & {t.casefold() for t in r.item.tags}], message
+    bot.chat("something light to watch tonight", "s")
+    thriller = bot.chat("a thriller", "s").intent.constraints  # a dark genre asked outright lifts it
+    assert "Thriller" in thriller.include_genres and not thriller.exclude_moods
+    assert not make_bot(demo_store, None, tmp_path / "b").chat("a light read for the weekend", "b").intent.unchecked  # books: no tags, no notice
+
+
 def test_a_switch_of_genre_keeps_the_topic_asked_for(demo_store: ChromaStore, tmp_path: Path) -> None:
     """"a comedy instead" after "a horror movie about zombies" had searched only the message (Tag, A Chump at Oxford);
     "换成小说吧" after a book for a dad who loves history and the military, plain short stories."""

@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 REFINE_CUES = ("cheaper", "pricier", "newer", "older", "less_violent", "shorter", "longer", "switch")
 VIOLENT = ["Action", "War", "Crime", "Horror", "Thriller"]
 GENTLER = "violent"  # the mood "less violent" rules out of one list and its refinements; a new request starts without it
+LIGHTER = "dark or gloomy"  # what a light mood asked for ("轻松的", "something cosy") rules out by the tags for dark; not carried either
 FOLLOW_UPS: tuple[Action, ...] = ("refine", "more_like", "ask_item", "feedback")
 
 
@@ -300,7 +301,7 @@ class Understander:
             carried = session.constraints
         else:  # a new request in the same domain: what the person ruled out (genres, moods) still holds, not an earlier
             # scenario's defaults nor what "less violent" left off one list
-            moods = {m: tags for m, tags in session.constraints.exclude_moods.items() if m != GENTLER}
+            moods = {m: tags for m, tags in session.constraints.exclude_moods.items() if m not in (GENTLER, LIGHTER)}
             carried = Constraints(exclude_genres=session.ruled_out, audience=session.constraints.audience, exclude_moods=moods)
         if carried.audience == "children" and not parsed.children and {g.casefold() for g in parsed.include} & self.lexicon.adult_genres:
             carried = carried.model_copy(update={"audience": None, "age": None})  # "a horror comedy" after a family film:
@@ -312,6 +313,8 @@ class Understander:
         # a genre the message asks for outright outlives an earlier exclusion ("an 80s horror movie" after date night's
         # "no horror"); only code's reading lifts one, never the model's
         carried = carried.model_copy(update={"exclude_genres": [g for g in carried.exclude_genres if g not in parsed.include]})
+        if {g.casefold() for g in parsed.include} & self.lexicon.mood_genres.get("dark", set()):  # "a thriller" after "something light"
+            carried.exclude_moods = {m: tags for m, tags in carried.exclude_moods.items() if m != LIGHTER}
         # "something light and funny": a mood asked for rules out the genres that clash with it (no Pulp Fiction),
         # never one asked for outright ("a heartwarming war film"; "something light" after "a thriller")
         clashing = {g for mood in parsed.moods for g in self.lexicon.moods[mood]} & self.lexicon.canonical_genres(domain)
@@ -320,7 +323,7 @@ class Understander:
             include_genres=parsed.include, exclude_genres=excluded, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience=parsed.audience,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
-            exclude_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.unwanted},
+            exclude_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.unwanted} | self._lighter(parsed, domain),
             want_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.wanted},
         )  # fmt: skip
         if proposal is not None:
@@ -334,6 +337,14 @@ class Understander:
         if out.audience == "children" and domain == "movies":
             out = out.merged(Constraints(exclude_genres=["Horror"]))
         return out
+
+    def _lighter(self, parsed: Parsed, domain: str) -> dict[str, list[str]]:
+        """A light mood asked for ("我想看点轻松的电影", "something cosy") rules out what the catalog tags dark, where it
+        tags moods at all: *Logan* (Action, Sci-Fi; tagged dark, gritty) had been a pick, called "轻松愉快"."""
+        dark = self.lexicon.mood_tags.get("dark")
+        if not parsed.moods or not dark or "dark" in parsed.wanted or self.facts is None or "mood" not in self.facts(domain).checkable:
+            return {}
+        return {LIGHTER: sorted(dark)}
 
     def _asked_beside(self, message: str, titled: str) -> str | None:
         """Another domain the message names by word, outside the titles it names: what is asked for when the titles
