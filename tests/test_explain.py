@@ -109,6 +109,21 @@ def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() ->
     assert not grounding("Another film please. This one should be brave").problems("This is a story of courage.", 1)
 
 
+def test_works_the_person_named_are_neither_the_pick_nor_its_makers() -> None:
+    """"I loved The Name of the Wind and The Lies of Locke Lamora": under *Reliquary* the model had written "The Name of
+    the Wind is a classic novel about a young woman…", and under DeLillo's *Libra* "a great follow-up to his other books
+    like The Name of the Wind and the Lies of Locke Lamora"."""
+    picks = [Item(id="r", domain="books", title="Reliquary", authors=["Douglas Preston"], genres=["Fiction"]),
+             Item(id="l", domain="books", title="Libra", authors=["Don DeLillo"], genres=["Fiction"])]  # fmt: skip
+    g = Grounding(LEXICON, "books", "I loved The Name of the Wind and The Lies of Locke Lamora, what should I read next?", picks, FAMILY)
+    assert g.problems("The Name of the Wind is a classic novel about a young woman.", 0) == [
+        "is about 'The Name of the Wind', which the request names, not this pick"]
+    assert g.problems("Libra is a great follow-up to his other books like The Name of the Wind and the Lies of Locke Lamora.", 1) == [
+        "says 'The Name of the Wind and the Lies of Locke Lamora' is by the maker of 'Libra'"]
+    assert not g.problems("If you loved The Name of the Wind, Libra's sweep will hold you too.", 1)  # likened, not attributed
+    assert not g.problems("Libra is a gripping novel of a troubled young man.", 1)
+
+
 def test_english_copied_into_a_chinese_reason_is_not_shown() -> None:
     """"讲述了一个年轻女孩 disguises herself as a young man…" (the description copied); titles and names may stay English."""
     g = grounding("推荐一部电影", "zh")

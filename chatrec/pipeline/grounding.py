@@ -38,7 +38,7 @@ _WORDS = re.compile(r"\w+")
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME_CHAR = r"[A-Za-z0-9À-ÖØ-öø-ÿ'’-]"  # not \w: a Chinese word written straight after a name is not part of it
-_NAME = re.compile(rf"\b[A-Z]{_NAME_CHAR}*(?:\s+(?:of|the|and|de|von|van|&)?\s*[A-Z]{_NAME_CHAR}*)+")
+_NAME = re.compile(rf"\b[A-Z]{_NAME_CHAR}*(?:\s+(?:(?:of|the|and|de|von|van|&)\s+)*[A-Z]{_NAME_CHAR}*)+")  # "The Name of the Wind"
 _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these (?:picks|films|movies|books|toys|games|three)|"
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
 # not "它的画面和情节都是…" (one pick's parts), nor "这两部电影…都" (the pick and the film the person named)
@@ -52,6 +52,9 @@ _SUBTITLE = re.compile(r"\s*[,:;(]|\s+[-–—]\s+")
 _CENTURY = re.compile(r"(?<!\d)(\d{1,2})(?:st|nd|rd|th)?[\s-]+century|(?<!\d)(\d{1,2})\s*世纪", re.IGNORECASE)  # "21世纪" holds a 2000 book
 _DECADE = re.compile(r"(?<!\d)(\d{3}0)(?:['’]?s\b|\s*年代)|(?<![\d.,])['’]?([1-9]0)(?:['’]?s\b|\s*年代)")  # "the 1940s", "the 1960's", "the '60s", "90年代", "1990年代" hold a 1947, 1966, 1966, 1994 film
 _QUOTED = re.compile(r"[《「“\"]\s*([^》」”\"]{2,80}?)\s*[》」”\"]")  # "《 Fight Club》" quotes "Fight Club"
+# "his other books like The Name of the Wind": what follows is said to be the pick's maker's work
+_ATTRIBUTED = re.compile(r"\b(?:his|her|their|the author's|the director's)\s+(?:other|own|earlier|later|previous|best-known)?\s*"
+                         r"(?:books?|novels?|films?|movies?|works?|titles?|series)\b,?\s+(?:like|such as|including|e\.g\.)\s+(?P<works>[^.;!?]+)")
 _DISOWNS = re.compile(r"\b(?:does not|doesn't|do not|don't|is not|isn't|not)\s+(?:really\s+|quite\s+)?(?:fit|suit|match|meet|suitable|a (?:good )?(?:fit|match))\b"
                       r"|\bnot what (?:you(?:'re| are) looking for|you asked for|you want(?:ed)?|(?:the|your) request (?:is|was) (?:for|about))\b"
                       r"|不适合|不符合|不太适合", re.IGNORECASE)
@@ -308,12 +311,22 @@ class Grounding:
                 and not self._is_genre(m)]  # fmt: skip
         out += [f"name {m!r} is not in the facts" for m in self._foreign_names(sentence, index)]
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
-        out += self._as_counts(sentence, index)
+        out += self._as_counts(sentence, index) + self._attributed(sentence, index)
         out += self._named_subject(sentence, index) if not out else []
         out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
                 if i != index and len(other.title) >= 4 and _mentions(sentence, other.title) and self._as_name(sentence, other.title)
                 and not _mentions(self.picks[index].title, other.title) and not self._requests_words(sentence, other.title)]  # fmt: skip
         return out
+
+    def _attributed(self, sentence: str, index: int) -> list[str]:
+        """Works the person named, said to be by the pick's maker ("Libra is a great follow-up to his other books like
+        The Name of the Wind": Don DeLillo wrote neither), unless the pick's facts name them."""
+        m = _ATTRIBUTED.search(sentence)
+        if m is None:
+            return []
+        facts, request = _spaced(self.facts[index]), _spaced(self.request)
+        named = [n for n in _NAME.findall(m["works"]) if _spaced(n) in request and _spaced(n) not in facts]
+        return [f"says {n!r} is by the maker of {self.picks[index].title!r}" for n in named[:1]]
 
     def _as_counts(self, sentence: str, index: int) -> list[str]:
         """The facts' numbers written as counts (see _MAGNITUDE): each may pass the number check, as a number, alone."""
