@@ -572,9 +572,9 @@ def parse_years(text: str) -> tuple[int | None, int | None]:
     return lo, hi
 
 
-_EN_COUNTS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-              "fifteen": 15, "twenty": 20, "couple": 2, "couple of": 2, "few": 3, "several": 5, "几": 5}  # fmt: skip
-_EN_COUNT = rf"(\d{{1,2}}|{'|'.join(sorted(_EN_COUNTS, key=len, reverse=True)[:-1])})"
+_EN_COUNTS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+              "fifteen": 15, "twenty": 20, "couple": 2, "couple of": 2, "few": 3, "several": 5}  # fmt: skip
+_EN_COUNT = rf"(\d{{1,2}}|{'|'.join(sorted(_EN_COUNTS, key=len, reverse=True))})"  # longest first: "couple of" before "couple"
 _ZH_COUNT = r"(\d{1,2}|[一二两三四五六七八九十]{1,3}|几)"
 # Years back from this year: "from the last 10 years", "the past decade", "films no more than 5 years old", "近十年的电影"
 # (only of films and books: "games under 5 years old" are for small children)
@@ -588,12 +588,14 @@ _RECENT = re.compile(
 
 
 def _years_back(m: re.Match[str]) -> int:
-    """How many years back a :data:`_RECENT` match reaches ("a few" is three, 几 five, a decade ten)."""
+    """How many years back a :data:`_RECENT` match reaches ("the last few" is three, 近几年 five, a decade ten)."""
     said = [g for i, g in enumerate(m.groups(), 1) if i != m.re.groupindex["kind"]]  # (count, unit) pairs, one matched
     count = next((g for g in said[0::2] if g), None)
     unit = next(g for g in said[1::2] if g).casefold()
     if count is None:
         n = 1
+    elif count == "几":  # 近几年: a few years, said loosely
+        n = 5
     elif (zh := zh_number(count)) is not None:
         n = zh
     else:
@@ -677,8 +679,8 @@ _AMOUNTS = re.compile(rf"{_RECENT.pattern}|{_MONEY_PHRASE}|{_AGE_PHRASE}", re.IG
 
 
 def without_amounts(text: str) -> str:
-    """``text`` without its prices, ages and spans of recent years ("under £30", "he's 8", "五岁的", "the last 10 years"): code checks them against the catalog, and
-    searched by meaning their numbers find titles ("a building toy for my nephew, he's 8, under £30" found a 30cm
+    """``text`` without its prices, ages and spans of recent years ("under £30", "he's 8", "五岁的", "the last 10 years"):
+    code checks them against the catalog, and searched by meaning their numbers find titles ("a building toy for my nephew, he's 8, under £30" found a 30cm
     plush Dalmatian and an 8" Tom Nook before any construction set)."""
     return " ".join(_AMOUNTS.sub(lambda m: f" {m.group('kind') or ''} ", text).split())  # "films no more than 5 years old": films
 
