@@ -527,6 +527,17 @@ def test_a_light_mood_rules_out_what_the_catalog_tags_dark(demo_store: ChromaSto
     assert not make_bot(demo_store, None, tmp_path / "b").chat("a light read for the weekend", "b").intent.unchecked  # books: no tags, no notice
 
 
+def test_a_tag_the_request_names_is_preferred(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"a gripping thriller with a twist ending" had listed *Twisted*, *Twister* and *Split*: "twist" searched by meaning
+    found titles; the demo films tagged "twist ending" (*The Sixth Sense*, *Shutter Island*…) now lead."""
+    bot = make_bot(demo_store, None, tmp_path)
+    reply = bot.chat("a gripping thriller with a twist ending", "s")
+    assert reply.intent.constraints.want_moods == {"twist ending": ["twist ending"]}
+    tagged = [r.title for r in reply.items if "twist ending" in {t.casefold() for t in r.item.tags}]
+    assert len(tagged) == len(reply.items) == 3, [r.title for r in reply.items]
+    assert "twist ending" not in bot.chat("a thriller, but no twist ending please", "n").intent.constraints.want_moods  # negated
+
+
 def test_a_switch_of_genre_keeps_the_topic_asked_for(demo_store: ChromaStore, tmp_path: Path) -> None:
     """"a comedy instead" after "a horror movie about zombies" had searched only the message (Tag, A Chump at Oxford);
     "换成小说吧" after a book for a dad who loves history and the military, plain short stories."""

@@ -152,6 +152,7 @@ class Understander:
     facts: Callable[[str], CatalogFacts] | None = None  # what each domain's catalog can check
     originals: OriginalTitles | None = None  # Chinese titles to catalog titles, by the model
     rates: dict[str, float] = field(default_factory=dict)  # units of each currency to one US dollar (Settings.exchange_rates)
+    _untitled_last: tuple[tuple[str, str], str] | None = field(default=None, init=False, repr=False)  # see _untitled
 
     def __post_init__(self) -> None:
         self._schema = llm_schema(list(self.scenarios), self.domains)
@@ -324,7 +325,7 @@ class Understander:
             price_min=parsed.price_min, price_max=parsed.price_max, audience=parsed.audience,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
             exclude_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.unwanted} | self._lighter(parsed, domain),
-            want_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.wanted},
+            want_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.wanted} | self._tagged(message, domain),
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
@@ -369,7 +370,28 @@ class Understander:
         by meaning (no tags say which books are sad)."""
         if self.facts is None or "mood" not in self.facts(domain).checkable:
             return []
-        return self.lexicon.moods_wanted(without_spans(message, self.titles.mentions(message, domain)) if self.titles else message)
+        return self.lexicon.moods_wanted(self._untitled(message, domain))
+
+    def _untitled(self, message: str, domain: str) -> str:
+        """``message`` without the titles it names in ``domain``, found once per message and domain (the moods and the
+        tags asked are read from it; in a pasted transcript of 10,000 words finding them takes seconds)."""
+        if (last := self._untitled_last) is not None and last[0] == (message, domain):
+            return last[1]
+        text = without_spans(message, self.titles.mentions(message, domain)) if self.titles else message
+        self._untitled_last = ((message, domain), text)
+        return text
+
+    def _tagged(self, message: str, domain: str) -> dict[str, list[str]]:
+        """Tags of the domain's catalog the message names, not negated nor a genre word ("a gripping thriller with a
+        twist ending"), outside the titles it names: items so tagged are preferred, as for a mood asked for ("twist"
+        searched by meaning had found *Twisted* and *Twister*)."""
+        if self.facts is None:
+            return {}
+        text = self._untitled(message, domain).casefold()
+        genres = {p.casefold() for p in self.lexicon.genres.get(domain, {})}
+        found = [(m.start(), tag) for tag in self.facts(domain).tag_phrases if tag in text and tag not in genres
+                 for m in [re.search(rf"(?<![\w-]){re.escape(tag)}(?![\w-])", text)] if m and not self.lexicon.negated(text, m.start())]
+        return {tag: [tag] for _, tag in sorted(found)[:3]}
 
     def _checkable(self, intent: Intent, parsed: Parsed, session: Session) -> None:
         """Drop what the domain's catalog cannot check (prices of books, ages of films) and note it,
