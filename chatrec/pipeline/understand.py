@@ -343,7 +343,7 @@ class Understander:
         """A light mood asked for ("我想看点轻松的电影", "something cosy") rules out what the catalog tags dark, where it
         tags moods at all: *Logan* (Action, Sci-Fi; tagged dark, gritty) had been a pick, called "轻松愉快"."""
         dark = self.lexicon.mood_tags.get("dark")
-        if not parsed.moods or not dark or "dark" in parsed.wanted or self.facts is None or "mood" not in self.facts(domain).checkable:
+        if not parsed.moods or not dark or "dark" in parsed.wanted or not self._mood_tagged(domain):
             return {}
         return {LIGHTER: sorted(dark)}
 
@@ -368,9 +368,11 @@ class Understander:
         """The tagged moods ``message`` asks for, outside the titles it names ("more like The Dark Knight"), where the
         domain's catalog has the tags that say an item is sad or dark; none in "a sad novel", whose "sad" is searched
         by meaning (no tags say which books are sad)."""
-        if self.facts is None or "mood" not in self.facts(domain).checkable:
-            return []
-        return self.lexicon.moods_wanted(self._untitled(message, domain))
+        return self.lexicon.moods_wanted(self._untitled(message, domain)) if self._mood_tagged(domain) else []
+
+    def _mood_tagged(self, domain: str) -> bool:
+        """Whether ``domain``'s catalog has the tags that say an item is sad or dark."""
+        return self.facts is not None and "mood" in self.facts(domain).checkable
 
     def _untitled(self, message: str, domain: str) -> str:
         """``message`` without the titles it names in ``domain``, found once per message and domain (the moods and the
@@ -389,8 +391,8 @@ class Understander:
             return {}
         text = self._untitled(message, domain).casefold()
         genres = {p.casefold() for p in self.lexicon.genres.get(domain, {})}
-        found = [(m.start(), tag) for tag in self.facts(domain).tag_phrases if tag in text and tag not in genres
-                 for m in [re.search(rf"(?<![\w-]){re.escape(tag)}(?![\w-])", text)] if m and not self.lexicon.negated(text, m.start())]
+        found = [(at[0], tag) for tag in self.facts(domain).tag_phrases
+                 if tag in text and tag not in genres and (at := self.lexicon.find(text, tag)) and not self.lexicon.negated(text, at[0])]
         return {tag: [tag] for _, tag in sorted(found)[:3]}
 
     def _checkable(self, intent: Intent, parsed: Parsed, session: Session) -> None:
