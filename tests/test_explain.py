@@ -196,6 +196,8 @@ def test_a_side_or_a_range_the_pick_is_on_is_a_fact_whatever_its_numbers() -> No
     assert not g.problems("Bright beads to iron into pictures for under £20.", 0)
     assert g.problems("Bright beads to iron into pictures, between 5 and 10 pounds.", 0) == ["says it costs between 5 and 10, but it costs 12.50"]
     assert g.problems("Bright beads for a child under 10 to iron into pictures.", 0) == ["number 10 is not in the facts"]  # an age
+    assert not g.problems("Bright beads to iron into pictures that don't cost more than £20.", 0)  # a side turned round
+    assert g.problems("Bright beads that do not cost you more than £10.", 0) == ["says it costs not more than £10, but it costs 12.50"]
     zh = Grounding(LEXICON, "toys", "给侄子买个礼物", [toy], FAMILY, language="zh")
     assert not zh.problems("彩色拼豆可以拼出图画，价格在10到15元之间。", 0)
     assert zh.problems("彩色拼豆可以拼出图画，100元以上。", 0)
@@ -663,6 +665,8 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     assert opened.startswith('root ::= "1. " "《玩具总动员》" t1 "\\n" "2. " "《\\"Se7en\\"》" t2'), opened  # quotes escaped
     assert "t1 ::= c+ (\" \" c+)* [。！？]\n" in opened and grammar.count('" "?\n') == 3  # ends as a sentence; or anyhow
     assert "t1 ::= c+ (\" \" c+){0,4} [。！？]\n" in lines_grammar([set()], ["《x》"], ends="。！？", spaces=4)  # no English sentence
+    chinese = lines_grammar([set()], ["《x》"], ends="。！？", spaces=4, english=False)  # a name or a quoted title, no English word
+    assert 'c ::= [^0-9０-９\\n a-zA-Z《] | [A-Z] [a-z]* | "《" q (" " q){0,6} "》"\nq ::= [^》\\n0-9０-９ ]+\n' in chinese
 
 
 @pytest.mark.parametrize(("chunks", "line"), [

@@ -203,3 +203,6 @@ def test_the_reasons_grammar_leaves_a_chinese_line_no_room_for_english_sentences
     text = llm.complete(ask, max_tokens=80, temperature=0.0, options={"grammar": grammar})
     assert text.startswith("1. 《The Fellowship of the Ring》"), text
     assert text.count(" ") <= 1 + 4 + 4, text  # the number's space, the title's four, then at most four
+    chinese = lines_grammar([set()], ["《The Fellowship of the Ring》"], ends="。！？", spaces=4, english=False)  # names and titles only
+    text = llm.complete(ask, max_tokens=80, temperature=0.0, options={"grammar": chinese})
+    assert text.startswith("1. 《The Fellowship of the Ring》") and not re.search(r"[a-z]", re.sub(r"《[^》]*(?:》|$)|[A-Z][a-z]*", "", text)), text

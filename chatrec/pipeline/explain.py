@@ -274,7 +274,8 @@ def _numbered(text: str, number: int) -> str:
     return f"{number}. " + (body[m.end() :] if (m := LINE_START.match(body)) else body)
 
 
-def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), ends: str = "", spaces: int | None = None) -> str:
+def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), ends: str = "", spaces: int | None = None,
+                  english: bool = True) -> str:
     """A llama.cpp grammar (GBNF) for the reasons: one line per pick, numbered in order, each writing no number but
     those ``numbers[i]`` allows pick ``i`` (see :meth:`Grounding.numbers_allowed`; full-width digits are barred too:
     the small model writes "５" where "5" is barred), and no run of spaces (where a digit was barred, it would
@@ -282,9 +283,13 @@ def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), end
     sentences it would have lost ("a thriller that fits 1989 to 1994", of a 1995 film). ``openings``: words each
     line starts with, written by code (then at least one of the model's own follows); ``ends``: the marks one of
     which ends each line (a line cannot stop at a title or its subtitle); ``spaces``: the most spaces the model may write
-    in a line (a Chinese line has room for a name of a few words, not for an English sentence)."""
+    in a line (a Chinese line has room for a name of a few words, not for an English sentence); ``english`` False:
+    no English word but a name (capitalised: "FBI", "Tom Hanks") or inside 《》 (the small model had written "一个
+    burger-loving的犯罪分子", "一个充满惊喜的 suburb" in Chinese lines)."""
     starts = [f'"{i}. "' + (f" {json.dumps(o, ensure_ascii=False)}" if o else "") for i, o in enumerate(openings or [""] * len(numbers), start=1)]
-    rules = ['root ::= ' + ' "\\n" '.join(f"{start} t{i}" for i, start in enumerate(starts, start=1)) + ' "\\n"?', 'c ::= [^0-9０-９\\n ]']
+    quoted = '"《" q (" " q){0,6} "》"\nq ::= [^》\\n0-9０-９ ]+'  # a title of up to seven words, as the model writes it
+    letter = "c ::= [^0-9０-９\\n ]" if english else f"c ::= [^0-9０-９\\n a-zA-Z《] | [A-Z] [a-z]* | {quoted}"
+    rules = ['root ::= ' + ' "\\n" '.join(f"{start} t{i}" for i, start in enumerate(starts, start=1)) + ' "\\n"?', letter]
     for i, allowed in enumerate(numbers, start=1):
         word = f"((c | n{i} c)+ n{i}? | n{i})" if allowed else "c+"  # a letter or a mark after each number: no two run on
         more = "*" if spaces is None else f"{{0,{spaces}}}"
@@ -376,7 +381,7 @@ class Explainer:
         # 一部…" under Groundhog Day for "九十年代的爱情电影"), or writes a long English title (or its subtitle) and nothing more
         zh = intent.language == "zh"
         openings = [f"《{spoken_title(r.item, 'zh')}》" for r in items] if zh else []
-        grammar = lines_grammar(numbers, openings, ends="。！？", spaces=_ZH_SPACES) if zh else lines_grammar(numbers)
+        grammar = lines_grammar(numbers, openings, ends="。！？", spaces=_ZH_SPACES, english=False) if zh else lines_grammar(numbers)
         options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}), **({"grammar": grammar} if numbers else {})}
         budget = 50 * len(items) + 20 + sum(map(len, openings))  # an opening's tokens are spent too (at most one a character)
         chunks = model.stream("explain", messages, max_tokens=budget, temperature=0.3, options=options)

@@ -93,6 +93,8 @@ _PRICE_SIDES_ZH = (
     re.compile(rf"(?P<lo>{_AMOUNT})\s*(?:元|英镑|镑|块钱?)\s*以上"),
 )
 _EN_CURRENCY = re.compile(r"\s*(?:pounds?|quid|gbp)\b", re.I)
+# "doesn't cost more than £20": a side turned round, true of a toy that costs 8.97
+_NEGATED_PRICE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:(?:cost|costs|go|goes|run|runs)\s+(?:you\s+)?)?$", re.IGNORECASE)
 # A fact's number written as a count ("4.3 million viewers" of a film rated 4.3; "智商只有1994的男子" of a 1994 film, in
 # most of the model's Chinese lines about *Forrest Gump*): a number with a magnitude must be so written in the facts or
 # the request, and a Chinese sentence writes the pick's year as a year ("1994年", "（1994）", "年份是1994").
@@ -384,10 +386,12 @@ class Grounding:
         claims = [m for p in _PRICE_SIDES_EN for m in p.finditer(sentence) if "£" in m.group() or _EN_CURRENCY.match(sentence, m.end())]
         for m in claims + [m for p in _PRICE_SIDES_ZH for m in p.finditer(sentence)]:
             lo, hi = m.groupdict().get("lo"), m.groupdict().get("hi")
+            if negated := (lo is None) != (hi is None) and _NEGATED_PRICE.search(sentence, 0, m.start()) is not None:
+                lo, hi = hi, lo
             numbers.update(v for v in (lo, hi) if v)
             price = pick.price
             if price is None or (lo is not None and price < float(lo)) or (hi is not None and price > float(hi)):
-                out.append(f"says it costs {m.group().strip()}, but {'no price is known' if price is None else f'it costs {price:.2f}'}")
+                out.append(f"says it costs {'not ' * negated}{m.group().strip()}, but {'no price is known' if price is None else f'it costs {price:.2f}'}")
         return numbers, out
 
     def _named_subject(self, sentence: str, index: int) -> list[str]:
