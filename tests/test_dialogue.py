@@ -161,6 +161,23 @@ def test_more_like_the_second_one_uses_that_item(catalog_store: ChromaStore, tmp
     assert reply.items and second_item.item_id not in {r.item_id for r in reply.items}
 
 
+def test_the_reasons_prompt_names_the_pick_a_refinement_points_at(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """Told only "more like the second one", the small model had copied its example's plot under each new pick."""
+    llm = ScriptedLLM(text="1. A fine pick.")
+    bot = make_bot(catalog_store, llm, tmp_path)
+    second = bot.chat("a space adventure film", "s1").items[1]
+    llm.calls.clear()
+    bot.chat("more like the second one", "s1")
+    asked = [messages[-1]["content"] for key, messages in llm.calls if key == "stream"]
+    assert asked and all(f"more like the second one ({second.title})" in text for text in asked)
+    bot.chat("推荐几部太空冒险电影", "s2")
+    zh = bot.session("s2").last_items[0]
+    llm.calls.clear()
+    bot.chat("再来几部像第一部那样的", "s2")
+    asked = [messages[-1]["content"] for key, messages in llm.calls if key == "stream"]
+    assert asked and all(f"像第一部那样的（《{spoken_title(zh.item, 'zh')}》）" in text for text in asked)
+
+
 def test_not_that_one_rejects_and_never_shows_it_again(catalog_store: ChromaStore, tmp_path: Path) -> None:
     bot = make_bot(catalog_store, None, tmp_path)
     first = bot.chat("a comedy film", "s1")

@@ -49,7 +49,7 @@ from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever, unmatched_terms, where_filter
 from chatrec.pipeline.suggest import Suggester
-from chatrec.pipeline.titles import TitleIndex, series, title_key, variants
+from chatrec.pipeline.titles import TitleIndex, series, spoken_title, title_key, variants
 from chatrec.pipeline.understand import QUESTION, RELATIVE, Understander
 from chatrec.present import describe, money_text
 from chatrec.promptfiles import PromptFiles
@@ -483,8 +483,9 @@ class ChatRec:
                 facts = reason(ref.item, intent, self.lexicon.chinese_names)
                 chunks = iter([describe(ref, intent.language, facts, question=bool(QUESTION.search(text)))])
             else:
+                said = self._pointed(text, intent, session)
                 items = yield from self._cards(intent, session, notices, model, clock)
-                chunks = self._explain(items, intent, text, notices, model, written)
+                chunks = self._explain(items, intent, said, notices, model, written)
             parts: list[str] = []
             for chunk in chunks:
                 mark("first_text")
@@ -715,6 +716,14 @@ class ChatRec:
         return Grounding(self.lexicon, intent.domain or "", text, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
                          self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers(),
                          children=intent.constraints.audience == "children", embed=self.store.embed_query)  # fmt: skip
+
+    @staticmethod
+    def _pointed(text: str, intent: Intent, session: Session) -> str:
+        """The message as the reasons' prompt and check read it, naming the pick it points at: told only "more like the
+        second one" and the new picks, the small model had written its example's plot (a pig who herds sheep) under each."""
+        if (ref := session.item_at(intent.reference)) is None:
+            return text
+        return f"{text}（《{spoken_title(ref.item, 'zh')}》）" if intent.language == "zh" else f"{text} ({ref.title})"
 
     def _explain(self, picks: list[Recommendation], intent: Intent, text: str, notices: list[str], model: TurnModel,
                  written: Written) -> Iterator[str]:  # fmt: skip
