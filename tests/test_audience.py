@@ -536,6 +536,11 @@ def test_a_tag_the_request_names_is_preferred(demo_store: ChromaStore, tmp_path:
     tagged = [r.title for r in reply.items if "twist ending" in {t.casefold() for t in r.item.tags}]
     assert len(tagged) == len(reply.items) == 3, [r.title for r in reply.items]
     assert "twist ending" not in bot.chat("a thriller, but no twist ending please", "n").intent.constraints.want_moods  # negated
+    zh = bot.chat("有反转结局的惊悚片", "z")  # the lexicon's tag_words: the tags are English
+    assert zh.intent.constraints.want_moods == {"反转": ["twist ending", "plot twist"]}
+    assert all({"twist ending", "plot twist"} & {t.casefold() for t in r.item.tags} for r in zh.items), [r.title for r in zh.items]
+    assert list(bot.chat("推荐几部连环杀手电影", "k").intent.constraints.want_moods) == ["连环杀手"]  # not 杀手 (hitmen) inside it
+    assert not bot.chat("不要丧尸片，来部恐怖片", "h").intent.constraints.want_moods  # negated
 
 
 def test_a_switch_of_genre_keeps_the_topic_asked_for(demo_store: ChromaStore, tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from chatrec.models import Constraints, Item
 
 Fact = Literal["price", "year", "age", "mood"]  # mood: tags, which say an item is sad or dark
-TAG_FLOOR = 3  # items a tag of two words or more must be on to be looked for in requests ("twist ending", "time travel")
+TAG_FLOOR = 3  # items a tag must be on to be looked for in requests ("twist ending", "time travel"; 丧尸 for "zombie")
 
 
 class CatalogFacts(BaseModel):
@@ -30,8 +30,14 @@ class CatalogFacts(BaseModel):
     old_until: int | None = Field(None, description="The year three quarters of the dated items are newer than: what an 'old "
                                   "film' is made by (1988 for the demo films).")
     years: tuple[int, int] | None = Field(None, description="The oldest and newest years of the dated items.")
-    tag_phrases: frozenset[str] = Field(default_factory=frozenset, repr=False, description="Tags of two words or more that "
-                                        "at least TAG_FLOOR items carry ('twist ending'): a request naming one prefers them.")
+    common_tags: frozenset[str] = Field(default_factory=frozenset, repr=False, description="Tags (casefolded) at least TAG_FLOOR "
+                                        "items carry: a request naming one prefers them.")
+
+    @property
+    def tag_phrases(self) -> frozenset[str]:
+        """The common tags of two words or more ('twist ending'), which an English request names only meaning them
+        (too many everyday words are one-word tags: 'love', 'future')."""
+        return frozenset(t for t in self.common_tags if len(t.split()) >= 2)
 
     @property
     def best_loved(self) -> list[str]:
@@ -63,10 +69,10 @@ class CatalogFacts(BaseModel):
             checkable.add("age")
         currencies = collections.Counter(str(it.extra["currency"]) for it in items if it.price is not None and it.extra.get("currency"))
         years = sorted(it.year for it in items if it.year is not None)
-        tags = collections.Counter(t for it in items for t in {t.casefold() for t in it.tags} if len(t.split()) >= 2)
+        tags = collections.Counter(t for it in items for t in {t.casefold() for t in it.tags})
         return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top],
                    currency=currencies.most_common(1)[0][0] if currencies else None, old_until=years[len(years) // 4] if years else None,
-                   years=(years[0], years[-1]) if years else None, tag_phrases=frozenset(t for t, n in tags.items() if n >= TAG_FLOOR))
+                   years=(years[0], years[-1]) if years else None, common_tags=frozenset(t for t, n in tags.items() if n >= TAG_FLOOR))
 
 
 def _loved(item: Item) -> float:

@@ -386,14 +386,18 @@ class Understander:
     def _tagged(self, message: str, domain: str) -> dict[str, list[str]]:
         """Tags of the domain's catalog the message names, not negated nor a genre word ("a gripping thriller with a
         twist ending"), outside the titles it names: items so tagged are preferred, as for a mood asked for ("twist"
-        searched by meaning had found *Twisted* and *Twister*)."""
+        searched by meaning had found *Twisted* and *Twister*). The lexicon's ``tag_words`` name them in other
+        languages (有反转结局的惊悚片: "twist ending")."""
         if self.facts is None:
             return {}
-        text = self._untitled(message, domain).casefold()
+        text, facts = self._untitled(message, domain).casefold(), self.facts(domain)
         genres = {p.casefold() for p in self.lexicon.genres.get(domain, {})}
-        found = [(at[0], tag) for tag in self.facts(domain).tag_phrases
-                 if tag in text and tag not in genres and (at := self.lexicon.find(text, tag)) and not self.lexicon.negated(text, at[0])]
-        return {tag: [tag] for _, tag in sorted(found)[:3]}
+        named = {tag: [tag] for tag in facts.tag_phrases if tag not in genres}
+        named |= {word: kept for word, tags in self.lexicon.tag_words.items() if (kept := [t for t in tags if t in facts.common_tags])}
+        found = [(at[0], word) for word in named if word in text and (at := self.lexicon.find(text, word)) and not self.lexicon.negated(text, at[0])]
+        spans = [(start, start + len(word)) for start, word in found]
+        inside = {w for start, w in found for a, b in spans if a <= start and start + len(w) <= b and b - a > len(w)}  # 杀手 in 连环杀手
+        return {word: named[word] for word in [w for _, w in sorted(found) if w not in inside][:3]}
 
     def _checkable(self, intent: Intent, parsed: Parsed, session: Session) -> None:
         """Drop what the domain's catalog cannot check (prices of books, ages of films) and note it,
