@@ -167,9 +167,15 @@ def test_the_reasons_prompt_names_the_pick_a_refinement_points_at(catalog_store:
     bot = make_bot(catalog_store, llm, tmp_path)
     second = bot.chat("a space adventure film", "s1").items[1]
     llm.calls.clear()
-    bot.chat("more like the second one", "s1")
+    reply = bot.chat("more like the second one", "s1")
     asked = [messages[-1]["content"] for key, messages in llm.calls if key == "stream"]
     assert asked and all(f"more like the second one ({second.title})" in text for text in asked)
+    assert second.title.casefold() in bot.grounding(reply.intent, "more like the second one", reply.items).request  # a re-check too
+    first = reply.items[0]
+    llm.calls.clear()
+    bot.chat("I don't like the first one", "s1")  # one rejected is not named: the model would write of it
+    asked = [messages[-1]["content"] for key, messages in llm.calls if key == "stream"]
+    assert asked and not any(first.title in text for text in asked)
     bot.chat("推荐几部太空冒险电影", "s2")
     zh = bot.session("s2").last_items[0]
     llm.calls.clear()

@@ -483,9 +483,8 @@ class ChatRec:
                 facts = reason(ref.item, intent, self.lexicon.chinese_names)
                 chunks = iter([describe(ref, intent.language, facts, question=bool(QUESTION.search(text)))])
             else:
-                said = self._pointed(text, intent, session)
                 items = yield from self._cards(intent, session, notices, model, clock)
-                chunks = self._explain(items, intent, said, notices, model, written)
+                chunks = self._explain(items, intent, text, notices, model, written)
             parts: list[str] = []
             for chunk in chunks:
                 mark("first_text")
@@ -712,18 +711,19 @@ class ChatRec:
         return Recommendation(item=it, score=r.score, reason=reason(it, intent, self.lexicon.chinese_names), signals=r.contributions)
 
     def grounding(self, intent: Intent, text: str, picks: Sequence[Recommendation]) -> Grounding:
-        """What the model's sentences about ``picks`` are checked against (also to re-check a reply's reasons)."""
-        return Grounding(self.lexicon, intent.domain or "", text, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
+        """What the model's sentences about ``picks`` are checked against (also to re-check a reply's reasons): the
+        message ``text`` as :meth:`said`."""
+        return Grounding(self.lexicon, intent.domain or "", self.said(intent, text), [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
                          self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers(),
                          children=intent.constraints.audience == "children", embed=self.store.embed_query)  # fmt: skip
 
-    @staticmethod
-    def _pointed(text: str, intent: Intent, session: Session) -> str:
-        """The message as the reasons' prompt and check read it, naming the pick it points at: told only "more like the
-        second one" and the new picks, the small model had written its example's plot (a pig who herds sheep) under each."""
-        if (ref := session.item_at(intent.reference)) is None:
+    def said(self, intent: Intent, text: str) -> str:
+        """The message as the reasons' prompt and check read it, naming the shown pick it points at: told only "more like
+        the second one" and the new picks, the small model had written its example's plot (a pig who herds sheep) under each."""
+        pointed = self.store.get(intent.domain or self.domains[0], [intent.pointed_id]) if intent.pointed_id else []
+        if not pointed:
             return text
-        return f"{text}（《{spoken_title(ref.item, 'zh')}》）" if intent.language == "zh" else f"{text} ({ref.title})"
+        return f"{text}（《{spoken_title(pointed[0], 'zh')}》）" if intent.language == "zh" else f"{text} ({pointed[0].title})"
 
     def _explain(self, picks: list[Recommendation], intent: Intent, text: str, notices: list[str], model: TurnModel,
                  written: Written) -> Iterator[str]:  # fmt: skip
@@ -739,7 +739,7 @@ class ChatRec:
         writer = ReasonWriter(picks, check, self.guard.watch(), intent.language, written)
         lines = PickLines(picks, intent.language)
         try:
-            for n, chunks in enumerate(self._reason_calls(picks, intent, scenario, text, model, check)):
+            for n, chunks in enumerate(self._reason_calls(picks, intent, scenario, self.said(intent, text), model, check)):
                 if n:
                     for index, sentence in writer.end_call(cut=self._cut(model)):
                         yield lines.say(index, sentence)

@@ -451,10 +451,11 @@ class Understander:
         if intent.action == "feedback":
             if ref is not None and "like" in parsed.cues and "reject" not in parsed.cues:
                 intent.liked_ids = [ref.item_id]
+                intent.pointed_id = ref.item_id
             else:
                 intent.rejected_ids = [ref.item_id] if ref else [r.item_id for r in session.last_items]
         if intent.action == "more_like" and ref is not None:
-            intent.anchor_id = ref.item_id
+            intent.anchor_id = intent.pointed_id = ref.item_id
 
     def _named_titles(self, message: str, intent: Intent, titled: str | None, session: Session) -> None:
         """Titles the person names (after a cue, in quotes, as "Title (Year)" or bare): liked ones anchor the search and
