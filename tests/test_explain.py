@@ -124,6 +124,19 @@ def test_works_the_person_named_are_neither_the_pick_nor_its_makers() -> None:
     assert not g.problems("Libra is a gripping novel of a troubled young man.", 1)
 
 
+def test_a_pick_is_a_sequel_only_as_its_title_or_facts_say() -> None:
+    """"更像第二部的" after *Shutter Island*: "《记忆碎片》（Memento）是《禁闭岛》的续集" had been shown under *Memento*."""
+    picks = [Item(id="m", domain="movies", title="Memento", year=2000, genres=["Mystery", "Thriller"]),
+             Item(id="t", domain="movies", title="Toy Story 2", year=1999, genres=["Animation"]),
+             Item(id="d", domain="movies", title="Aliens", year=1986, genres=["Action"], tags=["sequel"])]  # fmt: skip
+    g = Grounding(LEXICON, "movies", "有反转结局的惊悚片；更像第二部的（《禁闭岛》）", picks, FAMILY, "zh")
+    assert g.problems("它是《禁闭岛》的续集，讲述失忆的主角寻找真相。", 0) == ["calls 'Memento' a 续集, which its title and facts do not"]
+    assert not g.problems("它和《禁闭岛》一样，结局让人意想不到。", 0)
+    en = Grounding(LEXICON, "movies", "more like Toy Story", picks, FAMILY)
+    assert en.problems("Memento is a clever prequel to the films you liked.", 0) == ["calls 'Memento' a prequel, which its title and facts do not"]
+    assert not en.problems("A sequel that brings the toys back.", 1) and not en.problems("A sequel with more marines and more aliens.", 2)
+
+
 def test_english_copied_into_a_chinese_reason_is_not_shown() -> None:
     """"讲述了一个年轻女孩 disguises herself as a young man…" (the description copied); titles and names may stay English."""
     g = grounding("推荐一部电影", "zh")
@@ -190,6 +203,10 @@ def test_a_side_or_a_range_the_pick_is_on_is_a_fact_whatever_its_numbers() -> No
     assert g.problems("A comedy made in 1990, for a laugh together.", 0) == ["number 1990 is not in the facts"]
     assert not g.problems("A comedy about toys that is not made before 1990.", 0)
     assert g.problems("A comedy about toys that isn't made after 1990.", 0) == ["says before 1990, but it is from 1995"]
+    eras = grounding("a comedy from the 80s or 90s; something with toys")  # a follow-up's reasons read the request's messages
+    assert not eras.problems("A 90s comedy about toys, as you asked.", 0)  # Toy Story is from 1995
+    assert eras.problems("An 80s comedy about toys, as you asked.", 0) == ["says the 80s, but it is from 1995"]
+    assert grounding("八十年代或九十年代的喜剧", "zh").problems("一部80年代的玩具喜剧。", 0) == ["says the 80年代, but it is from 1995"]
     toy = Item(id="t", domain="toys", title="Hama Beads", genres=["Arts & Crafts"], price=12.5)
     g = Grounding(LEXICON, "toys", "a toy for my nephew", [toy], FAMILY)
     assert not g.problems("Bright beads to iron into pictures, between 10 and 15 pounds.", 0)

@@ -32,7 +32,7 @@ from wordfreq import zipf_frequency
 
 from chatrec.models import Item
 from chatrec.pipeline.parse import Lexicon, is_chinese, parse_age, zh_number
-from chatrec.pipeline.titles import title_key, title_keys
+from chatrec.pipeline.titles import series, title_key, title_keys
 
 _WORDS = re.compile(r"\w+")
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
@@ -76,6 +76,7 @@ _YEAR_SIDE = re.compile(r"\b(?:made|released|published|written|filmed|produced|c
                         rf"(?P<en>after|since|before|until|prior to)\s+(?:the\s+year\s+)?(?P<y>{_YEAR})\b(?!s)"
                         rf"|(?P<y2>{_YEAR})\s*年\s*(?P<zh>之后|以后|后|之前|以前|前)(?!的(?:故事|世界|时代|历史|年代))", re.IGNORECASE)
 _LATER = {"after", "since", "之后", "以后", "后"}  # the words of _YEAR_SIDE that put the pick after the year
+_SEQUEL = re.compile(r"\b(?:sequel|prequel)s?\b|续集|前传|续作", re.IGNORECASE)
 _NEGATED_CLAIM = re.compile(r"(?:\bnot|n't|\bnever)\s+$", re.IGNORECASE)
 # "between 10 and 15 pounds", "under £20", "100元以内": a price range the pick's own price must be in. The model
 # restates the request's budget in its own numbers ("a great toy for a nephew between 5 and 10 pounds"); a
@@ -313,7 +314,7 @@ class Grounding:
                 and not self._is_genre(m)]  # fmt: skip
         out += [f"name {m!r} is not in the facts" for m in self._foreign_names(sentence, index)]
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
-        out += self._as_counts(sentence, index) + self._attributed(sentence, index)
+        out += self._as_counts(sentence, index) + self._attributed(sentence, index) + self._sequel(sentence, index)
         out += self._named_subject(sentence, index) if not out else []
         out += [f"names another pick, {other.title!r}" for i, other in enumerate(self.picks)
                 if i != index and len(other.title) >= 4 and _mentions(sentence, other.title) and self._as_name(sentence, other.title)
@@ -329,6 +330,14 @@ class Grounding:
         facts, request = _spaced(self.facts[index]), _spaced(self.request)
         named = [n for n in _NAME.findall(m["works"]) if _spaced(n) in request and _spaced(n) not in facts]
         return [f"says {n!r} is by the maker of {self.picks[index].title!r}" for n in named[:1]]
+
+    def _sequel(self, sentence: str, index: int) -> list[str]:
+        """The pick called a sequel or prequel ("《记忆碎片》是《禁闭岛》的续集" of *Memento*, after "more like *Shutter
+        Island*"), which only a title marked as one of a series (*Toy Story 2*), a tag or its facts make true."""
+        pick = self.picks[index]
+        if (m := _SEQUEL.search(sentence)) is None or series(pick.title)[1] or m.group().casefold() in self.facts[index].casefold():
+            return []
+        return [] if "sequel" in {t.casefold() for t in pick.tags} else [f"calls {pick.title!r} a {m.group()}, which its title and facts do not"]
 
     def _as_counts(self, sentence: str, index: int) -> list[str]:
         """The facts' numbers written as counts (see _MAGNITUDE): each may pass the number check, as a number, alone."""
@@ -373,7 +382,8 @@ class Grounding:
         """Claims that put the pick on one side of a year or in a price range ("made after 1980", "between 10 and 15
         pounds"): the numbers of the true ones (they need not be in the facts), and what is wrong with the others
         ("after 1980" said of a 1968 film: a year the request gave, turned into a claim about the pick; "perfect for a
-        7-year-old" of a swim jacket for ages 2 to 3: the request's age, not the pick's)."""
+        7-year-old" of a swim jacket for ages 2 to 3: the request's age, not the pick's; "a 90s romance" of a 2003 film,
+        its decade)."""
         pick, year, numbers, out = self.picks[index], self.picks[index].year, set[str](), []
         if (age := parse_age(sentence)) is not None and (ages := pick.age_range()) is not None and not ages[0] <= age <= ages[1]:
             out.append(f"says it is for a {age}-year-old, but it is for ages {ages[0]}{'+' if ages[1] == 99 else f' to {ages[1]}'}")
@@ -383,6 +393,8 @@ class Grounding:
             numbers.add(str(bound))
             if (year < bound) if later else (year > bound):
                 out.append(f"says {'after' if later else 'before'} {bound}, but it is from {year}")
+        out += [f"says the {m.group().strip()}, but it is from {year}" for m in _DECADE.finditer(sentence) if year and (d := m.group(1) or m.group(2))
+                not in _decades(year) and d in self.known_numbers[index]]  # "a 90s romance" of a 2003 film: the request's decade  # fmt: skip
         claims = [m for p in _PRICE_SIDES_EN for m in p.finditer(sentence) if "£" in m.group() or _EN_CURRENCY.match(sentence, m.end())]
         for m in claims + [m for p in _PRICE_SIDES_ZH for m in p.finditer(sentence)]:
             lo, hi = m.groupdict().get("lo"), m.groupdict().get("hi")
