@@ -44,6 +44,8 @@ class Session(BaseModel):
     open_request: bool = Field(False, description="The last request's only taste was its constraints: its refinements stay open too.")
     ruled_out: list[str] = Field(default_factory=list, description="Genres the person ruled out in their own words (Intent.ruled_out).")
     titles: dict[str, str] = Field(default_factory=dict, description="Titles of items mentioned, for summaries.")
+    asked: list[str] = Field(default_factory=list, description="The person's last messages of the request under way (a new "
+                             "request starts it again; a long one is left out): a follow-up's reasons answer them too.")
     last_reply: Reply | None = None
 
     def item_at(self, reference: int | None) -> Recommendation | None:

@@ -219,6 +219,8 @@ class Intent(BaseModel):
     constraints: Constraints = Field(default_factory=Constraints)
     reference: int | None = Field(None, description="1-based position in the last list ('the second one'); -1 = last.")
     anchor_id: str | None = Field(None, description="Catalog id of an item to find more like (shown or named).")
+    earlier: list[str] = Field(default_factory=list, description="The person's earlier messages of the request this follow-up "
+                               "refines (Session.asked): its reasons answer them too.")
     pointed_id: str | None = Field(None, description="Catalog id of the shown item ``reference`` resolved to, when the person "
                                    "asks for more like it or likes it (not one they reject: the reasons would talk of it).")
     liked_ids: list[str] = Field(default_factory=list)

@@ -184,6 +184,23 @@ def test_the_reasons_prompt_names_the_pick_a_refinement_points_at(catalog_store:
     assert asked and all(f"像第一部那样的（《{spoken_title(zh.item, 'zh')}》）" in text for text in asked)
 
 
+def test_a_follow_ups_reasons_answer_the_request_it_refines(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """Told only "要2000年以后的" after "有反转结局的惊悚片", the model had written "…是2012年的，不是2000年的"."""
+    llm = ScriptedLLM(text="1. A fine pick.")
+    bot = make_bot(catalog_store, llm, tmp_path)
+    bot.chat("a film", "s1")
+    llm.calls.clear()
+    reply = bot.chat("no comedies", "s1")
+    asked = [messages[-1]["content"] for key, messages in llm.calls if key == "stream"]
+    assert reply.intent.earlier == ["a film"] and asked and all("a film; no comedies" in t for t in asked), asked
+    assert bot.chat("nothing animated", "s1").intent.earlier == ["a film", "no comedies"]
+    assert bot.chat("no horror", "s1").intent.earlier == ["no comedies", "nothing animated"]  # the last two
+    assert not bot.chat("a board game", "s1").intent.earlier  # a new request starts again
+    assert bot.chat("more like the first one", "s1").intent.earlier == ["a board game"]
+    bot.chat("a comedy " + "with lots of jokes " * 30, "s2")  # too long to repeat (a pasted conversation)
+    assert not bot.chat("something newer", "s2").intent.earlier
+
+
 def test_not_that_one_rejects_and_never_shows_it_again(catalog_store: ChromaStore, tmp_path: Path) -> None:
     bot = make_bot(catalog_store, None, tmp_path)
     first = bot.chat("a comedy film", "s1")

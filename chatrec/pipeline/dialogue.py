@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from chatrec.langchain import CatalogRetriever, ChatRunnable
 
 log = logging.getLogger(__name__)
+ASKED_TOKENS, ASKED_MESSAGES = 60, 2  # the earlier messages of a request its follow-ups' reasons answer (Session.asked)
 
 NO_LLM = "Answering without the language model this time."
 BUSY_LLM = "The language model is busy with other requests; this answer was made without it."
@@ -469,6 +470,8 @@ class ChatRec:
                 return
             model = TurnModel(self.llm)
             intent, understood = self.understander(text, session, model, domain=domain, scenario=scenario)
+            if intent.action in ("refine", "more_like", "feedback"):
+                intent.earlier = list(session.asked)
             notices += [*understood, *unchecked_notices(intent)]
             mark("understood")
             yield Understood(intent=intent)
@@ -718,12 +721,15 @@ class ChatRec:
                          children=intent.constraints.audience == "children", embed=self.store.embed_query)  # fmt: skip
 
     def said(self, intent: Intent, text: str) -> str:
-        """The message as the reasons' prompt and check read it, naming the shown pick it points at: told only "more like
-        the second one" and the new picks, the small model had written its example's plot (a pig who herds sheep) under each."""
+        """The request as the reasons' prompt and check read it: a follow-up after the messages it refines, naming the
+        shown pick it points at. Told only "要2000年以后的" after "有反转结局的惊悚片", the small model had written "《The Cabin
+        in the Woods》是2012年的，不是2000年的"; told only "more like the second one", its example's plot (a pig who herds
+        sheep) under The Martian."""
+        zh = intent.language == "zh"
         pointed = self.store.get(intent.domain or self.domains[0], [intent.pointed_id]) if intent.pointed_id else []
-        if not pointed:
-            return text
-        return f"{text}（《{spoken_title(pointed[0], 'zh')}》）" if intent.language == "zh" else f"{text} ({pointed[0].title})"
+        if pointed:
+            text = f"{text}（《{spoken_title(pointed[0], 'zh')}》）" if zh else f"{text} ({pointed[0].title})"
+        return ("；" if zh else "; ").join([*intent.earlier, text])
 
     def _explain(self, picks: list[Recommendation], intent: Intent, text: str, notices: list[str], model: TurnModel,
                  written: Written) -> Iterator[str]:  # fmt: skip
@@ -805,6 +811,7 @@ class ChatRec:
             session.shown = [*dict.fromkeys([*session.shown, *(r.item_id for r in reply.items)])]
         session.titles.update({r.item_id: r.title for r in reply.items})
         if intent.action not in ("chitchat", "ask_item"):
+            session.asked = [m for m in [*intent.earlier, text] if count_tokens(m) <= ASKED_TOKENS][-ASKED_MESSAGES:]
             session.constraints = intent.constraints
             session.domain, session.scenario, session.query = intent.domain, intent.scenario, intent.query
             session.open_request, session.ruled_out = intent.open_request, intent.ruled_out
