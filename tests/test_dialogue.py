@@ -196,7 +196,8 @@ def test_a_follow_ups_reasons_answer_the_request_it_refines(catalog_store: Chrom
     assert bot.chat("nothing animated", "s1").intent.earlier == ["a film", "no comedies"]
     assert bot.chat("no horror", "s1").intent.earlier == ["no comedies", "nothing animated"]  # the last two
     assert not bot.chat("a board game", "s1").intent.earlier  # a new request starts again
-    assert bot.chat("more like the first one", "s1").intent.earlier == ["a board game"]
+    assert not bot.chat("more like the first one", "s1").intent.earlier  # "more like X": X is the request
+    assert bot.chat("cheaper", "s1").intent.earlier == ["more like the first one"]
     bot.chat("a comedy " + "with lots of jokes " * 30, "s2")  # too long to repeat (a pasted conversation)
     assert not bot.chat("something newer", "s2").intent.earlier
 

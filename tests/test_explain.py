@@ -130,10 +130,11 @@ def test_a_pick_is_a_sequel_only_as_its_title_or_facts_say() -> None:
              Item(id="t", domain="movies", title="Toy Story 2", year=1999, genres=["Animation"]),
              Item(id="d", domain="movies", title="Aliens", year=1986, genres=["Action"], tags=["sequel"])]  # fmt: skip
     g = Grounding(LEXICON, "movies", "有反转结局的惊悚片；更像第二部的（《禁闭岛》）", picks, FAMILY, "zh")
-    assert g.problems("它是《禁闭岛》的续集，讲述失忆的主角寻找真相。", 0) == ["calls 'Memento' a 续集, which its title and facts do not"]
+    assert g.problems("它是《禁闭岛》的续集，讲述失忆的主角寻找真相。", 0) == ["calls 'Memento' '的续集', which its title and facts do not"]
     assert not g.problems("它和《禁闭岛》一样，结局让人意想不到。", 0)
     en = Grounding(LEXICON, "movies", "more like Toy Story", picks, FAMILY)
-    assert en.problems("Memento is a clever prequel to the films you liked.", 0) == ["calls 'Memento' a prequel, which its title and facts do not"]
+    assert en.problems("Memento is a clever prequel to the films you liked.", 0) == ["calls 'Memento' 'a clever prequel', which its title and facts do not"]
+    assert not en.problems("Memento is a clever puzzle that has inspired countless sequels.", 0)  # not one itself
     assert not en.problems("A sequel that brings the toys back.", 1) and not en.problems("A sequel with more marines and more aliens.", 2)
 
 

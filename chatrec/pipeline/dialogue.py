@@ -470,7 +470,7 @@ class ChatRec:
                 return
             model = TurnModel(self.llm)
             intent, understood = self.understander(text, session, model, domain=domain, scenario=scenario)
-            if intent.action in ("refine", "more_like", "feedback"):
+            if intent.action in ("refine", "feedback"):  # not "more like X": X is the request ("a comedy" had made Jackie Brown one)
                 intent.earlier = list(session.asked)
             notices += [*understood, *unchecked_notices(intent)]
             mark("understood")
