@@ -77,6 +77,7 @@ _YEAR_SIDE = re.compile(r"\b(?:made|released|published|written|filmed|produced|c
                         rf"|(?P<y2>{_YEAR})\s*年\s*(?P<zh>之后|以后|后|之前|以前|前)(?!的(?:故事|世界|时代|历史|年代))", re.IGNORECASE)
 _LATER = {"after", "since", "之后", "以后", "后"}  # the words of _YEAR_SIDE that put the pick after the year
 _SEQUEL = re.compile(r"\b(?:a|an|the|is)\s+(?:[\w-]+\s+)?(?:sequel|prequel)\b(?!s)|\b(?:sequel|prequel)\s+to\b|的(?:续集|前传|续作)", re.IGNORECASE)
+_SEQUEL_FACT = re.compile(r"sequel|prequel|续集|前传")  # in an item's (lower-case) facts: its tags, its description
 _NEGATED_CLAIM = re.compile(r"(?:\bnot|n't|\bnever)\s+$", re.IGNORECASE)
 # "between 10 and 15 pounds", "under £20", "100元以内": a price range the pick's own price must be in. The model
 # restates the request's budget in its own numbers ("a great toy for a nephew between 5 and 10 pounds"); a
@@ -335,9 +336,9 @@ class Grounding:
         """The pick called a sequel or prequel ("《记忆碎片》是《禁闭岛》的续集" of *Memento*, after "more like *Shutter
         Island*"), which only a title marked as one of a series (*Toy Story 2*), a tag or its facts make true."""
         pick = self.picks[index]
-        if (m := _SEQUEL.search(sentence)) is None or series(pick.title)[1] or re.search(r"sequel|prequel|续集|前传", self.facts[index], re.I):
+        if (m := _SEQUEL.search(sentence)) is None or series(pick.title)[1] or _SEQUEL_FACT.search(self.facts[index]):
             return []
-        return [] if "sequel" in {t.casefold() for t in pick.tags} else [f"calls {pick.title!r} {m.group()!r}, which its title and facts do not"]
+        return [f"calls {pick.title!r} {m.group()!r}, which its title and facts do not"]
 
     def _as_counts(self, sentence: str, index: int) -> list[str]:
         """The facts' numbers written as counts (see _MAGNITUDE): each may pass the number check, as a number, alone."""
