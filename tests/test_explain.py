@@ -98,6 +98,8 @@ def test_a_title_the_person_named_may_be_quoted_but_is_not_what_the_pick_is() ->
     assert not g.problems("和《星际穿越》一样，这是一部关于宇航员的冒险片。", 1)
     assert g.problems("《星际穿越》是一部关于宇航员的冒险片。", 1) == ["quotes '星际穿越', which is not this pick's title"]
     assert not g.problems("《星际穿越》的观众也会喜欢《Apollo 13》，一部关于宇航员的冒险片。", 1)  # likens it to this pick
+    assert not g.problems("一部关于宇航员“回家”的冒险片。", 1)  # a word quoted, not a title
+    assert g.problems("一部像“Interstellar”一样关于宇航员的冒险片。", 1) == ["quotes 'Interstellar', which is not this pick's title"]
     g = grounding("我很喜欢阿甘正传和Forrest Gump，还有什么好看的？", "zh")
     assert g.problems("阿甘正传讲述了一个关于勇气的故事。", 1) == ["is about '阿甘正传', which the request names, not this pick"]
     assert not g.problems("这部电影讲述了宇航员的勇气。", 1)

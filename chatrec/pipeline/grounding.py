@@ -425,8 +425,10 @@ class Grounding:
         """Quoted titles that are not pick ``index``'s (nor a translation of it). A title the person named may be
         quoted ("as gripping as 《星际穿越》"), but not as what the sentence is about: "《星际穿越》是一部科幻电影…"
         under *The Martian* describes the film they named; unless the sentence quotes this pick too, comparing the
-        two ("《盗梦空间》的导演…他执导的《Interstellar》也是科幻电影")."""
-        quotes = _QUOTED.findall(sentence)
+        two ("《盗梦空间》的导演…他执导的《Interstellar》也是科幻电影"). Chinese in “” in a Chinese sentence is a word
+        quoted, not a title, which 《》 marks ("对“意识”和“自我”的思考" of *Philosophy of Mind* is no foreign title)."""
+        zh = is_chinese(sentence)
+        quotes = [m.group(1) for m in _QUOTED.finditer(sentence) if m.group().startswith("《") or not (zh and is_chinese(m.group(1)))]
         names = title_keys(self.picks[index].title)  # "The Good, the Bad and the Ugly" for "Good, the Bad and the Ugly, The (…)"
         own = [q for q in quotes if _spaced(q) in _spaced(self.facts[index]) or title_key(q) in names or self._translates(q, index)]
         opening = OPENING_QUOTE.match(sentence)
