@@ -716,7 +716,10 @@ class ChatRec:
     def grounding(self, intent: Intent, text: str, picks: Sequence[Recommendation]) -> Grounding:
         """What the model's sentences about ``picks`` are checked against (also to re-check a reply's reasons): the
         message ``text`` as :meth:`said`."""
-        return Grounding(self.lexicon, intent.domain or "", self.said(intent, text), [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
+        return self._check(intent, self.said(intent, text), picks)
+
+    def _check(self, intent: Intent, said: str, picks: Sequence[Recommendation]) -> Grounding:
+        return Grounding(self.lexicon, intent.domain or "", said, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
                          self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers(),
                          children=intent.constraints.audience == "children", embed=self.store.embed_query)  # fmt: skip
 
@@ -741,11 +744,12 @@ class ChatRec:
             yield told + self.explainer.template(picks, intent, scenario)
             return
         yield told + self.explainer.heading(intent, scenario)
-        check = self.grounding(intent, text, picks)
+        said = self.said(intent, text)  # the prompt and the check read the same request
+        check = self._check(intent, said, picks)
         writer = ReasonWriter(picks, check, self.guard.watch(), intent.language, written)
         lines = PickLines(picks, intent.language)
         try:
-            for n, chunks in enumerate(self._reason_calls(picks, intent, scenario, self.said(intent, text), model, check)):
+            for n, chunks in enumerate(self._reason_calls(picks, intent, scenario, said, model, check)):
                 if n:
                     for index, sentence in writer.end_call(cut=self._cut(model)):
                         yield lines.say(index, sentence)

@@ -78,7 +78,8 @@ _YEAR_SIDE = re.compile(r"\b(?:made|released|published|written|filmed|produced|c
 _LATER = {"after", "since", "之后", "以后", "后"}  # the words of _YEAR_SIDE that put the pick after the year
 _SEQUEL = re.compile(r"\b(?:a|an|the|is)\s+(?:[\w-]+\s+)?(?:sequel|prequel)\b(?!s)|\b(?:sequel|prequel)\s+to\b|的(?:续集|前传|续作)", re.IGNORECASE)
 _SEQUEL_FACT = re.compile(r"sequel|prequel|续集|前传")  # in an item's (lower-case) facts: its tags, its description
-_NEGATED_CLAIM = re.compile(r"(?:\bnot|n't|\bnever)\s+$", re.IGNORECASE)
+_NOT = r"(?:\bnot|n't|\bnever)\s+"
+_NEGATED_CLAIM = re.compile(_NOT + "$", re.IGNORECASE)
 # "between 10 and 15 pounds", "under £20", "100元以内": a price range the pick's own price must be in. The model
 # restates the request's budget in its own numbers ("a great toy for a nephew between 5 and 10 pounds"); a
 # claim its price makes true is a fact about the pick, whatever numbers it uses.
@@ -96,7 +97,7 @@ _PRICE_SIDES_ZH = (
 )
 _EN_CURRENCY = re.compile(r"\s*(?:pounds?|quid|gbp)\b", re.I)
 # "doesn't cost more than £20": a side turned round, true of a toy that costs 8.97
-_NEGATED_PRICE = re.compile(r"(?:\bnot|n't|\bnever)\s+(?:(?:cost|costs|go|goes|run|runs)\s+(?:you\s+)?)?$", re.IGNORECASE)
+_NEGATED_PRICE = re.compile(_NOT + r"(?:(?:cost|costs|go|goes|run|runs)\s+(?:you\s+)?)?$", re.IGNORECASE)
 # A fact's number written as a count ("4.3 million viewers" of a film rated 4.3; "智商只有1994的男子" of a 1994 film, in
 # most of the model's Chinese lines about *Forrest Gump*): a number with a magnitude must be so written in the facts or
 # the request, and a Chinese sentence writes the pick's year as a year ("1994年", "（1994）", "年份是1994").
