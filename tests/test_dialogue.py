@@ -263,6 +263,11 @@ def test_a_reason_per_pick_is_asked_of_that_pick_alone(catalog_store: ChromaStor
     assert len(prompts) == 3 and all("Pick 1:" in p and "Pick 2:" not in p for p in prompts)
     assert all(r.title in p for r, p in zip(reply.items, prompts, strict=True))
     assert reply.sentences["shown"] == 3 and reply.sentences["dropped"] == 0
+    # each call is asked to avoid the wording of the lines shown before it, so two picks do not get one sentence
+    avoided = [set(o.get(AVOID, [])) for o in llm.options]
+    assert not {" fine", " night", " another"} & avoided[0]
+    assert {" fine", " Fine", " night"} <= avoided[1] and " another" not in avoided[1]
+    assert {" fine", " night", " another", " tonight"} <= avoided[2] and " for" not in avoided[2]  # not grammar words
 
 
 def test_a_chinese_reason_opens_with_its_picks_title(catalog_store: ChromaStore, tmp_path: Path) -> None:

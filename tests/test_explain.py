@@ -665,6 +665,17 @@ def test_the_reasons_call_is_told_to_avoid_a_childrens_claim_where_a_pick_may_no
     assert " kids" not in Grounding(LEXICON, "movies", "a thriller for after the kids are in bed", ITEMS, FAMILY).unfit_words(2)
 
 
+def test_a_picks_call_is_told_to_avoid_the_wording_of_lines_shown_for_other_picks() -> None:
+    """Only shown lines of other picks, and not the pick's own fact words, the request's, or grammar words."""
+    g = Grounding(LEXICON, "movies", "a classic comedy", ITEMS, FAMILY)
+    assert g.used_words(1) == []
+    g.accept("Toy Story is a classic, heartwarming ride with toys who come alive.", 0)
+    words = set(g.used_words(1))
+    assert {" heartwarming", " Heartwarming", " ride", " alive"} <= words
+    assert not {" classic", " with", " who", " toy", " story"} & words  # the request's, grammar, a title's
+    assert " toys" not in g.used_words(0)  # its own line
+
+
 def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() -> None:
     """The grammar of the reasons' call: a line per pick in order, each allowed its own numbers (a year's decade
     and century too, "the 1990s", "the '90s", "20th century"), the request's, and no others."""

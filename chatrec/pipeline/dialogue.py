@@ -749,10 +749,7 @@ class ChatRec:
         writer = ReasonWriter(picks, check, self.guard.watch(), intent.language, written)
         lines = PickLines(picks, intent.language)
         try:
-            for n, chunks in enumerate(self._reason_calls(picks, intent, scenario, said, model, check)):
-                if n:
-                    for index, sentence in writer.end_call(cut=self._cut(model)):
-                        yield lines.say(index, sentence)
+            for chunks in self._reason_calls(picks, intent, scenario, said, model, check):
                 for chunk in chunks:
                     for index, sentence in writer.feed(chunk):
                         yield lines.say(index, sentence)
@@ -760,6 +757,8 @@ class ChatRec:
                         break
                 if writer.written.leaked:
                     break
+                for index, sentence in writer.end_call(cut=self._cut(model)):  # shown before the next call is asked
+                    yield lines.say(index, sentence)
             for index, sentence in writer.finish(cut=self._cut(model)):
                 yield lines.say(index, sentence)
         except LLMError as e:
@@ -773,13 +772,15 @@ class ChatRec:
     def _reason_calls(self, picks: list[Recommendation], intent: Intent, scenario: Scenario | None, text: str, model: TurnModel,
                       check: Grounding) -> Iterator[Iterator[str]]:  # fmt: skip
         """The reasons' calls, each a stream of numbered lines: one for all picks, or (``reasons_per_pick``) one per
-        pick that sees only that pick, with the words and numbers only that pick makes true."""
+        pick that sees only that pick, with the words and numbers only that pick makes true, and asked not to write the
+        words of the lines shown before it (see :meth:`Grounding.used_words`)."""
         numbers = [check.numbers_allowed(i) for i in range(len(picks))]
         if not self.settings.reasons_per_pick:
             yield self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words(), numbers=numbers)
             return
         for i, pick in enumerate(picks):
-            yield self.explainer.stream([pick], intent, scenario, text, model, avoid=check.unfit_words(i), numbers=[numbers[i]], line=i + 1)
+            avoid = check.unfit_words(i) + check.used_words(i)  # read when this call is asked: after the lines before it
+            yield self.explainer.stream([pick], intent, scenario, text, model, avoid=avoid, numbers=[numbers[i]], line=i + 1)
 
     @staticmethod
     def _cut(model: TurnModel) -> bool:

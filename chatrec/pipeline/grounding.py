@@ -115,7 +115,9 @@ _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an it
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
 # A lower-case English word in a Chinese line ("年轻狮子 cub的冒险", "一个 FBI trainee在 asylum中"): written in the
 # wrong language, unless a word English is commonly borrowed for in Chinese. Not beside a digit: "20cm", "3d".
+_LATIN_WORD = re.compile(r"[a-z]{3,}")
 _ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z'’-]{2,}(?![A-Za-z0-9])")
+_GRAMMAR_ZIPF = 6.0  # wordfreq frequency from which a word is grammar ("with" 6.8, "that" 7.1), not wording ("fun" 5.3)
 _ENGLISH_WORD_ZIPF = 3.0  # how common in English (wordfreq) a word is to count as one: "cub" 3.5; not "pixar"-like names
 _LOANWORDS = frozenset({"app", "apps", "diy"})
 _OWN_TITLE_SIMILARITY = 90  # rapidfuzz ratio at which a name is the pick's own title misspelt
@@ -232,6 +234,15 @@ class Grounding:
         if not any(self._may_suit_children(self.picks[i]) for i in picks):
             phrases += self.lexicon.children_claim_words
         return [w for p in phrases if not (self.lexicon.find(self.request, p) or self.lexicon.find(facts, p)) for w in _written(p)]
+
+    def used_words(self, index: int) -> list[str]:
+        """English words the lines shown for other picks wrote that are not pick ``index``'s own (its facts) nor the
+        request's, as a model writes them: its own call is asked to avoid them, so calls that each see one pick do not
+        give two picks one sentence ("a fun, budget-friendly Lego set for kids" twice; the DRY sampler sees one call's
+        text only). Not grammar words ("with", "that")."""
+        own = set(_WORDS.findall(self.facts[index])) | set(_WORDS.findall(self.request))
+        said = {w for other, line in self.shown if other != index for w in _LATIN_WORD.findall(line.casefold())}
+        return [v for w in sorted(said - own) if zipf_frequency(w, "en") < _GRAMMAR_ZIPF for v in _written(w)]
 
     def _true_of(self, phrase: str, of: Sequence[str], genres: set[str]) -> bool:
         """Whether a genre word (standing for the genres ``of``) is true of an item of ``genres``: one of them, a kind of
