@@ -234,6 +234,13 @@ def test_an_age_from_the_request_is_no_claim_the_picks_own_ages_contradict() -> 
     assert not g.problems("A bright swim jacket for a 3 year old learning to swim.", 0)
     zh = Grounding(LEXICON, "toys", "给7岁的女儿买礼物", [jacket, kit], FAMILY, language="zh")
     assert zh.problems("这款科学实验套装很适合7岁的孩子。", 1)
+    # a pick with no age of its own: the request's age or one its facts write, never a number of the request turned into one
+    puppet = Item(id="p", domain="toys", title="Sockettes Scorch Hand Puppet", genres=["Puppets"], price=12.5)
+    budget = Grounding(LEXICON, "toys", "a gift for my nephew between 10 and 20 pounds", [puppet], FAMILY)
+    assert budget.problems("A stylish puppet for your nephew, suitable for ages 10 to 20.", 0) == [
+        "says it is for age 10, which neither the request nor its facts give"]  # fmt: skip
+    assert not Grounding(LEXICON, "toys", "a puppet for my 10 year old nephew", [puppet], FAMILY).problems(
+        "A stylish puppet for a 10-year-old who loves shows.", 0)  # fmt: skip
 
 
 def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
@@ -243,9 +250,13 @@ def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
     assert g.problems("这个拼图很适合6岁的孩子动脑筋。", 0) == ["number 6 is not in the facts"]
 
 
-def test_a_possessive_after_s_is_the_name() -> None:
+def test_a_possessive_after_s_or_a_word_after_a_hyphen_is_the_name() -> None:
     book = Item(id="j", domain="books", title="Feel the Fear and Do It Anyway", authors=["Susan Jeffers"], genres=["Self-Help"])
     assert not Grounding(LEXICON, "books", "a book to beat fear", [book], FAMILY).problems("Susan Jeffers' book helps you face fear.", 0)
+    mask = Item(id="m", domain="toys", title="Minion Mask LED Light-Up Gift for Halloween Costume Party", genres=["Dress Up"])
+    g = Grounding(LEXICON, "toys", "a fun mask", [mask], FAMILY)
+    assert not g.problems("The mask lights up in a fun, Halloween-themed way.", 0)  # "-themed" is no name's
+    assert g.problems("The mask lights up in a fun, Christmas-themed way.", 0) == ["name 'Christmas-themed' is not in the facts"]
 
 
 def test_a_warm_genre_carries_a_mood_beside_a_contradicting_one() -> None:
@@ -347,6 +358,8 @@ def test_chinese_reasons_are_checked_too() -> None:
     assert not g.problems("一部搞笑的动画片，不会让孩子们感到吓人。", 0)  # a negated mood word, seven characters back
     assert g.problems("它不是纪录片，而是一部吓人的电影。", 0)  # the negation belongs to the clause before
     assert g.problems("三部电影都是动画片。", 0)  # a claim about the whole list that Apollo 13 contradicts
+    assert g.problems("这些电影都是动画片。", 0)  # so does this one
+    assert not g.problems("一部动画片，讲了几个玩具之间的故事，这些故事轻松又温暖。", 0)  # the stories in one film
     assert not g.problems("一部动画片，画面和情节都是轻松愉快的。", 0)  # "都" of one pick's parts
     assert not g.problems("《Toy Story》和你说的那部电影，这两部电影都是动画片。", 0)  # this pick and the person's film
 

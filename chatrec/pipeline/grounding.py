@@ -41,10 +41,13 @@ _NAME_CHAR = r"[A-Za-z0-9À-ÖØ-öø-ÿ'’-]"  # not \w: a Chinese word writte
 _NAME = re.compile(rf"\b[A-Z]{_NAME_CHAR}*(?:\s+(?:(?:of|the|and|de|von|van|&)\s+)*[A-Z]{_NAME_CHAR}*)+")  # "The Name of the Wind"
 _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these (?:picks|films|movies|books|toys|games|three)|"
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
-# not "它的画面和情节都是…" (one pick's parts), nor "这两部电影…都" (the pick and the film the person named)
-_LIST_ZH = re.compile(r"这些|它们|这三|这几|[三几](?:部|本|款|个|件)[^，。；]{0,8}都")
+# not "它的画面和情节都是…" (one pick's parts), nor "这两部电影…都" (the pick and the film the person named), nor "这些故事"
+# (the stories in one film)
+_LIST_ZH = re.compile(r"这些(?:推荐|电影|影片|片子|书|作品|玩具|游戏|选择)|它们|这三|这几|[三几](?:部|本|款|个|件)[^，。；]{0,8}都")
 _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat": one capitalised word mid-sentence
-_POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)")  # "Bill Harding's", "Susan Jeffers'": the name is Bill Harding, Susan Jeffers
+# "Bill Harding's", "Susan Jeffers'", "Halloween-themed": the name is Bill Harding, Susan Jeffers, Halloween (a lower-case
+# word after a hyphen is no name's)
+_POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)|-[a-z][a-z-]*")
 _ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
 _TOPIC = re.compile(r"\b(?:about|story of|tale of)\b(?:[^,.;:!?—–]|,(?!\s*(?:a|an|it|this|that|which|but|with)\b))*"
                     r"|关于[^，。；！？]*?的|(?:讲述|讲的是|描述|描写)[^，。；！？]*")  # "about friendship and adventure", "关于友情、爱情的", "讲述了一个犯罪分子的故事": a topic
@@ -115,6 +118,7 @@ _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an it
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
 # A lower-case English word in a Chinese line ("年轻狮子 cub的冒险", "一个 FBI trainee在 asylum中"): written in the
 # wrong language, unless a word English is commonly borrowed for in Chinese. Not beside a digit: "20cm", "3d".
+_AGES = re.compile(r"\bages?\s+(\d{1,2})(?:\s*(?:to|-|–)\s*(\d{1,2}))?")  # "for ages 10 to 20", "ages 3-5"
 _LATIN_WORD = re.compile(r"[a-z]{3,}")
 _ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z'’-]{2,}(?![A-Za-z0-9])")
 _GRAMMAR_ZIPF = 6.0  # wordfreq frequency from which a word is grammar ("with" 6.8, "that" 7.1), not wording ("fun" 5.3)
@@ -397,9 +401,7 @@ class Grounding:
         ("after 1980" said of a 1968 film: a year the request gave, turned into a claim about the pick; "perfect for a
         7-year-old" of a swim jacket for ages 2 to 3: the request's age, not the pick's; "a 90s romance" of a 2003 film,
         its decade)."""
-        pick, year, numbers, out = self.picks[index], self.picks[index].year, set[str](), []
-        if (age := parse_age(sentence)) is not None and (ages := pick.age_range()) is not None and not ages[0] <= age <= ages[1]:
-            out.append(f"says it is for a {age}-year-old, but it is for ages {ages[0]}{'+' if ages[1] == 99 else f' to {ages[1]}'}")
+        pick, year, numbers, out = self.picks[index], self.picks[index].year, set[str](), self._ages(sentence, index)
         for m in _YEAR_SIDE.finditer(sentence) if year else ():
             bound, later = int(m["y"] or m["y2"]), (m["en"] or m["zh"]).casefold() in _LATER
             later ^= bool(_NEGATED_CLAIM.search(sentence, 0, m.start()))  # "is not made before 2001": after it
@@ -418,6 +420,20 @@ class Grounding:
             if price is None or (lo is not None and price < float(lo)) or (hi is not None and price > float(hi)):
                 out.append(f"says it costs {'not ' * negated}{m.group().strip()}, but {'no price is known' if price is None else f'it costs {price:.2f}'}")
         return numbers, out
+
+    def _ages(self, sentence: str, index: int) -> list[str]:
+        """An age said of the pick must be in its age range where it has one ("perfect for a 7-year-old" of a swim jacket
+        for ages 2 to 3: the request's age, not the pick's), else the request's age or one its facts write: "suitable for
+        ages 10 to 20" of a puppet with no age, from a budget of £10 to £20, had passed the number check."""
+        said = [int(a) for m in _AGES.finditer(sentence.casefold()) for a in m.groups() if a]
+        said += [a] if (a := parse_age(sentence)) is not None else []
+        if (ages := self.picks[index].age_range()) is not None:
+            wrong = [a for a in said if not ages[0] <= a <= ages[1]]
+            return [f"says it is for a {wrong[0]}-year-old, but it is for ages {ages[0]}{'+' if ages[1] == 99 else f' to {ages[1]}'}"] if wrong else []
+        asked = {int(a) for m in _AGES.finditer(self.request) for a in m.groups() if a} | ({a} if (a := parse_age(self.request)) is not None else set())
+        taken = self.known_numbers[index] - _numbers(self.facts[index])  # the request's other numbers (else the number check tells)
+        wrong = [a for a in said if a not in asked and str(a) in taken]
+        return [f"says it is for age {wrong[0]}, which neither the request nor its facts give"] if wrong else []
 
     def _named_subject(self, sentence: str, index: int) -> list[str]:
         """A sentence whose subject is a work the person named ("阿甘正传讲述了…", "Forrest Gump is…" under *Cars 3*)
