@@ -108,6 +108,9 @@ class Constraints(Ranges):
     age: int | None = Field(None, ge=0, le=120, description="The child's age: items that state an age range must include it.")
     exclude_moods: dict[str, list[str]] = Field(default_factory=dict, description="Moods ruled out ('nothing too sad'), each "
                                                 "with the catalog tags that mark it: an item with one of them is out.")  # fmt: skip
+    exclude_words: dict[str, list[str]] = Field(default_factory=dict, description="Things ruled out in the person's words "
+                                                "('no zombies', '不要丧尸'), each with the catalog's words for it: an item whose "
+                                                "title, tags or description has one is out (the tags alone are too sparse).")  # fmt: skip
     want_moods: dict[str, list[str]] = Field(default_factory=dict, description="Moods asked for ('a sad film to cry to'), "
                                              "each with the catalog tags that mark it: items so tagged are preferred, "
                                              "not required (the tags are sparse).")  # fmt: skip
@@ -118,7 +121,7 @@ class Constraints(Ranges):
         for field, value in newer.model_dump().items():
             if field == "exclude_genres":
                 data[field] = list(dict.fromkeys([*data[field], *value]))
-            elif field in ("exclude_moods", "want_moods"):
+            elif field in ("exclude_moods", "want_moods", "exclude_words"):
                 data[field] = {**data[field], **value}
             elif value not in (None, []):
                 data[field] = value
@@ -148,7 +151,13 @@ class Constraints(Ranges):
             return False
         if self.age is not None and (ages := item.age_range()) is not None and not ages[0] <= self.age <= ages[1]:
             return False
-        return not (self.exclude_moods and {t.casefold() for t in item.tags} & {t for ts in self.exclude_moods.values() for t in ts})
+        if self.exclude_moods and {t.casefold() for t in item.tags} & {t for ts in self.exclude_moods.values() for t in ts}:
+            return False
+        return not (self.exclude_words and self._ruled_out_words().search(f"{item.title} {' '.join(item.tags)} {item.description}"))
+
+    def _ruled_out_words(self) -> re.Pattern[str]:
+        words = sorted({w for ws in self.exclude_words.values() for w in ws}, key=len, reverse=True)
+        return re.compile(rf"\b(?:{'|'.join(map(re.escape, words))})s?\b", re.IGNORECASE)  # re caches the compiled pattern
 
     def genre_share(self, item: Item) -> float:
         """The share of a blend of genres ``item`` has: a film a "horror comedy" request admits for being a comedy has
@@ -167,7 +176,8 @@ class Constraints(Ranges):
 
     def describe(self) -> list[str]:
         """Short human-readable chips, e.g. ['no Horror', 'after 2000', 'up to 15']."""
-        out = [f"no {g}" for g in self.exclude_genres] + [f"not {m}" for m in self.exclude_moods] + list(self.include_genres)
+        out = [f"no {g}" for g in self.exclude_genres] + [f"not {m}" for m in self.exclude_moods] + [f"no {w}" for w in self.exclude_words]
+        out += list(self.include_genres)
         out += list(self.want_moods)
         if self.year_min and self.year_max:
             out.append(f"{self.year_min}–{self.year_max}")

@@ -543,6 +543,18 @@ def test_a_tag_the_request_names_is_preferred(demo_store: ChromaStore, tmp_path:
     assert not bot.chat("不要丧尸片，来部恐怖片", "h").intent.constraints.want_moods  # negated
 
 
+def test_a_thing_ruled_out_by_name_is_out_wherever_the_catalog_names_it(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """"a horror movie but no zombies" had searched for zombies by meaning (three zombie films), and 不要丧尸的恐怖片 had been
+    read as "no horror": the thing is out wherever an item's title, tags or description names it, and not searched for."""
+    bot = make_bot(demo_store, None, tmp_path)
+    for message, session in [("a horror movie but no zombies", "en"), ("不要丧尸的恐怖片", "zh")]:
+        reply = bot.chat(message, session)
+        assert reply.intent.constraints.include_genres == ["Horror"] and reply.items and "zombie" not in reply.intent.query
+        assert not any("zombie" in f"{r.title} {r.item.tags} {r.item.description}".casefold() for r in reply.items), [r.title for r in reply.items]
+    assert "no zombies" in bot.chat("a horror movie but no zombies", "en").intent.constraints.describe()
+    assert not bot.chat("a comedy, no older than 2000", "c").intent.constraints.exclude_words  # a bound, not a thing
+
+
 def test_a_switch_of_genre_keeps_the_topic_asked_for(demo_store: ChromaStore, tmp_path: Path) -> None:
     """"a comedy instead" after "a horror movie about zombies" had searched only the message (Tag, A Chump at Oxford);
     "换成小说吧" after a book for a dad who loves history and the military, plain short stories."""

@@ -160,6 +160,17 @@ def test_a_blend_lasts_until_new_genres_are_asked() -> None:
     assert blend.merged(Constraints(include_genres=["Drama"])).blend is None  # "a drama instead"
 
 
+def test_things_ruled_out_by_name_accumulate_and_bar_items_that_name_them() -> None:
+    from chatrec.models import Constraints, Item
+
+    c = Constraints(exclude_words={"zombies": ["zombie", "zombies"]}).merged(Constraints(exclude_words={"丧尸": ["zombie"], "aliens": ["alien"]}))
+    assert list(c.exclude_words) == ["zombies", "丧尸", "aliens"] and "no aliens" in c.describe()
+    film = Item(id="d", domain="movies", title="Dawn of the Dead", description="Survivors hide in a mall from the walking dead.")
+    assert c.admits(film)  # what its facts do not name cannot be checked
+    assert not c.admits(film.model_copy(update={"description": "Survivors hide in a mall from flesh-eating zombies."}))
+    assert not c.admits(film.model_copy(update={"tags": ["Alien"]})) and c.admits(film.model_copy(update={"tags": ["alienation"]}))
+
+
 def test_a_new_bound_past_the_other_end_of_the_range_replaces_it() -> None:
     """"要2000年以后的" after a 90s request had asked for 2000–1999 and found nothing."""
     from chatrec.models import Constraints

@@ -11,11 +11,13 @@ from __future__ import annotations
 import collections
 import math
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from chatrec.models import Constraints, Item
+from chatrec.pipeline.parse import everyday
 
 Fact = Literal["price", "year", "age", "mood"]  # mood: tags, which say an item is sad or dark
 TAG_FLOOR = 3  # items a tag must be on to be looked for in requests ("twist ending", "time travel"; 丧尸 for "zombie")
@@ -38,6 +40,14 @@ class CatalogFacts(BaseModel):
         """The common tags of two words or more ('twist ending'), which an English request names only meaning them
         (too many everyday words are one-word tags: 'love', 'future')."""
         return frozenset(t for t in self.common_tags if len(t.split()) >= 2)
+
+    @cached_property
+    def tag_forms(self) -> dict[str, list[str]]:
+        """The one-word common tags as a request writes them, each form with the tags it stands for ("zombies":
+        zombie, zombies): a request that rules one out names it ("no zombies"); not everyday words ("love", "future")."""
+        tags = {t for t in self.common_tags if " " not in t and not everyday(t)}
+        forms = {f: t for t in tags for f in (t, f"{t}s", t.removesuffix("s")) if len(f) >= 3}
+        return {f: sorted({t, f"{t}s", t.removesuffix("s")} & tags) for f, t in forms.items()}
 
     @property
     def best_loved(self) -> list[str]:

@@ -52,6 +52,8 @@ class Expect(BaseModel):
     not_moods: list[str] = Field(default_factory=list, description="Moods that must be ruled out ('nothing too sad'), "
                                  "and not asked for.")
     moods: list[str] = Field(default_factory=list, description="Tagged moods that must be asked for ('a sad film to cry to').")
+    not_words: list[str] = Field(default_factory=list, description="Things that must be ruled out by the catalog's words for "
+                                 "them ('no zombies', '不要丧尸').")
 
 
 class Case(BaseModel):
@@ -109,6 +111,8 @@ def mismatches(intent: Intent, expect: Expect) -> list[str]:
         errors.append(f"allowed: {barred} ruled out")
     if missing := [m for m in expect.not_moods if m not in c.exclude_moods]:
         errors.append(f"not_moods: missing {missing} (got {list(c.exclude_moods)})")
+    if missing := [w for w in expect.not_words if w not in c.exclude_words]:
+        errors.append(f"not_words: missing {missing} (got {list(c.exclude_words)})")
     if wanted := [m for m in expect.not_moods if m in c.want_moods]:
         errors.append(f"not_moods: {wanted} asked for")
     if missing := [m for m in expect.moods if m not in c.want_moods]:

@@ -391,7 +391,8 @@ class Lexicon:
         before = text.casefold()[:pos]
         zh_clause = _ZH_BOUND.sub("", re.split(r"[,.!?;，。！？；、]", before)[-1])[-8:]  # "不会让他们感到吓人"; not "不要恐怖片，要喜剧"
         if any(w in zh_clause for w in self.negations["zh"]):  # nor "不超过50元的拼图", a bound on the price
-            return True
+            ends = [zh_clause.rfind(w) + len(w) for w in self.negations["zh"] if w in zh_clause]
+            return not re.search(r"[^的]的", zh_clause[max(ends) :])  # not the head of "不要丧尸的恐怖片": horror without zombies
         clause = re.split(r"[,.!?;，。！？；]|(?<!anything )\bbut\b|\band\b", before)[-1]  # never across a clause
         window = " ".join([w for w in clause.split() if w not in _FILLER][-4:])  # the last few words ("no scenes that are any…")
         return bool(self._negation_en.search(window))

@@ -102,6 +102,9 @@ PRECEDENCE: dict[str, tuple[Source, ...]] = {
 }
 
 
+# A one-word thing ruled out, named right after the word that rules it out ("no zombies", "without aliens", "nothing with
+# vampires", "no more sequels"), and not as a bound ("no older than 2000")
+_RULED_OUT = re.compile(r"\b(?:no|without|nothing with|none of the|not any|avoid|skip)\s+(?:(?:any|more|the)\s+)?(?P<w>[a-z][a-z-]+)\b(?!\s+than)")
 EDGE_SPAN = 2  # years asked past the catalog's newest (or oldest) become its last (or first) three
 
 
@@ -226,7 +229,8 @@ class Understander:
         # "with aliens" after "a sci-fi novel": a taste of their own, searched with the request (no longer open)
         adds_taste = follow_up and not (parsed.include or parsed.domains) and self.lexicon.adds_taste(reading, guess, moods)
         # an open request stays open through follow-ups that add no taste ("something newer", "she's 6 years old")
-        open_request = (self.lexicon.states_no_taste(message, beyond_constraints=True, domain=guess, moods=moods)
+        untasted = self._without_ruled_out(message, self._tagged(message, guess or self.domains[0])[1])  # "a horror film, no zombies"
+        open_request = (self.lexicon.states_no_taste(untasted, beyond_constraints=True, domain=guess, moods=moods)
                         if action == "recommend" else follow_up and session.open_request and not adds_taste)  # fmt: skip
         open_scenario = self.open_scenarios.get(guess or self.domains[0]) if open_request else None
         kept = self.scenarios.get(session.scenario or "") if follow_up else None
@@ -249,8 +253,8 @@ class Understander:
         parsed.wanted = self._moods(message, domain)
         query = self._query(message, parsed, proposal, session, follow_up, adds_taste)
         constraints = self._constraints(message, parsed, proposal, session, action, domain, scenario)
-        if open_request and scenario is not None and (taste := scenario.taste_for(constraints)):
-            query = taste  # no taste of the person's own: the scenario's is searched for
+        taste = scenario.taste_for(constraints) if open_request and scenario is not None else None  # no taste of their own
+        query = taste or self._without_ruled_out(query, constraints.exclude_words)
         intent = Intent(
             action=action, scenario=scenario.name if scenario else None, domain=domain, query=query, constraints=constraints,
             reference=parsed.reference, language=parsed.language, used_llm=proposal is not None,  # type: ignore[arg-type]
@@ -320,12 +324,14 @@ class Understander:
         # never one asked for outright ("a heartwarming war film"; "something light" after "a thriller")
         clashing = {g for mood in parsed.moods for g in self.lexicon.moods[mood]} & self.lexicon.canonical_genres(domain)
         excluded = [*parsed.exclude, *sorted(clashing - {*parsed.include, *carried.include_genres, *parsed.exclude})]
+        tagged, ruled_out = self._tagged(message, domain)
         stated = Constraints(
             include_genres=parsed.include, exclude_genres=excluded, blend=parsed.blend or None, year_min=parsed.year_min, year_max=parsed.year_max,
             price_min=parsed.price_min, price_max=parsed.price_max, audience=parsed.audience,
             age=parsed.age if parsed.age is not None and parsed.age < 18 else None,
             exclude_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.unwanted} | self._lighter(parsed, domain),
-            want_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.wanted} | self._tagged(message, domain),
+            exclude_words=ruled_out,
+            want_moods={m: sorted(self.lexicon.mood_tags[m]) for m in parsed.wanted} | tagged,
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
@@ -338,6 +344,16 @@ class Understander:
         if out.audience == "children" and domain == "movies":
             out = out.merged(Constraints(exclude_genres=["Horror"]))
         return out
+
+    def _without_ruled_out(self, query: str, ruled_out: dict[str, list[str]]) -> str:
+        """The query without the things ruled out and the word ruling each out: searched by meaning, "no zombies" finds
+        zombie films."""
+        if not ruled_out:
+            return query
+        negation = "|".join(map(re.escape, sorted([*self.lexicon.negations["en"], *self.lexicon.negations["zh"]], key=len, reverse=True)))
+        words = "|".join(map(re.escape, sorted(ruled_out, key=len, reverse=True)))
+        rest = re.sub(rf"(?:(?:{negation})\s*(?:(?:any|more|the|with)\s+)?)?(?<![a-z])(?:{words})(?![a-z])", " ", query, flags=re.IGNORECASE)
+        return " ".join(rest.split()) or query
 
     def _lighter(self, parsed: Parsed, domain: str) -> dict[str, list[str]]:
         """A light mood asked for ("我想看点轻松的电影", "something cosy") rules out what the catalog tags dark, where it
@@ -383,21 +399,28 @@ class Understander:
         self._untitled_last = ((message, domain), text)
         return text
 
-    def _tagged(self, message: str, domain: str) -> dict[str, list[str]]:
-        """Tags of the domain's catalog the message names, not negated nor a genre word ("a gripping thriller with a
-        twist ending"), outside the titles it names: items so tagged are preferred, as for a mood asked for ("twist"
-        searched by meaning had found *Twisted* and *Twister*). The lexicon's ``tag_words`` name them in other
-        languages (有反转结局的惊悚片: "twist ending")."""
+    def _tagged(self, message: str, domain: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Tags of the domain's catalog the message names, not a genre word, outside the titles it names: those asked
+        for ("a gripping thriller with a twist ending": items so tagged are preferred, as for a mood asked for; "twist"
+        searched by meaning had found *Twisted* and *Twister*), and those ruled out ("a horror movie but no zombies",
+        "不要丧尸的恐怖片": an item whose title, tags or description names it is out; searched by meaning, "no zombies" had
+        found three zombie films). The lexicon's ``tag_words`` name them in other languages (有反转结局的惊悚片: "twist
+        ending"). A one-word English tag counts only ruled out, right after "no" or "without" (see _RULED_OUT): too many
+        everyday words are tags to read them otherwise ("nothing too long", "no older than 2000")."""
         if self.facts is None:
-            return {}
+            return {}, {}
         text, facts = self._untitled(message, domain).casefold(), self.facts(domain)
         genres = {p.casefold() for p in self.lexicon.genres.get(domain, {})}
         named = {tag: [tag] for tag in facts.tag_phrases if tag not in genres}
         named |= {word: kept for word, tags in self.lexicon.tag_words.items() if (kept := [t for t in tags if t in facts.common_tags])}
-        found = [(at[0], word) for word in named if word in text and (at := self.lexicon.find(text, word)) and not self.lexicon.negated(text, at[0])]
+        found = [(at[0], word) for word in named if word in text and (at := self.lexicon.find(text, word))]
         spans = [(start, start + len(word)) for start, word in found]
         inside = {w for start, w in found for a, b in spans if a <= start and start + len(w) <= b and b - a > len(w)}  # 杀手 in 连环杀手
-        return {word: named[word] for word in [w for _, w in sorted(found) if w not in inside][:3]}
+        found = [(start, w) for start, w in sorted(found) if w not in inside]
+        ruled_out = {w: named[w] for start, w in found if self.lexicon.negated(text, start)}
+        ruled_out |= {m["w"]: forms for m in _RULED_OUT.finditer(text) if (forms := facts.tag_forms.get(m["w"])) and m["w"] not in genres}
+        wanted = [w for start, w in found if w not in ruled_out]
+        return {w: named[w] for w in wanted[:3]}, ruled_out
 
     def _checkable(self, intent: Intent, parsed: Parsed, session: Session) -> None:
         """Drop what the domain's catalog cannot check (prices of books, ages of films) and note it,
