@@ -84,7 +84,8 @@ def test_a_price_in_another_currency_is_read_in_the_catalogs_and_told(catalog_st
     assert reply.items and all(r.item.price is not None and r.item.price <= 20 for r in reply.items)
     assert "这里的价格以英镑计，¥200按£20算（按£1≈¥10的设定汇率，不是实时汇率）。" in reply.notices
     again = bot.chat("something for two players", "s1")  # a follow-up keeps the reading, told once
-    assert again.intent.constraints.price_max == 20.0 and again.intent.exchange is not None and not again.notices
+    assert again.intent.constraints.price_max == 20.0 and again.intent.exchange is not None
+    assert not [n for n in again.notices if "rate" in n or "汇率" in n]
     assert bot.chat("a board game under £25", "s2").intent.exchange is None  # the catalog's own currency
     dollars = make_bot(catalog_store, None, tmp_path / "no-rate", exchange_rates={"GBP": 1.0}).chat("a board game under 30 dollars", "s3")
     assert dollars.intent.constraints.price_max == 30.0
@@ -229,6 +230,16 @@ def test_ask_about_an_item_answers_from_the_catalog(catalog_store: ChromaStore, 
     question = bot.chat("does the second one have subtitles?", "s1")  # had been read as a refinement: new cards
     assert question.intent.action == "ask_item" and question.items[0].item_id == first.items[1].item_id
     assert question.text.splitlines()[1] == "All I know of it is what the catalog says:"
+
+
+def test_when_nothing_new_meets_the_conditions_the_reply_names_what_was_shown(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """"loosen one of them" is not the only answer when the picks shown before meet the conditions."""
+    bot = make_bot(catalog_store, None, tmp_path)
+    first = bot.chat("a board game under 13 pounds", "s")
+    assert first.items and all(r.item.price is not None and r.item.price <= 13 for r in first.items)
+    again = bot.chat("a board game under 13 pounds", "s")
+    assert not again.items and any(f"I have shown you already: {first.items[0].title}" in n for n in again.notices)
+    assert not any("shown you already" in n for n in bot.chat("a board game under 3 pounds", "t").notices)  # none ever met them
 
 
 def test_stream_yields_text_then_stores_the_reply(catalog_store: ChromaStore, tmp_path: Path) -> None:

@@ -100,6 +100,10 @@ UNMATCHED = {"en": "Nothing I found mentions {terms}, so these are the nearest {
 # 2010": Harry Potter), said plainly: the similarity scale is min-max'd, so the best of poor matches looks strong.
 FAR = {"en": "Nothing close to what you asked for meets all of your conditions, so these are the nearest that do.",
        "zh": "和你描述最接近的都不完全符合条件，这些是符合条件的里面最接近的。"}  # fmt: skip
+# Nothing new meets the conditions, but picks shown earlier do: said, so "loosen one of them" is not the only answer
+# ("something without dice" after "cheaper than that": the two cheap board games had both been shown)
+ALL_SHOWN = {"en": "All the {domain} I have that meet these conditions, I have shown you already: {titles}.",
+             "zh": "符合这些条件的{domain}我都已经推荐过了：{titles}。"}  # fmt: skip
 # A price asked in another currency than the catalog's, read in the catalog's, said plainly (and that the rate is set).
 EXCHANGED = {"en": "Prices here are in {catalog}, so I read {asked} as {converted} (at {unit} to {one}, a set rate, not today's).",
              "zh": "这里的价格以{catalog}计，{asked}按{converted}算（按{one}≈{unit}的设定汇率，不是实时汇率）。"}  # fmt: skip
@@ -517,6 +521,8 @@ class ChatRec:
                 notices += loosened_notices(intent)
             else:  # nothing either way: what was asked stands, and nothing was loosened
                 intent.constraints, intent.loosened = strict, []
+        if not fusion.ranked:
+            notices += self._all_shown(intent, session)
         items = self._recommendations(fusion.ranked, intent)
         clock.mark("cards")
         suggest = self._weights(intent).get("suggested", 0) > 0 and model.present
@@ -531,6 +537,14 @@ class ChatRec:
             clock.mark("reranked")
             yield Reranked(items=items)
         return items
+
+    def _all_shown(self, intent: Intent, session: Session) -> list[str]:
+        """When nothing new meets the intent: the items shown earlier in the session that do, named (at most three)."""
+        shown = [it for it in self.store.get(intent.domain or self.domains[0], session.shown) if intent.constraints.admits(it)]
+        if not shown:
+            return []
+        titles = ("、" if intent.language == "zh" else ", ").join(it.title for it in shown[:3])
+        return [ALL_SHOWN[intent.language].format(domain=domain_name(intent), titles=titles)]
 
     def _recommendations(self, ranked: Sequence[Ranked], intent: Intent, k: int | None = None) -> list[Recommendation]:
         """The first ``k`` (a reply's worth) with a title not already listed, and one of a series unless the request
