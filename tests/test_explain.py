@@ -239,6 +239,7 @@ def test_an_age_from_the_request_is_no_claim_the_picks_own_ages_contradict() -> 
     budget = Grounding(LEXICON, "toys", "a gift for my nephew between 10 and 20 pounds", [puppet], FAMILY)
     assert budget.problems("A stylish puppet for your nephew, suitable for ages 10 to 20.", 0) == [
         "says it is for age 10, which neither the request nor its facts give"]  # fmt: skip
+    assert Grounding(LEXICON, "toys", "a board game under 30 pounds", [puppet], FAMILY).problems("Fun for all ages, even kids under 30.", 0)
     assert not Grounding(LEXICON, "toys", "a puppet for my 10 year old nephew", [puppet], FAMILY).problems(
         "A stylish puppet for a 10-year-old who loves shows.", 0)  # fmt: skip
 
@@ -666,6 +667,17 @@ def test_the_reasons_call_is_told_to_avoid_genre_words_no_pick_has() -> None:
     words = Grounding(LEXICON, "movies", "something fun, nothing scary", picks, FAMILY).unfit_words()
     assert {" horror", " Horror", " thriller", "恐怖", "惊悚"} <= set(words)
     assert not {" scary", " comedy", " animated", " funny", " war", "动画"} & set(words)
+
+
+def test_the_reasons_call_is_told_to_avoid_the_things_the_request_rules_out() -> None:
+    """No pick has them (code made sure): "虽然有丧尸元素" had been written of *Saw*, "doesn't involve zombies" in English."""
+    g = Grounding(LEXICON, "movies", "不要丧尸的恐怖片", ITEMS, FAMILY, language="zh", ruled_out={"丧尸": ["zombie"]})
+    assert {"丧尸", "僵尸", " zombie", " Zombie"} <= set(g.unfit_words(0)) and {"丧尸", "僵尸"} <= set(g.unfit_words())
+    assert "丧尸" not in Grounding(LEXICON, "movies", "不要丧尸的恐怖片", ITEMS, FAMILY, language="zh").unfit_words(0)
+    assert g.problems("一部动画片，虽然有丧尸元素，但很好笑。", 0) == ["says it has '丧尸', which the request rules out"]
+    assert not g.problems("一部动画片，没有丧尸，讲的是玩具的友谊。", 0)  # true, if idle
+    en = Grounding(LEXICON, "movies", "a horror movie but no zombies", ITEMS, FAMILY, ruled_out={"zombies": ["zombie", "zombies"]})
+    assert en.problems("Zombies roam a small town in this funny film.", 0) and not en.problems("A funny film without zombies.", 0)
 
 
 def test_the_reasons_call_is_told_to_avoid_a_childrens_claim_where_a_pick_may_not_make_it() -> None:

@@ -735,7 +735,8 @@ class ChatRec:
     def _check(self, intent: Intent, said: str, picks: Sequence[Recommendation]) -> Grounding:
         return Grounding(self.lexicon, intent.domain or "", said, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
                          self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers(),
-                         children=intent.constraints.audience == "children", embed=self.store.embed_query)  # fmt: skip
+                         children=intent.constraints.audience == "children", embed=self.store.embed_query,
+                         ruled_out=intent.constraints.exclude_words)  # fmt: skip
 
     def said(self, intent: Intent, text: str) -> str:
         """The request as the reasons' prompt and check read it: a follow-up after the messages it refines, naming the

@@ -24,7 +24,7 @@ replaced by code's own reason for that pick.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -118,7 +118,8 @@ _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an it
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
 # A lower-case English word in a Chinese line ("年轻狮子 cub的冒险", "一个 FBI trainee在 asylum中"): written in the
 # wrong language, unless a word English is commonly borrowed for in Chinese. Not beside a digit: "20cm", "3d".
-_AGES = re.compile(r"\bages?\s+(\d{1,2})(?:\s*(?:to|-|–)\s*(\d{1,2}))?")  # "for ages 10 to 20", "ages 3-5"
+# "for ages 10 to 20", "ages 3-5", "kids under 30" (of a request's "under 30 pounds")
+_AGES = re.compile(r"\b(?:ages?|kids|children)\s+(?:(?:under|over|of|aged|from)\s+)?(\d{1,2})(?:\s*(?:to|-|–)\s*(\d{1,2}))?")
 _LATIN_WORD = re.compile(r"[a-z]{3,}")
 _ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z'’-]{2,}(?![A-Za-z0-9])")
 _GRAMMAR_ZIPF = 6.0  # wordfreq frequency from which a word is grammar ("with" 6.8, "that" 7.1), not wording ("fun" 5.3)
@@ -193,7 +194,7 @@ class Grounding:
 
     def __init__(self, lexicon: Lexicon, domain: str, request: str, picks: Sequence[Item], children_excluded: Sequence[str],
                  language: str = "en", examples: Sequence[str] = (), children: bool = False,
-                 embed: Callable[[str], np.ndarray] | None = None) -> None:  # fmt: skip
+                 embed: Callable[[str], np.ndarray] | None = None, ruled_out: Mapping[str, Sequence[str]] | None = None) -> None:  # fmt: skip
         self.lexicon = lexicon
         self.domain = domain
         self.picks = list(picks)
@@ -208,6 +209,8 @@ class Grounding:
         self.embed = embed  # a multilingual text embedder, to know a translated title; None: quotes must be exact
         self._vectors: dict[str, np.ndarray] = {}  # a quote, a name, a pick's title or person → its normalised vector
         self.examples = [self._untitled(e[m.end() :] if (m := LINE_START.match(e)) else e) for e in examples]  # made-up answers
+        words = {w for thing, marks in (ruled_out or {}).items() for w in [thing, *marks]}  # things the request rules out, which
+        self.ruled_out = words | {zh for zh, tags in lexicon.tag_words.items() if set(tags) & words}  # code made sure no pick has
 
     def numbers_allowed(self, index: int) -> set[str]:
         """The numbers a sentence about pick ``index`` may write and pass the number check: its facts', the
@@ -227,8 +230,10 @@ class Grounding:
     def unfit_words(self, index: int | None = None) -> list[str]:
         """Words no pick makes true (only pick ``index``, when given), as a model writes them (" adventure",
         " Adventure", "冒险"): the reasons' call is asked to avoid them, so fewer of its sentences call a pick what it is
-        not. Genre words its genres do not make true, and the words of a claim that it suits children ("for all
-        ages", "适合孩子") when no pick may be said to. Never the request's words (the model may write "nothing
+        not. Genre words its genres do not make true, the words of a claim that it suits children ("for all
+        ages", "适合孩子") when no pick may be said to, and the things the request rules out (no pick has them: told "不要丧尸的
+        恐怖片", the small model had written "虽然有丧尸元素" of *The Conjuring* and *Saw*, and in English only "doesn't involve
+        zombies"). Never the request's words (the model may write "nothing
         scary"), a pick's own fact words (*War of the Worlds*), or a word a pick's genres allow as a mood ("funny" of a
         children's film)."""
         picks = range(len(self.picks)) if index is None else [index]
@@ -237,7 +242,8 @@ class Grounding:
         phrases = [p for p, of in self.lexicon.genres.get(self.domain, {}).items() if not self._true_of(p, of, genres)]
         if not any(self._may_suit_children(self.picks[i]) for i in picks):
             phrases += self.lexicon.children_claim_words
-        return [w for p in phrases if not (self.lexicon.find(self.request, p) or self.lexicon.find(facts, p)) for w in _written(p)]
+        unfit = [w for p in phrases if not (self.lexicon.find(self.request, p) or self.lexicon.find(facts, p)) for w in _written(p)]
+        return unfit + [w for p in sorted(self.ruled_out) for w in _written(p)]
 
     def used_words(self, index: int) -> list[str]:
         """English words the lines shown for other picks wrote that are not pick ``index``'s own (its facts) nor the
@@ -279,6 +285,8 @@ class Grounding:
         problems += self._invented(sentence, index) + self._no_reason(sentence, index) + self._repeats(sentence, index)
         if _DISOWNS.search(sentence):
             problems.append(f"says {self.picks[index].title!r} does not fit")
+        problems += [f"says it has {w!r}, which the request rules out" for w in sorted(self.ruled_out)
+                     if any(not self.lexicon.negated(sentence, at) for at in self.lexicon.find(sentence, w))][:1]  # fmt: skip
         if sentence.count("《") != sentence.count("》"):
             problems.append("is a fragment (an unmatched 《 or 》)")  # "Do》是适合全家观看的动画片": cut inside a title
         if (self.language == "zh") != is_chinese(sentence):
