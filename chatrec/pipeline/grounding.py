@@ -183,6 +183,12 @@ def _request_numbers(request: str) -> set[str]:
     return _numbers(request) | {str(n) for run in _ZH_NUMBER.findall(request) if (n := zh_number(run)) is not None}
 
 
+def _stated_ages(text: str) -> set[int]:
+    """The ages ``text`` states: "ages 3-5", "kids under 30", "a 7-year-old", "5岁"."""
+    ages = {int(a) for m in _AGES.finditer(text.casefold()) for a in m.groups() if a}
+    return ages | ({age} if (age := parse_age(text)) is not None else set())
+
+
 def _written(phrase: str) -> list[str]:
     """A word as a model writes it after a space, in lower case and capitalised ("冒险" as it is)."""
     key = phrase.casefold()
@@ -233,7 +239,7 @@ class Grounding:
         not. Genre words its genres do not make true, the words of a claim that it suits children ("for all
         ages", "适合孩子") when no pick may be said to, and the things the request rules out (no pick has them: told "不要丧尸的
         恐怖片", the small model had written "虽然有丧尸元素" of *The Conjuring* and *Saw*, and in English only "doesn't involve
-        zombies"). Never the request's words (the model may write "nothing
+        zombies"). Otherwise never the request's words (the model may write "nothing
         scary"), a pick's own fact words (*War of the Worlds*), or a word a pick's genres allow as a mood ("funny" of a
         children's film)."""
         picks = range(len(self.picks)) if index is None else [index]
@@ -433,14 +439,13 @@ class Grounding:
         """An age said of the pick must be in its age range where it has one ("perfect for a 7-year-old" of a swim jacket
         for ages 2 to 3: the request's age, not the pick's), else the request's age or one its facts write: "suitable for
         ages 10 to 20" of a puppet with no age, from a budget of £10 to £20, had passed the number check."""
-        said = [int(a) for m in _AGES.finditer(sentence.casefold()) for a in m.groups() if a]
-        said += [a] if (a := parse_age(sentence)) is not None else []
+        said = _stated_ages(sentence)
         if (ages := self.picks[index].age_range()) is not None:
-            wrong = [a for a in said if not ages[0] <= a <= ages[1]]
+            wrong = sorted(a for a in said if not ages[0] <= a <= ages[1])
             return [f"says it is for a {wrong[0]}-year-old, but it is for ages {ages[0]}{'+' if ages[1] == 99 else f' to {ages[1]}'}"] if wrong else []
-        asked = {int(a) for m in _AGES.finditer(self.request) for a in m.groups() if a} | ({a} if (a := parse_age(self.request)) is not None else set())
+        asked = _stated_ages(self.request)
         taken = self.known_numbers[index] - _numbers(self.facts[index])  # the request's other numbers (else the number check tells)
-        wrong = [a for a in said if a not in asked and str(a) in taken]
+        wrong = sorted(a for a in said if a not in asked and str(a) in taken)
         return [f"says it is for age {wrong[0]}, which neither the request nor its facts give"] if wrong else []
 
     def _named_subject(self, sentence: str, index: int) -> list[str]:
