@@ -101,6 +101,14 @@ def test_one_of_a_series_in_a_list_unless_asked(demo_store: ChromaStore, tmp_pat
     assert len(ranked) == 20 and (most > 1 or not twice(ranked)), ranked
 
 
+def test_a_refinement_does_not_bring_back_another_edition_of_a_pick(demo_store: ChromaStore, tmp_path: Path) -> None:
+    """What was shown is kept out by title, not only by item id: the 2012 edition of *The Fellowship of the Ring* had
+    come back one turn after the 2003 one."""
+    bot = make_bot(demo_store, None, tmp_path)
+    titles = [r.title.casefold() for message in ("给我妈妈挑一本生日礼物书", "不要太悲伤的", "another one") for r in bot.chat(message, "s").items]
+    assert len(titles) == 9 and len(set(titles)) == 9, titles
+
+
 @pytest.mark.parametrize(("title", "liked", "kind"), [
     ("toy story 2", [], ("toy story", True)), ("harry potter and the goblet of fire", [], ("harry potter", False)),
     ("happy feet two", [], ("happy feet", True)), ("the two towers", [], ("towers", False)),

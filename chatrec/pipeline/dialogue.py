@@ -521,9 +521,11 @@ class ChatRec:
                 notices += loosened_notices(intent)
             else:  # nothing either way: what was asked stands, and nothing was loosened
                 intent.constraints, intent.loosened = strict, []
-        if not fusion.ranked:
-            notices += self._all_shown(intent, session)
-        items = self._recommendations(fusion.ranked, intent)
+        shown = self.store.get(intent.domain or self.domains[0], session.shown)
+        listed = [it.title for it in shown]
+        items = self._recommendations(fusion.ranked, intent, listed=listed)
+        if not items:
+            notices += self._all_shown(intent, shown)
         clock.mark("cards")
         suggest = self._weights(intent).get("suggested", 0) > 0 and model.present
         rerank = fusion.wants_model() and model.present
@@ -531,28 +533,31 @@ class ChatRec:
         if suggest:
             fusion = self._fusion(intent, session, need, model, notices)
         ranked = self._reranked(fusion, intent, notices, model) if rerank else fusion.ranked
-        reordered = self._recommendations(ranked, intent)
+        reordered = self._recommendations(ranked, intent, listed=listed)
         if [r.item_id for r in reordered] != [r.item_id for r in items]:
             items = reordered
             clock.mark("reranked")
             yield Reranked(items=items)
         return items
 
-    def _all_shown(self, intent: Intent, session: Session) -> list[str]:
+    @staticmethod
+    def _all_shown(intent: Intent, shown: list[Item]) -> list[str]:
         """When nothing new meets the intent: the items shown earlier in the session that do, named (at most three)."""
-        shown = [it for it in self.store.get(intent.domain or self.domains[0], session.shown) if intent.constraints.admits(it)]
+        shown = [it for it in shown if intent.constraints.admits(it)]
         if not shown:
             return []
         titles = ("、" if intent.language == "zh" else ", ").join(it.title for it in shown[:3])
         return [ALL_SHOWN[intent.language].format(domain=domain_name(intent), titles=titles)]
 
-    def _recommendations(self, ranked: Sequence[Ranked], intent: Intent, k: int | None = None) -> list[Recommendation]:
-        """The first ``k`` (a reply's worth) with a title not already listed, and one of a series unless the request
-        names it: *Freaky Friday* (1976) beside its 2003 remake, two editions of one book, or three Harry Potter books
-        for a six-year-old's birthday fill slots twice for the person who reads the list, as do one toy's colours (see
+    def _recommendations(self, ranked: Sequence[Ranked], intent: Intent, k: int | None = None,
+                         listed: Sequence[str] = ()) -> list[Recommendation]:  # fmt: skip
+        """The first ``k`` (a reply's worth) with a title not already listed, in this list or in the session's earlier
+        ones (``listed``), and one of a series unless the request names it: *Freaky Friday* (1976) beside its 2003
+        remake, two editions of one book (or one a turn after the other), or three Harry Potter books for a
+        six-year-old's birthday fill slots twice for the person who reads the list, as do one toy's colours (see
         :func:`variants`). Naming a film as liked is no request for its series: "I loved The Matrix" gets one of its
         sequels, not two."""
-        titles: set[str] = set()
+        titles = {title.casefold() for title in listed}
         kinds: dict[str, bool] = {}  # series (see :func:`series`) → whether one listed is marked as one of a series
         liked = [name.casefold() for i in intent.liked_ids if (name := self._titles.name(i))]
         followed = {series(name)[0] for name in liked}
