@@ -74,6 +74,12 @@ def grounding(request: str = "a funny film for my kids", language: str = "en") -
     ("A comedy from the 80s.", 0, False),  # not its decade
     ("A comedy from the 1980s.", 0, False),
     ("A drama about a daughter who finds her family.", 1, True),  # a plot's family is no claim about the audience
+    ("A gentle film that isn't a comedy at all.", 0, False),  # denies a genre it has ("《It》…不包含恐怖元素")
+    ("A road film that doesn't have any animation in it.", 0, False),
+    ("It is not just a comedy but a story of friendship.", 0, True),  # a hedge, not a denial
+    ("It is not your typical comedy.", 0, True),
+    ("Se7en is not scary, just tense.", 2, True),  # "scary" is horror or thriller: Se7en is not every kind it names
+    ("Se7en is a thriller, not a comedy.", 2, True),
 ])  # fmt: skip
 def test_each_checkable_claim_is_checked(sentence: str, index: int, ok: bool) -> None:
     problems = grounding().problems(sentence, index)
@@ -676,6 +682,9 @@ def test_the_reasons_call_is_told_to_avoid_the_things_the_request_rules_out() ->
     assert "丧尸" not in Grounding(LEXICON, "movies", "不要丧尸的恐怖片", ITEMS, FAMILY, language="zh").unfit_words(0)
     assert g.problems("一部动画片，虽然有丧尸元素，但很好笑。", 0) == ["says it has '丧尸', which the request rules out"]
     assert not g.problems("一部动画片，没有丧尸，讲的是玩具的友谊。", 0)  # true, if idle
+    assert set(g.problems("一部没有丧尸的电影，不是喜剧，也不是动画片。", 0)) == {"says 'Toy Story' is not '喜剧', which it is",
+                                                                   "says 'Toy Story' is not '动画', which it is"}  # fmt: skip
+    assert not g.problems("一部不太像喜剧的动画片。", 0)  # a hedge
     en = Grounding(LEXICON, "movies", "a horror movie but no zombies", ITEMS, FAMILY, ruled_out={"zombies": ["zombie", "zombies"]})
     assert en.problems("Zombies roam a small town in this funny film.", 0) and not en.problems("A funny film without zombies.", 0)
 

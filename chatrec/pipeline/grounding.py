@@ -83,6 +83,13 @@ _SEQUEL = re.compile(r"\b(?:a|an|the|is)\s+(?:[\w-]+\s+)?(?:sequel|prequel)\b(?!
 _SEQUEL_FACT = re.compile(r"sequel|prequel|续集|前传")  # in an item's (lower-case) facts: its tags, its description
 _NOT = r"(?:\bnot|n't|\bnever)\s+"
 _NEGATED_CLAIM = re.compile(_NOT + "$", re.IGNORECASE)
+# A flat denial of a kind right before its word ("isn't a horror film", "doesn't have any horror", "不包含恐怖元素",
+# "一点也不恐怖"): false of a pick of that genre. Not a hedge ("not just a horror film", "not your typical horror", "not
+# too scary", "不太恐怖"), which a pick of the genre may well be.
+_DENIAL_EN = re.compile(r"(?:\b(?:not|no|never|without|nothing)|n't)\s+(?!(?:just|only|merely|simply|too|overly|so|very|as|that|"
+                        r"really|particularly|typical|your|the usual|quite|all|exactly|purely|strictly|entirely|average)\b)"
+                        r"(?:(?:a|an|the|any|real|of|have|has|contain|contains|include|includes|involve|involves)\s+)*$", re.IGNORECASE)  # fmt: skip
+_DENIAL_ZH = re.compile(r"(?:不是|不包含|不含|没有|并非|毫无|不)(?:任何|什么|一部|一个|一本|真正的|一点)?$")
 # "between 10 and 15 pounds", "under £20", "100元以内": a price range the pick's own price must be in. The model
 # restates the request's budget in its own numbers ("a great toy for a nephew between 5 and 10 pounds"); a
 # claim its price makes true is a fact about the pick, whatever numbers it uses.
@@ -189,6 +196,19 @@ def _stated_ages(text: str) -> set[int]:
     return ages | ({age} if (age := parse_age(text)) is not None else set())
 
 
+def _of_genre(of: Sequence[str], genres: set[str], every: bool = False) -> bool:
+    """Whether an item of (case-folded) ``genres`` is of one of the genres ``of`` (``every``: of each of them), or of
+    a kind of one ("a novel" of Juvenile Fiction: a genre's last word is its kind)."""
+    kinds = genres | {g.rsplit(" ", 1)[1] for g in genres if " " in g}
+    return (all if every else any)(g.casefold() in kinds for g in of)
+
+
+def _denied(sentence: str, pos: int) -> bool:
+    """Whether the words right before ``pos`` flatly deny what stands there (see ``_DENIAL_EN``)."""
+    before = sentence[:pos]
+    return bool(_DENIAL_ZH.search(before.rstrip()) if is_chinese(sentence) else _DENIAL_EN.search(before))
+
+
 def _written(phrase: str) -> list[str]:
     """A word as a model writes it after a space, in lower case and capitalised ("冒险" as it is)."""
     key = phrase.casefold()
@@ -264,9 +284,7 @@ class Grounding:
         """Whether a genre word (standing for the genres ``of``) is true of an item of ``genres``: one of them, a kind of
         one ("a novel", "小说" of Juvenile Fiction: the genre's last word is the word's genre), or a mood those genres
         carry ("funny" of a children's film, see the lexicon's loose genre words)."""
-        wanted = {g.casefold() for g in of}
-        kinds = {g for g in genres if " " in g and g.rsplit(" ", 1)[1] in wanted}
-        return bool(kinds or genres & (wanted | self.lexicon.loose_genre_words.get(phrase.casefold(), set())))
+        return _of_genre(of, genres) or bool(genres & self.lexicon.loose_genre_words.get(phrase.casefold(), set()))
 
     def accept(self, sentence: str, index: int) -> None:
         """``sentence`` about pick ``index`` is shown: another pick may not be given it again."""
@@ -537,6 +555,8 @@ class Grounding:
         out = []
         topics = [m.span() for m in _TOPIC.finditer(sentence.casefold())]
         for mention in self.lexicon.genre_mentions(sentence, self.domain):
+            if mention.negated and mention.genres and _denied(sentence, mention.start) and _of_genre(mention.genres, genres, every=True):
+                out.append(f"says {item.title!r} is not {mention.phrase!r}, which it is")  # "《It》…不包含恐怖元素"
             if mention.negated or not mention.genres or mention.phrase.casefold() in self.facts[index]:
                 continue  # "not scary", or the pick's own words ("BrainBites Dinosaurs" may be called dinosaurs)
             if all(any(a <= pos < b for a, b in topics) for pos in self.lexicon.find(sentence, mention.phrase)):
