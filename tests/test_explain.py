@@ -255,6 +255,10 @@ def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
     g = Grounding(LEXICON, "toys", "给五岁孩子买个拼图", [puzzle], FAMILY, language="zh")
     assert not g.problems("这个拼图很适合5岁的孩子动脑筋。", 0)
     assert g.problems("这个拼图很适合6岁的孩子动脑筋。", 0) == ["number 6 is not in the facts"]
+    film = Item(id="f", domain="movies", title="Forrest Gump", year=1994, genres=["Drama", "Romance"])
+    ninety = Grounding(LEXICON, "movies", "推荐一部九十年代的爱情电影", [film], FAMILY, language="zh")  # "一部" counts the picks
+    assert ninety.problems("《Forrest Gump》讲述了一个智商只有1的男孩的故事。", 0) == ["number 1 is not in the facts"]
+    assert not ninety.problems("《Forrest Gump》是一部90年代的爱情电影。", 0)
 
 
 def test_a_possessive_after_s_or_a_word_after_a_hyphen_is_the_name() -> None:

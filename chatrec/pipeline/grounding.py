@@ -48,7 +48,9 @@ _ONE_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z'’-]+\b")  # "a woman named Pat"
 # "Bill Harding's", "Susan Jeffers'", "Halloween-themed": the name is Bill Harding, Susan Jeffers, Halloween (a lower-case
 # word after a hyphen is no name's)
 _POSSESSIVE = re.compile(r"['’]s\b|(?<=s)['’](?!\w)|-[a-z][a-z-]*")
-_ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}")
+# A Chinese numeral of the request, not the count of the picks asked for or "a bit" ("一部", "一本", "几个", "一点"):
+# from "推荐一部…电影", the model's "智商只有1的男孩" of Forrest Gump had passed as the request's number
+_ZH_NUMBER = re.compile(r"[零一二两三四五六七八九十]{1,3}(?![部本个款件套些点份种])")
 _TOPIC = re.compile(r"\b(?:about|story of|tale of)\b(?:[^,.;:!?—–]|,(?!\s*(?:a|an|it|this|that|which|but|with)\b))*"
                     r"|关于[^，。；！？]*?的|(?:讲述|讲的是|描述|描写)[^，。；！？]*")  # "about friendship and adventure", "关于友情、爱情的", "讲述了一个犯罪分子的故事": a topic
 _SUBTITLE = re.compile(r"\s*[,:;(]|\s+[-–—]\s+")
@@ -186,7 +188,7 @@ def _era_numbers(sentence: str, year: int | None) -> set[str]:
 
 
 def _request_numbers(request: str) -> set[str]:
-    """The numbers a request gives, Chinese numerals too ("五岁" gives 5, so a reason may say "5岁")."""
+    """The numbers a request gives, Chinese numerals too ("五岁" gives 5, so a reason may say "5岁"; see _ZH_NUMBER)."""
     return _numbers(request) | {str(n) for run in _ZH_NUMBER.findall(request) if (n := zh_number(run)) is not None}
 
 
