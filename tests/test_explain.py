@@ -250,6 +250,32 @@ def test_an_age_from_the_request_is_no_claim_the_picks_own_ages_contradict() -> 
         "A stylish puppet for a 10-year-old who loves shows.", 0)  # fmt: skip
 
 
+def test_the_names_a_line_may_write_are_its_facts_and_the_requests() -> None:
+    """The English reasons' grammar lets a sentence write these capitalised inside it (see lines_grammar)."""
+    names = Grounding(LEXICON, "movies", "a funny film for Christmas", ITEMS, FAMILY).names_allowed(0)
+    assert {"Toy", "Story", "John", "Lasseter", "Woody", "Buzz", "Lightyear", "Tom", "Hanks", "Christmas", "Comedy", "Horror", "I"} <= names
+    assert not {"Apollo", "Se7en", "Jenny", "Friends"} & names  # another pick's, nobody's, and a description's lower-case word
+
+
+def test_a_name_written_in_lower_case_is_still_a_name() -> None:
+    """Barred by the grammar from a capitalised name its facts lack, the model, asked for one, wrote "the vietnam war":
+    words the catalog's descriptions write as names are names in lower case too."""
+    from chatrec.catalog.facts import CatalogFacts
+
+    described = [Item(id=str(n), domain="movies", title=f"t{n}", description=d) for n, d in enumerate([
+        "A soldier comes home from Vietnam and finds his town changed.", "Two brothers fight in Vietnam, then at home.",
+        "A nurse in Vietnam saves a war photographer.", "A war of words in a small town.", "The war comes to a farm.",
+        "A boy meets the T-800, the T-1000 and the T-X."])]  # fmt: skip
+    names = CatalogFacts.of("movies", described).names
+    assert "vietnam" in names and not {"war", "town", "a"} & names
+    g = Grounding(LEXICON, "movies", "a war film", ITEMS, FAMILY, names=names)
+    assert g.problems("A drama of astronauts who trained in vietnam.", 1) == ["name 'vietnam' is not in the facts"]
+    assert not g.problems("A drama of astronauts who trained in a desert.", 1)
+    assert not g.problems("A drama of astronauts that doesn't take place in a desert.", 1)
+    assert not Grounding(LEXICON, "movies", "a film about vietnam", ITEMS, FAMILY, names=names).problems(
+        "A drama of astronauts, far from vietnam.", 1)  # the request's word  # fmt: skip
+
+
 def test_a_number_the_request_wrote_in_chinese_is_known() -> None:
     puzzle = Item(id="p", domain="toys", title="Kanoodle", genres=["Jigsaws & Puzzles"], price=12.0)
     g = Grounding(LEXICON, "toys", "给五岁孩子买个拼图", [puzzle], FAMILY, language="zh")
@@ -730,6 +756,9 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
     assert 'n2 ::= "12" | "13" | "1990" | "1995" | "20" | "90"\n' in grammar
     assert "c ::= [^0-9０-９\\n ]" in grammar
+    named = lines_grammar([g.numbers_allowed(0), set()], names=[g.names_allowed(0), {"Se7en"}])
+    assert "c ::= [^0-9０-９\\n A-Z]" in named and 'a2 ::= p? ("Se7en" | u u u? u?) (x c*)?\n' in named  # no capital but a name's, whole
+    assert 't2 ::= (p? u c* | o2) s2\n' in named  # a sentence's first word may be any
     opened = lines_grammar([set(), set()], ["《玩具总动员》", '《"Se7en"》'], ends="。！？")
     assert opened.startswith('root ::= "1. " "《玩具总动员》" t1 "\\n" "2. " "《\\"Se7en\\"》" t2'), opened  # quotes escaped
     assert "t1 ::= c+ (\" \" c+)* [。！？]\n" in opened and grammar.count('" "?\n') == 3  # ends as a sentence; or anyhow

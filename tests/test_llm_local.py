@@ -185,6 +185,20 @@ def test_the_reasons_grammar_lets_a_line_write_only_its_picks_numbers(local_serv
 
 
 @pytest.mark.llm
+def test_the_reasons_grammar_lets_an_english_line_name_only_its_picks_names(local_server: LocalLLMServer) -> None:
+    """Asked for names the grammar bars, a line writes a capitalised word inside a sentence only when it is allowed."""
+    llm = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
+    say = "In one line starting with '1. ', say that Forrest Gump loves Jenny, served in the Vietnam War and won Academy Awards."
+    allowed = {"Forrest", "Gump", "Tom", "Hanks", "I", "A", "Viet"}  # "A" and "Viet" start no other name: "American", "Vietnam"
+    grammar = lines_grammar([{"1994"}], names=[allowed])
+    text = llm.complete([{"role": "user", "content": say}], max_tokens=60, temperature=0.0, options={"grammar": grammar})
+    assert text.startswith("1. ") and "Gump" in text, text
+    inside = [m.group(1) for m in re.finditer(r"(?<![.!?]) [\"'(“‘]?([A-Z][A-Za-z]*)", text[3:])]  # not a sentence's first word
+    assert inside and all(w in allowed or w.isupper() for w in inside), text
+    assert not {"Jenny", "Vietnam", "Academy"} & set(re.findall(r"[A-Z][a-z]+", text[3:].split(". ", 1)[0])), text
+
+
+@pytest.mark.llm
 def test_the_reasons_grammar_opens_a_line_with_the_words_code_gives(local_server: LocalLLMServer) -> None:
     """A Chinese reason opens with its pick's title (written by code), then the model's own words follow, to a full stop."""
     llm = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)

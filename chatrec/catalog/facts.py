@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import math
+import re
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Literal
@@ -34,6 +35,8 @@ class CatalogFacts(BaseModel):
     years: tuple[int, int] | None = Field(None, description="The oldest and newest years of the dated items.")
     common_tags: frozenset[str] = Field(default_factory=frozenset, repr=False, description="Tags (casefolded) at least TAG_FLOOR "
                                         "items carry: a request naming one prefers them.")
+    names: frozenset[str] = Field(default_factory=frozenset, repr=False, description="Words (casefolded) the descriptions write "
+                                  "capitalised inside a sentence nearly always: names ('vietnam', 'jenny'), even written in lower case.")
 
     @property
     def tag_phrases(self) -> frozenset[str]:
@@ -82,7 +85,22 @@ class CatalogFacts(BaseModel):
         tags = collections.Counter(t for it in items for t in {t.casefold() for t in it.tags})
         return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top],
                    currency=currencies.most_common(1)[0][0] if currencies else None, old_until=years[len(years) // 4] if years else None,
-                   years=(years[0], years[-1]) if years else None, common_tags=frozenset(t for t, n in tags.items() if n >= TAG_FLOOR))
+                   years=(years[0], years[-1]) if years else None, common_tags=frozenset(t for t, n in tags.items() if n >= TAG_FLOOR),
+                   names=_names(items))
+
+
+# A word inside a sentence: after a lower-case word, a comma or a semicolon and a space
+_INNER_WORD = re.compile(r"(?<=[a-z,;] )([A-Za-z]{3,})")  # not "T" of "the T-800"
+
+
+def _names(items: Sequence[Item]) -> frozenset[str]:
+    """Words the descriptions write capitalised inside a sentence at least three times, and in lower case at most a
+    tenth as often: names ("Vietnam", "Jenny"), not words ("War", "The" in titles)."""
+    upper, lower = collections.Counter[str](), collections.Counter[str]()
+    for it in items:
+        for word in _INNER_WORD.findall(it.description):
+            (upper if word[0].isupper() else lower)[word.casefold()] += 1
+    return frozenset(w for w, n in upper.items() if n >= 3 and n >= 10 * lower[w])
 
 
 def _loved(item: Item) -> float:

@@ -741,7 +741,8 @@ class ChatRec:
         return Grounding(self.lexicon, intent.domain or "", said, [r.item for r in picks], FAMILY_EXCLUDED, intent.language,
                          self.prompts.get(self.prompts.variant("explain", intent.language)).example_answers(),
                          children=intent.constraints.audience == "children", embed=self.store.embed_query,
-                         ruled_out=intent.constraints.exclude_words)  # fmt: skip
+                         ruled_out=intent.constraints.exclude_words,
+                         names=self.catalog_facts(intent.domain).names if intent.domain else frozenset())  # fmt: skip
 
     def said(self, intent: Intent, text: str) -> str:
         """The request as the reasons' prompt and check read it: a follow-up after the messages it refines, naming the
@@ -792,15 +793,17 @@ class ChatRec:
     def _reason_calls(self, picks: list[Recommendation], intent: Intent, scenario: Scenario | None, text: str, model: TurnModel,
                       check: Grounding) -> Iterator[Iterator[str]]:  # fmt: skip
         """The reasons' calls, each a stream of numbered lines: one for all picks, or (``reasons_per_pick``) one per
-        pick that sees only that pick, with the words and numbers only that pick makes true, and asked not to write the
+        pick that sees only that pick, with the words, numbers and names only that pick makes true, and asked not to write the
         words of the lines shown before it (see :meth:`Grounding.used_words`)."""
         numbers = [check.numbers_allowed(i) for i in range(len(picks))]
+        names = [check.names_allowed(i) for i in range(len(picks))]
         if not self.settings.reasons_per_pick:
-            yield self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words(), numbers=numbers)
+            yield self.explainer.stream(picks, intent, scenario, text, model, avoid=check.unfit_words(), numbers=numbers, names=names)
             return
         for i, pick in enumerate(picks):
             avoid = check.unfit_words(i) + check.used_words(i)  # read when this call is asked: after the lines before it
-            yield self.explainer.stream([pick], intent, scenario, text, model, avoid=avoid, numbers=[numbers[i]], line=i + 1)
+            yield self.explainer.stream([pick], intent, scenario, text, model, avoid=avoid, numbers=[numbers[i]], names=[names[i]],
+                                        line=i + 1)  # fmt: skip
 
     @staticmethod
     def _cut(model: TurnModel) -> bool:

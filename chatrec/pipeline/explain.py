@@ -275,7 +275,7 @@ def _numbered(text: str, number: int) -> str:
 
 
 def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), ends: str = "", spaces: int | None = None,
-                  english: bool = True) -> str:
+                  english: bool = True, names: Sequence[set[str]] = ()) -> str:
     """A llama.cpp grammar (GBNF) for the reasons: one line per pick, numbered in order, each writing no number but
     those ``numbers[i]`` allows pick ``i`` (see :meth:`Grounding.numbers_allowed`; full-width digits are barred too:
     the small model writes "５" where "5" is barred), and no run of spaces (where a digit was barred, it would
@@ -285,11 +285,15 @@ def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), end
     which ends each line (a line cannot stop at a title or its subtitle); ``spaces``: the most spaces the model may write
     in a line (a Chinese line has room for a name of a few words, not for an English sentence); ``english`` False:
     no English word but a name (capitalised: "FBI", "Tom Hanks") or inside 《》 (the small model had written "一个
-    burger-loving的犯罪分子", "一个充满惊喜的 suburb" in Chinese lines)."""
+    burger-loving的犯罪分子", "一个充满惊喜的 suburb" in Chinese lines). ``names`` (English lines): the capitalised
+    words each line may write inside a sentence (see :func:`_named_lines`)."""
     starts = [f'"{i}. "' + (f" {json.dumps(o, ensure_ascii=False)}" if o else "") for i, o in enumerate(openings or [""] * len(numbers), start=1)]
     quoted = '"《" q (" " q){0,6} "》"\nq ::= [^》\\n0-9０-９ ]+'  # a title of up to seven words, as the model writes it
     letter = "c ::= [^0-9０-９\\n ]" if english else f"c ::= [^0-9０-９\\n a-zA-Z《] | [A-Z] [a-z]* | {quoted}"
-    rules = ['root ::= ' + ' "\\n" '.join(f"{start} t{i}" for i, start in enumerate(starts, start=1)) + ' "\\n"?', letter]
+    rules = ['root ::= ' + ' "\\n" '.join(f"{start} t{i}" for i, start in enumerate(starts, start=1)) + ' "\\n"?']
+    if english and names:
+        return "\n".join([*rules, *_named_lines(numbers, names)]) + "\n"
+    rules.append(letter)
     for i, allowed in enumerate(numbers, start=1):
         word = f"((c | n{i} c)+ n{i}? | n{i})" if allowed else "c+"  # a letter or a mark after each number: no two run on
         more = "*" if spaces is None else f"{{0,{spaces}}}"
@@ -297,6 +301,24 @@ def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), end
         if allowed:
             rules.append(f"n{i} ::= " + " | ".join(f'"{n}"' for n in sorted(allowed)))
     return "\n".join(rules) + "\n"
+
+
+def _named_lines(numbers: Sequence[set[str]], names: Sequence[set[str]]) -> list[str]:
+    """Rules for English lines (see :func:`lines_grammar`) that write a capitalised word inside a sentence only when
+    it is one of ``names[i]`` for line ``i``, whole (an acronym too: "FBI", "TV"); a sentence's first word may be any. Names
+    the facts lack were most of the sentences the check dropped ("Forrest Gump's romantic journey with Jenny", "the
+    aftermath of the Vietnam War" of *No Man's Land*, "beloved by fans of the Marvel Cinematic Universe")."""
+    rules = ["c ::= [^0-9０-９\\n A-Z]", "u ::= [A-Z]", "p ::= [\"'(“‘]", "x ::= [^0-9０-９\\n a-zA-Z]"]
+    for i, (allowed, named) in enumerate(zip(numbers, names, strict=True), start=1):
+        rest = f"(c | n{i} c)* n{i}?" if allowed else "c*"
+        whole = " | ".join([*(json.dumps(n, ensure_ascii=False) for n in sorted(named)), "u u u? u?"])  # ends the word's letters:
+        rules += [f"o{i} ::= " + (f"(c | n{i} c)+ n{i}? | n{i}" if allowed else "c+"),  # a word with no capital  # "A" is no "American"
+                  f"a{i} ::= p? ({whole}) (x {rest})?",
+                  f"t{i} ::= (p? u {rest} | o{i}) s{i}",  # a sentence's first word
+                  f"s{i} ::= \" \" (o{i} | a{i}) s{i} | [.!?] [\"'”’)]? \" \" (p? u {rest} | o{i}) s{i} | \" \"?"]  # fmt: skip
+        if allowed:
+            rules.append(f"n{i} ::= " + " | ".join(f'"{n}"' for n in sorted(allowed)))
+    return rules
 
 
 def sentence_ends(text: str, titles: Sequence[str] = ()) -> Iterator[re.Match[str]]:
@@ -362,14 +384,15 @@ class Explainer:
         return f"{self.heading(intent, scenario)}\n{reply_list(items, intent.language)}"
 
     def stream(self, items: list[Recommendation], intent: Intent, scenario: Scenario | None, message: str,
-               model: TurnModel, avoid: Sequence[str] = (), numbers: Sequence[set[str]] = (), line: int | None = None) -> Iterator[str]:  # fmt: skip
+               model: TurnModel, avoid: Sequence[str] = (), numbers: Sequence[set[str]] = (), names: Sequence[set[str]] = (),
+               line: int | None = None) -> Iterator[str]:  # fmt: skip
         """The model's numbered reasons, token by token (raises LLMError if it cannot give them); for a call about
         one pick, ``line``: that pick's number in the reply, and its one line (see :func:`one_line`).
 
         The prompt is the one written in the person's language where there is one (``explain.zh``), with its
         server options (the DRY sampler, so three reasons do not come out as one sentence three times), ``avoid``:
         words a local server is told not to write (see :meth:`Grounding.unfit_words`), and ``numbers``: the numbers
-        each pick's line may write, as a grammar (:func:`lines_grammar`)."""
+        each pick's line may write, and in English ``names``: the capitalised words, as a grammar (:func:`lines_grammar`)."""
         name = self.prompts.variant("explain", intent.language)
         messages = self.prompts.render(
             name, language=_LANGUAGE[intent.language], request=message,
@@ -381,7 +404,7 @@ class Explainer:
         # 一部…" under Groundhog Day for "九十年代的爱情电影"), or writes a long English title (or its subtitle) and nothing more
         zh = intent.language == "zh"
         openings = [f"《{spoken_title(r.item, 'zh')}》" for r in items] if zh else []
-        grammar = lines_grammar(numbers, openings, ends="。！？", spaces=_ZH_SPACES, english=False) if zh else lines_grammar(numbers)
+        grammar = lines_grammar(numbers, openings, ends="。！？", spaces=_ZH_SPACES, english=False) if zh else lines_grammar(numbers, names=names)
         options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}), **({"grammar": grammar} if numbers else {})}
         budget = 50 * len(items) + 20 + sum(map(len, openings))  # an opening's tokens are spent too (at most one a character)
         chunks = model.stream("explain", messages, max_tokens=budget, temperature=0.3, options=options)

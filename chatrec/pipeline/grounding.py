@@ -130,6 +130,11 @@ _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]
 # "for ages 10 to 20", "ages 3-5", "kids under 30" (of a request's "under 30 pounds")
 _AGES = re.compile(r"\b(?:ages?|kids|children)\s+(?:(?:under|over|of|aged|from)\s+)?(\d{1,2})(?:\s*(?:to|-|–)\s*(\d{1,2}))?")
 _LATIN_WORD = re.compile(r"[a-z]{3,}")
+# A name in lower case: the grammar that bars a capitalised name the facts lack had led the model, asked for one, to
+# write "the vietnam war"
+_LOWER_WORD = re.compile(r"(?<![A-Za-z'’])[a-z]{3,}(?![A-Za-z])")  # not the "t" of "doesn't"
+_LATIN_WORDS = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
+_CAPITALISED = re.compile(r"(?<![A-Za-zÀ-ÖØ-öø-ÿ])[A-Z][A-Za-zÀ-ÖØ-öø-ÿ]*")  # "Bernières", "McDonald"
 _ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z'’-]{2,}(?![A-Za-z0-9])")
 _GRAMMAR_ZIPF = 6.0  # wordfreq frequency from which a word is grammar ("with" 6.8, "that" 7.1), not wording ("fun" 5.3)
 _ENGLISH_WORD_ZIPF = 3.0  # how common in English (wordfreq) a word is to count as one: "cub" 3.5; not "pixar"-like names
@@ -222,7 +227,8 @@ class Grounding:
 
     def __init__(self, lexicon: Lexicon, domain: str, request: str, picks: Sequence[Item], children_excluded: Sequence[str],
                  language: str = "en", examples: Sequence[str] = (), children: bool = False,
-                 embed: Callable[[str], np.ndarray] | None = None, ruled_out: Mapping[str, Sequence[str]] | None = None) -> None:  # fmt: skip
+                 embed: Callable[[str], np.ndarray] | None = None, ruled_out: Mapping[str, Sequence[str]] | None = None,
+                 names: frozenset[str] = frozenset()) -> None:  # fmt: skip
         self.lexicon = lexicon
         self.domain = domain
         self.picks = list(picks)
@@ -239,6 +245,7 @@ class Grounding:
         self.examples = [self._untitled(e[m.end() :] if (m := LINE_START.match(e)) else e) for e in examples]  # made-up answers
         words = {w for thing, marks in (ruled_out or {}).items() for w in [thing, *marks]}  # things the request rules out, which
         self.ruled_out = words | {zh for zh, tags in lexicon.tag_words.items() if set(tags) & words}  # code made sure no pick has
+        self.names = names  # words the catalog writes as names (CatalogFacts.names), to know one written in lower case
 
     def numbers_allowed(self, index: int) -> set[str]:
         """The numbers a sentence about pick ``index`` may write and pass the number check: its facts', the
@@ -254,6 +261,16 @@ class Grounding:
         # had given the model "1994" where it wanted a number for "智商只有…" (see _MAGNITUDE)
         years = {n for n in facts if re.fullmatch(_YEAR, n)}
         return facts - years | {f"{n}年" for n in years} | {f"{d}年代" for d in decades} | {f"{c}世纪" for c in centuries}
+
+    def names_allowed(self, index: int) -> set[str]:
+        """The capitalised words an English sentence about pick ``index`` may write after its first word (see
+        :func:`~chatrec.pipeline.explain.lines_grammar`): those its facts write capitalised, its tags' words, the
+        request's and its domain's genre names capitalised, and "I". The name check's words, nearly: it also knows
+        the description's lower-case words capitalised, which a sentence hardly needs."""
+        item = self.picks[index]
+        written = [item.title, *item.authors, item.description, *(str(v) for k, v in item.extra.items() if not _ID_KEY.search(k))]
+        lower = [*item.tags, self.request, *self.lexicon.canonical_genres(self.domain), *item.genres]
+        return set(_CAPITALISED.findall(" ".join(written))) | {w.capitalize() for w in _LATIN_WORDS.findall(" ".join(lower))} | {"I"}
 
     def unfit_words(self, index: int | None = None) -> list[str]:
         """Words no pick makes true (only pick ``index``, when given), as a model writes them (" adventure",
@@ -364,6 +381,7 @@ class Grounding:
                 if not {w for w in _WORDS.findall(_POSSESSIVE.sub("", m).casefold()) if w not in _NAME_GLUE} <= known
                 and not self._is_genre(m)]  # fmt: skip
         out += [f"name {m!r} is not in the facts" for m in self._foreign_names(sentence, index)]
+        out += [f"name {w!r} is not in the facts" for w in _LOWER_WORD.findall(untitled) if w in self.names and w not in known][:1]
         out += [f"quotes {q!r}, which is not this pick's title" for q in self._foreign_quotes(sentence, index)]
         out += self._as_counts(sentence, index) + self._attributed(sentence, index) + self._sequel(sentence, index)
         out += self._named_subject(sentence, index) if not out else []
