@@ -311,9 +311,9 @@ def _named_lines(numbers: Sequence[set[str]], names: Sequence[set[str]]) -> list
     rules = ["c ::= [^0-9０-９\\n A-Z]", "u ::= [A-Z]", "p ::= [\"'(“‘]", "x ::= [^0-9０-９\\n a-zA-Z]"]
     for i, (allowed, named) in enumerate(zip(numbers, names, strict=True), start=1):
         rest = f"(c | n{i} c)* n{i}?" if allowed else "c*"
-        whole = " | ".join([*(json.dumps(n, ensure_ascii=False) for n in sorted(named)), "u u u? u?"])  # ends the word's letters:
-        rules += [f"o{i} ::= " + (f"(c | n{i} c)+ n{i}? | n{i}" if allowed else "c+"),  # a word with no capital  # "A" is no "American"
-                  f"a{i} ::= p? ({whole}) (x {rest})?",
+        whole = " | ".join([*(json.dumps(n, ensure_ascii=False) for n in sorted(named)), "u u u? u?"])
+        rules += [f"o{i} ::= " + (f"(c | n{i} c)+ n{i}? | n{i}" if allowed else "c+"),  # a word with no capital
+                  f"a{i} ::= p? ({whole}) (x {rest})?",  # a name, whole: no letter after it ("A" starts no "American")
                   f"t{i} ::= (p? u {rest} | o{i}) s{i}",  # a sentence's first word
                   f"s{i} ::= \" \" (o{i} | a{i}) s{i} | [.!?] [\"'”’)]? \" \" (p? u {rest} | o{i}) s{i} | \" \"?"]  # fmt: skip
         if allowed:
