@@ -37,7 +37,8 @@ from chatrec.pipeline.titles import series, title_key, title_keys
 _WORDS = re.compile(r"\w+")
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME_CHAR = r"[A-Za-z0-9À-ÖØ-öø-ÿ'’-]"  # not \w: a Chinese word written straight after a name is not part of it
+_LETTER = "A-Za-zÀ-ÖØ-öø-ÿ"  # a Latin letter, accented too, as a character class's body
+_NAME_CHAR = rf"[{_LETTER}0-9'’-]"  # not \w: a Chinese word written straight after a name is not part of it
 _NAME = re.compile(rf"\b[A-Z]{_NAME_CHAR}*(?:\s+(?:(?:of|the|and|de|von|van|&)\s+)*[A-Z]{_NAME_CHAR}*)+")  # "The Name of the Wind"
 _LIST_EN = re.compile(r"\b(all (?:three|of them|of these|these|the picks)|these (?:picks|films|movies|books|toys|games|three)|"
                       r"each of (?:them|these)|they all|they are all|both of them)\b", re.IGNORECASE)
@@ -133,8 +134,8 @@ _LATIN_WORD = re.compile(r"[a-z]{3,}")
 # A name in lower case: the grammar that bars a capitalised name the facts lack had led the model, asked for one, to
 # write "the vietnam war"
 _LOWER_WORD = re.compile(r"(?<![A-Za-z'’])[a-z]{3,}(?![A-Za-z])")  # not the "t" of "doesn't"
-_LATIN_WORDS = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ]+")
-_CAPITALISED = re.compile(r"(?<![A-Za-zÀ-ÖØ-öø-ÿ])[A-Z][A-Za-zÀ-ÖØ-öø-ÿ]*")  # "Bernières", "McDonald"
+_LATIN_WORDS = re.compile(rf"[{_LETTER}]+")
+_CAPITALISED = re.compile(rf"(?<![{_LETTER}])[A-Z][{_LETTER}]*")  # "Bernières", "McDonald"
 _ENGLISH_WORD = re.compile(r"(?<![A-Za-z0-9])[a-z][a-z'’-]{2,}(?![A-Za-z0-9])")
 _GRAMMAR_ZIPF = 6.0  # wordfreq frequency from which a word is grammar ("with" 6.8, "that" 7.1), not wording ("fun" 5.3)
 _ENGLISH_WORD_ZIPF = 3.0  # how common in English (wordfreq) a word is to count as one: "cub" 3.5; not "pixar"-like names
