@@ -319,6 +319,8 @@ def test_a_tagged_mood_is_said_only_of_a_pick_so_tagged() -> None:
     assert not g.problems("A comedy about friends, nothing sad about it.", 1)  # negated: no claim
     assert not g.problems("A sad story of a family.", 2)
     assert not g.problems("A dark, gripping crime thriller.", 3) and g.problems("A dark comedy about friends.", 1)  # by genre
+    leone = Item(id="w", domain="movies", title="A Fistful of Dollars", year=1964, genres=["Action", "Western"], tags=["spaghetti western"])
+    assert not Grounding(LEXICON, "movies", "a western", [leone], FAMILY).problems("A western of gritty realism.", 0)
 
 
 def test_a_price_is_talked_of_only_where_the_catalog_has_one() -> None:
@@ -742,7 +744,7 @@ def test_a_picks_call_is_told_to_avoid_the_wording_of_lines_shown_for_other_pick
 
 def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() -> None:
     """The grammar of the reasons' call: a line per pick in order, each allowed its own numbers (a year's decade
-    and century too, "the 1990s", "the '90s", "20th century"), the request's, and no others."""
+    and century too, "the 1990s", "the '90s", "20th century"), the request's but its years, and no others."""
     g = Grounding(LEXICON, "movies", "something from after 1990 under 12 pounds", ITEMS, FAMILY)
     assert g.numbers_allowed(0) == {"1995", "1990", "12", "90", "20"}
     assert g.numbers_allowed(1) - g.numbers_allowed(0) == {"13"} and g.numbers_allowed(2) - g.numbers_allowed(0) == {"7"}
@@ -751,7 +753,8 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     gump = Item(id="g", domain="movies", title="Forrest Gump", year=1994, extra={"tmdb_id": "13", "imdb_id": "tt0109830"})
     assert "13" not in Grounding(LEXICON, "movies", "a film", [gump], FAMILY).numbers_allowed(0)  # an id is no fact
     zh = Grounding(LEXICON, "movies", "推荐2010年以后的电影，适合5岁孩子", [gump], FAMILY, language="zh")
-    assert zh.numbers_allowed(0) == {"1994年", "2010年", "5", "1990年代", "90年代", "20世纪"}  # "智商只有1994" cannot be written
+    assert zh.numbers_allowed(0) == {"1994年", "5", "1990年代", "90年代", "20世纪"}  # "智商只有1994" cannot be written
+    assert "2010" not in Grounding(LEXICON, "movies", "nothing before 2010", [gump], FAMILY).numbers_allowed(0)  # not its year
     grammar = lines_grammar([g.numbers_allowed(i) for i in range(3)])
     assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
     assert 'n2 ::= "12" | "13" | "1990" | "1995" | "20" | "90"\n' in grammar
@@ -786,8 +789,9 @@ def test_a_facts_number_written_as_a_count_is_no_fact() -> None:
     zh = Grounding(LEXICON, "movies", "推荐一部温情的电影", [gump], FAMILY, language="zh")
     assert zh.problems("《阿甘正传》讲述了一个智商只有1994的男孩阿甘的故事。", 0) == ["writes its year 1994 as no year"]
     assert zh.problems("《阿甘正传》讲述了一个智商只有1994年的阿甘的故事。", 0) == ["writes its year 1994 as no year"]  # after the grammar
+    assert zh.problems("《阿甘正传》讲述了一个智商只有七的男孩阿甘的故事。", 0) == ["writes a count '七', which the facts do not give"]
     for fine in ("《阿甘正传》是1994年的一部温情电影。", "《阿甘正传》（1994）是一部温情电影。", "这部电影的年份是1994，充满温情。",
-                 "一部九十年代的温情电影，1990年代的经典。"):
+                 "一部九十年代的温情电影，1990年代的经典。", "阿甘只有一个梦想，温情满满。"):
         assert not zh.problems(fine, 0), fine
     en = Grounding(LEXICON, "movies", "a warm film", [gump], FAMILY)
     assert en.problems("A warm comedy loved by 4.3 million viewers.", 0) == ["writes '4.3 million', which the facts do not"]
@@ -795,3 +799,11 @@ def test_a_facts_number_written_as_a_count_is_no_fact() -> None:
     assert not en.problems("A warm comedy rated 4.3 that took 678.2 million at the box office.", 0)
     assert not Grounding(LEXICON, "movies", "a film that made 5 million", [gump], FAMILY).problems(
         "A warm comedy from 1994, for a film that made 5 million.", 0)  # the request's own
+
+
+def test_a_sentence_of_the_facts_line_alone_is_no_reason_but_one_telling_the_plot_is() -> None:
+    jackie = Item(id="7", domain="movies", title="Jackie Brown", year=1997, genres=["Crime", "Drama", "Thriller"],
+                  description="Jackie Brown is a flight attendant who gets caught in the middle of smuggling cash.")
+    g = Grounding(LEXICON, "movies", "a crime film", [jackie], FAMILY)
+    assert g.problems("Jackie Brown is a crime thriller from 1997.", 0) == ["only repeats the facts"]
+    assert not g.problems("Jackie Brown is a crime thriller about a flight attendant caught smuggling cash.", 0)

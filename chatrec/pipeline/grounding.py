@@ -251,11 +251,14 @@ class Grounding:
     def numbers_allowed(self, index: int) -> set[str]:
         """The numbers a sentence about pick ``index`` may write and pass the number check: its facts', the
         request's, and its year's decade and century ("the 1990s", "the '90s", "20th century" of a 1995 film); not
-        an ISBN or an id (more than seven characters), which the model had copied in pieces ("published in 10/0439785960").
+        an ISBN or an id (more than seven characters), which the model had copied in pieces ("published in 10/0439785960");
+        not a year the request gave that is not the pick's, which the model wrote as a claim about the pick
+        ("Guardians of the Galaxy … became a cult classic before 2010", "The Matrix … not a thriller under 2010").
         In Chinese, each year, decade and century with the word that makes it one ("1994年", "90年代", "20世纪")."""
         year = self.picks[index].year
         decades, centuries = (_decades(year), {str(c) for c in _centuries(year)}) if year else (set(), set())
-        facts = {n for n in self.known_numbers[index] if len(n) <= 7}
+        own = _numbers(self.facts[index])
+        facts = {n for n in self.known_numbers[index] if len(n) <= 7 and (n in own or not (year and re.fullmatch(_YEAR, n)))}
         if self.language != "zh":
             return facts | decades | centuries
         # a Chinese line writes a year as one ("1994年"), a decade ("90年代") and a century ("20世纪") too: the grammar
@@ -353,10 +356,13 @@ class Grounding:
         return runs[0] if runs else None
 
     def _no_reason(self, sentence: str, index: int) -> list[str]:
-        """A sentence made only of the pick's own fact words (its facts line copied back) gives no reason."""
-        words = [w for w in _WORDS.findall(sentence.casefold()) if not w.isdigit()]
-        facts = set(_WORDS.findall(self.facts[index]))
-        if words and sum(w in facts for w in words) / len(words) >= 0.9 and not is_chinese(sentence):
+        """A sentence whose words (grammar aside) are only the pick's facts line (title, year, genres, makers, tags)
+        copied back gives no reason ("Jackie Brown is a crime thriller", "Yu Gi Oh!"); one that tells what the
+        description says does ("…about a flight attendant caught smuggling cash": counted against the whole facts,
+        grammar words and all, it had been dropped)."""
+        words = [w for w in _WORDS.findall(sentence.casefold()) if not w.isdigit() and zipf_frequency(w, "en") < _GRAMMAR_ZIPF]
+        line = set(_WORDS.findall(facts_text(self.picks[index].model_copy(update={"description": ""}))))
+        if words and sum(w in line for w in words) / len(words) >= 0.9 and not is_chinese(sentence):
             return ["only repeats the facts"]
         return []
 
@@ -414,6 +420,9 @@ class Grounding:
         known = re.sub(r"\s+", "", f"{self.facts[index]} {self.request.casefold()}")
         out = [f"writes {m.group()!r}, which the facts do not" for m in _MAGNITUDE.finditer(sentence)
                if re.sub(r"\s+", "", m.group().casefold()) not in known]
+        counts = re.finditer(f"(?:{'|'.join(_ZH_QUANTITY)})(?P<n>{_ZH_NUMBER.pattern})", sentence) if is_chinese(sentence) else ()
+        out += [f"writes a count {m['n']!r}, which the facts do not give" for m in counts  # "智商只有七的男孩": a number in words
+                if str(zh_number(m["n"])) not in self.known_numbers[index]]
         if (year := self.picks[index].year) and is_chinese(sentence):
             for m in re.finditer(rf"(?<!\d){year}(?!\d)", sentence):
                 before, after = sentence[: m.start()].rstrip(), sentence[m.end() :].lstrip()
