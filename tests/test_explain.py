@@ -176,6 +176,9 @@ def test_a_title_set_apart_from_the_words_around_it() -> None:
     western = Item(id="w", domain="movies", title="A Fistful of Dollars", year=1964, genres=["Western"], authors=["Sergio Leone"])
     assert not Grounding(LEXICON, "movies", "a western", [western], FAMILY).problems(
         "Sergio Leone's film is a must-see for fans of Westerns.", 0)  # a word for a genre is no name
+    pool = Item(id="d", domain="movies", title="Deadpool", year=2016, genres=["Action", "Comedy"], tags=["superhero"],
+                description="A mercenary with a dark, twisted sense of humor.")
+    assert not Grounding(LEXICON, "movies", "a comedy", [pool], FAMILY).problems("A comedy of dark humor.", 0)  # its description's
     leone = Item(id="u", domain="movies", title="Good, the Bad and the Ugly, The (Buono, il brutto, il cattivo, Il)", year=1966,
                  genres=["Western"], authors=["Sergio Leone"])  # fmt: skip
     assert not Grounding(LEXICON, "movies", "a western", [leone], FAMILY).problems(
@@ -319,8 +322,23 @@ def test_a_tagged_mood_is_said_only_of_a_pick_so_tagged() -> None:
     assert not g.problems("A comedy about friends, nothing sad about it.", 1)  # negated: no claim
     assert not g.problems("A sad story of a family.", 2)
     assert not g.problems("A dark, gripping crime thriller.", 3) and g.problems("A dark comedy about friends.", 1)  # by genre
+    pool = Item(id="d", domain="movies", title="Deadpool", year=2016, genres=["Action", "Comedy"], tags=["superhero"],
+                description="A mercenary with a dark, twisted sense of humor.")
+    assert not Grounding(LEXICON, "movies", "a comedy", [pool], FAMILY).problems("A comedy of dark humor.", 0)  # its description's
     leone = Item(id="w", domain="movies", title="A Fistful of Dollars", year=1964, genres=["Action", "Western"], tags=["spaghetti western"])
     assert not Grounding(LEXICON, "movies", "a western", [leone], FAMILY).problems("A western of gritty realism.", 0)
+
+
+def test_an_award_is_talked_of_only_where_the_facts_give_one() -> None:
+    """"Casablanca is a classic romance that won an award": the catalog lists no awards, so none may be claimed."""
+    casablanca = Item(id="c", domain="movies", title="Casablanca", year=1942, genres=["Drama", "Romance"])
+    oscar = Item(id="o", domain="movies", title="Parasite", year=2019, genres=["Drama"], description="It won the Oscar for best picture.")
+    g = Grounding(LEXICON, "movies", "a classic romance", [casablanca, oscar], FAMILY)
+    assert g.problems("Casablanca is a classic romance that won an award for its love story.", 0) == [
+        "talks of an award ('award'), which its facts do not give"]
+    assert not g.problems("A drama that won the Oscar for best picture.", 1)
+    assert {" award", " Award", "奖项"} <= set(g.unfit_words(0)) and " oscar" not in g.unfit_words(1)
+    assert Grounding(LEXICON, "movies", "一部经典爱情片", [casablanca], FAMILY, language="zh").problems("《Casablanca》是一部获奖的经典爱情片。", 0)
 
 
 def test_a_price_is_talked_of_only_where_the_catalog_has_one() -> None:
@@ -353,6 +371,7 @@ def test_suits_children_needs_a_pick_or_a_request_for_children() -> None:
     date = Grounding(LEXICON, "movies", "a romantic film for date night", ITEMS, FAMILY)
     assert date.problems("A brave story that kids will love.", 1) == ["says 'Apollo 13' suits children"]
     assert date.problems("A classic still loved by kids and adults alike.", 1) == ["says 'Apollo 13' suits children"]
+    assert not date.problems("A tense space story, not a family-friendly tale.", 1)  # denied: no claim
     assert not date.problems("Toys who become friends: one the kids will love too.", 0)  # made for children
     family = Grounding(LEXICON, "movies", "something newer", ITEMS, FAMILY, children=True)  # children said turns ago
     assert not family.problems("A brave story that kids will love.", 1)
@@ -789,7 +808,7 @@ def test_a_facts_number_written_as_a_count_is_no_fact() -> None:
     zh = Grounding(LEXICON, "movies", "推荐一部温情的电影", [gump], FAMILY, language="zh")
     assert zh.problems("《阿甘正传》讲述了一个智商只有1994的男孩阿甘的故事。", 0) == ["writes its year 1994 as no year"]
     assert zh.problems("《阿甘正传》讲述了一个智商只有1994年的阿甘的故事。", 0) == ["writes its year 1994 as no year"]  # after the grammar
-    assert zh.problems("《阿甘正传》讲述了一个智商只有七的男孩阿甘的故事。", 0) == ["writes a count '七', which the facts do not give"]
+    assert zh.problems("《阿甘正传》讲述了一个智商只有 七的男孩阿甘的故事。", 0) == ["writes a count '七', which the facts do not give"]
     for fine in ("《阿甘正传》是1994年的一部温情电影。", "《阿甘正传》（1994）是一部温情电影。", "这部电影的年份是1994，充满温情。",
                  "一部九十年代的温情电影，1990年代的经典。", "阿甘只有一个梦想，温情满满。"):
         assert not zh.problems(fine, 0), fine

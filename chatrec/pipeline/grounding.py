@@ -280,7 +280,7 @@ class Grounding:
         """Words no pick makes true (only pick ``index``, when given), as a model writes them (" adventure",
         " Adventure", "冒险"): the reasons' call is asked to avoid them, so fewer of its sentences call a pick what it is
         not. Genre words its genres do not make true, the words of a claim that it suits children ("for all
-        ages", "适合孩子") when no pick may be said to, and the things the request rules out (no pick has them: told "不要丧尸的
+        ages", "适合孩子") when no pick may be said to, award words its facts lack, and the things the request rules out (no pick has them: told "不要丧尸的
         恐怖片", the small model had written "虽然有丧尸元素" of *The Conjuring* and *Saw*, and in English only "doesn't involve
         zombies"). Otherwise never the request's words (the model may write "nothing
         scary"), a pick's own fact words (*War of the Worlds*), or a word a pick's genres allow as a mood ("funny" of a
@@ -291,6 +291,7 @@ class Grounding:
         phrases = [p for p, of in self.lexicon.genres.get(self.domain, {}).items() if not self._true_of(p, of, genres)]
         if not any(self._may_suit_children(self.picks[i]) for i in picks):
             phrases += self.lexicon.children_claim_words
+        phrases += self.lexicon.award_claims
         unfit = [w for p in phrases if not (self.lexicon.find(self.request, p) or self.lexicon.find(facts, p)) for w in _written(p)]
         return unfit + [w for p in sorted(self.ruled_out) for w in _written(p)]
 
@@ -420,7 +421,7 @@ class Grounding:
         known = re.sub(r"\s+", "", f"{self.facts[index]} {self.request.casefold()}")
         out = [f"writes {m.group()!r}, which the facts do not" for m in _MAGNITUDE.finditer(sentence)
                if re.sub(r"\s+", "", m.group().casefold()) not in known]
-        counts = re.finditer(f"(?:{'|'.join(_ZH_QUANTITY)})(?P<n>{_ZH_NUMBER.pattern})", sentence) if is_chinese(sentence) else ()
+        counts = re.finditer(rf"(?:{'|'.join(_ZH_QUANTITY)})\s*(?P<n>{_ZH_NUMBER.pattern})", sentence) if is_chinese(sentence) else ()
         out += [f"writes a count {m['n']!r}, which the facts do not give" for m in counts  # "智商只有七的男孩": a number in words
                 if str(zh_number(m["n"])) not in self.known_numbers[index]]
         if (year := self.picks[index].year) and is_chinese(sentence):
@@ -594,19 +595,24 @@ class Grounding:
             if not self._true_of(mention.phrase, mention.genres, genres):
                 out.append(f"calls {item.title!r} {mention.phrase!r}")
         untitled = self._untitled(sentence)
-        if (for_children := self.lexicon.any(untitled, self.lexicon.children_claims)) and not self._may_suit_children(item):
-            out.append(f"says {item.title!r} suits children")  # "Friends with Kids" is a title, not a claim
+        for_children = any(self.lexicon.find(untitled, w) and not all(self.lexicon.negated(sentence, at) for at in self.lexicon.find(sentence, w))
+                           for w in self.lexicon.children_claims)  # "Friends with Kids" is a title, "not a family-friendly tale" no claim  # fmt: skip
+        if for_children and not self._may_suit_children(item):
+            out.append(f"says {item.title!r} suits children")
         if self.for_children and not for_children and self.lexicon.any(untitled, self.lexicon.adult_claims):
             out.append(f"says {item.title!r} is for grown-ups, on a list for children")
         if item.price is None and (said := [w for w in self.lexicon.price_claims if self.lexicon.find(untitled, w) and w not in self.facts[index]]):
             out.append(f"talks of the price of {item.title!r} ({said[0]!r}), which the catalog does not have")
+        if said := [w for w in self.lexicon.award_claims if self.lexicon.find(untitled, w) and w not in self.facts[index]]:
+            out.append(f"talks of an award ({said[0]!r}), which its facts do not give")
         carried = bool(genres & self.lexicon.mood_carriers) and not self.lexicon.adult_only(item)  # Forrest Gump is heartwarming
         for mood in self.lexicon.moods_in(sentence):
             if (clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}) and not carried:
                 out.append(f"calls {item.title!r} {mood} but it is {', '.join(sorted(clash))}")
         tags = {t.casefold() for t in item.tags}  # no tags at all: nothing to check a mood against
+        told = self.lexicon.moods_wanted(item.description)  # Deadpool's "dark, twisted sense of humor"
         out += [f"calls {item.title!r} {mood}, which its tags and genres do not" for mood in self.lexicon.moods_wanted(untitled)
-                if tags and not tags & self.lexicon.mood_tags[mood] and not genres & self.lexicon.mood_genres[mood]]
+                if tags and not tags & self.lexicon.mood_tags[mood] and not genres & self.lexicon.mood_genres[mood] and mood not in told]
         return out
 
     def _may_suit_children(self, item: Item) -> bool:

@@ -165,6 +165,7 @@ class LexiconData(BaseModel):
     violent_tags: list[str] = Field(default_factory=list)
     old: list[str] = Field(default_factory=list)
     price_claims: list[str] = Field(default_factory=list)
+    award_claims: list[str] = Field(default_factory=list)
     tag_words: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -210,7 +211,7 @@ class Lexicon:
         self.children_claim_words = d.children_claim_words
         self.bounds = d.bounds
         self.title_cues = d.title_cues
-        self.old, self.price_claims = d.old, d.price_claims
+        self.old, self.price_claims, self.award_claims = d.old, d.price_claims, d.award_claims
         self.tag_words = {w: [t.casefold() for t in tags] for w, tags in d.tag_words.items()}
         self.violent_tags = sorted({t.casefold() for t in d.violent_tags})
         self.genre_ages = d.genre_ages
