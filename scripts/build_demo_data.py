@@ -29,6 +29,15 @@ def _split(value: str | None, sep: str) -> list[str]:
     return [p.strip() for p in (value or "").split(sep) if p.strip()]
 
 
+def _article_first(title: str) -> str:
+    """MovieLens writes "Matrix, The" and "Postman, The (Postino, Il)"; people write "The Matrix" and "The Postman (Il
+    Postino)": the article goes back in front of the title and of each name in brackets."""
+    front = re.compile(r"^(.*), (The|A|An|Les|La|Le|Il|Das|Der|Die|El)$")
+    title = re.sub(r"\(([^()]*)\)", lambda m: "(" + front.sub(r"\2 \1", m[1]) + ")", title)
+    main, bracket, rest = title.partition(" (")
+    return front.sub(r"\2 \1", main) + bracket + rest
+
+
 def _num(value: str | None) -> float | None:
     try:
         return float(value) if value not in (None, "") else None
@@ -50,8 +59,7 @@ def movies(src: Path) -> list[dict[str, Any]]:
         for row in csv.DictReader(f):
             m = re.match(r"^(.*?)\s*\((\d{4})(?:[-–]\d{0,4})?\)\s*$", row["title"].strip())
             title, year = (m.group(1), int(m.group(2))) if m else (row["title"].strip(), None)
-            # MovieLens writes "Matrix, The"; people write "The Matrix".
-            title = re.sub(r"^(.*), (The|A|An|Les|La|Le|Il|Das|Der|Die|El)$", r"\2 \1", title)
+            title = _article_first(title)
             ratings = stats.get(row["movieId"], [])
             genres = [g for g in _split(row["genres"], "|") if g != "(no genres listed)"]
             keywords = _split(row.get("tmdb_keywords"), "|")

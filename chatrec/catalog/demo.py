@@ -66,16 +66,20 @@ def ensure_demo(
 
 
 def build_pack(domain: str, demo_dir: Path, embedder: Embedder, description_chars: int, batch: int = 64) -> Path:
-    """Embed a demo catalog and write its vector pack (maintainers: `chatrec demo pack`)."""
+    """Embed a demo catalog and write its vector pack (maintainers: `chatrec demo pack`). Vectors the pack already
+    holds for an item's exact text are kept, so a catalog edit (345 film titles given their article back) embeds only
+    what changed; texts no longer in the catalog are dropped."""
     from tqdm import tqdm
 
     items = load_catalog(catalog_path(demo_dir, domain), domain).items
     texts = list(dict.fromkeys(embed_text(it, description_chars) for it in items))
-    vectors = {}
-    for lo in tqdm(range(0, len(texts), batch), desc=f"pack {domain}", unit="batch"):
-        chunk = texts[lo : lo + batch]
+    out = pack_path(demo_dir, domain)
+    old = VectorPack.load(out, embedder.name) or VectorPack(embedder.name, {})
+    vectors = {h: v for t in texts if (v := old.get(h := text_hash(t))) is not None}
+    missing = [t for t in texts if text_hash(t) not in vectors]
+    for lo in tqdm(range(0, len(missing), batch), desc=f"pack {domain}", unit="batch"):
+        chunk = missing[lo : lo + batch]
         for text, vec in zip(chunk, embedder.embed_passages(chunk), strict=True):
             vectors[text_hash(text)] = vec
-    out = pack_path(demo_dir, domain)
     VectorPack(embedder.name, vectors).save(out)
     return out
