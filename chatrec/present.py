@@ -12,6 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from chatrec.models import Item
+from chatrec.pipeline.parse import is_chinese
 
 if TYPE_CHECKING:
     from chatrec.models import Recommendation
@@ -122,7 +123,10 @@ def describe(rec: Recommendation, language: str, facts: str, question: bool = Fa
     item = rec.item
     lines = [f"**{shown_title(item, language)}**" + (f" ({item.year})" if item.year else "")]
     lines += [_ONLY_THE_CATALOG["zh" if language == "zh" else "en"]] if question else []
-    lines += [facts] + ([rec.reason] if rec.reason and rec.reason not in facts else [])  # not code's line twice
+    # the reason the card gave, unless it is code's line again (with the constraints of its own turn) or in the other language
+    bare = facts.split(" (", 1)[0]
+    said = rec.reason and not rec.reason.startswith(bare) and is_chinese(rec.reason) == (language == "zh")
+    lines += [facts] + ([rec.reason] if said else [])
     if item.description:
         lines.append(item.description[:400])
     if stars := item.extra.get("stars"):

@@ -695,6 +695,19 @@ def test_tell_me_more_shows_codes_line_once() -> None:
     told = Recommendation(item=ITEMS[0], score=1.0, reason="Toys come to life in a warm, funny adventure.")
     assert describe(plain, "en", facts).count("rated 3.9") == 1  # the card's reason is code's line, less the constraints
     assert "Toys come to life" in describe(told, "en", facts) and facts in describe(told, "en", facts)
+    earlier = Recommendation(item=ITEMS[0], score=1.0, reason="Animation / Children · 1995 · rated 3.9 (is Comedy)")
+    assert describe(earlier, "en", facts).count("rated 3.9") == 1  # code's line of an earlier turn, other constraints
+    assert "玩具" not in describe(told.model_copy(update={"reason": "玩具们的友谊故事。"}), "en", facts)  # not the other language
+
+
+def test_codes_line_says_no_only_of_what_the_pick_lacks() -> None:
+    """"Is the second one ok for kids?" of Pulp Fiction: code's line had said "no Horror, Thriller, War" of a thriller."""
+    from chatrec.models import Constraints, Intent
+    from chatrec.pipeline.explain import reason
+
+    kids = Intent(language="en", constraints=Constraints(exclude_genres=["Horror", "Thriller", "War", "Crime"]))
+    assert reason(ITEMS[2], kids).endswith("(but it is Thriller, Crime)") and reason(ITEMS[0], kids).endswith("(no Horror, Thriller, War)")
+    assert reason(ITEMS[2], kids.model_copy(update={"language": "zh"}), LEXICON.chinese_names).endswith("(但它是 惊悚, 犯罪)")
 
 
 def test_a_picks_own_title_written_a_little_wrong_is_no_invented_name() -> None:

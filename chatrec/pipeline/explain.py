@@ -66,7 +66,11 @@ def reason(item: Item, intent: Intent, chinese: Mapping[str, str] | None = None)
     fits: list[str] = []
     if matched := [g for g in item.genres if g.casefold() in {x.casefold() for x in c.include_genres}]:
         fits.append(("符合：" if zh else "is ") + ", ".join(map(name, matched[:2])))
-    if c.exclude_genres:
+    # what the person ruled out: "no" only of what the item lacks; asked about a pick ("is the second one ok for kids?"),
+    # Pulp Fiction had been called "no Horror, Thriller, War"
+    if clash := [g for g in c.exclude_genres if g.casefold() in {x.casefold() for x in item.genres}]:
+        fits.append(("但它是 " if zh else "but it is ") + ", ".join(map(name, clash)))
+    elif c.exclude_genres:
         fits.append(("不含 " if zh else "no ") + ", ".join(map(name, c.exclude_genres[:3])))
     if c.price_max is not None and item.price is not None:
         fits.append(f"≤ {c.price_max:g}")
