@@ -193,6 +193,11 @@ def _era_numbers(sentence: str, year: int | None) -> set[str]:
     return decades | {c for m in _CENTURY.finditer(sentence) if int(c := m.group(1) or m.group(2)) in _centuries(year)}
 
 
+def _ordinal(number: str) -> str:
+    """"20" → "20th", "21" → "21st", "12" → "12th": a century as an English sentence writes it."""
+    return number + ("th" if number[-2:-1] == "1" else {"1": "st", "2": "nd", "3": "rd"}.get(number[-1], "th"))
+
+
 def _request_numbers(request: str) -> set[str]:
     """The numbers a request gives, Chinese numerals too ("五岁" gives 5, so a reason may say "5岁"; see _ZH_NUMBER)."""
     return _numbers(request) | {str(n) for run in _ZH_NUMBER.findall(request) if (n := zh_number(run)) is not None}
@@ -259,8 +264,9 @@ class Grounding:
         decades, centuries = (_decades(year), {str(c) for c in _centuries(year)}) if year else (set(), set())
         own = _numbers(self.facts[index])
         facts = {n for n in self.known_numbers[index] if len(n) <= 7 and (n in own or not (year and re.fullmatch(_YEAR, n)))}
-        if self.language != "zh":
-            return facts | decades | centuries
+        if self.language != "zh":  # a decade and a century as one ("the 1990s", "the '90s", "20th century"): a bare
+            # "20" of a 1999 film had been written as "fits under 20 years"
+            return facts | {f"{d}s" for d in decades} | {_ordinal(c) for c in centuries}
         # a Chinese line writes a year as one ("1994年"), a decade ("90年代") and a century ("20世纪") too: the grammar
         # had given the model "1994" where it wanted a number for "智商只有…" (see _MAGNITUDE)
         years = {n for n in facts if re.fullmatch(_YEAR, n)}
