@@ -125,7 +125,7 @@ def describe(rec: Recommendation, language: str, facts: str, question: bool = Fa
     lines += [_ONLY_THE_CATALOG["zh" if language == "zh" else "en"]] if question else []
     # the reason the card gave, unless it is code's line again (with the constraints of its own turn) or in the other language
     bare = facts.split(" (", 1)[0]
-    said = rec.reason and not rec.reason.startswith(bare) and is_chinese(rec.reason) == (language == "zh")
+    said = rec.reason and not (bare and rec.reason.startswith(bare)) and is_chinese(rec.reason) == (language == "zh")
     lines += [facts] + ([rec.reason] if said else [])
     if item.description:
         lines.append(item.description[:400])

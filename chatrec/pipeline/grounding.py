@@ -12,8 +12,9 @@ everything checkable in it is true of pick *i* or was said in the request:
   children's list excludes), and no mood word ("light-hearted") meets a genre that contradicts it
   unless the pick also has a genre that carries such moods (a comedy, a romance, a children's film);
 - a mood the catalog tags ("sad", "heartbreaking", "dark") is said only of a pick so tagged, or of one of the mood's
-  genres (a drama may be sad), or with no tags at all (asked for "a sad film", the model had called *American Pie*
-  "a sad story").
+  genres (a drama may be sad), or whose description says it, or with no tags at all (asked for "a sad film", the
+  model had called *American Pie* "a sad story");
+- price and awards are talked of only where the catalog has a price and the facts an award.
 
 A sentence that speaks of the whole list ("all three", "these films", "都") must hold for
 every pick. A sentence that says its pick does not fit, or that repeats (up to the titles) a
