@@ -176,9 +176,6 @@ def test_a_title_set_apart_from_the_words_around_it() -> None:
     western = Item(id="w", domain="movies", title="A Fistful of Dollars", year=1964, genres=["Western"], authors=["Sergio Leone"])
     assert not Grounding(LEXICON, "movies", "a western", [western], FAMILY).problems(
         "Sergio Leone's film is a must-see for fans of Westerns.", 0)  # a word for a genre is no name
-    pool = Item(id="d", domain="movies", title="Deadpool", year=2016, genres=["Action", "Comedy"], tags=["superhero"],
-                description="A mercenary with a dark, twisted sense of humor.")
-    assert not Grounding(LEXICON, "movies", "a comedy", [pool], FAMILY).problems("A comedy of dark humor.", 0)  # its description's
     leone = Item(id="u", domain="movies", title="Good, the Bad and the Ugly, The (Buono, il brutto, il cattivo, Il)", year=1966,
                  genres=["Western"], authors=["Sergio Leone"])  # fmt: skip
     assert not Grounding(LEXICON, "movies", "a western", [leone], FAMILY).problems(

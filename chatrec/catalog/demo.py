@@ -75,11 +75,12 @@ def build_pack(domain: str, demo_dir: Path, embedder: Embedder, description_char
     texts = list(dict.fromkeys(embed_text(it, description_chars) for it in items))
     out = pack_path(demo_dir, domain)
     old = VectorPack.load(out, embedder.name) or VectorPack(embedder.name, {})
-    vectors = {h: v for t in texts if (v := old.get(h := text_hash(t))) is not None}
-    missing = [t for t in texts if text_hash(t) not in vectors]
+    hashes = {t: text_hash(t) for t in texts}
+    vectors = {h: v for h in hashes.values() if (v := old.get(h)) is not None}
+    missing = [t for t in texts if hashes[t] not in vectors]
     for lo in tqdm(range(0, len(missing), batch), desc=f"pack {domain}", unit="batch"):
         chunk = missing[lo : lo + batch]
         for text, vec in zip(chunk, embedder.embed_passages(chunk), strict=True):
-            vectors[text_hash(text)] = vec
+            vectors[hashes[text]] = vec
     VectorPack(embedder.name, vectors).save(out)
     return out

@@ -68,7 +68,8 @@ def reason(item: Item, intent: Intent, chinese: Mapping[str, str] | None = None)
         fits.append(("符合：" if zh else "is ") + ", ".join(map(name, matched[:2])))
     # what the person ruled out: "no" only of what the item lacks; asked about a pick ("is the second one ok for kids?"),
     # Pulp Fiction had been called "no Horror, Thriller, War"
-    if clash := [g for g in c.exclude_genres if g.casefold() in {x.casefold() for x in item.genres}]:
+    genres = {x.casefold() for x in item.genres}
+    if clash := [g for g in c.exclude_genres if g.casefold() in genres]:
         fits.append(("但它是 " if zh else "but it is ") + ", ".join(map(name, clash)))
     elif c.exclude_genres:
         fits.append(("不含 " if zh else "no ") + ", ".join(map(name, c.exclude_genres[:3])))

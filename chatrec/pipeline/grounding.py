@@ -341,7 +341,7 @@ class Grounding:
         if _DISOWNS.search(sentence):
             problems.append(f"says {self.picks[index].title!r} does not fit")
         problems += [f"says it has {w!r}, which the request rules out" for w in sorted(self.ruled_out)
-                     if any(not self.lexicon.negated(sentence, at) for at in self.lexicon.find(sentence, w))][:1]  # fmt: skip
+                     if self.lexicon.says(sentence, w)][:1]  # fmt: skip
         if sentence.count("《") != sentence.count("》"):
             problems.append("is a fragment (an unmatched 《 or 》)")  # "Do》是适合全家观看的动画片": cut inside a title
         if (self.language == "zh") != is_chinese(sentence):
@@ -602,8 +602,8 @@ class Grounding:
             if not self._true_of(mention.phrase, mention.genres, genres):
                 out.append(f"calls {item.title!r} {mention.phrase!r}")
         untitled = self._untitled(sentence)
-        for_children = any(self.lexicon.find(untitled, w) and not all(self.lexicon.negated(sentence, at) for at in self.lexicon.find(sentence, w))
-                           for w in self.lexicon.children_claims)  # "Friends with Kids" is a title, "not a family-friendly tale" no claim  # fmt: skip
+        # "Friends with Kids" is a title, "not a family-friendly tale" no claim
+        for_children = any(self.lexicon.find(untitled, w) and self.lexicon.says(sentence, w) for w in self.lexicon.children_claims)
         if for_children and not self._may_suit_children(item):
             out.append(f"says {item.title!r} suits children")
         if self.for_children and not for_children and self.lexicon.any(untitled, self.lexicon.adult_claims):
@@ -617,9 +617,9 @@ class Grounding:
             if (clash := genres & {g.casefold() for g in self.lexicon.moods[mood]}) and not carried:
                 out.append(f"calls {item.title!r} {mood} but it is {', '.join(sorted(clash))}")
         tags = {t.casefold() for t in item.tags}  # no tags at all: nothing to check a mood against
-        told = self.lexicon.moods_wanted(item.description)  # Deadpool's "dark, twisted sense of humor"
-        out += [f"calls {item.title!r} {mood}, which its tags and genres do not" for mood in self.lexicon.moods_wanted(untitled)
-                if tags and not tags & self.lexicon.mood_tags[mood] and not genres & self.lexicon.mood_genres[mood] and mood not in told]
+        claimed = [m for m in self.lexicon.moods_wanted(untitled) if tags and not tags & self.lexicon.mood_tags[m] and not genres & self.lexicon.mood_genres[m]]
+        told = self.lexicon.moods_wanted(item.description) if claimed else []  # Deadpool's "dark, twisted sense of humor"
+        out += [f"calls {item.title!r} {mood}, which its tags and genres do not" for mood in claimed if mood not in told]
         return out
 
     def _may_suit_children(self, item: Item) -> bool:

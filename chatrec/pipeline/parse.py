@@ -263,7 +263,7 @@ class Lexicon:
     def moods_wanted(self, text: str) -> list[str]:
         """Tagged moods ``text`` asks for ("a sad film to cry to", "something dark"): a word for one, not ruled out."""
         rest = self.without_moods(text)
-        return [m for m in self._mood_words if any(not self.negated(rest, pos) for w in self._mood_words[m] for pos in self.find(rest, w))]
+        return [m for m in self._mood_words if any(self.says(rest, w) for w in self._mood_words[m])]
 
     def without_moods(self, text: str, wanted: Sequence[str] = ()) -> str:
         """``text`` without the moods it rules out, and the words of the ``wanted`` ones: constraints (see
@@ -291,7 +291,7 @@ class Lexicon:
 
     def moods_in(self, text: str) -> list[str]:
         """Mood words ("light-hearted", "温馨") used, and not negated, in ``text``."""
-        return [m for m in self.moods if any(not self.negated(text, pos) for pos in self.find(text, m))]
+        return [m for m in self.moods if self.says(text, m)]
 
     def states_no_taste(self, text: str, beyond_constraints: bool = False, domain: str | None = None, moods: Sequence[str] = ()) -> bool:
         """True for "any good movie", "推荐一部好看的电影": nothing but generic and domain words. With
@@ -381,6 +381,10 @@ class Lexicon:
 
     def any(self, text: str, phrases: list[str]) -> bool:
         return any(self.find(text, p) for p in phrases)
+
+    def says(self, text: str, phrase: str) -> bool:
+        """Whether ``text`` states ``phrase`` somewhere not under a negation ("a sad film", not "nothing sad")."""
+        return any(not self.negated(text, pos) for pos in self.find(text, phrase))
 
     @cached_property
     def _negation_en(self) -> re.Pattern[str]:

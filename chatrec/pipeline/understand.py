@@ -548,7 +548,7 @@ class Understander:
             return False
         served = {k for s in self.scenarios.values() if s.domain == session.domain for k in s.keywords}
         occasions = {k for s in self.scenarios.values() for k in s.keywords if k in self.lexicon.generic} - served
-        return any(not self.lexicon.negated(text, pos) for k in occasions for pos in self.lexicon.find(text, k))
+        return any(self.lexicon.says(text, k) for k in occasions)
 
     @staticmethod
     def _checked_action(proposed: Action, parsed: Parsed, session: Session, named: bool) -> Action:
