@@ -336,6 +336,34 @@ def test_an_award_is_talked_of_only_where_the_facts_give_one() -> None:
     assert not g.problems("A drama that won the Oscar for best picture.", 1)
     assert {" award", " Award", "奖项"} <= set(g.unfit_words(0)) and " oscar" not in g.unfit_words(1)
     assert Grounding(LEXICON, "movies", "一部经典爱情片", [casablanca], FAMILY, language="zh").problems("《Casablanca》是一部获奖的经典爱情片。", 0)
+    assert g.problems("Casablanca has won numerous accolades.", 0)
+
+
+def test_price_words_are_avoided_where_no_pick_has_a_price() -> None:
+    """"《Webkinz Pug Plush Toy》价格实惠" of a toy the catalog prices not, three times in three runs: the reasons' call is
+    told to avoid price words when no pick has a price, and not when one has."""
+    plush = Item(id="w", domain="toys", title="Webkinz Pug Plush Toy", genres=["Stuffed Animals & Plush"])
+    priced = Item(id="h", domain="toys", title="Hama Beads", genres=["Arts & Crafts"], price=12.5)
+    g = Grounding(LEXICON, "toys", "给侄子买个玩具", [plush, priced], FAMILY, language="zh")
+    assert {"价格", "实惠", " affordable"} <= set(g.unfit_words(0)) and "价格" not in g.unfit_words(1)
+    assert "价格" not in g.unfit_words()
+
+
+def test_a_price_is_not_an_age() -> None:
+    """"Lego City Burglars is a fun, budget-friendly set for ages 7.29": its price, which the number check knows, as an age."""
+    lego = Item(id="l", domain="toys", title="Lego City Burglars magnet set", genres=["Building Toys"], price=7.29)
+    g = Grounding(LEXICON, "toys", "a lego set, budget 30 dollars", [lego], FAMILY)
+    assert g.problems("Lego City Burglars is a fun, budget-friendly set for ages 7.29.", 0) == ["writes 7.29 as an age"]
+    assert not g.problems("Lego City Burglars is a fun magnet set at 7.29.", 0)
+
+
+def test_chinese_counting_words_are_avoided() -> None:
+    """"智商只有七" / "智商只有1994年" of *Forrest Gump* in 6 of 8 runs: a Chinese reasons' call is told to avoid the
+    words that make a number a count, unless the request uses them; an English call is not."""
+    gump = Item(id="g", domain="movies", title="Forrest Gump", year=1994, genres=["Comedy", "Drama"], description="A man with a low IQ.")
+    assert {"只有", "超过"} <= set(Grounding(LEXICON, "movies", "推荐几部喜剧电影", [gump], FAMILY, language="zh").unfit_words())
+    assert "只有" not in Grounding(LEXICON, "movies", "只有九十年代的喜剧", [gump], FAMILY, language="zh").unfit_words()
+    assert "只有" not in Grounding(LEXICON, "movies", "a comedy", [gump], FAMILY).unfit_words()
 
 
 def test_a_price_is_talked_of_only_where_the_catalog_has_one() -> None:

@@ -118,7 +118,10 @@ _NEGATED_PRICE = re.compile(_NOT + r"(?:(?:cost|costs|go|goes|run|runs)\s+(?:you
 _MAGNITUDE = re.compile(r"\d+(?:[.,]\d+)*\s*(?:million|billion|thousand|hundred|percent|%|万|亿|千|百)", re.IGNORECASE)
 _ZH_YEAR_BEFORE = ("（", "(", "年份", "年份是", "年份为", "年份：", "年份:")
 # Words that make the number after them a quantity: the grammar gave the model "1994年" only, and it wrote "智商只有1994年的阿甘"
-_ZH_QUANTITY = ("只有", "仅有", "仅", "高达", "达到", "超过", "不到", "低于", "高于", "大约", "约", "将近", "多达", "智商")
+# The reasons' call is told to avoid the two-character ones (see Grounding.unfit_words): it had written "智商只有七" or
+# "智商只有1994年" of *Forrest Gump* in 6 of 8 runs of "推荐几部喜剧电影", and "智商低的阿甘" in 8 of 8 when told.
+_ZH_COUNTING = ("只有", "仅有", "高达", "超过", "多达", "将近", "大约", "低于", "高于")
+_ZH_QUANTITY = (*_ZH_COUNTING, "仅", "达到", "不到", "约", "智商")
 # A foreign name written in Chinese ("克里斯托弗·诺兰", "J.K.罗琳"): its characters carry no spelling to look up, so the
 # multilingual embedder says whose name it is. Measured: a name against its English form 0.84-0.90, against other
 # people's names at most 0.80 (11 directors, authors and actors).
@@ -130,6 +133,8 @@ _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]
 # A lower-case English word in a Chinese line ("年轻狮子 cub的冒险", "一个 FBI trainee在 asylum中"): written in the
 # wrong language, unless a word English is commonly borrowed for in Chinese. Not beside a digit: "20cm", "3d".
 # "for ages 10 to 20", "ages 3-5", "kids under 30" (of a request's "under 30 pounds")
+# "a fun, budget-friendly set for ages 7.29": the price, which the number check knows, written as an age
+_FRACTIONAL_AGE = re.compile(r"\b(?:ages?|aged)\s+(?:(?:under|over|of|from)\s+)?(\d+[.,]\d+)")
 _AGES = re.compile(r"\b(?:ages?|kids|children)\s+(?:(?:under|over|of|aged|from)\s+)?(\d{1,2})(?:\s*(?:to|-|–)\s*(\d{1,2}))?")
 _LATIN_WORD = re.compile(r"[a-z]{3,}")
 # A name in lower case: the grammar that bars a capitalised name the facts lack had led the model, asked for one, to
@@ -286,12 +291,13 @@ class Grounding:
     def unfit_words(self, index: int | None = None) -> list[str]:
         """Words no pick makes true (only pick ``index``, when given), as a model writes them (" adventure",
         " Adventure", "冒险"): the reasons' call is asked to avoid them, so fewer of its sentences call a pick what it is
-        not. Genre words its genres do not make true, the words of a claim that it suits children ("for all
-        ages", "适合孩子") when no pick may be said to, award words its facts lack, and the things the request rules out (no pick has them: told "不要丧尸的
-        恐怖片", the small model had written "虽然有丧尸元素" of *The Conjuring* and *Saw*, and in English only "doesn't involve
-        zombies"). Otherwise never the request's words (the model may write "nothing
-        scary"), a pick's own fact words (*War of the Worlds*), or a word a pick's genres allow as a mood ("funny" of a
-        children's film)."""
+        not. Genre words its genres do not make true, the words of a claim that it suits children ("for all ages",
+        "适合孩子") when no pick may be said to, award words its facts lack, price words when no pick has a price
+        ("价格适中" of a toy the catalog prices not), in Chinese the words that make a number a count ("只有", see
+        _ZH_COUNTING), and the things the request rules out (no pick has them: told "不要丧尸的恐怖片", the small model had
+        written "虽然有丧尸元素" of *The Conjuring* and *Saw*, and in English only "doesn't involve zombies"). Otherwise
+        never the request's words (the model may write "nothing scary"), a pick's own fact words (*War of the Worlds*),
+        or a word a pick's genres allow as a mood ("funny" of a children's film)."""
         picks = range(len(self.picks)) if index is None else [index]
         genres = {g.casefold() for i in picks for g in self.picks[i].genres}
         facts = " ".join(self.facts[i] for i in picks)
@@ -299,6 +305,10 @@ class Grounding:
         if not any(self._may_suit_children(self.picks[i]) for i in picks):
             phrases += self.lexicon.children_claim_words
         phrases += self.lexicon.award_claims
+        if all(self.picks[i].price is None for i in picks):
+            phrases += self.lexicon.price_claims
+        if self.language == "zh":
+            phrases += _ZH_COUNTING
         unfit = [w for p in phrases if not (self.lexicon.find(self.request, p) or self.lexicon.find(facts, p)) for w in _written(p)]
         return unfit + [w for p in sorted(self.ruled_out) for w in _written(p)]
 
@@ -494,7 +504,10 @@ class Grounding:
     def _ages(self, sentence: str, index: int) -> list[str]:
         """An age said of the pick must be in its age range where it has one ("perfect for a 7-year-old" of a swim jacket
         for ages 2 to 3: the request's age, not the pick's), else the request's age or one its facts write: "suitable for
-        ages 10 to 20" of a puppet with no age, from a budget of £10 to £20, had passed the number check."""
+        ages 10 to 20" of a puppet with no age, from a budget of £10 to £20, had passed the number check. Never a
+        fraction ("for ages 7.29": its price)."""
+        if odd := _FRACTIONAL_AGE.search(sentence.casefold()):
+            return [f"writes {odd[1]} as an age"]
         said = _stated_ages(sentence)
         if (ages := self.picks[index].age_range()) is not None:
             wrong = sorted(a for a in said if not ages[0] <= a <= ages[1])
