@@ -83,6 +83,17 @@ ADDED = (
     ("a movie for my kids", "with dinosaurs", "movies", r"dinosaur|\bdino"),  # a toy shelf's word, a taste in films
     ("a book for my daughter", "about trains", "books", r"\btrains?\b|railway|locomotive"),
 )
+# (a request naming a thing, domain, what a pick's text says when it is that thing): a brand or a topic that words
+# name better than meaning; "a lego set, budget 30 dollars" had listed Tally Ho Poker (a pack of cards, no description)
+NAMED = (
+    ("a lego set", "toys", r"\blego"), ("a lego set, budget 30 dollars", "toys", r"\blego"), ("a barbie doll", "toys", r"barbie"),
+    ("a dinosaur toy for my son", "toys", r"dinosaur|\bdino"), ("a playmobil set under £20", "toys", r"playmobil"),
+    ("a jigsaw puzzle for my gran", "toys", r"jigsaw|puzzle"), ("a poker set", "toys", r"poker"),
+    ("a wooden train set", "toys", r"\btrain|railway"), ("a film about sharks", "movies", r"shark"),
+    ("a movie about chess", "movies", r"chess"), ("a film about a submarine", "movies", r"submarine"),
+    ("a book about python programming", "books", r"python"), ("a novel about whales", "books", r"whal"),
+    ("a book about bees", "books", r"\bbees?\b|beekeep"),
+)
 DATES = (
     "something to watch with my wife tonight", "a movie night with my girlfriend", "what should my husband and I watch?",
     "date night tonight, any ideas?", "和老婆一起看的电影", "和女朋友约会看什么电影",
@@ -157,6 +168,9 @@ def main() -> None:
     words = lambda asked: {w for w in re.findall(r"[a-z]+", asked.request.casefold()) if w not in plain}  # noqa: E731
     measure(bot, "picks whose title holds a word of the request", films(TAGGED), args.after,
             lambda asked, intent, it: bool(words(asked) & set(re.findall(r"[a-z]+", it.title.casefold()))))
+    named = {request: re.compile(pattern) for request, _, pattern in NAMED}
+    measure(bot, "picks that are the thing named", [Asked(request, domain) for request, domain, _ in NAMED], args.after,
+            lambda asked, intent, it: bool(named[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold())))
     said = {then: re.compile(pattern) for _, then, _, pattern in ADDED}
     measure(bot, "picks with what a follow-up added", [Asked(then, domain, first) for first, then, domain, _ in ADDED], args.after,
             lambda asked, intent, it: bool(said[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold())))

@@ -55,17 +55,22 @@ def plain_bot(data_dir: Path | None) -> ChatRec:
 
 
 def conversation_bench(doc: str, *flags: tuple[str, str]) -> tuple[argparse.Namespace, ChatRec]:
-    """A benchmark over real conversations: its arguments (--split, --limit, --data-dir, and ``flags``: (name, help)
+    """A benchmark over real conversations: its arguments (--split, --limit, --data-dir, --weight, and ``flags``: (name, help)
     of its own switches) and the warmed-up chat."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=["tune", "test"], default="test")
     ap.add_argument("--limit", type=int, default=600, help="turns sampled (seeded) from the split")
     ap.add_argument("--data-dir", type=Path)
+    ap.add_argument("--weight", action="append", default=[], metavar="SIGNAL=VALUE",
+                    help="a signal's weight in every scenario, e.g. topic=0 (default: shipped)")
     for name, text in flags:
         ap.add_argument(name, action="store_true", help=text)
     args = ap.parse_args()
     bot = plain_bot(args.data_dir)
     bot.warm_up()
+    for setting in args.weight:
+        signal, _, value = setting.partition("=")
+        bot.with_weight(signal, float(value))
     return args, bot
 
 

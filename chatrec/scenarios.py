@@ -20,9 +20,10 @@ from chatrec.models import Constraints
 # conversations as the ones they named; llm: the model's re-rank; audience: made for the children a request
 # is for (and for their age, where items state one), or not made for children when it is for grown-ups;
 # suggested: titles the model names for the conversation, each checked to be a catalog item; genres: how many of
-# the genres asked an item has ("a horror comedy"); mood: how many of the moods asked its tags mark ("a sad film").
+# the genres asked an item has ("a horror comedy"); mood: how many of the moods asked its tags mark ("a sad film");
+# topic: how many of the rare words the request names ("chess", "lego") its title, description or tags write.
 SIGNALS = ("semantic", "popularity", "rating", "profile", "llm", "price", "collaborative", "neighbours", "comention", "audience",
-           "suggested", "genres", "mood")  # fmt: skip
+           "suggested", "genres", "mood", "topic")  # fmt: skip
 
 
 class Scenario(BaseModel):
@@ -72,14 +73,15 @@ class Scenario(BaseModel):
 
 # Signals weighed on top of the rest (whose weights sum to 1): each carries information only for some requests, for
 # children or grown-ups, for two genres or more or for a mood, and drops out of the fusion otherwise.
-ON_TOP = ("audience", "genres", "mood")
+ON_TOP = ("audience", "genres", "mood", "topic")
 
 # Candidates beyond the vector search, per signal that can name its own best items: the factor model's (people
 # like this person), item-kNN's over ratings (more like what they named) and co-mention's (what real conversations
 # name with it). Chosen on ReDial's tuning half (bench/redial.py --split tune): co-mention's 60 -> 100 took Recall@50
 # from 0.340 to 0.346 (150: no change), within the noise, for more work per turn against a 150 ms p95 budget: kept
 # at 60; 30 from item-kNN added 0.004, not kept.
-DEFAULT_POOL = {"collaborative": 20, "neighbours": 0, "comention": 60}
+# topic: the items whose words hold the request's rare words ("a movie about chess"), from the catalog's word index.
+DEFAULT_POOL = {"collaborative": 20, "neighbours": 0, "comention": 60, "topic": 30}
 
 # The model's re-rank ("llm") is off unless a scenario gives it weight: with the bundled 1.5B model it
 # cost 0.5-2.7 s before the first word and showed no measurable gain (see README, "Where the model's time goes").
@@ -93,8 +95,12 @@ DEFAULT_POOL = {"collaborative": 20, "neighbours": 0, "comention": 60}
 # mood's 0.35 (every scenario has it), on 11 requests for a tagged mood ("a sad film", bench/asked.py, the set it was
 # chosen on): tagged picks in the top 10 7/110 without it, 59 at 0.2, 88 at 0.35, 99 at 0.5 (which lets in films whose
 # tags are plot keywords: *Idiocracy*, "dark comedy", for "a dark thriller"); ReDial's tuning half unchanged.
+# topic's 0.2 (every scenario has it), on 14 requests naming a thing ("a movie about chess", "a lego set") and 16
+# follow-ups adding one (bench/asked.py, the sets it was chosen on): top-3 picks that write it 27/42 -> 38/42 and 27/48
+# -> 31/48 (0.35: 38/42 and 32/48); ReDial's tuning half R@10 0.211 -> 0.210, R@50 0.361 -> 0.362, replayed message
+# by message 0.101 -> 0.098 (0.35: 0.092); with no cap on the words (see retrieve.topic_words) R@10 fell to 0.190.
 DEFAULT_WEIGHTS = {"semantic": 0.2, "popularity": 0.1, "rating": 0.05, "profile": 0.025, "llm": 0.0, "collaborative": 0.05,
-                   "neighbours": 0.025, "comention": 0.5, "audience": 0.2, "genres": 0.2, "mood": 0.35}  # fmt: skip
+                   "neighbours": 0.025, "comention": 0.5, "audience": 0.2, "genres": 0.2, "mood": 0.35, "topic": 0.2}  # fmt: skip
 
 
 class ScenarioError(ValueError):

@@ -16,10 +16,15 @@ from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, Field
+from wordfreq import zipf_frequency
 
 from chatrec.models import Constraints, Item
 from chatrec.pipeline.parse import everyday
 
+# wordfreq: a word rarer than this names a thing a search by meaning can miss ("chess", "whales", "lego": *Searching for
+# Bobby Fischer* was not among the 50 films nearest "a movie about chess"); "boxing", "dragons" are rarer, "train" not
+TOPIC_ZIPF = 4.5
+_WORD = re.compile(r"[^\W\d_]{3,}")
 Fact = Literal["price", "year", "age", "mood"]  # mood: tags, which say an item is sad or dark
 TAG_FLOOR = 3  # items a tag must be on to be looked for in requests ("twist ending", "time travel"; 丧尸 for "zombie")
 
@@ -37,6 +42,8 @@ class CatalogFacts(BaseModel):
                                         "items carry: a request naming one prefers them.")
     names: frozenset[str] = Field(default_factory=frozenset, repr=False, description="Words (casefolded) the descriptions write "
                                   "capitalised inside a sentence nearly always: names ('vietnam', 'jenny'), even written in lower case.")
+    mentions: dict[str, list[str]] = Field(default_factory=dict, repr=False, description="Each rare word (see TOPIC_ZIPF) of the "
+                                           "titles, descriptions and tags: the items that write it, best-loved first.")
 
     @property
     def tag_phrases(self) -> frozenset[str]:
@@ -71,6 +78,13 @@ class CatalogFacts(BaseModel):
                           key=lambda it: (-constraints.genre_share(it), -constraints.mood_share(it), -fit(it)))
         return [it.id for it in admitted][:n]
 
+    def mentioning(self, topics: Sequence[set[str]], n: int) -> list[str]:
+        """The ``n`` items whose words hold the most of ``topics`` (each a word's forms, see :func:`forms`), best-loved
+        first among equals."""
+        rank = {i: r for r, i in enumerate(dict.fromkeys(i for t in topics for f in t for i in self.mentions.get(f, ())))}
+        held = collections.Counter(i for t in topics for i in {i for f in t for i in self.mentions.get(f, ())})
+        return sorted(held, key=lambda i: (-held[i], rank[i]))[:n]
+
     @classmethod
     def of(cls, domain: str, items: Sequence[Item], share: float = 0.2, top: int = 3000) -> CatalogFacts:
         """Facts at least ``share`` of the items carry count as checkable (an age range: any item stating one)."""
@@ -86,7 +100,28 @@ class CatalogFacts(BaseModel):
         return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top],
                    currency=currencies.most_common(1)[0][0] if currencies else None, old_until=years[len(years) // 4] if years else None,
                    years=(years[0], years[-1]) if years else None, common_tags=frozenset(t for t, n in tags.items() if n >= TAG_FLOOR),
-                   names=_names(items))
+                   names=_names(items), mentions=_mentions(sorted(items, key=_loved)))
+
+
+def item_words(item: Item) -> set[str]:
+    """The words (casefolded) of an item's title, description and tags: what it can be said to mention."""
+    return set(_WORD.findall(" ".join([item.title, item.description, *item.tags]).casefold()))
+
+
+def forms(word: str) -> set[str]:
+    """A word's singular and plural ("whales": whale, whales; "chess" as it is), for a whole-word match: "bees" must
+    not find "beer"."""
+    stems = {word, word[:-1], word[:-2]} if word.endswith("s") and not word.endswith("ss") else {word}  # boxes: box
+    return {f for s in stems for f in (s, f"{s}s", f"{s}es") if len(f) >= 3}
+
+
+def _mentions(items: Sequence[Item]) -> dict[str, list[str]]:
+    """Each rare word with the items that write it, in the order given; a word is looked up once."""
+    out: dict[str, list[str]] = collections.defaultdict(list)
+    for it in items:
+        for w in item_words(it):
+            out[w].append(it.id)
+    return {w: ids for w, ids in out.items() if zipf_frequency(w, "en") < TOPIC_ZIPF}
 
 
 # A word inside a sentence: after a lower-case word, a comma or a semicolon and a space

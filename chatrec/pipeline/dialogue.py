@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from chatrec.catalog.facts import CatalogFacts
+from chatrec.catalog.facts import CatalogFacts, forms
 from chatrec.catalog.store import StoreError, VectorStore
 from chatrec.llm.client import ChatLLM, LLMError, Message
 from chatrec.llm.gate import BoundedLLM, Gate, LLMBusy
@@ -47,7 +47,7 @@ from chatrec.pipeline.grounding import Grounding
 from chatrec.pipeline.original_titles import OriginalTitles
 from chatrec.pipeline.parse import Lexicon, is_chinese
 from chatrec.pipeline.rank import Fusion, Ranked, Ranker
-from chatrec.pipeline.retrieve import Retriever, unmatched_terms, where_filter
+from chatrec.pipeline.retrieve import Retriever, topic_words, unmatched_terms, where_filter
 from chatrec.pipeline.suggest import Suggester
 from chatrec.pipeline.titles import TitleIndex, series, spoken_title, title_key, variants
 from chatrec.pipeline.understand import QUESTION, RELATIVE, Understander
@@ -67,6 +67,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 ASKED_TOKENS, ASKED_MESSAGES = 60, 2  # the earlier messages of a request its follow-ups' reasons answer (Session.asked)
 
+UNMATCHED_TOP = 10  # the best-ranked candidates a name the request gives must be mentioned by (see unmatched_terms)
 NO_LLM = "Answering without the language model this time."
 BUSY_LLM = "The language model is busy with other requests; this answer was made without it."
 CATALOG_DOWN = {"en": "I can't reach the catalog right now. Please try again in a moment.", "zh": "暂时连不上商品目录，请稍后再试。"}
@@ -576,14 +577,30 @@ class ChatRec:
             out.append(self._recommendation(r, intent))
         return out
 
-    def _unmatched(self, intent: Intent, session: Session, pool: list[Item]) -> list[str]:
-        """The names the request gives that no candidate mentions (see :func:`unmatched_terms`); the words of the
-        lexicon, the scenarios and the titles linked, in this message or before (a refinement searches the request
-        it refines: "要2010年以后的" after "我喜欢僵尸之地…" had been told no film mentions "Zombieland"), are no such names."""
+    def _titled(self, intent: Intent, session: Session) -> set[str]:
+        """The words (casefolded) of the titles linked, in this message or before: neither a name no candidate mentions
+        (see :func:`unmatched_terms`; a refinement searches the request it refines: "要2010年以后的" after "我喜欢僵尸之地…"
+        had been told no film mentions "Zombieland") nor a topic to look for."""
         ids = [*intent.liked_ids, *intent.rejected_ids, intent.anchor_id or "", *session.liked, *session.rejected]
-        linked = " ".join(name for i in ids if (name := self._titles.name(i)))
-        titled = set(re.findall(r"\w+", linked.casefold()))
-        return unmatched_terms(intent.query, pool, lambda word: word in self._known_words or word in titled)
+        return set(re.findall(r"\w+", " ".join(name for i in ids if (name := self._titles.name(i))).casefold()))
+
+    def _topics(self, intent: Intent, titled: set[str]) -> list[set[str]]:
+        """The request's topic words, each with its forms (see :func:`topic_words`): not the titles' words nor those the
+        lexicon reads as something else (moods, audiences, prices, this domain's genres), but other domains' genre words
+        and the domains' words, which are things too ("a movie about chess", "a lego set")."""
+        if intent.open_request:
+            return []
+        domain = intent.domain or self.domains[0]
+        read = lambda w: w in titled or (w in self._known_words and not self.lexicon.names_a_thing(w, domain))  # noqa: E731
+        return [forms(w) for w in topic_words(intent.query, read)]
+
+    def _from_catalog(self, intent: Intent, domain: str, topics: list[set[str]], n: int) -> list[str]:
+        """Candidates from the catalog itself, beyond the search by meaning: with nothing to search for, the best-loved
+        items meeting the constraints; for "a horror comedy" or "a sad romance", the best-loved such; and the items
+        that write the request's topic words ("chess"), ``n`` of them."""
+        facts = self.catalog_facts(domain)
+        loved = 100 if intent.open_request else 30 if intent.constraints.blend or intent.constraints.want_moods else 0
+        return [*facts.best_loved_meeting(intent.constraints, loved, self.lexicon.age_range), *facts.mentioning(topics, n)]
 
     def _reranked(self, fusion: Fusion, intent: Intent, notices: list[str], model: TurnModel) -> list[Ranked]:
         """The fused ranking with the model's judgement, or as it was if the model adds nothing or fails."""
@@ -679,16 +696,13 @@ class ChatRec:
             also += co.top(co_scores, pool["comention"], exclude)
         suggested = [i for i in self._suggested(intent, session, domain, model, notices) if i not in exclude]
         also = [*suggested, *also]
-        if intent.open_request:  # nothing to search for: the best-loved items meeting the constraints are the pool
-            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 100, self.lexicon.age_range), *also]
-        elif intent.constraints.blend or intent.constraints.want_moods:  # "a horror comedy", "a sad romance": the
-            also = [*self.catalog_facts(domain).best_loved_meeting(intent.constraints, 30, self.lexicon.age_range), *also]  # best-loved such join
+        titled = self._titled(intent, session)
+        topics = self._topics(intent, titled)
+        also = [*self._from_catalog(intent, domain, topics, pool["topic"]), *also]
         children = intent.constraints.audience == "children"
         candidates = self.retriever(intent, exclude, found.get(intent.anchor_id or ""), need=need, also=also, reject=self._unfit(intent))
         if candidates and not intent.open_request and where_filter(intent.constraints) is not None and not any(c.near for c in candidates):
             notices.append(FAR[intent.language])  # none of the items nearest the words, before the filters, is admissible
-        intent.unmatched = self._unmatched(intent, session, [c.item for c in candidates])
-        notices += unmatched_notices(intent)
         cand_vecs = np.stack([c.vector for c in candidates]) if candidates and all(c.vector is not None for c in candidates) \
             else np.zeros((0, 0))  # fmt: skip
         extra = collab.signals([c.item.id for c in candidates], person) if collab is not None and person is not None else {}
@@ -701,14 +715,20 @@ class ChatRec:
         items = [c.item for c in candidates]
         extra["genres"] = blend = content.genres(items, intent.constraints)
         extra["mood"] = content.moods(items, intent.constraints)
+        extra["topic"] = content.topic(items, topics)
         whole = blend == 1 if blend is not None and int(np.sum(blend == 1)) >= self.items_per_reply else None  # enough to fill a reply
         if children:
             extra |= self._for_children(items, intent, [*anchor, *session.liked[-20:]], extra)
         elif intent.constraints.audience == "adults":
             extra["audience"] = audience.for_adults(items, self.lexicon.made_for_children)
-        return self.ranker.fuse(candidates, scenario, cand_vecs,
-                                stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
-                                extra=extra, lead=whole)  # fmt: skip
+        fusion = self.ranker.fuse(candidates, scenario, cand_vecs,
+                                  stack(found, [*history_liked, *session.liked[-20:]]), stack(found, session.rejected[-20:]),
+                                  extra=extra, lead=whole)  # fmt: skip
+        # the best-ranked only: the topic words' own candidates write "Python" of Monty Python, not of programming
+        best = [r.candidate.item for r in fusion.ranked[:UNMATCHED_TOP]]
+        intent.unmatched = unmatched_terms(intent.query, best, lambda w: w in self._known_words or w in titled)
+        notices += unmatched_notices(intent)
+        return fusion
 
     def _unfit(self, intent: Intent) -> Callable[[Item], bool] | None:
         """What no list for this request may carry: for children, what the catalog marks adult-only; for an age asked,

@@ -222,6 +222,8 @@ class Lexicon:
         self.adult_genres = {g.casefold() for g in d.adult_only.genres}
         self.adult_tags = {t.casefold() for t in d.adult_only.tags}
         self.vocabulary = frozenset(w for text in _texts(d.model_dump()) for w in re.findall(r"\w+", text.casefold()))  # every word it knows
+        self._domain_words = frozenset(w for text in _texts(d.domains) for w in re.findall(r"\w+", text.casefold()))
+        self._genre_words = {domain: frozenset(w for p in ps for w in re.findall(r"\w+", p.casefold())) for domain, ps in d.genres.items()}
         self._patterns: dict[str, re.Pattern[str]] = {}
         self._no_taste_patterns: dict[tuple[str, str | None], re.Pattern[str]] = {}
         # A genre's Chinese name, for code's own Chinese text: the first Chinese phrase that stands for it alone.
@@ -230,6 +232,13 @@ class Lexicon:
             for phrase, genres in phrases.items():
                 if len(genres) == 1 and is_chinese(phrase):
                     self.chinese_names.setdefault(genres[0], phrase)
+
+    def names_a_thing(self, word: str, domain: str) -> bool:
+        """Whether a word of the lexicon (casefolded) may name a topic in ``domain``, the reading making no constraint
+        of it there: a domain's word ("a lego set") or another domain's genre word ("a movie about chess"), not one
+        of this domain's genres ("a thriller set in space" must not prefer films whose plot says "thriller")."""
+        others = any(word in words for d, words in self._genre_words.items() if d != domain)
+        return (word in self._domain_words or others) and word not in self._genre_words.get(domain, frozenset())
 
     @classmethod
     def load(cls, path: Path) -> "Lexicon":

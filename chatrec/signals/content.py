@@ -1,4 +1,5 @@
-"""Content signals: similarity to the request, to what this person liked or rejected, to the genres and moods asked."""
+"""Content signals: similarity to the request, to what this person liked or rejected, to the genres and moods asked,
+the things it names."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from chatrec.catalog.facts import item_words
 from chatrec.models import Constraints, Item
 
 
@@ -30,6 +32,15 @@ def moods(items: Sequence[Item], constraints: Constraints) -> np.ndarray | None:
     if not constraints.want_moods:
         return None
     return np.asarray([constraints.mood_share(it) for it in items], dtype=np.float64)
+
+
+def topic(items: Sequence[Item], topics: Sequence[set[str]]) -> np.ndarray | None:
+    """The share of the request's topic words (each a word's forms, see :func:`~chatrec.catalog.facts.forms`) each
+    item's title, description or tags write: "a movie about chess" had listed no film about chess, a lego set a pack of
+    cards (nearly as near "a lego set" by meaning, having no description). None when the request names none."""
+    if not topics:
+        return None
+    return np.asarray([sum(bool(t & words) for t in topics) / len(topics) for words in map(item_words, items)], dtype=np.float64)
 
 
 def profile(candidates: np.ndarray, liked: np.ndarray, rejected: np.ndarray) -> np.ndarray | None:

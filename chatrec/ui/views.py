@@ -61,7 +61,7 @@ def on_screen(session_id: str, items: list[Recommendation], note: str = "") -> d
 
 # One colour per signal for the life of the page, so "semantic" is the same blue on every turn (Tableau 20).
 SIGNAL_COLOURS = dict(zip(SIGNALS, ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-                                    "#ff9da7", "#9c755f", "#bab0ac", "#a0cbe8", "#ffbe7d", "#8cd17d"], strict=True))  # fmt: skip
+                                    "#ff9da7", "#9c755f", "#bab0ac", "#a0cbe8", "#ffbe7d", "#8cd17d", "#b6992d"], strict=True))  # fmt: skip
 
 
 def signal_frame(items: list[Recommendation]) -> pd.DataFrame:
