@@ -412,6 +412,11 @@ def test_a_sentence_copied_from_the_prompts_example_is_no_reason() -> None:
     assert g.problems("Toy Story is a warm, funny underdog story kids can cheer for.", 0) == []
     assert g.problems("A shy pig who learns to herd sheep is a warm, funny underdog story kids can cheer for!", 0) == [
         "copies the prompt's example"]
+    fellowship = Item(id="f", domain="books", title="The Fellowship of the Ring:Being the First Part of the Lord of the Rings",
+                      genres=["Fantasy"], description="Frodo sets out to destroy the One Ring.")
+    zh = Grounding(LEXICON, "books", "给妈妈挑一本书", [fellowship], FAMILY, language="zh",
+                   examples=["2. 《The Hobbit》中比尔博和矮人们、巨龙一起上路，是个让人沉浸其中的温馨故事。"])
+    assert "copies the prompt's example" in zh.problems("《The Fellowship of the Ring》中比尔博和矮人们、巨龙一起上路，是个让人沉浸其中的温馨故事。", 0)
 
 
 def test_another_picks_title_in_the_requests_own_words_is_no_title() -> None:

@@ -36,6 +36,7 @@ from chatrec.pipeline.parse import Lexicon, is_chinese, parse_age, zh_number
 from chatrec.pipeline.titles import series, title_key, title_keys
 
 _WORDS = re.compile(r"\w+")
+_QUOTED = re.compile(r"《[^》]*》")
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LETTER = "A-Za-zÀ-ÖØ-öø-ÿ"  # a Latin letter, accented too, as a character class's body
@@ -254,7 +255,9 @@ class Grounding:
         self.shown: list[tuple[int, str]] = []  # (pick, sentence without titles) already shown
         self.embed = embed  # a multilingual text embedder, to know a translated title; None: quotes must be exact
         self._vectors: dict[str, np.ndarray] = {}  # a quote, a name, a pick's title or person → its normalised vector
-        self.examples = [self._untitled(e[m.end() :] if (m := LINE_START.match(e)) else e) for e in examples]  # made-up answers
+        # made-up answers, without their own titles: "《The Hobbit》中比尔博和矮人们、巨龙一起上路…" had been shown of *The
+        # Fellowship of the Ring*, the example's title keeping the copy below the similarity that counts
+        self.examples = [self._untitled(_QUOTED.sub(" ", e[m.end() :] if (m := LINE_START.match(e)) else e)) for e in examples]
         words = {w for thing, marks in (ruled_out or {}).items() for w in [thing, *marks]}  # things the request rules out, which
         self.ruled_out = words | {zh for zh, tags in lexicon.tag_words.items() if set(tags) & words}  # code made sure no pick has
         self.names = names  # words the catalog writes as names (CatalogFacts.names), to know one written in lower case

@@ -335,7 +335,8 @@ class Understander:
         )  # fmt: skip
         if proposal is not None:
             stated = stated.merged(self._model_genres(proposal, parsed, domain, message))
-        relative = self._relative(parsed, session, domain)
+        # "is the first one cheaper than the second?" compares two picks: no bound below every pick shown ("≤ 4.12")
+        relative = self._relative(parsed, session, domain) if action != "ask_item" else Constraints()
         # "less violent" after "an action film" asks for gentler action, as "an action film that isn't too violent" does
         asked = {*carried.include_genres, *parsed.include}
         stated.exclude_genres = [g for g in stated.exclude_genres if g not in parsed.passing or g not in asked]
