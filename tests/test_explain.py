@@ -406,6 +406,23 @@ def test_suits_children_needs_a_pick_or_a_request_for_children() -> None:
     assert not Grounding(LEXICON, "toys", "a cheap gift", [brick], FAMILY).problems("A small building set kids will enjoy.", 0)
 
 
+def test_a_sentence_with_the_request_as_its_subject_is_no_reason() -> None:
+    """"A movie about chess is a classic that fits the request." of *The Seventh Seal*: the request said back. Not a
+    request that names a kind only ("A thriller about a man who loses his memory"), and a follow-up's earlier message
+    too."""
+    seal = Item(id="s", domain="movies", title="The Seventh Seal", year=1957, genres=["Drama"], description="A knight plays chess with Death.")
+    g = Grounding(LEXICON, "movies", "a movie about chess", [seal], FAMILY)
+    assert g.problems("A movie about chess is a classic that fits the request.", 0) == ["has the request, not the pick, as its subject"]
+    assert not g.problems("A knight's game of chess with Death makes it a movie about chess like no other.", 0)
+    memento = Item(id="m", domain="movies", title="Memento", year=2000, genres=["Thriller"], description="A man who loses his memory.")
+    assert not Grounding(LEXICON, "movies", "a thriller", [memento], FAMILY).problems("A thriller about a man who loses his memory.", 0)
+    follow = Grounding(LEXICON, "movies", "a space adventure film; something newer", [memento], FAMILY)
+    assert follow.problems("A space adventure film about a man who loses his memory.", 0)
+    mary = Item(id="y", domain="movies", title="There's Something About Mary", year=1998, genres=["Comedy"], extra={"title_zh": "我为玛丽狂"})
+    zh = Grounding(LEXICON, "movies", "推荐几部喜剧电影", [mary], FAMILY, language="zh")
+    assert not zh.problems("《我为玛丽狂》（There Is Something About Mary）是一部轻松的喜剧。", 0)
+
+
 def test_a_sentence_copied_from_the_prompts_example_is_no_reason() -> None:
     example = "1. A shy pig who learns to herd sheep is a warm, funny underdog story kids can cheer for."
     g = Grounding(LEXICON, "movies", "a funny film for my kids", ITEMS, FAMILY, examples=[example])

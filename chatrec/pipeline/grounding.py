@@ -37,6 +37,8 @@ from chatrec.pipeline.titles import series, title_key, title_keys
 
 _WORDS = re.compile(r"\w+")
 _QUOTED = re.compile(r"《[^》]*》")
+_BRACKETED = re.compile(r"[（(]([^（）()]+)[）)]")
+_ARTICLE = re.compile(r"^\s*(?:a|an|the|some|something)\s+")
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LETTER = "A-Za-zÀ-ÖØ-öø-ÿ"  # a Latin letter, accented too, as a character class's body
@@ -353,6 +355,8 @@ class Grounding:
         problems += self._invented(sentence, index) + self._no_reason(sentence, index) + self._repeats(sentence, index)
         if _DISOWNS.search(sentence):
             problems.append(f"says {self.picks[index].title!r} does not fit")
+        if self._echoes(sentence):
+            problems.append("has the request, not the pick, as its subject")
         problems += [f"says it has {w!r}, which the request rules out" for w in sorted(self.ruled_out)
                      if self.lexicon.says(sentence, w)][:1]  # fmt: skip
         if sentence.count("《") != sentence.count("》"):
@@ -363,16 +367,29 @@ class Grounding:
             problems.append(f"writes English in Chinese: {english!r}")
         return list(dict.fromkeys(problems))
 
+    def _echoes(self, sentence: str) -> bool:
+        """An English sentence that opens with one of the request's messages of three words or more (not a kind, "a board
+        game with dark and twisted turns"), its article aside:
+        "A movie about chess is a classic that fits the request." of *The Seventh Seal*, "A space adventure film is a
+        space adventure film." of *My Science Project*: the request said back, nothing of the pick."""
+        if is_chinese(sentence):
+            return False
+        opening = " ".join(_WORDS.findall(_ARTICLE.sub("", sentence.casefold(), count=1)))
+        asked = [" ".join(_WORDS.findall(_ARTICLE.sub("", m.casefold(), count=1))) for m in re.split(r"[;；]", self.request)]
+        return any(len(a.split()) >= 3 and (opening + " ").startswith(a + " ") for a in asked)
+
     def _english(self, sentence: str, index: int) -> str | None:
         """A run of English words in a Chinese sentence that is no title, name or word of the request ("讲述了一个年轻女孩
-        disguises herself as a young man…": the description copied), if any."""
+        disguises herself as a young man…": the description copied), if any; the pick's own title written loosely is
+        its title ("（There Is Something About Mary）" of *There's Something About Mary*)."""
         item = self.picks[index]
         text = _QUOTED.sub(" ", sentence)
         for kept in sorted([*(it.title for it in self.picks), *item.authors, *_people(item)], key=len, reverse=True):
             text = re.sub(re.escape(kept), " ", text, flags=re.IGNORECASE)
         titles = " ".join(_spaced(it.title) for it in self.picks)  # a part of a title ("With Love and Squalor") is a title
         known = _spaced(self.request) + titles
-        runs = [m.group() for m in _ENGLISH_RUN.finditer(text) if _spaced(m.group()) not in known]
+        runs = [m.group() for m in _ENGLISH_RUN.finditer(text) if _spaced(m.group()) not in known  # nor the pick's title
+                and not self._misspelt_title(m.group(), index)]  # written loosely ("There Is …")
         runs += [w for w in _ENGLISH_WORD.findall(text) if w not in _LOANWORDS and f" {w} " not in known and zipf_frequency(w, "en") >= _ENGLISH_WORD_ZIPF]
         return runs[0] if runs else None
 
@@ -403,6 +420,7 @@ class Grounding:
         known = set(_WORDS.findall(facts)) | set(_WORDS.findall(self.request))
         # found with the pick's title set apart: "Offers BrainBites Dinosaurs at…" names no "Offers BrainBites Dinosaurs"
         untitled = re.sub(re.escape(self.picks[index].title), " · ", sentence, flags=re.IGNORECASE)
+        untitled = _BRACKETED.sub(lambda m: " · " if self._misspelt_title(m[1], index) else m[0], untitled)  # "（There Is …）"
         names = [m for m in _NAME.findall(untitled) if not self._misspelt_title(m, index)]
         names += [w for w in _ONE_NAME.findall(untitled) if not any(w in m for m in names)]
         out += [f"name {m!r} is not in the facts" for m in names
