@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, NamedTuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.redial import plain_bot  # noqa: E402
+from bench.redial import weighed_bot  # noqa: E402
 
 if TYPE_CHECKING:
     from chatrec.models import Intent, Item
@@ -137,19 +137,17 @@ def measure(bot: ChatRec, title: str, requests: Sequence[Asked], after: str | No
     print(f"{counted} requests; {title}: top 3 {top3}/{shown3}" + ("" if after or shown10 == shown3 else f", top 10 {top10}/{shown10}"))
 
 
+def writes(patterns: dict[str, re.Pattern[str]]) -> Callable[[Asked, Intent, Item], bool]:
+    """A pick counts when its title, description or tags match the pattern of the request it answers."""
+    return lambda asked, intent, it: bool(patterns[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--weight", action="append", default=[], metavar="SIGNAL=VALUE",
-                    help="a signal's weight in every scenario, e.g. genres=0 or mood=0 (default: shipped)")
     ap.add_argument("--after", help="a message sent first in each request's session")
     ap.add_argument("--data-dir", type=Path)
-    args = ap.parse_args()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    bot = plain_bot(args.data_dir)
-    bot.warm_up()
-    for setting in args.weight:
-        signal, _, value = setting.partition("=")
-        bot.with_weight(signal, float(value))
+    args, bot = weighed_bot(ap)
     films = lambda requests: [Asked(request, "movies") for request in requests]  # noqa: E731
     measure(bot, "picks with every genre asked", films(GENRES), args.after,
             lambda asked, intent, it: set(intent.constraints.include_genres) <= set(it.genres),
@@ -169,11 +167,10 @@ def main() -> None:
     measure(bot, "picks whose title holds a word of the request", films(TAGGED), args.after,
             lambda asked, intent, it: bool(words(asked) & set(re.findall(r"[a-z]+", it.title.casefold()))))
     named = {request: re.compile(pattern) for request, _, pattern in NAMED}
-    measure(bot, "picks that are the thing named", [Asked(request, domain) for request, domain, _ in NAMED], args.after,
-            lambda asked, intent, it: bool(named[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold())))
+    measure(bot, "picks that are the thing named", [Asked(request, domain) for request, domain, _ in NAMED], args.after, writes(named))
     said = {then: re.compile(pattern) for _, then, _, pattern in ADDED}
     measure(bot, "picks with what a follow-up added", [Asked(then, domain, first) for first, then, domain, _ in ADDED], args.after,
-            lambda asked, intent, it: bool(said[asked.request].search(" ".join([it.title, it.description or "", *it.tags]).casefold())))
+            writes(said))
 
 if __name__ == "__main__":
     main()

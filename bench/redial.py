@@ -61,10 +61,16 @@ def conversation_bench(doc: str, *flags: tuple[str, str]) -> tuple[argparse.Name
     ap.add_argument("--split", choices=["tune", "test"], default="test")
     ap.add_argument("--limit", type=int, default=600, help="turns sampled (seeded) from the split")
     ap.add_argument("--data-dir", type=Path)
-    ap.add_argument("--weight", action="append", default=[], metavar="SIGNAL=VALUE",
-                    help="a signal's weight in every scenario, e.g. topic=0 (default: shipped)")
     for name, text in flags:
         ap.add_argument(name, action="store_true", help=text)
+    return weighed_bot(ap)
+
+
+def weighed_bot(ap: argparse.ArgumentParser) -> tuple[argparse.Namespace, ChatRec]:
+    """A benchmark's arguments with ``--weight SIGNAL=VALUE`` added (a signal's weight in every scenario, repeatable),
+    and the warmed-up chat (``--data-dir``) with those weights."""
+    ap.add_argument("--weight", action="append", default=[], metavar="SIGNAL=VALUE",
+                    help="a signal's weight in every scenario, e.g. topic=0 or mood=0 (default: shipped)")
     args = ap.parse_args()
     bot = plain_bot(args.data_dir)
     bot.warm_up()

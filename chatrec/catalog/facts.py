@@ -42,8 +42,9 @@ class CatalogFacts(BaseModel):
                                         "items carry: a request naming one prefers them.")
     names: frozenset[str] = Field(default_factory=frozenset, repr=False, description="Words (casefolded) the descriptions write "
                                   "capitalised inside a sentence nearly always: names ('vietnam', 'jenny'), even written in lower case.")
-    mentions: dict[str, list[str]] = Field(default_factory=dict, repr=False, description="Each rare word (see TOPIC_ZIPF) of the "
-                                           "titles, descriptions and tags: the items that write it, best-loved first.")
+    ranked: list[str] = Field(default_factory=list, repr=False, description="Every item's id, best-loved first.")
+    mentions: dict[str, list[int]] = Field(default_factory=dict, repr=False, description="Each rare word (see TOPIC_ZIPF) of the "
+                                           "titles, descriptions and tags: the items that write it, as places in ``ranked``.")
 
     @property
     def tag_phrases(self) -> frozenset[str]:
@@ -81,9 +82,8 @@ class CatalogFacts(BaseModel):
     def mentioning(self, topics: Sequence[set[str]], n: int) -> list[str]:
         """The ``n`` items whose words hold the most of ``topics`` (each a word's forms, see :func:`forms`), best-loved
         first among equals."""
-        rank = {i: r for r, i in enumerate(dict.fromkeys(i for t in topics for f in t for i in self.mentions.get(f, ())))}
-        held = collections.Counter(i for t in topics for i in {i for f in t for i in self.mentions.get(f, ())})
-        return sorted(held, key=lambda i: (-held[i], rank[i]))[:n]
+        held = collections.Counter(at for t in topics for at in {at for f in t for at in self.mentions.get(f, ())})
+        return [self.ranked[at] for at in sorted(held, key=lambda at: (-held[at], at))[:n]]
 
     @classmethod
     def of(cls, domain: str, items: Sequence[Item], share: float = 0.2, top: int = 3000) -> CatalogFacts:
@@ -97,10 +97,11 @@ class CatalogFacts(BaseModel):
         currencies = collections.Counter(str(it.extra["currency"]) for it in items if it.price is not None and it.extra.get("currency"))
         years = sorted(it.year for it in items if it.year is not None)
         tags = collections.Counter(t for it in items for t in {t.casefold() for t in it.tags})
-        return cls(domain=domain, items=len(items), checkable=checkable, loved=sorted(items, key=_loved)[:top],
+        ranked = sorted(items, key=_loved)
+        return cls(domain=domain, items=len(items), checkable=checkable, loved=ranked[:top], ranked=[it.id for it in ranked],
                    currency=currencies.most_common(1)[0][0] if currencies else None, old_until=years[len(years) // 4] if years else None,
                    years=(years[0], years[-1]) if years else None, common_tags=frozenset(t for t, n in tags.items() if n >= TAG_FLOOR),
-                   names=_names(items), mentions=_mentions(sorted(items, key=_loved)))
+                   names=_names(items), mentions=_mentions(ranked))
 
 
 def item_words(item: Item) -> set[str]:
@@ -115,12 +116,12 @@ def forms(word: str) -> set[str]:
     return {f for s in stems for f in (s, f"{s}s", f"{s}es") if len(f) >= 3}
 
 
-def _mentions(items: Sequence[Item]) -> dict[str, list[str]]:
-    """Each rare word with the items that write it, in the order given; a word is looked up once."""
-    out: dict[str, list[str]] = collections.defaultdict(list)
-    for it in items:
+def _mentions(items: Sequence[Item]) -> dict[str, list[int]]:
+    """Each rare word with the places in ``items`` of those that write it; a word is looked up once."""
+    out: dict[str, list[int]] = collections.defaultdict(list)
+    for at, it in enumerate(items):
         for w in item_words(it):
-            out[w].append(it.id)
+            out[w].append(at)
     return {w: ids for w, ids in out.items() if zipf_frequency(w, "en") < TOPIC_ZIPF}
 
 

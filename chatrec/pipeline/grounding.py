@@ -135,9 +135,9 @@ _PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an it
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
 # A lower-case English word in a Chinese line ("年轻狮子 cub的冒险", "一个 FBI trainee在 asylum中"): written in the
 # wrong language, unless a word English is commonly borrowed for in Chinese. Not beside a digit: "20cm", "3d".
-# "for ages 10 to 20", "ages 3-5", "kids under 30" (of a request's "under 30 pounds")
 # "a fun, budget-friendly set for ages 7.29": the price, which the number check knows, written as an age
 _FRACTIONAL_AGE = re.compile(r"\b(?:ages?|aged)\s+(?:(?:under|over|of|from)\s+)?(\d+[.,]\d+)")
+# "for ages 10 to 20", "ages 3-5", "kids under 30" (of a request's "under 30 pounds")
 _AGES = re.compile(r"\b(?:ages?|kids|children)\s+(?:(?:under|over|of|aged|from)\s+)?(\d{1,2})(?:\s*(?:to|-|–)\s*(\d{1,2}))?")
 _LATIN_WORD = re.compile(r"[a-z]{3,}")
 # A name in lower case: the grammar that bars a capitalised name the facts lack had led the model, asked for one, to
