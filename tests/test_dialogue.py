@@ -283,18 +283,19 @@ def test_a_reason_per_pick_is_asked_of_that_pick_alone(catalog_store: ChromaStor
     assert {" fine", " night", " another", " tonight"} <= avoided[2] and " for" not in avoided[2]  # not grammar words
 
 
-def test_a_chinese_reason_opens_with_its_picks_title(catalog_store: ChromaStore, tmp_path: Path) -> None:
-    """Code writes the opening of each Chinese line, the pick's title, so it is about the pick and not about a famous
-    film the request calls to mind; the line ends with a full stop and has at most four spaces (a name, never an English
-    sentence); an English line is the model's throughout."""
+def test_a_reason_opens_with_its_picks_title(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """Code writes the opening of each line, the pick's title, so it is about the pick and not about a famous film the
+    request calls to mind, nor the request itself ("A space film is…"); a Chinese line ends with a full stop and has at
+    most four spaces (a name, never an English sentence)."""
     llm = ScriptedLLM(text=["1. 讲的是太空里的冒险。"] * 3)
     bot = make_bot(catalog_store, llm, tmp_path, reasons_per_pick=True)
     reply = bot.chat("推荐一部太空电影", "s1")
     openings = [o["grammar"].split("\n")[0] for o in llm.options]
     assert openings == [f'root ::= "1. " "《{spoken_title(r.item, "zh")}》" t1 "\\n"?' for r in reply.items]
     assert all("){0,4} [。！？]" in o["grammar"] for o in llm.options)  # ends with a full stop, has no room for English
-    bot.chat("a space film", "s2")
-    assert all(o["grammar"].startswith('root ::= "1. " t1') for o in llm.options[3:])
+    english = bot.chat("a space film", "s2")
+    assert [o["grammar"].split("\n")[0] for o in llm.options[3:]] == [f'root ::= "1. " "{spoken_title(r.item, "en")}" t1 "\\n"?'
+                                                                     for r in english.items]  # fmt: skip
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t ", "\x00\x07\u202e"])

@@ -843,6 +843,8 @@ def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() 
     named = lines_grammar([g.numbers_allowed(0), set()], names=[g.names_allowed(0), {"Se7en"}])
     assert "c ::= [^0-9０-９\\n A-Z]" in named and 'a2 ::= p? ("Se7en" | u u u? u?) (x c*)?\n' in named  # no capital but a name's, whole
     assert 't2 ::= (p? u c* | o2) s2\n' in named  # a sentence's first word may be any
+    titled = lines_grammar([set()], ["Se7en"], names=[{"Se7en"}])  # an English line opens with its pick's title
+    assert titled.startswith('root ::= "1. " "Se7en" t1') and 't1 ::= ("\'s" | ",")? " " o1 s1\n' in titled  # then a small word
     opened = lines_grammar([set(), set()], ["《玩具总动员》", '《"Se7en"》'], ends="。！？")
     assert opened.startswith('root ::= "1. " "《玩具总动员》" t1 "\\n" "2. " "《\\"Se7en\\"》" t2'), opened  # quotes escaped
     assert "t1 ::= c+ (\" \" c+)* [。！？]\n" in opened and grammar.count('" "?\n') == 3  # ends as a sentence; or anyhow

@@ -200,12 +200,17 @@ def test_the_reasons_grammar_lets_an_english_line_name_only_its_picks_names(loca
 
 @pytest.mark.llm
 def test_the_reasons_grammar_opens_a_line_with_the_words_code_gives(local_server: LocalLLMServer) -> None:
-    """A Chinese reason opens with its pick's title (written by code), then the model's own words follow, to a full stop."""
+    """A reason opens with its pick's title (written by code), then the model's own words follow: in Chinese to a
+    full stop; in English from a word of no capital (the request, "A romantic film…", cannot be the subject)."""
     llm = OpenAIChat(base_url=local_server.ensure_running(), api_key="x", model=MODEL_ALIAS, timeout_s=120, local=True)
     ask = [{"role": "user", "content": "用一句中文推荐一部九十年代的爱情电影，以“1. ”开头。"}]
     text = llm.complete(ask, max_tokens=80, temperature=0.0, options={"grammar": lines_grammar([set()], ["《Groundhog Day》"], ends="。！？")})
     assert text.startswith("1. 《Groundhog Day》") and len(text.strip()) > len("1. 《Groundhog Day》"), text
     assert text.strip()[-1] in "。！？", text  # a whole sentence
+    ask = [{"role": "user", "content": "In one line starting with '1. A romantic film', say why Groundhog Day suits a request for a romantic film."}]
+    grammar = lines_grammar([set()], ["Groundhog Day"], names=[{"Groundhog", "Day", "Bill", "Murray"}])
+    text = llm.complete(ask, max_tokens=60, temperature=0.0, options={"grammar": grammar})
+    assert re.match(r"1\. Groundhog Day('s|,)? [a-z(]", text) and len(text.split()) > 4, text
 
 
 @pytest.mark.llm

@@ -297,7 +297,7 @@ def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), end
     letter = "c ::= [^0-9０-９\\n ]" if english else f"c ::= [^0-9０-９\\n a-zA-Z《] | [A-Z] [a-z]* | {quoted}"
     rules = ['root ::= ' + ' "\\n" '.join(f"{start} t{i}" for i, start in enumerate(starts, start=1)) + ' "\\n"?']
     if english and names:
-        return "\n".join([*rules, *_named_lines(numbers, names)]) + "\n"
+        return "\n".join([*rules, *_named_lines(numbers, names, opened=bool(openings))]) + "\n"
     rules.append(letter)
     for i, allowed in enumerate(numbers, start=1):
         word = f"((c | n{i} c)+ n{i}? | n{i})" if allowed else "c+"  # a letter or a mark after each number: no two run on
@@ -308,18 +308,19 @@ def lines_grammar(numbers: Sequence[set[str]], openings: Sequence[str] = (), end
     return "\n".join(rules) + "\n"
 
 
-def _named_lines(numbers: Sequence[set[str]], names: Sequence[set[str]]) -> list[str]:
+def _named_lines(numbers: Sequence[set[str]], names: Sequence[set[str]], opened: bool = False) -> list[str]:
     """Rules for English lines (see :func:`lines_grammar`) that write a capitalised word inside a sentence only when
     it is one of ``names[i]`` for line ``i``, whole (an acronym too: "FBI", "TV"); a sentence's first word may be any. Names
     the facts lack were most of the sentences the check dropped ("Forrest Gump's romantic journey with Jenny", "the
-    aftermath of the Vietnam War" of *No Man's Land*, "beloved by fans of the Marvel Cinematic Universe")."""
+    aftermath of the Vietnam War" of *No Man's Land*, "beloved by fans of the Marvel Cinematic Universe"). ``opened``:
+    each line starts with its pick's title, which a word of no capital follows (after "'s" or a comma, if any)."""
     rules = ["c ::= [^0-9０-９\\n A-Z]", "u ::= [A-Z]", "p ::= [\"'(“‘]", "x ::= [^0-9０-９\\n a-zA-Z]"]
     for i, (allowed, named) in enumerate(zip(numbers, names, strict=True), start=1):
         rest = f"(c | n{i} c)* n{i}?" if allowed else "c*"
         whole = " | ".join([*(json.dumps(n, ensure_ascii=False) for n in sorted(named)), "u u u? u?"])
         rules += [f"o{i} ::= " + (f"(c | n{i} c)+ n{i}? | n{i}" if allowed else "c+"),  # a word with no capital
                   f"a{i} ::= p? ({whole}) (x {rest})?",  # a name, whole: no letter after it ("A" starts no "American")
-                  f"t{i} ::= (p? u {rest} | o{i}) s{i}",  # a sentence's first word
+                  f"t{i} ::= " + (f"(\"'s\" | \",\")? \" \" o{i} s{i}" if opened else f"(p? u {rest} | o{i}) s{i}"),  # a sentence's first word
                   f"s{i} ::= \" \" (o{i} | a{i}) s{i} | [.!?] [\"'”’)]? \" \" (p? u {rest} | o{i}) s{i} | \" \"?"]  # fmt: skip
         if allowed:
             rules.append(f"n{i} ::= " + " | ".join(f'"{n}"' for n in sorted(allowed)))
@@ -404,12 +405,14 @@ class Explainer:
             style=scenario.style if scenario else "Be brief and friendly.",
             picks="\n".join(fact_card(n, r.item, intent.language) for n, r in enumerate(items, start=1)),
         )  # fmt: skip
-        # A Chinese line opens with its pick's title, written by code, ends with a full stop and has no room for English
-        # sentences: else the small model often opens with a famous work that fits the request instead ("《泰坦尼克号》：
-        # 一部…" under Groundhog Day for "九十年代的爱情电影"), or writes a long English title (or its subtitle) and nothing more
+        # A line opens with its pick's title, written by code: else the small model often opens a Chinese line with a
+        # famous work that fits the request instead ("《泰坦尼克号》：一部…" under Groundhog Day for "九十年代的爱情电影"), and an
+        # English one with the request ("A space adventure film is a space adventure film."). A Chinese line ends with
+        # a full stop and has no room for English sentences: else it may write a long English title and nothing more
         zh = intent.language == "zh"
-        openings = [f"《{spoken_title(r.item, 'zh')}》" for r in items] if zh else []
-        grammar = lines_grammar(numbers, openings, ends="。！？", spaces=_ZH_SPACES, english=False) if zh else lines_grammar(numbers, names=names)
+        openings = [f"《{spoken_title(r.item, 'zh')}》" if zh else spoken_title(r.item, "en") for r in items]
+        grammar = (lines_grammar(numbers, openings, ends="。！？", spaces=_ZH_SPACES, english=False) if zh
+                   else lines_grammar(numbers, openings, names=names))  # fmt: skip
         options = {**self.prompts.get(name).options, **({AVOID: list(avoid)} if avoid else {}), **({"grammar": grammar} if numbers else {})}
         budget = 50 * len(items) + 20 + sum(map(len, openings))  # an opening's tokens are spent too (at most one a character)
         chunks = model.stream("explain", messages, max_tokens=budget, temperature=0.3, options=options)
