@@ -108,7 +108,8 @@ def test_the_currency_a_price_names(text: str, currency: str | None) -> None:
     ("text", "age"), [("my 6 year old", 6), ("a 10-year-old", 10), ("aged 4", 4), ("五岁的侄子", 5), ("3岁", 3), ("adults", None),
                     ("a gift for my daughter, she is 7", 7), ("he's 10 next week", 10), ("my nephew who is 8", 8),
                     ("she turns 5 in May", 5), ("they are 12 and 9", 12), ("she is 7 feet tall", None), ("he's 10 minutes away", None),
-                    ("turn 3 pages", None)]
+                    ("turn 3 pages", None), ("my daughter is 7, a lego set", 7), ("our kids are 5 and 8", 5), ("my son's 10", 10),
+                    ("my brother is 6 feet tall", None)]
 )
 def test_age(text: str, age: int | None) -> None:
     assert parse_age(text) == age

@@ -681,8 +681,10 @@ def parse_prices(text: str) -> tuple[float | None, float | None]:
     return lo, hi
 
 
-# "she is 7", "he's 10 next week", "who is 8", "turning 5": a bare number said of a person, ending its phrase
-_SAID_AGE = (r"\b(?:(?:she|he|who|they)(?:['’]s|\s+is|\s+are)(?:\s+turning)?|turn(?:s|ed|ing)?)\s+(\d{1,2})"
+# "she is 7", "he's 10 next week", "who is 8", "my daughter is 7", "turning 5": a bare number said of a person, ending its phrase
+_PERSON = (r"she|he|who|they|(?:my|our|his|her)\s+(?:little\s+)?"
+           r"(?:son|daughter|kids?|child|children|boy|girl|nephew|niece|grand(?:son|daughter|kids?|child)|brother|sister|cousin)")
+_SAID_AGE = (rf"\b(?:(?:{_PERSON})(?:['’]s|\s+is|\s+are)(?:\s+turning)?|turn(?:s|ed|ing)?)\s+(\d{{1,2}})"
              r"(?=\s*(?:$|[,.!?;:)]|and\b|now\b|next\b|soon\b|this\b|in\b|years?\b))")
 
 
