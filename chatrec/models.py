@@ -219,6 +219,14 @@ class Edge(BaseModel):
     asked: tuple[int | None, int | None] = Field(description="The years as asked (from, to).")
 
 
+class Comparison(BaseModel):
+    """A question that compares two shown picks by price or year ("is the first one cheaper than the second?",
+    "第一个比第二个便宜吗"): code answers it from the catalog."""
+
+    other: int = Field(description="1-based position of the pick ``Intent.reference`` is compared with; -1 = last.")
+    by: Relative
+
+
 class Intent(BaseModel):
     """What a message asks for, after code has checked what the model proposed."""
 
@@ -231,6 +239,7 @@ class Intent(BaseModel):
     anchor_id: str | None = Field(None, description="Catalog id of an item to find more like (shown or named).")
     earlier: list[str] = Field(default_factory=list, description="The person's earlier messages of the request this follow-up "
                                "refines (Session.asked): its reasons answer them too.")
+    comparison: Comparison | None = None
     pointed_id: str | None = Field(None, description="Catalog id of the shown item ``reference`` resolved to, when the person "
                                    "asks for more like it or likes it (not one they reject: the reasons would talk of it).")
     liked_ids: list[str] = Field(default_factory=list)

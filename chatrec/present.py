@@ -15,7 +15,7 @@ from chatrec.models import Item
 from chatrec.pipeline.parse import is_chinese
 
 if TYPE_CHECKING:
-    from chatrec.models import Recommendation
+    from chatrec.models import Recommendation, Relative
 
 _CURRENCY = {"GBP": "£", "USD": "$", "EUR": "€", "CNY": "¥"}
 _CARD_LABELS = {"en": ("Pick", "year", "genres", "by", "price", "about"), "zh": ("推荐", "年份", "类型", "作者", "价格", "简介")}
@@ -132,3 +132,32 @@ def describe(rec: Recommendation, language: str, facts: str, question: bool = Fa
     if stars := item.extra.get("stars"):
         lines.append(("主演：" if language == "zh" else "Starring: ") + str(stars))
     return "\n".join(lines)
+
+
+# How a comparison is said: (the field compared, +1 if the larger value answers, the English and Chinese words)
+_COMPARED: dict[str, tuple[str, int, str, str]] = {"cheaper": ("price", -1, "cheaper", "便宜"), "pricier": ("price", 1, "pricier", "贵"),
+                                                   "newer": ("year", 1, "newer", "新"), "older": ("year", -1, "older", "早")}  # fmt: skip
+
+
+def compare(first: Item, second: Item, by: Relative, language: str, yes_no: bool = False) -> str:
+    """An answer to "is the first one cheaper than the second?" (``yes_no``: it is asked of ``first``) or "which is
+    newer, the first or the third?", from the catalog's prices or years; a value the catalog lacks is said, never
+    guessed (the model, asked, had answered about the first pick alone)."""
+    field, sign, word, zh_word = _COMPARED[by]
+    zh = language == "zh"
+    values = [getattr(first, field), getattr(second, field)]
+    title = [f"**{shown_title(item, language)}**" for item in (first, second)]
+    said = [price_text(i) if field == "price" else (f"{i.year}年" if zh else str(i.year)) for i in (first, second)]
+    if None in values:
+        lacking = title[values.index(None)]
+        what = ("价格" if field == "price" else "年份") if zh else ("price" if field == "price" else "year")
+        return f"目录里没有{lacking}的{what}，没法比较。" if zh else f"The catalog gives no {what} for {lacking}, so I can't compare them."
+    if values[0] == values[1]:
+        same = ("价格一样" if field == "price" else "是同一年的") if zh else ("cost the same" if field == "price" else "came out the same year")
+        return f"{title[0]}和{title[1]}{same}（{said[0]}）。" if zh else f"{title[0]} and {title[1]} {same} ({said[0]})."
+    answer = 0 if (values[0] - values[1]) * sign > 0 else 1
+    yes = (("是的，" if answer == 0 else "不是，") if zh else ("Yes: " if answer == 0 else "No: ")) if yes_no else ""
+    a, b = answer, 1 - answer
+    if zh:
+        return f"{yes}{title[a]}（{said[a]}）比{title[b]}（{said[b]}）{zh_word}。"
+    return f"{yes}{title[a]} ({said[a]}) is {word} than {title[b]} ({said[b]})."

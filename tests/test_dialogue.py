@@ -233,6 +233,25 @@ def test_ask_about_an_item_answers_from_the_catalog(catalog_store: ChromaStore, 
     assert question.text.splitlines()[1] == "All I know of it is what the catalog says:"
 
 
+def test_a_question_comparing_two_picks_is_answered_from_the_catalog(catalog_store: ChromaStore, tmp_path: Path) -> None:
+    """"is the first one cheaper than the second?" compares the two picks' prices (it had told the first pick's facts
+    alone); "which is newer, the first or the third?" is a question too, not a request for newer picks."""
+    bot = make_bot(catalog_store, None, tmp_path)
+    first = bot.chat("a board game under 20 pounds", "s")
+    a, b = (r.item for r in first.items[:2])
+    assert a.price is not None and b.price is not None and a.price != b.price
+    reply = bot.chat("is the first one cheaper than the second?", "s")
+    assert reply.intent.action == "ask_item" and [r.item_id for r in reply.items] == [r.item_id for r in first.items[:2]]
+    cheap, dear = sorted((a, b), key=lambda i: i.price or 0)
+    assert reply.text == f"{'Yes' if cheap is a else 'No'}: **{cheap.title}** (£{cheap.price:.2f}) is cheaper than **{dear.title}** (£{dear.price:.2f})."
+    films = bot.chat("a comedy film", "f")
+    newest = max(films.items[0], films.items[2], key=lambda r: r.item.year or 0)
+    which = bot.chat("which is newer, the first or the third?", "f")
+    assert which.intent.action == "ask_item" and which.text.startswith(f"**{newest.item.title}** ({newest.item.year}) is newer than")
+    zh = bot.chat("第二个比第一个便宜吗？", "s")
+    assert zh.text.startswith("是的，" if b.price < a.price else "不是，") and zh.text.endswith("便宜。")
+
+
 def test_when_nothing_new_meets_the_conditions_the_reply_names_what_was_shown(catalog_store: ChromaStore, tmp_path: Path) -> None:
     """"loosen one of them" is not the only answer when the picks shown before meet the conditions."""
     bot = make_bot(catalog_store, None, tmp_path)

@@ -12,6 +12,7 @@ from chatrec.pipeline.parse import (
     parse_prices,
     parse_recent,
     parse_reference,
+    parse_references,
     parse_years,
     without_amounts,
     zh_number,
@@ -119,6 +120,13 @@ def test_age(text: str, age: int | None) -> None:
                                            ("像第二个那样的", 2), ("第三部", 3), ("something new", None)])  # fmt: skip
 def test_reference(text: str, ref: int | None) -> None:
     assert parse_reference(text) == ref
+
+
+@pytest.mark.parametrize(("text", "refs"), [("is the first one cheaper than the last?", [1, -1]), ("#3 or number 1", [3, 1]),
+                                            ("第一个比第二个便宜吗", [1, 2]), ("which is newer, the second or the first one?", [2, 1]),
+                                            ("the first, the first", [1]), ("something new", [])])  # fmt: skip
+def test_references_in_their_order(text: str, refs: list[int]) -> None:
+    assert parse_references(text) == refs
 
 
 def test_zh_numbers() -> None:

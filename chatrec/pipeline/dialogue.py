@@ -50,8 +50,8 @@ from chatrec.pipeline.rank import Fusion, Ranked, Ranker
 from chatrec.pipeline.retrieve import Retriever, topic_words, unmatched_terms, where_filter
 from chatrec.pipeline.suggest import Suggester
 from chatrec.pipeline.titles import TitleIndex, series, spoken_title, title_key, variants
-from chatrec.pipeline.understand import QUESTION, RELATIVE, Understander
-from chatrec.present import describe, money_text
+from chatrec.pipeline.understand import QUESTION, RELATIVE, YES_NO, Understander
+from chatrec.present import compare, describe, money_text
 from chatrec.promptfiles import PromptFiles
 from chatrec.prompts import PromptError, PromptLibrary
 from chatrec.safety import LeakGuard, configured_secrets
@@ -490,6 +490,10 @@ class ChatRec:
                 items = [ref]
                 facts = reason(ref.item, intent, self.lexicon.chinese_names)
                 chunks = iter([describe(ref, intent.language, facts, question=bool(QUESTION.search(text)))])
+                if intent.comparison and (other := session.item_at(intent.comparison.other)) is not None and other is not ref:
+                    items = [ref, other]
+                    yes_no = bool(YES_NO.search(text) or "吗" in text)
+                    chunks = iter([compare(ref.item, other.item, intent.comparison.by, intent.language, yes_no=yes_no)])
             else:
                 items = yield from self._cards(intent, session, notices, model, clock)
                 chunks = self._explain(items, intent, text, notices, model, written)

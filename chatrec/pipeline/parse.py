@@ -98,6 +98,7 @@ class Parsed(Ranges):
     children: bool = False
     adults: bool = Field(False, description="The items are for grown-ups (a gift for my mom, with my wife), not children.")
     reference: int | None = None
+    references: list[int] = Field(default_factory=list, description="Every shown pick named, in order (``reference`` is the first).")
     cues: list[str] = Field(default_factory=list)
     moods: list[str] = Field(default_factory=list, description="Mood words asked for ('something light', '温馨').")
     unwanted: list[str] = Field(default_factory=list, description="Moods ruled out ('nothing too sad', '不要太悲伤的').")
@@ -505,7 +506,8 @@ class Lexicon:
         p.age = parse_age(text)
         p.children = (p.age is not None and p.age < 13) or self.any(text, self.children)
         p.adults = not p.children and ((p.age is not None and p.age >= 18) or self.any(text, self.adults))
-        p.reference = parse_reference(text)
+        p.references = parse_references(text)
+        p.reference = next(iter(p.references), None)
         return p
 
 
@@ -714,15 +716,19 @@ def parse_age(text: str) -> int | None:
 
 
 def parse_reference(text: str) -> int | None:
-    """'the second one', '#2', 'number 3', '第二个', '最后一个' → 2, 2, 3, 2, -1."""
+    """'the second one', '#2', 'number 3', '第二个', '最后一个' → 2, 2, 3, 2, -1 (the first named)."""
+    return next(iter(parse_references(text)), None)
+
+
+_ZH_REFERENCE = re.compile(r"第\s*([一二三四五六七八九十\d]{1,2})\s*(?:个|部|本|件|款|项)?|最后一(?:个|部|本|件|款)")
+
+
+def parse_references(text: str) -> list[int]:
+    """Every shown pick a message names, in its order ("is the first one cheaper than the last?" → [1, -1])."""
     t = text.casefold()
-    if m := re.search(r"(?:#|number\s+|no\.\s*)(\d)\b", t):
-        return int(m.group(1))
     ordinals = "|".join(_EN_ORDINALS)
-    if m := re.search(rf"\b(?:the\s+)?({ordinals})(?:\s+(?:one|pick|movie|film|book|item|toy|game|suggestion))?\b", t):
-        return _EN_ORDINALS[m.group(1)]
-    if m := re.search(r"第\s*([一二三四五六七八九十\d]{1,2})\s*(?:个|部|本|件|款|项)?", t):
-        return zh_number(m.group(1))
-    if re.search(r"最后一(?:个|部|本|件|款)", t):
-        return -1
-    return None
+    found = [(m.start(), int(m.group(1))) for m in re.finditer(r"(?:#|number\s+|no\.\s*)(\d)\b", t)]
+    found += [(m.start(), _EN_ORDINALS[m.group(1)])
+              for m in re.finditer(rf"\b(?:the\s+)?({ordinals})(?:\s+(?:one|pick|movie|film|book|item|toy|game|suggestion))?\b", t)]  # fmt: skip
+    found += [(m.start(), zh_number(m.group(1)) if m.group(1) else -1) for m in _ZH_REFERENCE.finditer(t)]
+    return list(dict.fromkeys(n for _, n in sorted(found) if n is not None))

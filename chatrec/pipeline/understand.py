@@ -26,7 +26,7 @@ from chatrec.catalog.facts import CatalogFacts
 from chatrec.llm.client import LLMError
 from chatrec.llm.meter import TurnModel
 from chatrec.memory import Session
-from chatrec.models import Action, Constraints, Edge, Exchange, Intent, Relative
+from chatrec.models import Action, Comparison, Constraints, Edge, Exchange, Intent, Relative
 from chatrec.pipeline.original_titles import OriginalTitles
 from chatrec.pipeline.parse import Lexicon, Parsed, without_amounts
 from chatrec.pipeline.titles import TitleIndex, without_spans
@@ -480,6 +480,9 @@ class Understander:
                 intent.rejected_ids = [ref.item_id] if ref else [r.item_id for r in session.last_items]
         if intent.action == "more_like" and ref is not None:
             intent.anchor_id = intent.pointed_id = ref.item_id
+        by = [cue for cue in RELATIVE if cue in parsed.cues]
+        if intent.action == "ask_item" and len(parsed.references) > 1 and len(by) == 1:
+            intent.comparison = Comparison(other=parsed.references[1], by=by[0])
 
     def _named_titles(self, message: str, intent: Intent, titled: str | None, session: Session) -> None:
         """Titles the person names (after a cue, in quotes, as "Title (Year)" or bare): liked ones anchor the search and
@@ -506,8 +509,9 @@ class Understander:
         shown = bool(session.last_items)
         asked = shown or bool(session.query)  # "something cheaper" refines the last request even if it found nothing
         cues = set(parsed.cues)
-        if shown and parsed.reference is not None and YES_NO.search(text):
-            return "ask_item"  # "is the second one cheaper than the first one?" asks about it; it asks for nothing cheaper
+        compares = len(parsed.references) > 1 and bool(cues & RELATIVE.keys()) and QUESTION.search(text)
+        if shown and parsed.reference is not None and (YES_NO.search(text) or compares):
+            return "ask_item"  # "is the second one cheaper than the first one?", "which is newer, the first or the second?"
         for wanted, needs_reference, action in CUE_ACTIONS:
             if cues & wanted and (shown and parsed.reference is not None if needs_reference else asked):
                 if action == "refine" and self._new_taste_in_time(parsed, cues, session):
