@@ -250,6 +250,8 @@ def test_a_question_comparing_two_picks_is_answered_from_the_catalog(catalog_sto
     assert which.intent.action == "ask_item" and which.text.startswith(f"**{newest.item.title}** ({newest.item.year}) is newer than")
     zh = bot.chat("第二个比第一个便宜吗？", "s")
     assert zh.text.startswith("是的，" if b.price < a.price else "不是，") and zh.text.endswith("便宜。")
+    older = bot.chat("第一个比第三个新吗？", "f")  # no cue word: 比 and 新 say it
+    assert older.intent.comparison is not None and older.intent.comparison.by == "newer" and older.text.endswith("新。")
 
 
 def test_when_nothing_new_meets_the_conditions_the_reply_names_what_was_shown(catalog_store: ChromaStore, tmp_path: Path) -> None:
