@@ -590,6 +590,9 @@ def test_a_tag_the_request_names_is_preferred(demo_store: ChromaStore, tmp_path:
     assert all({"twist ending", "plot twist"} & {t.casefold() for t in r.item.tags} for r in zh.items), [r.title for r in zh.items]
     assert list(bot.chat("推荐几部连环杀手电影", "k").intent.constraints.want_moods) == ["连环杀手"]  # not 杀手 (hitmen) inside it
     assert not bot.chat("不要丧尸片，来部恐怖片", "h").intent.constraints.want_moods  # negated
+    space = bot.chat("a space adventure film", "sp")  # an English word too common to be a topic alone names the tags
+    assert list(space.intent.constraints.want_moods) == ["space"]  # (SpaceCamp, Spacehunter had led: "space" in their text)
+    assert all({"space", "space travel", "space opera"} & {t.casefold() for t in r.item.tags} for r in space.items), [r.title for r in space.items]
 
 
 def test_a_thing_ruled_out_by_name_is_out_wherever_the_catalog_names_it(demo_store: ChromaStore, tmp_path: Path) -> None:

@@ -522,7 +522,7 @@ class Understander:
         shown = bool(session.last_items)
         asked = shown or bool(session.query)  # "something cheaper" refines the last request even if it found nothing
         cues = set(parsed.cues)
-        compares = bool(compared_by(parsed, text)) and QUESTION.search(text)
+        compares = bool(compared_by(parsed, text) and QUESTION.search(text))
         if shown and parsed.reference is not None and (YES_NO.search(text) or compares):
             return "ask_item"  # "is the second one cheaper than the first one?", "which is newer, the first or the second?"
         for wanted, needs_reference, action in CUE_ACTIONS:
