@@ -121,7 +121,8 @@ def describe(rec: Recommendation, language: str, facts: str, question: bool = Fa
     it), the reason it was given, its description. A question ("does the first one need batteries?") is told
     first that this is all there is, so a missing answer is not passed over."""
     item = rec.item
-    lines = [f"**{shown_title(item, language)}**" + (f" ({item.year})" if item.year else "")]
+    year = (f"（{item.year}年）" if language == "zh" else f" ({item.year})") if item.year else ""
+    lines = [f"**{shown_title(item, language)}**{year}"]
     lines += [_ONLY_THE_CATALOG["zh" if language == "zh" else "en"]] if question else []
     # the reason the card gave, unless it is code's line again (with the constraints of its own turn) or in the other language
     bare = facts.split(" (", 1)[0]

@@ -745,6 +745,7 @@ def test_tell_me_more_shows_codes_line_once() -> None:
     earlier = Recommendation(item=ITEMS[0], score=1.0, reason="Animation / Children · 1995 · rated 3.9 (is Comedy)")
     assert describe(earlier, "en", facts).count("rated 3.9") == 1  # code's line of an earlier turn, other constraints
     assert "玩具" not in describe(told.model_copy(update={"reason": "玩具们的友谊故事。"}), "en", facts)  # not the other language
+    assert describe(told, "zh", facts).startswith(f"**{told.item.title}**（{told.item.year}年）")  # the year as Chinese writes it
     bare = Recommendation(item=Item(id="z", domain="toys", title="Spinning Top"), score=1.0, reason="A top that hums as it spins.")
     assert "hums" in describe(bare, "en", "")  # an item with no facts: code's line is empty, the model's reason is all there is
 
