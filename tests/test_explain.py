@@ -826,20 +826,21 @@ def test_a_picks_call_is_told_to_avoid_the_wording_of_lines_shown_for_other_pick
 
 def test_each_picks_line_may_write_the_numbers_its_facts_and_the_request_give() -> None:
     """The grammar of the reasons' call: a line per pick in order, each allowed its own numbers (a year's decade
-    and century too, "the 1990s", "the '90s", "20th century"), the request's but its years, and no others."""
+    too, "the 1990s", "the '90s"; its century when the request names one), the request's but its years, and no others."""
     g = Grounding(LEXICON, "movies", "something from after 1990 under 12 pounds", ITEMS, FAMILY)
-    assert g.numbers_allowed(0) == {"1995", "1990s", "12", "90s", "20th"}
+    assert g.numbers_allowed(0) == {"1995", "1990s", "12", "90s"}  # not "20th": "fits under the 20th-century genre"
+    assert "20th" in Grounding(LEXICON, "movies", "a 20th century classic", ITEMS, FAMILY).numbers_allowed(0)
     assert g.numbers_allowed(1) - g.numbers_allowed(0) == {"13"} and g.numbers_allowed(2) - g.numbers_allowed(0) == {"7"}
     book = Item(id="b", domain="books", title="Half-Blood Prince (Book 6)", year=2005, extra={"isbn": "0439785960"})
-    assert Grounding(LEXICON, "books", "a novel", [book], FAMILY).numbers_allowed(0) == {"6", "2005", "2000s", "21st"}  # no ISBN
+    assert Grounding(LEXICON, "books", "a novel", [book], FAMILY).numbers_allowed(0) == {"6", "2005", "2000s"}  # no ISBN
     gump = Item(id="g", domain="movies", title="Forrest Gump", year=1994, extra={"tmdb_id": "13", "imdb_id": "tt0109830"})
     assert "13" not in Grounding(LEXICON, "movies", "a film", [gump], FAMILY).numbers_allowed(0)  # an id is no fact
     zh = Grounding(LEXICON, "movies", "推荐2010年以后的电影，适合5岁孩子", [gump], FAMILY, language="zh")
-    assert zh.numbers_allowed(0) == {"1994年", "5", "1990年代", "90年代", "20世纪"}  # "智商只有1994" cannot be written
+    assert zh.numbers_allowed(0) == {"1994年", "5", "1990年代", "90年代"}  # "智商只有1994" cannot be written
     assert "2010" not in Grounding(LEXICON, "movies", "nothing before 2010", [gump], FAMILY).numbers_allowed(0)  # not its year
     grammar = lines_grammar([g.numbers_allowed(i) for i in range(3)])
     assert grammar.startswith('root ::= "1. " t1 "\\n" "2. " t2 "\\n" "3. " t3')
-    assert 'n2 ::= "12" | "13" | "1990s" | "1995" | "20th" | "90s"\n' in grammar
+    assert 'n2 ::= "12" | "13" | "1990s" | "1995" | "90s"\n' in grammar
     assert "c ::= [^0-9０-９\\n ]" in grammar
     named = lines_grammar([g.numbers_allowed(0), set()], names=[g.names_allowed(0), {"Se7en"}])
     assert "c ::= [^0-9０-９\\n A-Z]" in named and 'a2 ::= p? ("Se7en" | u u u? u?) (x c*)?\n' in named  # no capital but a name's, whole

@@ -266,13 +266,16 @@ class Grounding:
 
     def numbers_allowed(self, index: int) -> set[str]:
         """The numbers a sentence about pick ``index`` may write and pass the number check: its facts', the
-        request's, and its year's decade and century ("the 1990s", "the '90s", "20th century" of a 1995 film); not
-        an ISBN or an id (more than seven characters), which the model had copied in pieces ("published in 10/0439785960");
-        not a year the request gave that is not the pick's, which the model wrote as a claim about the pick
-        ("Guardians of the Galaxy … became a cult classic before 2010", "The Matrix … not a thriller under 2010").
-        In Chinese, each year, decade and century with the word that makes it one ("1994年", "90年代", "20世纪")."""
+        request's, and its year's decade ("the 1990s", "the '90s" of a 1995 film), and its century when the request names
+        one ("a 20th century novel"; else the model wrote it as a kind: "fits under the 20th-century genre", "not a
+        thriller under 20th-century standards"); not an ISBN or an id (more than seven characters), which the model had
+        copied in pieces ("published in 10/0439785960"); not a year the request gave that is not the pick's, which the
+        model wrote as a claim about the pick ("Guardians of the Galaxy … became a cult classic before 2010", "The
+        Matrix … not a thriller under 2010"). In Chinese, each year, decade and century with the word that makes it one
+        ("1994年", "90年代", "20世纪")."""
         year = self.picks[index].year
-        decades, centuries = (_decades(year), {str(c) for c in _centuries(year)}) if year else (set(), set())
+        decades = _decades(year) if year else set()
+        centuries = {str(c) for c in _centuries(year)} if year and _CENTURY.search(self.request) else set()
         own = _numbers(self.facts[index])
         facts = {n for n in self.known_numbers[index] if len(n) <= 7 and (n in own or not (year and re.fullmatch(_YEAR, n)))}
         if self.language != "zh":  # a decade and a century as one ("the 1990s", "the '90s", "20th century"): a bare
