@@ -734,6 +734,20 @@ def test_a_chinese_reply_writes_the_chinese_title_a_pick_carries() -> None:
     assert PickLines(picks, "en").say(0, "A story of toys.").startswith("\n1. **Toy Story** — ")
 
 
+def test_two_picks_compared_by_the_catalogs_prices_and_years() -> None:
+    """The answer comes from the catalog: which is cheaper or newer, the same, or what the catalog lacks."""
+    from chatrec.present import compare
+
+    cheap = Item(id="a", domain="toys", title="Top", price=4.5, year=2001, extra={"currency": "GBP"})
+    dear = Item(id="b", domain="toys", title="Kite", price=9.0, year=2001, extra={"currency": "GBP"})
+    book = Item(id="c", domain="books", title="Emma", year=1815)
+    assert compare(dear, cheap, "cheaper", "en", yes_no=True) == "No: **Top** (£4.50) is cheaper than **Kite** (£9.00)."
+    assert compare(cheap, dear, "pricier", "zh") == "**Kite**（£9.00）比**Top**（£4.50）贵。"
+    assert compare(cheap, dear, "newer", "en") == "**Top** and **Kite** came out the same year (2001)."
+    assert compare(book, cheap, "cheaper", "en") == "The catalog gives no price for **Emma**, so I can't compare them."
+    assert compare(cheap, book, "older", "zh", yes_no=True) == "不是，**Emma**（1815年）比**Top**（2001年）早。"
+
+
 def test_tell_me_more_shows_codes_line_once() -> None:
     from chatrec.present import describe
 
