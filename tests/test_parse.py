@@ -11,7 +11,6 @@ from chatrec.pipeline.parse import (
     parse_age,
     parse_prices,
     parse_recent,
-    parse_reference,
     parse_references,
     parse_years,
     without_amounts,
@@ -119,7 +118,7 @@ def test_age(text: str, age: int | None) -> None:
 @pytest.mark.parametrize(("text", "ref"), [("more like the second one", 2), ("#3 please", 3), ("the last one", -1),
                                            ("像第二个那样的", 2), ("第三部", 3), ("something new", None)])  # fmt: skip
 def test_reference(text: str, ref: int | None) -> None:
-    assert parse_reference(text) == ref
+    assert LEX.parse(text).reference == ref
 
 
 @pytest.mark.parametrize(("text", "refs"), [("is the first one cheaper than the last?", [1, -1]), ("#3 or number 1", [3, 1]),
@@ -127,6 +126,12 @@ def test_reference(text: str, ref: int | None) -> None:
                                             ("the first, the first", [1]), ("something new", [])])  # fmt: skip
 def test_references_in_their_order(text: str, refs: list[int]) -> None:
     assert parse_references(text) == refs
+
+
+def test_a_comparison_of_two_picks_says_how() -> None:
+    assert LEX.parse("is the first one cheaper than the second?").compared == ["cheaper"]
+    assert LEX.parse("第一个比第二个新吗").compared == ["newer"]  # 比…新: no cue word
+    assert LEX.parse("something cheaper than the first one").compared == []  # one pick named: a refinement
 
 
 def test_zh_numbers() -> None:

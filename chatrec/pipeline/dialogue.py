@@ -487,13 +487,14 @@ class ChatRec:
                 items: list[Recommendation] = []
                 chunks = self._chitchat(text, intent, notices, model)
             elif intent.action == "ask_item" and (ref := session.item_at(intent.reference)) is not None:
-                items = [ref]
-                facts = reason(ref.item, intent, self.lexicon.chinese_names)
-                chunks = iter([describe(ref, intent.language, facts, question=bool(QUESTION.search(text)))])
                 if intent.comparison and (other := session.item_at(intent.comparison.other)) is not None and other is not ref:
                     items = [ref, other]
                     yes_no = bool(YES_NO.search(text) or "吗" in text)
                     chunks = iter([compare(ref.item, other.item, intent.comparison.by, intent.language, yes_no=yes_no)])
+                else:
+                    items = [ref]
+                    facts = reason(ref.item, intent, self.lexicon.chinese_names)
+                    chunks = iter([describe(ref, intent.language, facts, question=bool(QUESTION.search(text)))])
             else:
                 items = yield from self._cards(intent, session, notices, model, clock)
                 chunks = self._explain(items, intent, text, notices, model, written)

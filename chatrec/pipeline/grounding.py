@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
+from functools import cached_property
 
 import numpy as np
 from rapidfuzz import fuzz
@@ -39,6 +40,12 @@ _WORDS = re.compile(r"\w+")
 _QUOTED = re.compile(r"《[^》]*》")
 _BRACKETED = re.compile(r"[（(]([^（）()]+)[）)]")
 _ARTICLE = re.compile(r"^\s*(?:a|an|the|some|something)\s+")
+
+
+def _bare_words(text: str) -> str:
+    """``text``'s words, casefolded, without a leading article, one space apart: how a sentence and a request are compared."""
+    return " ".join(_WORDS.findall(_ARTICLE.sub("", text.casefold(), count=1)))
+
 _NAME_GLUE = {"by", "the", "a", "an", "of", "and", "de", "von", "van", "this", "these", "its", "it", "in", "on"}
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LETTER = "A-Za-zÀ-ÖØ-öø-ÿ"  # a Latin letter, accented too, as a character class's body
@@ -377,9 +384,13 @@ class Grounding:
         space adventure film." of *My Science Project*: the request said back, nothing of the pick."""
         if is_chinese(sentence):
             return False
-        opening = " ".join(_WORDS.findall(_ARTICLE.sub("", sentence.casefold(), count=1)))
-        asked = [" ".join(_WORDS.findall(_ARTICLE.sub("", m.casefold(), count=1))) for m in re.split(r"[;；]", self.request)]
-        return any(len(a.split()) >= 3 and (opening + " ").startswith(a + " ") for a in asked)
+        opening = _bare_words(sentence)
+        return any((opening + " ").startswith(a + " ") for a in self._asked)
+
+    @cached_property
+    def _asked(self) -> list[str]:
+        """The request's messages of three words or more, as :func:`_bare_words` writes them (see :meth:`_echoes`)."""
+        return [a for m in re.split(r"[;；]", self.request) if len((a := _bare_words(m)).split()) >= 3]
 
     def _english(self, sentence: str, index: int) -> str | None:
         """A run of English words in a Chinese sentence that is no title, name or word of the request ("讲述了一个年轻女孩

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from wordfreq import zipf_frequency
 
-from chatrec.models import Item, Ranges
+from chatrec.models import Item, Ranges, Relative
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ZH_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -97,8 +97,9 @@ class Parsed(Ranges):
     age: int | None = None
     children: bool = False
     adults: bool = Field(False, description="The items are for grown-ups (a gift for my mom, with my wife), not children.")
-    reference: int | None = None
-    references: list[int] = Field(default_factory=list, description="Every shown pick named, in order (``reference`` is the first).")
+    references: list[int] = Field(default_factory=list, description="Every shown pick named, in order ('the second one', '第二个').")
+    compared: list[Relative] = Field(default_factory=list, description="How the message compares two shown picks it names ('is the "
+                                     "first one cheaper than the second?', '第一个比第二个新吗'): the relative words it says.")
     cues: list[str] = Field(default_factory=list)
     moods: list[str] = Field(default_factory=list, description="Mood words asked for ('something light', '温馨').")
     unwanted: list[str] = Field(default_factory=list, description="Moods ruled out ('nothing too sad', '不要太悲伤的').")
@@ -119,6 +120,11 @@ class Parsed(Ranges):
     def audience(self) -> Literal["children", "adults"] | None:
         """Whom the message says the items are for, if it says."""
         return "children" if self.children else "adults" if self.adults else None
+
+    @property
+    def reference(self) -> int | None:
+        """The first shown pick the message names ('more like the second one' → 2; -1: the last)."""
+        return next(iter(self.references), None)
 
 
 class AdultMarkers(BaseModel):
@@ -507,7 +513,7 @@ class Lexicon:
         p.children = (p.age is not None and p.age < 13) or self.any(text, self.children)
         p.adults = not p.children and ((p.age is not None and p.age >= 18) or self.any(text, self.adults))
         p.references = parse_references(text)
-        p.reference = next(iter(p.references), None)
+        p.compared = _compared(text, p.cues) if len(p.references) > 1 else []
         return p
 
 
@@ -715,16 +721,12 @@ def parse_age(text: str) -> int | None:
     return None
 
 
-def parse_reference(text: str) -> int | None:
-    """'the second one', '#2', 'number 3', '第二个', '最后一个' → 2, 2, 3, 2, -1 (the first named)."""
-    return next(iter(parse_references(text)), None)
-
-
 _ZH_REFERENCE = re.compile(r"第\s*([一二三四五六七八九十\d]{1,2})\s*(?:个|部|本|件|款|项)?|最后一(?:个|部|本|件|款)")
 
 
 def parse_references(text: str) -> list[int]:
-    """Every shown pick a message names, in its order ("is the first one cheaper than the last?" → [1, -1])."""
+    """Every shown pick a message names, in its order: 'the second one', '#2', 'number 3', '第二个', '最后一个' → 2, 2,
+    3, 2, -1; "is the first one cheaper than the last?" → [1, -1]."""
     t = text.casefold()
     ordinals = "|".join(_EN_ORDINALS)
     found = [(m.start(), int(m.group(1))) for m in re.finditer(r"(?:#|number\s+|no\.\s*)(\d)\b", t)]
@@ -732,3 +734,14 @@ def parse_references(text: str) -> list[int]:
               for m in re.finditer(rf"\b(?:the\s+)?({ordinals})(?:\s+(?:one|pick|movie|film|book|item|toy|game|suggestion))?\b", t)]  # fmt: skip
     found += [(m.start(), zh_number(m.group(1)) if m.group(1) else -1) for m in _ZH_REFERENCE.finditer(t)]
     return list(dict.fromkeys(n for _, n in sorted(found) if n is not None))
+
+
+# "第一个比第二个新吗": a Chinese comparison says how with 比 and a character or two, too short to be a cue word
+_ZH_COMPARED = re.compile(r"比[^，。？！?!]{0,12}?(?:更|还)?(便宜|贵|新|晚|早|老|旧)")
+_ZH_RELATIVE: dict[str, Relative] = {"便宜": "cheaper", "贵": "pricier", "新": "newer", "晚": "newer", "早": "older", "老": "older", "旧": "older"}
+
+
+def _compared(text: str, cues: Sequence[str]) -> list[Relative]:
+    """The relative words a message comparing two picks says: its cue words ("cheaper", "more recent") and a Chinese 比…新."""
+    return list(dict.fromkeys([*(r for r in get_args(Relative) if r in cues), *(_ZH_RELATIVE[m[1]] for m in _ZH_COMPARED.finditer(text))]))
+

@@ -60,20 +60,6 @@ RELATIVE: dict[Relative, RelativeBound] = {
 }
 
 
-# "第一个比第二个新吗": a Chinese comparison says how with 比 and a character or two, too short to be a cue word
-_ZH_COMPARED = re.compile(r"比[^，。？！?!]{0,12}?(?:更|还)?(便宜|贵|新|晚|早|老|旧)")
-_ZH_RELATIVE: dict[str, Relative] = {"便宜": "cheaper", "贵": "pricier", "新": "newer", "晚": "newer", "早": "older", "老": "older", "旧": "older"}
-
-
-def compared_by(parsed: Parsed, text: str) -> list[Relative]:
-    """How a message compares two shown picks, if it names two ("is the first one cheaper than the second?",
-    "第一个比第二个新吗"): the relative words it says."""
-    if len(parsed.references) < 2:
-        return []
-    zh = [_ZH_RELATIVE[m.group(1)] for m in _ZH_COMPARED.finditer(text)]
-    return list(dict.fromkeys([*(cue for cue in RELATIVE if cue in parsed.cues), *zh]))
-
-
 def _relative_bounds(parsed: Parsed, session: Session) -> Iterator[tuple[RelativeBound, list[float]]]:
     """Each relative refinement the message asks for that sets a bound it does not state, with the shown picks'
     prices (or years), sorted."""
@@ -276,7 +262,7 @@ class Understander:
         )  # fmt: skip
         self._checkable(intent, parsed, session)
         intent.fallback = self._looser(intent.constraints, parsed, session)
-        self._referenced(intent, parsed, session, message)
+        self._referenced(intent, parsed, session)
         self._named_titles(message, intent, titled, session)
         return intent
 
@@ -483,7 +469,7 @@ class Understander:
         intent.exchange = Exchange(asked=asked, catalog=catalog, price_min=parsed.price_min, price_max=parsed.price_max, rate=rate)
 
     @staticmethod
-    def _referenced(intent: Intent, parsed: Parsed, session: Session, text: str) -> None:
+    def _referenced(intent: Intent, parsed: Parsed, session: Session) -> None:
         """What a follow-up says about a shown item: liked, rejected, the one to find more like, or compared with another."""
         ref = session.item_at(parsed.reference)
         if intent.action == "feedback":
@@ -494,8 +480,8 @@ class Understander:
                 intent.rejected_ids = [ref.item_id] if ref else [r.item_id for r in session.last_items]
         if intent.action == "more_like" and ref is not None:
             intent.anchor_id = intent.pointed_id = ref.item_id
-        if intent.action == "ask_item" and len(by := compared_by(parsed, text)) == 1:
-            intent.comparison = Comparison(other=parsed.references[1], by=by[0])
+        if intent.action == "ask_item" and len(parsed.compared) == 1:
+            intent.comparison = Comparison(other=parsed.references[1], by=parsed.compared[0])
 
     def _named_titles(self, message: str, intent: Intent, titled: str | None, session: Session) -> None:
         """Titles the person names (after a cue, in quotes, as "Title (Year)" or bare): liked ones anchor the search and
@@ -522,7 +508,7 @@ class Understander:
         shown = bool(session.last_items)
         asked = shown or bool(session.query)  # "something cheaper" refines the last request even if it found nothing
         cues = set(parsed.cues)
-        compares = bool(compared_by(parsed, text) and QUESTION.search(text))
+        compares = bool(parsed.compared and QUESTION.search(text))
         if shown and parsed.reference is not None and (YES_NO.search(text) or compares):
             return "ask_item"  # "is the second one cheaper than the first one?", "which is newer, the first or the second?"
         for wanted, needs_reference, action in CUE_ACTIONS:
