@@ -6,8 +6,10 @@
 Messages: user utterances of INSPIRED's test dialogues (``../shared/data/inspired/test.jsonl``,
 not shipped), drawn with fixed seeds: 60 that the first rules were developed on (not labelled),
 then 80 and 100 messages that the rules have been tuned on since ("development"), then 150
-held-out messages, all labelled by hand in ``data/eval/linking_inspired.yaml`` (keyed by the
-SHA-1 of each message; the films each one names that the demo catalog has). Linked =
+held-out messages, then 150 "fresh" ones, and at last ("fresh2") the 382 user messages of
+``test_raw.jsonl`` that no recommendation turn's context holds, all labelled by hand in
+``data/eval/linking_inspired.yaml`` (keyed by the SHA-1 of each message; the films each one names
+that the demo catalog has), each before the linker was first run on it. Linked =
 what the chat's understander links in a message: "Title (Year)", titles after a cue word or
 in quotes, and titles of several words written in running text. Precision = links that are
 a labelled film of their message; recall = labelled films linked.
@@ -49,7 +51,18 @@ def samples(path: Path) -> dict[str, list[str]]:
     random.Random(4).shuffle(third)
     fourth = [u for u in rest if u not in set(first[:80]) | set(second[:100]) | set(third[:150])]
     random.Random(5).shuffle(fourth)
-    return {"development": first[:80] + second[:100], "held_out": third[:150], "fresh": fourth[:150]}
+    return {"development": first[:80] + second[:100], "held_out": third[:150], "fresh": fourth[:150],
+            "fresh2": unseen(path.with_name("test_raw.jsonl"), set(said))}
+
+
+def unseen(path: Path, said: set[str]) -> list[str]:
+    """Every user message of the dialogues' turns that no recommendation turn's context holds (so none of the
+    samples above could draw it), shuffled."""
+    turns = [json.loads(line) for line in path.open(encoding="utf-8")]
+    users = list(dict.fromkeys(t["resp"] for t in turns if t["is_user"] == 1))
+    rest = [u for u in users if u not in said and len(u) > 10]
+    random.Random(6).shuffle(rest)
+    return rest
 
 
 def main() -> None:
@@ -61,7 +74,7 @@ def main() -> None:
     titles = bot._titles
     by_name = {f"{it.title} ({it.year})": it.id for it in bot.store.items("movies")}
     data = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
-    for (name, messages), labels in zip(samples(DATA).items(), [data["labels"], data["held_out"], data["fresh"]], strict=True):
+    for (name, messages), labels in zip(samples(DATA).items(), [data["labels"], data["held_out"], data["fresh"], data["fresh2"]], strict=True):
         if missing := set(labels) - {hashlib.sha1(m.encode()).hexdigest() for m in messages}:
             sys.exit(f"{len(missing)} labelled messages are not in the {name} sample: the data or the draw changed")
         score(titles, by_name, messages, labels, name, args.show)
