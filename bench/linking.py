@@ -1,18 +1,18 @@
-"""Films named in free-text messages, linked to the catalog, against a hand-checked sample. Prints figures.
+"""Films named in free-text messages, linked to the catalog, against hand-labelled samples. Prints figures.
 
-    .venv/bin/python bench/linking.py                  # both labelled samples
+    .venv/bin/python bench/linking.py                  # every labelled sample
     .venv/bin/python bench/linking.py --show           # and every message with what was linked
 
 Messages: user utterances of INSPIRED's test dialogues (``../shared/data/inspired/test.jsonl``,
 not shipped), drawn with fixed seeds: 60 that the first rules were developed on (not labelled),
 then 80 and 100 messages that the rules have been tuned on since ("development"), then 150
-held-out messages, then 150 "fresh" ones, and at last ("fresh2") the 382 user messages of
-``test_raw.jsonl`` that no recommendation turn's context holds, all labelled by hand in
-``data/eval/linking_inspired.yaml`` (keyed by the SHA-1 of each message; the films each one names
-that the demo catalog has), each before the linker was first run on it. Linked =
-what the chat's understander links in a message: "Title (Year)", titles after a cue word or
-in quotes, and titles of several words written in running text. Precision = links that are
-a labelled film of their message; recall = labelled films linked.
+held-out messages, then 150 "fresh" ones, then ("fresh2") the 382 user messages of
+``test_raw.jsonl`` that no recommendation turn's context holds; at last 83 user messages of
+OpenDialKG's test dialogues (``../shared/data/opendialkg``, not shipped; see :func:`opendialkg`).
+All are labelled by hand in ``data/eval/linking_inspired.yaml`` (keyed by the SHA-1 of each
+message; the films each one names that the demo catalog has), each before the linker was first
+run on it. Linked = what the chat's understander links in a message: "Title (Year)", titles after
+a cue word or in quotes, and titles written in running text or as a list's items.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from bench.redial import plain_bot  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "inspired" / "test.jsonl"
 LABELS = ROOT / "data" / "eval" / "linking_inspired.yaml"
+OPENDIALKG = ROOT.parent / "shared" / "data" / "opendialkg" / "opendialkg_eval_test_data_processed.jsonl"
 
 
 def samples(path: Path) -> dict[str, list[str]]:
@@ -65,6 +66,15 @@ def unseen(path: Path, said: set[str]) -> list[str]:
     return rest
 
 
+def opendialkg(path: Path, not_films: set[str]) -> list[str]:
+    """120 user messages of OpenDialKG's test dialogues (each evaluation turn's context, even turns), drawn with a fixed
+    seed, less those about books or sport (labelled so by hand: the benchmark links films)."""
+    turns = [json.loads(line)["context"] for line in path.open(encoding="utf-8")]
+    said = list(dict.fromkeys(u for context in turns for u in context[::2] if len(u) > 10))
+    random.Random(7).shuffle(said)
+    return [u for u in said[:120] if hashlib.sha1(u.encode()).hexdigest() not in not_films]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--show", action="store_true")
@@ -74,10 +84,13 @@ def main() -> None:
     titles = bot._titles
     by_name = {f"{it.title} ({it.year})": it.id for it in bot.store.items("movies")}
     data = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
-    for (name, messages), labels in zip(samples(DATA).items(), [data["labels"], data["held_out"], data["fresh"], data["fresh2"]], strict=True):
+    drawn = {**samples(DATA), "opendialkg": opendialkg(OPENDIALKG, set(data["opendialkg_not_films"]))}
+    labelled = [data["labels"], data["held_out"], data["fresh"], data["fresh2"], data["opendialkg"]]
+    for (name, messages), labels in zip(drawn.items(), labelled, strict=True):
         if missing := set(labels) - {hashlib.sha1(m.encode()).hexdigest() for m in messages}:
             sys.exit(f"{len(missing)} labelled messages are not in the {name} sample: the data or the draw changed")
         score(titles, by_name, messages, labels, name, args.show)
+    print("(precision: links that are a labelled film of their message; recall: labelled films linked)")
 
 
 def score(titles: object, by_name: dict[str, str], messages: list[str], labels: dict[str, list[list[str]]], name: str,
@@ -92,7 +105,7 @@ def score(titles: object, by_name: dict[str, str], messages: list[str], labels: 
         films, found = films + len(groups), found + sum(bool(g & set(linked)) for g in groups)
         if show and (linked or groups):
             print(f"- {message[:160]!r}\n    linked {sorted(linked.values())}; films {[sorted(g) for g in groups]}")
-    print(f"{name}: {len(messages)} INSPIRED messages, {films} films named that the catalog has (hand-labelled)")
+    print(f"{name}: {len(messages)} messages, {films} films named that the catalog has (hand-labelled)")
     print(f"  precision {right}/{links} = {right / max(1, links):.2f}; recall {found}/{films} = {found / max(1, films):.2f}")
 
 if __name__ == "__main__":
