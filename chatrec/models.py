@@ -16,6 +16,7 @@ Language = Literal["en", "zh"]
 LANGUAGES: tuple[str, ...] = get_args(Language)  # the languages chatrec reads and answers in
 
 
+_PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # a name among an item's extra facts, not an id
 _AGE_SPAN = re.compile(r"(?<![\d.:])(?<!\d/)(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})\s*(?:years?|yrs?)(?!\w)|ages?\s*(\d{1,2})\s*(?:-|–|to)\s*(\d{1,2})")
 _AGE_PLUS = re.compile(r"ages?\s*(\d{1,2})\s*\+|(?<![\d.:/])(\d{1,2})\s*\+\s*(?:years?|yrs?)")
 
@@ -65,6 +66,11 @@ class Item(BaseModel):
         """The titles a Chinese message or reason may name the item by (``extra.title_zh``, several split by "/")."""
         value = self.extra.get("title_zh")
         return [t.strip() for t in value.split("/") if t.strip()] if isinstance(value, str) else []
+
+    def people(self) -> list[str]:
+        """Its makers and the names among its extra facts ("Tom Hanks, Robin Wright" of its stars; not "tt0114709")."""
+        extra = [p.strip() for v in self.extra.values() if isinstance(v, str) for p in v.split(",") if _PERSON.fullmatch(p.strip())]
+        return [*self.authors, *extra]
 
     def content_hash(self) -> str:
         """Stable digest of every field: a changed row gets a new hash and is re-upserted."""

@@ -96,7 +96,11 @@ class _Store:
         ("Borat: Cultural Learnings of America for Make Benefit Glorious Nation of Kazakhstan", ["Comedy"], 65),
         ("Tupac: Resurrection", ["Documentary"], 1), ("Bay", ["Drama"], 1), ("Annabelle", ["Horror"], 2),
         ("Jumanji", ["Adventure"], 100), ("Airheads", ["Comedy"], 5), ("Fantasia", ["Animation"], 30),
-        ("Snipes", ["Drama"], 1), ("Pickpocket", ["Crime"], 3),
+        ("Snipes", ["Drama"], 1), ("Pickpocket", ["Crime"], 3), ("Blended", ["Comedy"], 8), ("The Cruise", ["Documentary"], 1),
+        ("Clown", ["Horror"], 2), ("The Lion King", ["Animation"], 170), ("The Rock", ["Action"], 60), ("Psycho", ["Horror"], 80),
+        ("The Others", ["Horror"], 40), ("The Romantics", ["Comedy"], 1), ("Memento", ["Thriller"], 150),
+        ("Shutter Island", ["Thriller"], 60), ("Donnie Darko", ["Drama"], 100), ("The Silence of the Lambs", ["Thriller"], 280),
+        ("The Guard", ["Comedy"], 5), ("Talk to Her (Hable con Ella)", ["Drama"], 10), ("Crash", ["Drama"], 60),
     ]]  # fmt: skip
 
     def items(self, domain: str) -> list[Item]:
@@ -191,6 +195,73 @@ def test_titles_joined_by_and_on_the_demo_catalog(demo_store: ChromaStore, tmp_p
 def test_a_one_word_title_in_running_text_even_misspelt(message: str, found: list[str]) -> None:
     """Cases from the development sample and ReDial's validation messages (``bench/linking.py``)."""
     assert [m.title for m in TitleIndex(_Store()).bare(message, "movies")] == found  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("message", "found"), [
+    ("Blended sounds good. I would love to watch the trailer.", ["Blended"]),  # a common word, judged as a film is
+    ("I think that Frozen was great", ["Frozen"]),
+    ("psycho is good", ["Psycho"]),  # a message all in lower case names its films in lower case
+    ("Tom Cruise was great in this film.", []),  # a surname, after a capitalised word
+    ("I thought it was long, but the clown was great", []),  # a thing, after an article
+    ("can we watch frozen 1 on TV?", ["Frozen"]),  # the first of a series
+    ("I liked Frozen 2 a lot", []),
+    ("Did the new Lion King have the same story as the original?", []),  # a remake the catalog may lack
+    ("I'm a wrestling fan (The Rock is a better actor).", []),  # a person
+    ("They loved the other ones.", []),  # everyday words are never a title misspelt ("the other" is 95% of "the others")
+    ("I love romantic comedies", []),  # a kind of film, as "romantic movie" is
+    ("well, im gonna go watch myself some 'Momento', it was nice chatting", ["Memento"]),  # quoted, a letter out
+    ("something like Shutter Island, Donny Darko, Silence of the Lambs", ["Shutter Island", "Donnie Darko", "The Silence of the Lambs"]),
+    ("Don Cheadle starred in The Guard, Talk to Me, and Crash.", ["The Guard", "Crash"]),  # words spelt right are not a near title
+])  # fmt: skip
+def test_titles_people_name_as_they_talk(message: str, found: list[str]) -> None:
+    """Cases from the second fresh sample of INSPIRED messages and the lines around it (``bench/linking.py``)."""
+    titles = TitleIndex(_Store())  # type: ignore[arg-type]
+    assert sorted(titles.name(m.item_id) or "" for m in titles.mentions(message, "movies")) == sorted(found)
+
+
+class _DatedStore(_Store):
+    ITEMS = [Item(id=t.casefold(), domain="movies", title=t, year=y, popularity=p) for t, y, p in [
+        ("Jumanji", 1995, 110), ("Jumanji: Welcome to the Jungle", 2017, 6), ("Black Panther", 2017, 11), ("Gone", 2012, 2),
+        ("Gone in 60 Seconds", 2000, 40), ("Home", 2015, 3), ("Home Alone", 1990, 90), ("Anything Else", 2003, 5),
+        ("The Others", 2001, 40), ("Zombieland", 2009, 53), ("Paperman", 2012, 2), ("Dumb & Dumber (Dumb and Dumber)", 1994, 100),
+        ("Nowhere", 1997, 1), ("Forrest Gump", 1994, 330), ("The Class (Klass)", 2007, 1), ("The Lego Movie", 2014, 31),
+        ("Scream", 1996, 70), ("Jaws", 1975, 91), ("The Queen", 2006, 20),
+    ]]  # fmt: skip
+
+
+@pytest.mark.parametrize(("message", "found"), [
+    ("Have you seen The Lego Movie?", ["The Lego Movie"]),  # "seen", "do you know", "the movie" are cues too
+    ("Do you know Jaws?", ["Jaws"]),
+    ("I love the movie Scream. Anything similar?", ["Scream"]),
+    ("Have you seen Jumanji (2017)?", ["Jumanji: Welcome to the Jungle"]),  # that year's film, not the most-rated
+    ("Have you seen Jumanji (2012)?", []),  # no film of that name and year
+    ("We saw Black Panther (2018) and liked it", ["Black Panther"]),  # a year out: a release date's
+    ("something similar to Gone in 60 Seconds (2000)?", ["Gone in 60 Seconds"]),  # not *Gone*: the words up to a year
+    ("I haven't seen Home Alone 2 yet", []),  # a sequel, not *Home*
+    ("Do you know anything else he was in?", []),  # talk after "do you know", "seen"
+    ("I have seen the Pitch Perfect, it was good. I haven't seen the others.", []),
+    ("Yes I like him in Zombie Land and Paper Man", ["Zombieland"]),  # written apart: a film many have rated
+    ("Have you ever seen Dumb and Dumber (1994)?", ["Dumb & Dumber (Dumb and Dumber)"]),  # "&" written "and"
+    ("you should love a movie called Nowhere to Run", []),  # the start of a longer name
+    ("Seen Forest Gump but it's not a suspense.", ["Forrest Gump"]),  # misspelt: "gump" is a rare word
+    ("Okay, have you seen the classic A Nightmare on Elm Street?", []),  # "the classic" is words spelt right
+])  # fmt: skip
+def test_titles_after_seen_and_before_a_year(message: str, found: list[str]) -> None:
+    """Cases from OpenDialKG's test dialogues and ReDial's validation messages."""
+    titles = TitleIndex(_DatedStore())  # type: ignore[arg-type]
+    assert sorted(titles.name(m.item_id) or "" for m in titles.mentions(message, "movies")) == sorted(found)
+
+
+def test_of_films_sharing_a_name_the_one_whose_people_are_named() -> None:
+    class Store(_Store):
+        ITEMS = [Item(id="g00", domain="movies", title="The Gift", year=2000, popularity=13, authors=["Sam Raimi"]),
+                 Item(id="g15", domain="movies", title="The Gift", year=2015, popularity=4, extra={"stars": "Jason Bateman, Rebecca Hall"})]  # fmt: skip
+
+    titles = TitleIndex(Store())  # type: ignore[arg-type]
+    assert [m.item_id for m in titles.mentions("I like Jason Bateman. Do you know who directed The Gift?", "movies")] == ["g15"]
+    assert [m.item_id for m in titles.mentions("Sam Raimi made The Gift", "movies")] == ["g00"]
+    assert [m.item_id for m in titles.mentions("Do you know who directed The Gift?", "movies")] == ["g00"]  # the most-rated
+    assert [m.item_id for m in titles.mentions("I loved The Gift with Bateman", "movies")] == ["g15"]  # a surname, capitalised
 
 
 @pytest.mark.parametrize(("message", "found"), [

@@ -138,7 +138,6 @@ _ZH_QUANTITY = (*_ZH_COUNTING, "仅", "达到", "不到", "约", "智商")
 _ZH_NAME = re.compile(r"(?:[A-Z]\.\s*)*[\u4e00-\u9fff]{1,6}(?:[·・][\u4e00-\u9fff]{1,6})+|(?:[A-Z]\.\s*)+[\u4e00-\u9fff]{2,4}")
 _ZH_NAME_GLUE = re.compile(r"导演|主演|演员|作者|编剧|作家|执导|创作|笔下|[由和与是的了在所写编拍，。、《》]")  # words around a name
 _ZH_NAME_SIMILARITY = 0.83
-_PERSON = re.compile(r"[^\W\d_][\w.'’ -]*[^\W\d_]")  # "Tom Hanks" among an item's extra facts, not "tt0114709"
 _ENGLISH_RUN = re.compile(r"[A-Za-z][A-Za-z'’-]*(?:[\s,]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words or more
 # A lower-case English word in a Chinese line ("年轻狮子 cub的冒险", "一个 FBI trainee在 asylum中"): written in the
 # wrong language, unless a word English is commonly borrowed for in Chinese. Not beside a digit: "20cm", "3d".
@@ -170,11 +169,6 @@ def facts_text(item: Item) -> str:
              item.description, f"{item.price:.2f}" if item.price is not None else "", f"{item.rating:.1f}" if item.rating else "",
              *(str(v) for k, v in item.extra.items() if not _ID_KEY.search(k))]  # fmt: skip
     return " ".join(parts).casefold()
-
-
-def _people(item: Item) -> list[str]:
-    """The names among an item's extra facts ("Tom Hanks, Robin Wright" of its stars; not "tt0114709")."""
-    return [p.strip() for v in item.extra.values() if isinstance(v, str) for p in v.split(",") if _PERSON.fullmatch(p.strip())]
 
 
 def _spaced(text: str) -> str:
@@ -398,7 +392,7 @@ class Grounding:
         its title ("（There Is Something About Mary）" of *There's Something About Mary*)."""
         item = self.picks[index]
         text = _QUOTED.sub(" ", sentence)
-        for kept in sorted([*(it.title for it in self.picks), *item.authors, *_people(item)], key=len, reverse=True):
+        for kept in sorted([*(it.title for it in self.picks), *item.people()], key=len, reverse=True):
             text = re.sub(re.escape(kept), " ", text, flags=re.IGNORECASE)
         titles = " ".join(_spaced(it.title) for it in self.picks)  # a part of a title ("With Love and Squalor") is a title
         known = _spaced(self.request) + titles
@@ -603,7 +597,7 @@ class Grounding:
         if not names or self.embed is None:
             return names  # nothing to check it with: not shown
         item = self.picks[index]
-        vectors = np.stack([self._vector(p) for p in [item.title, *item.authors, *_people(item)]])
+        vectors = np.stack([self._vector(p) for p in [item.title, *item.people()]])
         return [n for n in names if float((vectors @ self._vector(n)).max()) < _ZH_NAME_SIMILARITY]
 
     def _vector(self, text: str) -> np.ndarray:

@@ -32,10 +32,12 @@ _DISLIKE = (r"didn'?t like|don'?t like|did not like|do not like|\bhated?\b|disli
 _CUE = re.compile(
     rf"(?:(?P<neg>{_DISLIKE})"
     r"|(?:loved?|liked?|enjoyed|adored|fan of|similar to|something like|more like|favou?rite (?:is|was)|像|喜欢|类似)"
+    r"|(?P<seen>\b(?:seen|watched|saw|do you know|the (?:movie|film)(?: called| named| titled)?|(?:movie|film) called)\b)"
     r")\s*(?=(?P<span>[^,.;!?，。；！？]{2,80}))",
     re.IGNORECASE,
 )
 _I = {"I", "I'm", "I've", "I'd", "I'll"}  # "I liked Titanic I cried": Titanic is a whole name
+_QUOTED_NEAR = 6  # letters a quoted word needs to be read as a one-word title misspelt
 _FUZZY_MIN = 8  # a shorter name must match a title exactly: "other" is 91% of "Mother"
 _QUOTED = re.compile(r"[\"“《「']([^\"”》」']{2,80})[\"”》」']")
 _PARENS = re.compile(r"\s*\([^)]*\)")
@@ -79,12 +81,15 @@ _LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
 # tells a title named in running text from the same words used as words.
 _FILM_WORDS = frozenset({"movie", "movies", "film", "films", "watch"})  # everyday words in a talk about films
 _SERIES_WORDS = frozenset({"movies", "films", "series", "franchise", "trilogy", "saga", "sequels"})  # "all the Terminator movies"
+_TALK_ZIPF = 5.0  # lower-case words this common after "seen" are talk, not a title: "anything else", "the others", "together"
 _RARE_WORD_ZIPF = 3.0  # a one-word title this rare ("Zombieland", "looper") is named, not used as a word ("Her", "Solo")
+_NEAR_ZIPF = 3.5  # a name near a title may be it misspelt when a word of it is this rare ("Forest Gump"; not "the cover")
 _RARE_MAIN_ZIPF = 3.5  # a title's main part names it only with a word this rare ("terminator 2"; not "journey to the west")
 _KNOWN_BY_PART = 10  # ratings a film needs to be named by one word of its title ("Borat")
 _RARE_PHRASE = -8.5  # log10 chance of a lower-case title's uncommon words side by side ("blade runner"; not "home alone")
 _MISSPELT_ZIPF = 2.0  # a word this rare, one letter from a one-word title ("anabelle"), may be that title misspelt
 _MISSPELT_MIN = 7  # letters such a word needs: "jumangi"; a shorter one is a letter from too many words
+_LISTED_NEAR = 85.0  # rapidfuzz ratio of a misspelt list item to its title ("donny darko": 87)
 _LISTED_ZIPF = 5.0  # a one-word item of a list names a title unless it is a word this common ("yes", "sure", "okay")
 _CLAUSE = re.compile(r"[^.!?。！？\n…:]+")  # a list stays within one clause: "Pulp Fiction, Psycho, Jaws... kind of a mix"
 _LIST_SEPARATOR = re.compile(r"\s*(?:[,;/&、，；]|\s[-–—]\s)\s*(?:(?:and|or)\b\s*)?|\s+(?:and|or)\s+", re.IGNORECASE)
@@ -126,29 +131,64 @@ def _common(word: str) -> bool:
 
 def _one_word_title(words: list[str], key: str, genres: frozenset[str]) -> bool:
     """Whether ``words[0]``, after a cue, may be a one-word title: not a genre ("romance"), written capitalised or
-    longer than a pronoun ("her"), and not a first name followed by a surname ("Keanu Reaves")."""
+    longer than a pronoun and no everyday word ("her", "together"), and not a first name followed by a surname ("Keanu
+    Reaves") nor the start of a longer name ("Nowhere to Run")."""
     capital = not words[0][:1].islower()  # capitalised, or a script without case (《流浪地球》)
     surname = len(words) > 1 and capital and words[1][:1].isupper() and words[1] not in _I
-    kind = not capital and len(words) > 1 and words[1].casefold().strip(".,!?") in _KIND_WORDS  # "romantic movie or thriller"
-    return key not in genres and (capital or len(key) >= 6) and not surname and not kind
+    longer = len(words) > 2 and words[1].casefold() in {"to", "of"} and words[2][:1].isupper()
+    kind = not capital and len(words) > 1 and _kind_word(words[1], genres)  # "romantic movie or thriller", "romantic comedies"
+    return key not in genres and (capital or (len(key) >= 6 and not _common(key))) and not (surname or longer or kind)
 
 
 _KIND_WORDS = frozenset({"movie", "movies", "film", "films", "one", "ones", "book", "books", "kind", "stuff"})
 
 
+def _kind_word(word: str, genres: frozenset[str]) -> bool:
+    """Whether ``word`` names a kind of item, so a lower-case word before it describes it: "movie", "comedies"."""
+    word = word.casefold().strip(".,!?")
+    return word in _KIND_WORDS or word in genres or re.sub(r"ies$", "y", word).removesuffix("s") in genres
+
+
 def _plausible(text: str, words: list[re.Match[str]], i: int, n: int) -> bool:
     """Whether words[i:i+n], which spell a catalog title, are written as a title rather than as everyday words: one
-    rare word; several with a capitalised uncommon one; or, in lower case, uncommon words unlikely side by side."""
+    rare word; several with a capitalised uncommon one; or, in lower case, uncommon words unlikely side by side. Words
+    not all everyday are a title too when a verdict follows them ("Blended sounds good", "A quiet place was good") or
+    the number 1 ("frozen 1"); never after "new" ("the new Lion King": a remake the catalog may lack)."""
     run = [w.group() for w in words[i : i + n]]
-    if i + n < len(words) and _SEQUEL.fullmatch(words[i + n].group()) and not text[words[i + n - 1].end() : words[i + n].start()].strip():
-        return False  # "Frozen 2" is not Frozen
-    if i + n < len(words) and words[i + n].group().casefold() in _SERIES_WORDS:
-        return False  # "all the Terminator movies" name a series
+    if _joined(text, words, i - 1) and words[i - 1].group().casefold() in _NEWER:
+        return False
+    after = words[i + n].group() if _joined(text, words, i + n - 1) else ""
+    if _SEQUEL.fullmatch(after):
+        return after == "1" and not all(map(_common, run))  # "Frozen 2" is not Frozen
+    if after.casefold() in _SERIES_WORDS or _A_PERSON.match(text, words[i + n - 1].end()):
+        return False  # "all the Terminator movies" name a series; "The Rock is a better actor" a person
+    judged = bool(_JUDGED.match(text, words[i + n - 1].end())) and not all(map(_common, run)) and _named_as_title(text, words, i)
     if n == 1:
-        return _zipf(run[0]) < _RARE_WORD_ZIPF and not _used_as_word(text, words, i)
+        return (_zipf(run[0]) < _RARE_WORD_ZIPF or judged) and not _used_as_word(text, words, i)
     if any(w[:1].isupper() and not _common(w) for w in run):
         return True
-    return sum(_zipf(w) - 9 for w in run if not _common(w)) <= _RARE_PHRASE
+    return sum(_zipf(w) - 9 for w in run if not _common(w)) <= _RARE_PHRASE or judged
+
+
+def _named_as_title(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """Whether the words from words[i] are written as a name: capitalised, or in a message written all in lower case
+    first in their sentence or after an everyday word ("psycho is good", "is dunkirk the one…"; not "tom cruise was
+    good"); and not after a capitalised word ("Tom Cruise was great", "Shanghai Girls"), "of" ("a Waste of Shame"), or
+    an article ("the clown was great")."""
+    before = words[i - 1].group() if _joined(text, words, i - 1) else ""
+    lower = text == text.casefold() and (not before or _common(before))
+    written = words[i].group()[:1].isupper() or lower
+    return written and (before in _I or not before[:1].isupper()) and before.casefold() not in {"of", "a", "an", "the"}
+
+
+_A_PERSON = re.compile(r"\s+(?:is|was|'s)\s+(?:a|an|the|my)\s+(?:\w+\s+){0,2}?(?:actor|actress|director|comedian|wrestler|singer|rapper|guy)\b",
+                       re.IGNORECASE)
+_NEWER = frozenset({"new", "newer", "newest", "latest", "upcoming", "recent"})
+# What people say of a film they have just named: "… was good", "… sounds more appealing", "… the one with Harry Styles".
+_JUDGED = re.compile(r"\s+(?:(?:was|is)\s+(?:(?:so|really|pretty|very|also|too|actually|just|definitely)\s+)?"
+                     r"(?:good|great|funny|awesome|amazing|okay|ok|fine|hilarious|excellent|fantastic|brilliant|fun|scary|better|the best)"
+                     r"|sounds?\s+(?:(?:so|really|pretty|very|more|kind of)\s+)?(?:good|great|interesting|appealing|fun|cool|funny|exciting)"
+                     r"|the one (?:with|where|about))\b", re.IGNORECASE)  # fmt: skip
 
 
 def _joined(text: str, words: list[re.Match[str]], i: int) -> bool:
@@ -167,12 +207,48 @@ def _used_as_word(text: str, words: list[re.Match[str]], i: int) -> bool:
     return before.casefold() in {"a", "an"} or named or after[:1].isupper()
 
 
-def _not_one_film(words: list[str], n: int) -> bool:
-    """words[:n] after a cue name a kind of film ("I love scary movies") or come before a sequel's number
-    ("I liked Frozen 2"), so they are not the catalog's film of that name."""
+def _not_one_film(words: list[str], n: int, talk: bool = False) -> bool:
+    """words[:n] after a cue name a kind of film ("I love scary movies"), everyday words in lower case ("I liked the
+    one with…"; after a cue that may start ``talk``, common ones too: "have you seen the others", "do you know
+    anything else"), or the start of something longer:
+    before a number ("I liked Frozen 2", "Room 237") or "of" ("the game of thrones"), so they are not the catalog's
+    film of that name."""
     plural = words[n - 1].casefold().strip(".,!?") in {"movies", "films"}
+    everyday = all(w[:1].islower() and (_zipf(w.strip(".,!?")) >= _TALK_ZIPF if talk else _common(w.strip(".,!?"))) for w in words[:n])
     after = words[n].strip(".,!?") if n < len(words) else ""
-    return plural or bool(_SEQUEL.fullmatch(after)) or after.casefold() in _SERIES_WORDS
+    numbered = bool(_SEQUEL.fullmatch(after)) or after.isdigit()
+    longer = after == "of" and words[n + 1 : n + 2] != ["course"]
+    return plural or everyday or numbered or longer or after.casefold() in _SERIES_WORDS
+
+
+def _said(person: str, text: str) -> bool:
+    """Whether ``text`` names ``person``: whole ("jason bateman"), or by a surname of four letters or more, capitalised
+    ("Bateman")."""
+    surname = person.split()[-1]
+    return bool(re.search(rf"(?<!\w){re.escape(person)}(?!\w)", text, re.IGNORECASE)
+                or (len(surname) >= 4 and re.search(rf"(?<!\w){re.escape(surname)}(?!\w)", text)))
+
+
+def _year_at(words: list[str]) -> tuple[int, int] | tuple[None, None]:
+    """Where a "(Year)" stands among a cue's words, and the year."""
+    return next(((k, int(m.group(1))) for k, w in enumerate(words) if (m := _WITH_YEAR.fullmatch(w.strip(".,!?")))), (None, None))
+
+
+def _before_year(words: list[str], n: int, at: int | None) -> bool:
+    """Whether words[:n] may name a film when a year stands at words[at]: all the words up to it, or fewer parted
+    from the rest ("Toy Story and Toy Story 2 (1999)", "clueless i like Sleepless in Seattle (1993)", "Sing do you
+    think…"), not a name's start ("Gone in 60 Seconds", "Robin Hood: Men in Tights", "Walk the Line")."""
+    if at is None or n == at:
+        return True
+    after = words[n] if n < at else ""
+    return after.casefold() in {"and", "or", "i"} or (after[:1].islower() and after.casefold() not in _SMALL_WORDS)
+
+
+def _misspelt_name(key: str) -> bool:
+    """Whether words near a title may be it misspelt: one of them is rare or no word ("gump", "benjji"), or there
+    are four or more."""
+    words = key.split()
+    return len(words) >= 4 or min(map(_zipf, words)) < _NEAR_ZIPF
 
 
 def title_key(text: str) -> str:
@@ -195,13 +271,13 @@ def without_parens(title: str) -> str:
 
 def _names(title: str) -> list[str]:
     """A catalog title's names: without "(…)" parts, with its article moved back to the front ("Matrix, The" →
-    "The Matrix"), and any "a.k.a." name."""
+    "The Matrix"), and any "a.k.a." name; one with "&" also with "and" ("Dumb and Dumber", as people write it)."""
     aka = [m.group(1) for m in re.finditer(r"\(a\.k\.a\.\s*([^)]+)\)", title, re.IGNORECASE)]
     out = []
     for name in [without_parens(title), *aka]:
         name = name.strip()
         out.append(f"{m.group(2)} {m.group(1)}" if (m := _ARTICLE.match(name)) else name)
-    return out
+    return out + [name.replace("&", "and") for name in out if "&" in name]
 
 
 def spoken_title(item: Item, language: str) -> str:
@@ -325,7 +401,9 @@ class TitleIndex:
         self._by_year: dict[str, dict[int, dict[str, str]]] = {}  # domain → year → title key → item id
         self._bare: dict[str, dict[str, str]] = {}  # domain → title key that may be named bare → item id
         self._one_word: dict[str, dict[str, str]] = {}  # domain → a bare title key of one rare word → item id
+        self._apart: dict[str, dict[str, str]] = {}  # domain → those of films many have rated, which may be written apart
         self._genres: dict[str, frozenset[str]] = {}  # domain → genre names
+        self._namesakes: dict[str, dict[str, list[Item]]] = {}  # domain → a title key several items share → them
         self._chinese: dict[str, dict[str, str]] = {}  # domain → Chinese title (an item's extra "title_zh") → item id
         self._recent: Recent[list[TitleMention]] = Recent(64)  # recent answers by (kind, text, domain)
         self._lock = threading.Lock()
@@ -345,29 +423,38 @@ class TitleIndex:
             shared = collections.Counter(k for _, k in mains)
             named = [(it, k) for it in items for k in title_keys(it.title)]
             named += [(it, k) for it, k in mains if shared[k] == 1 and _main_names(it, k)]
+            namesakes: dict[str, list[Item]] = {}
             for item, key in named:
                 if item.year:
                     by_year.setdefault(item.year, {}).setdefault(key, item.id)
                 for form in (key, _LEADING_ARTICLE.sub("", key)):
                     keys.setdefault(form, item.id)
+                namesakes.setdefault(key, []).append(item)
+            for item, key in mains:  # with its year, a part names a film whatever others share it: "Jumanji (2017)"
+                if item.year:
+                    by_year.setdefault(item.year, {}).setdefault(key, item.id)
+            self._namesakes[domain] = {k: its for k, its in namesakes.items() if len(its) > 1}
             self._keys[domain], self._names[domain] = keys, {it.id: it.title for it in items}
             self._bare[domain] = {k: i for k, i in keys.items() if len(k) >= 5 and k not in genres}
             self._one_word[domain] = {k: i for k, i in self._bare[domain].items() if " " not in k and _zipf(k) < _RARE_WORD_ZIPF}
+            known = {it.id for it in items if (it.popularity or 0) >= _KNOWN_BY_PART}
+            self._apart[domain] = {k: i for k, i in self._one_word[domain].items() if i in known}
             _common_words()  # read once, before a first message needs it
             self._genres[domain], self._by_year[domain] = genres, by_year
             # as a message is read: NFKC ("蝙蝠侠：黑暗骑士" is "蝙蝠侠:黑暗骑士"); the most-rated wins a shared title
             self._chinese[domain] = {unicodedata.normalize("NFKC", zh): it.id for it in reversed(items) for zh in it.chinese_titles()}
 
-    def lookup(self, name: str, domain: str) -> str | None:
+    def lookup(self, name: str, domain: str, threshold: float | None = None) -> str | None:
         """The item a whole name stands for ("Interstellar (2014)", "The Great Gatsby"), never one that is part of it:
-        with a year, one of that year's titles; without, any title; exactly, or (a long name) by the fuzzy threshold."""
+        with a year, one of that year's titles; without, any title; exactly, or (a long name) by the fuzzy threshold
+        (the index's, or ``threshold``)."""
         self._index(domain)
         year = _WITH_YEAR.search(name)
         titles = self._by_year[domain].get(int(year.group(1)), {}) if year else self._keys[domain]
         key = title_key(name[: year.start()] if year else name)
         if not key or key in titles or len(key) < _FUZZY_MIN:
             return titles.get(key)
-        best = process.extractOne(key, list(titles), scorer=fuzz.ratio, score_cutoff=self.threshold)
+        best = process.extractOne(key, list(titles), scorer=fuzz.ratio, score_cutoff=threshold or self.threshold)
         return titles[best[0]] if best else None
 
     def chinese(self, domain: str) -> dict[str, str]:
@@ -401,8 +488,16 @@ class TitleIndex:
         year = self.with_years(text, domain)
         dated = {title_key(m.title) for m in year}  # "I liked Halloween (2007)": that year's film, not the most-rated
         cued = [m for m in self.find(text, domain) if not _inside(m, year, text) and not dated & set(title_keys(m.title))]
-        found = [*self.listed(text, domain), *self._alone(text, domain), *self.bare(without_spans(text, year), domain), *year, *cued]
-        return list({m.item_id: m for m in found}.values())
+        by_people = functools.partial(self._by_people, text, domain)
+        found = [*self.listed(text, domain), *self._alone(text, domain), *self.bare(without_spans(text, year), domain)]
+        return list({m.item_id: m for m in [*map(by_people, found), *year, *map(by_people, cued)]}.values())
+
+    def _by_people(self, text: str, domain: str, mention: TitleMention) -> TitleMention:
+        """Of the films that share a name, the one whose maker or star the message names ("who directed The Gift? I
+        like Jason Bateman" is the 2015 film, not Sam Raimi's, which more have rated); else the most-rated."""
+        namesakes = self._namesakes[domain].get(title_key(self._names[domain][mention.item_id]), [])
+        named = [it for it in namesakes if any(_said(person, text) for person in it.people())]
+        return mention.model_copy(update={"item_id": named[0].id}) if len(named) == 1 else mention
 
     def listed(self, text: str, domain: str) -> list[TitleMention]:
         """Titles written as the items of a list (see :meth:`_listed_in`)."""
@@ -460,12 +555,16 @@ class TitleIndex:
         return None
 
     def _misspelt(self, text: str, start: int, end: int, domain: str) -> tuple[str, int, int] | None:
-        """A whole list item of a few words that is a title misspelt ("Silver Lining Playbook"), by the fuzzy threshold."""
+        """A whole list item of a few words that is a title misspelt, by the fuzzy threshold ("Silver Lining Playbook"),
+        or nearer when one of its words is no word ("Donny Darko"; not "Talk to Me" for *Talk to Her*)."""
         words = list(_TOKEN.finditer(text, start, end))
-        if not words or len(words) > 6:
+        key = title_key(text[words[0].start() : words[-1].end()]) if words and len(words) <= 6 else ""
+        if len(key) < _FUZZY_MIN:
             return None
         a, b = words[0].start(), words[-1].end()
-        item_id = self.lookup(text[a:b], domain) if len(title_key(text[a:b])) >= _FUZZY_MIN else None
+        item_id = self.lookup(key, domain)
+        if item_id is None and min(map(_zipf, key.split())) < _RARE_WORD_ZIPF:
+            item_id = self.lookup(key, domain, _LISTED_NEAR)
         return (item_id, a, b) if item_id is not None else None
 
     def bare(self, text: str, domain: str) -> list[TitleMention]:
@@ -482,6 +581,10 @@ class TitleIndex:
         found: dict[str, TitleMention] = {}
         i = 0
         while i < len(words):
+            if (item_id := self._written_apart(text, words, keys, i, domain)) is not None:
+                found.setdefault(item_id, _mention_at(text, item_id, words[i].start(), words[i + 1].end()))
+                i += 2
+                continue
             for n in range(min(6, len(words) - i), 0, -1):
                 run = words[i : i + n]
                 key = " ".join(keys[i : i + n])
@@ -495,6 +598,13 @@ class TitleIndex:
             i += 1
         return list(found.values())
 
+    def _written_apart(self, text: str, words: list[re.Match[str]], keys: list[str], i: int, domain: str) -> str | None:
+        """The rare one-word title of a film many have rated that words[i] and the word after it spell, written apart
+        ("Zombie Land", "Good fellas"; one of them capitalised; not "Paper Man" for the short *Paperman*)."""
+        if not _joined(text, words, i) or not any(w.group()[:1].isupper() for w in words[i : i + 2]):
+            return None
+        return self._apart[domain].get(keys[i] + keys[i + 1])
+
     def _misspelt_word(self, text: str, words: list[re.Match[str]], i: int, domain: str) -> str | None:
         """The one-word title that words[i] is misspelt by a letter ("anabelle", "jumangi", "Anchroman": one edit, a
         swap of two letters counts as one): a word people hardly write, of seven letters or more, written as a title
@@ -502,8 +612,10 @@ class TitleIndex:
         key = title_key(words[i].group())
         if len(key) < _MISSPELT_MIN or _zipf(key) >= _MISSPELT_ZIPF or not _plausible(text, words, i, 1):
             return None
-        if process.extractOne(key, _common_words(), scorer=OSA.distance, score_cutoff=1):
-            return None
+        return None if process.extractOne(key, _common_words(), scorer=OSA.distance, score_cutoff=1) else self._a_letter_from(key, domain)
+
+    def _a_letter_from(self, key: str, domain: str) -> str | None:
+        """The rare one-word title ``key`` is one letter from (a swap of two letters counts as one)."""
         best = process.extractOne(key, list(self._one_word[domain]), scorer=OSA.distance, score_cutoff=1)
         return self._one_word[domain][best[0]] if best else None
 
@@ -555,26 +667,42 @@ class TitleIndex:
                     break
         return list(found.values())
 
+    def _cued(self, words: list[str], domain: str, talk: bool) -> str | None:
+        """The title a cue's words start with ("Toy Story and want something similar"): the longest exact one, else
+        the longest near one ("Guardians of the Galaxy as well" is near "… Galaxy 2"). Before a year, the words up to
+        it name one film (not "Gone" of "Gone in 60 Seconds (2000)"; see :func:`_before_year`), that year's or a year
+        out, a release date's ("Black Panther (2018)"; "Jumanji (2017)" is not the 1995 film). After a cue that may
+        start ``talk`` ("have you seen", "do you know"), lower-case words this common are no title (see :func:`_not_one_film`)."""
+        keys, genres = self._keys[domain], self._genres[domain]
+        at, year = _year_at(words)
+        prefixes = [(n, key) for n in range(min(len(words), 8), 0, -1) if _before_year(words, n, at) and len(key := title_key(" ".join(words[:n]))) >= 3
+                    and (n > 1 or _one_word_title(words, key, genres)) and not _not_one_film(words, n, talk)]  # fmt: skip
+        longest = next((n for n in range(min(len(words), 7), 0, -1) if title_key(" ".join(words[:n])) in keys), None)
+        if longest and _SEQUEL.fullmatch(" ".join(words[longest : longest + 1]).strip(".,!?")):
+            return None  # "Home Alone 2" names a sequel, not *Home*
+        hit = next(((n, keys[key]) for n, key in prefixes if key in keys), None)
+        # a short name must match exactly; a near match is a name misspelt: with a word that is no word ("Forest
+        # Gump"), or long ("how to loose a guy in 10 days"); not a few words spelt right ("the classic", "Identity Theft")
+        for n, key in [] if hit else [(n, k) for n, k in prefixes if len(k) >= _FUZZY_MIN and _misspelt_name(k)]:
+            if near := process.extractOne(key, list(keys), scorer=fuzz.ratio, score_cutoff=self.threshold):
+                hit = n, keys[near[0]]
+                break
+        if hit is None or (hit[0] == at and not any(hit[1] in self._by_year[domain].get(y, {}).values() for y in (year - 1, year, year + 1))):
+            return None
+        return hit[1]
+
     def _find(self, message: str, domain: str) -> list[TitleMention]:
-        spans: list[tuple[str, bool]] = [(m.group("span"), m.group("neg") is None) for m in _CUE.finditer(message)]
-        spans += [(m.group(1), not re.search(r"不喜欢|don'?t like|hate", message, re.I)) for m in _QUOTED.finditer(message)]
+        spans = [(m.group("span"), m.group("neg") is None, m.group("seen") is not None) for m in _CUE.finditer(message)]
+        quoted = [(m.group(1), not re.search(r"不喜欢|don'?t like|hate", message, re.I), False) for m in _QUOTED.finditer(message)]
+        spans += quoted
         if not spans:
             return []
         self._index(domain)
-        keys, names, genres = self._keys[domain], self._names[domain], self._genres[domain]
-        choices, ids = list(keys), list(keys.values())
         found: dict[str, TitleMention] = {}
-        for span, liked in spans:
-            words = span.split()
-            # the title is a prefix of what follows the cue: "Toy Story and want something similar"; the longest
-            # exact one, else the longest near one ("Guardians of the Galaxy as well" is near "… Galaxy 2")
-            prefixes = [key for n in range(min(len(words), 8), 0, -1) if len(key := title_key(" ".join(words[:n]))) >= 3
-                        and (n > 1 or _one_word_title(words, key, genres)) and not _not_one_film(words, n)]  # fmt: skip
-            item_id = next((keys[k] for k in prefixes if k in keys), None)
-            for key in [] if item_id is not None else [k for k in prefixes if len(k) >= _FUZZY_MIN]:  # a short name must match exactly
-                if hit := process.extractOne(key, choices, scorer=fuzz.ratio, score_cutoff=self.threshold):
-                    item_id = ids[hit[2]]
-                    break
+        for span, liked, seen in spans:
+            item_id = self._cued(span.split(), domain, talk=seen)
+            if item_id is None and (span, liked, seen) in quoted and len(key := title_key(span)) >= _QUOTED_NEAR and " " not in key:
+                item_id = self._a_letter_from(key, domain)  # quotes say it is a name: 'Momento'
             if item_id is not None:
-                found.setdefault(item_id, TitleMention(item_id=item_id, title=names[item_id], liked=liked))
+                found.setdefault(item_id, TitleMention(item_id=item_id, title=self._names[domain][item_id], liked=liked))
         return list(found.values())
