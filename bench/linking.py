@@ -8,7 +8,8 @@ not shipped), drawn with fixed seeds: 60 that the first rules were developed on 
 then 80 and 100 messages that the rules have been tuned on since ("development"), then 150
 held-out messages, then 150 "fresh" ones, then ("fresh2") the 382 user messages of
 ``test_raw.jsonl`` that no recommendation turn's context holds; at last 83 user messages of
-OpenDialKG's test dialogues (``../shared/data/opendialkg``, not shipped; see :func:`opendialkg`).
+OpenDialKG's test dialogues (``../shared/data/opendialkg``, not shipped; see :func:`opendialkg`),
+and 82 more of the same draw.
 All are labelled by hand in ``data/eval/linking_inspired.yaml`` (keyed by the SHA-1 of each
 message; the films each one names that the demo catalog has), each before the linker was first
 run on it. Linked = what the chat's understander links in a message: "Title (Year)", titles after
@@ -66,13 +67,13 @@ def unseen(path: Path, said: set[str]) -> list[str]:
     return rest
 
 
-def opendialkg(path: Path, not_films: set[str]) -> list[str]:
-    """120 user messages of OpenDialKG's test dialogues (each evaluation turn's context, even turns), drawn with a fixed
-    seed, less those about books or sport (labelled so by hand: the benchmark links films)."""
+def opendialkg(path: Path, not_films: set[str], start: int) -> list[str]:
+    """120 user messages of OpenDialKG's test dialogues (each evaluation turn's context, even turns) from ``start`` in
+    a draw with a fixed seed, less those about books or sport (labelled so by hand: the benchmark links films)."""
     turns = [json.loads(line)["context"] for line in path.open(encoding="utf-8")]
     said = list(dict.fromkeys(u for context in turns for u in context[::2] if len(u) > 10))
     random.Random(7).shuffle(said)
-    return [u for u in said[:120] if hashlib.sha1(u.encode()).hexdigest() not in not_films]
+    return [u for u in said[start : start + 120] if hashlib.sha1(u.encode()).hexdigest() not in not_films]
 
 
 def main() -> None:
@@ -84,8 +85,9 @@ def main() -> None:
     titles = bot._titles
     by_name = {f"{it.title} ({it.year})": it.id for it in bot.store.items("movies")}
     data = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
-    drawn = {**samples(DATA), "opendialkg": opendialkg(OPENDIALKG, set(data["opendialkg_not_films"]))}
-    labelled = [data["labels"], data["held_out"], data["fresh"], data["fresh2"], data["opendialkg"]]
+    not_films = set(data["opendialkg_not_films"])
+    drawn = {**samples(DATA), "opendialkg": opendialkg(OPENDIALKG, not_films, 0), "opendialkg2": opendialkg(OPENDIALKG, not_films, 120)}
+    labelled = [data["labels"], data["held_out"], data["fresh"], data["fresh2"], data["opendialkg"], data["opendialkg2"]]
     for (name, messages), labels in zip(drawn.items(), labelled, strict=True):
         if missing := set(labels) - {hashlib.sha1(m.encode()).hexdigest() for m in messages}:
             sys.exit(f"{len(missing)} labelled messages are not in the {name} sample: the data or the draw changed")
