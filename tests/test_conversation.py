@@ -225,7 +225,9 @@ class _DatedStore(_Store):
         ("Gone in 60 Seconds", 2000, 40), ("Home", 2015, 3), ("Home Alone", 1990, 90), ("Anything Else", 2003, 5),
         ("The Others", 2001, 40), ("Zombieland", 2009, 53), ("Paperman", 2012, 2), ("Dumb & Dumber (Dumb and Dumber)", 1994, 100),
         ("Nowhere", 1997, 1), ("Forrest Gump", 1994, 330), ("The Class (Klass)", 2007, 1), ("The Lego Movie", 2014, 31),
-        ("Scream", 1996, 70), ("Jaws", 1975, 91), ("The Queen", 2006, 20),
+        ("Scream", 1996, 70), ("Jaws", 1975, 91), ("The Queen", 2006, 20), ("Men in Black III (M.III.B.) (M.I.B.³)", 2012, 18),
+        ("Like Mike", 2002, 3), ("Frances", 1982, 2), ("Judd Apatow: The Return", 2017, 1), ("Planet of the Apes", 1968, 56),
+        ("Dawn of the Planet of the Apes", 2014, 15),
     ]]  # fmt: skip
 
 
@@ -245,6 +247,11 @@ class _DatedStore(_Store):
     ("you should love a movie called Nowhere to Run", []),  # the start of a longer name
     ("Seen Forest Gump but it's not a suspense.", ["Forrest Gump"]),  # misspelt: "gump" is a rare word
     ("Okay, have you seen the classic A Nightmare on Elm Street?", []),  # "the classic" is words spelt right
+    ("Do you know when Men in Black 3 was released?", ["Men in Black III (M.III.B.) (M.I.B.³)"]),  # a Roman number's digits
+    ("I like Mike Colter. Movies with him?", []),  # a name starts at the capital
+    ("I love frances mcdormand, what else was she in?", []),  # a first name and a surname in lower case
+    ("Do you know any movie by Judd Apatow?", []),  # a person, the start of a title few have rated
+    ("Could you recommend movies related to Dawn of the Planet of the Apes?", ["Dawn of the Planet of the Apes"]),  # 7 words
 ])  # fmt: skip
 def test_titles_after_seen_and_before_a_year(message: str, found: list[str]) -> None:
     """Cases from OpenDialKG's test dialogues and ReDial's validation messages."""

@@ -81,6 +81,7 @@ _LEADING_ARTICLE = re.compile(r"^(?:the|a|an) (?=\S)")
 # tells a title named in running text from the same words used as words.
 _FILM_WORDS = frozenset({"movie", "movies", "film", "films", "watch"})  # everyday words in a talk about films
 _SERIES_WORDS = frozenset({"movies", "films", "series", "franchise", "trilogy", "saga", "sequels"})  # "all the Terminator movies"
+_LONGEST_TITLE = 10  # words a title in running text may have: "Dawn of the Planet of the Apes" has 7
 _TALK_ZIPF = 5.0  # lower-case words this common after "seen" are talk, not a title: "anything else", "the others", "together"
 _RARE_WORD_ZIPF = 3.0  # a one-word title this rare ("Zombieland", "looper") is named, not used as a word ("Her", "Solo")
 _NEAR_ZIPF = 3.5  # a name near a title may be it misspelt when a word of it is this rare ("Forest Gump"; not "the cover")
@@ -134,12 +135,20 @@ def _one_word_title(words: list[str], key: str, genres: frozenset[str]) -> bool:
     longer than a pronoun and no everyday word ("her", "together"), and not a first name followed by a surname ("Keanu
     Reaves") nor the start of a longer name ("Nowhere to Run")."""
     capital = not words[0][:1].islower()  # capitalised, or a script without case (《流浪地球》)
-    surname = len(words) > 1 and capital and words[1][:1].isupper() and words[1] not in _I
+    surname = len(words) > 1 and (capital and words[1][:1].isupper() and words[1] not in _I or _a_surname(words[1]))
     longer = len(words) > 2 and words[1].casefold() in {"to", "of"} and words[2][:1].isupper()
     kind = not capital and len(words) > 1 and _kind_word(words[1], genres)  # "romantic movie or thriller", "romantic comedies"
     return key not in genres and (capital or (len(key) >= 6 and not _common(key))) and not (surname or longer or kind)
 
 
+def _a_surname(word: str) -> bool:
+    """Whether ``word``, after a first name, is a surname written in lower case: a word English hardly has
+    ("frances mcdormand", "keanu reeves")."""
+    word = word.strip(".,!?")
+    return word.isalpha() and word.islower() and _zipf(word) < _SURNAME_ZIPF
+
+
+_SURNAME_ZIPF = 2.5
 _KIND_WORDS = frozenset({"movie", "movies", "film", "films", "one", "ones", "book", "books", "kind", "stuff"})
 
 
@@ -160,6 +169,8 @@ def _plausible(text: str, words: list[re.Match[str]], i: int, n: int) -> bool:
     after = words[i + n].group() if _joined(text, words, i + n - 1) else ""
     if _SEQUEL.fullmatch(after):
         return after == "1" and not all(map(_common, run))  # "Frozen 2" is not Frozen
+    if run[0][:1].islower() and after[:1].isupper() and after not in _I:
+        return False  # "I like Mike Colter": a name starts at the capital, not *Like Mike*
     if after.casefold() in _SERIES_WORDS or _A_PERSON.match(text, words[i + n - 1].end()):
         return False  # "all the Terminator movies" name a series; "The Rock is a better actor" a person
     judged = bool(_JUDGED.match(text, words[i + n - 1].end())) and not all(map(_common, run)) and _named_as_title(text, words, i)
@@ -271,13 +282,19 @@ def without_parens(title: str) -> str:
 
 def _names(title: str) -> list[str]:
     """A catalog title's names: without "(…)" parts, with its article moved back to the front ("Matrix, The" →
-    "The Matrix"), and any "a.k.a." name; one with "&" also with "and" ("Dumb and Dumber", as people write it)."""
+    "The Matrix"), and any "a.k.a." name; one with "&" also with "and" ("Dumb and Dumber"), one with a Roman number
+    also with its digits ("Men in Black 3"), as people write them."""
     aka = [m.group(1) for m in re.finditer(r"\(a\.k\.a\.\s*([^)]+)\)", title, re.IGNORECASE)]
     out = []
     for name in [without_parens(title), *aka]:
         name = name.strip()
         out.append(f"{m.group(2)} {m.group(1)}" if (m := _ARTICLE.match(name)) else name)
-    return out + [name.replace("&", "and") for name in out if "&" in name]
+    out += [name.replace("&", "and") for name in out if "&" in name]
+    return out + [digits for name in out if (digits := _ROMAN.sub(lambda m: _NUMBERS[m.group()], name)) != name]
+
+
+_NUMBERS = {"II": "2", "III": "3", "IV": "4", "VI": "6", "VII": "7", "VIII": "8"}
+_ROMAN = re.compile(rf"\b(?:{'|'.join(_NUMBERS)})\b")  # "Men in Black III" is "Men in Black 3" as people write it
 
 
 def spoken_title(item: Item, language: str) -> str:
@@ -304,17 +321,17 @@ def part_title_keys(title: str) -> list[str]:
     ventura" for *Ace Ventura: Pet Detective*, "return of the jedi" for *Star Wars: Episode VI - Return of the Jedi*,
     "borat"; which of them name it alone is :func:`_main_names`' call)."""
     parts = [p for name in _names(title) if len(split := _SUBTITLE.split(name)) > 1 for p in (split[0], split[-1])]
-    return [key for part in parts if (key := title_key(part))]
+    return list(dict.fromkeys(key for part in parts if (key := title_key(part))))
 
 
 def _main_names(item: Item, key: str) -> bool:
-    """Whether a part of ``item``'s title (see :func:`part_title_keys`) that no other title has names it: several words
-    with a rare one ("terminator 2"; not "journey to the west"), or one rarer word of a film many have rated ("Borat",
-    "Anchorman", "Léon"; not "Alien", a word, nor "Tupac", a person few films are named by)."""
+    """Whether a part of ``item``'s title (see :func:`part_title_keys`) that no other title has names it, of a film many
+    have rated (not "Tupac", "Judd Apatow": people few films are named by): several words with a rare one ("terminator
+    2"; not "journey to the west"), or one rarer word ("Borat", "Anchorman", "Léon"; not "Alien", a word)."""
     words = key.split()
-    if len(words) > 1:
-        return min(map(_zipf, words)) < _RARE_MAIN_ZIPF
-    return _zipf(key) < _RARE_WORD_ZIPF and not key.isdigit() and (item.popularity or 0) >= _KNOWN_BY_PART
+    if (item.popularity or 0) < _KNOWN_BY_PART:
+        return False
+    return min(map(_zipf, words)) < (_RARE_MAIN_ZIPF if len(words) > 1 else _RARE_WORD_ZIPF) and not key.isdigit()
 
 
 # What marks a title as one of a series: a number after it, a book or part number, a subtitle.
@@ -419,7 +436,7 @@ class TitleIndex:
             keys: dict[str, str] = {}
             # whole titles first: a part ("terminator 2") never hides a whole one, and stands for a film only when
             # no other has it ("Star Wars" is a series, not Episode IV) and it is rare enough (see _main_names)
-            mains = [(it, k) for it in items for k in dict.fromkeys(part_title_keys(it.title))]
+            mains = [(it, k) for it in items for k in part_title_keys(it.title)]
             shared = collections.Counter(k for _, k in mains)
             named = [(it, k) for it in items for k in title_keys(it.title)]
             named += [(it, k) for it, k in mains if shared[k] == 1 and _main_names(it, k)]
@@ -585,7 +602,7 @@ class TitleIndex:
                 found.setdefault(item_id, _mention_at(text, item_id, words[i].start(), words[i + 1].end()))
                 i += 2
                 continue
-            for n in range(min(6, len(words) - i), 0, -1):
+            for n in range(min(_LONGEST_TITLE, len(words) - i), 0, -1):
                 run = words[i : i + n]
                 key = " ".join(keys[i : i + n])
                 if key in index and _plausible(text, words, i, n):
