@@ -9,7 +9,7 @@ then 80 and 100 messages that the rules have been tuned on since ("development")
 held-out messages, then 150 "fresh" ones, then ("fresh2") the 382 user messages of
 ``test_raw.jsonl`` that no recommendation turn's context holds; at last 83 user messages of
 OpenDialKG's test dialogues (``../shared/data/opendialkg``, not shipped; see :func:`opendialkg`),
-and 82 more of the same draw.
+and two more samples of the same draw (82 and 84 messages).
 All are labelled by hand in ``data/eval/linking_inspired.yaml`` (keyed by the SHA-1 of each
 message; the films each one names that the demo catalog has), each before the linker was first
 run on it. Linked = what the chat's understander links in a message: "Title (Year)", titles after
@@ -86,8 +86,9 @@ def main() -> None:
     by_name = {f"{it.title} ({it.year})": it.id for it in bot.store.items("movies")}
     data = yaml.safe_load(LABELS.read_text(encoding="utf-8"))
     not_films = set(data["opendialkg_not_films"])
-    drawn = {**samples(DATA), "opendialkg": opendialkg(OPENDIALKG, not_films, 0), "opendialkg2": opendialkg(OPENDIALKG, not_films, 120)}
-    labelled = [data["labels"], data["held_out"], data["fresh"], data["fresh2"], data["opendialkg"], data["opendialkg2"]]
+    drawn = {**samples(DATA), "opendialkg": opendialkg(OPENDIALKG, not_films, 0), "opendialkg2": opendialkg(OPENDIALKG, not_films, 120),
+             "opendialkg3": opendialkg(OPENDIALKG, not_films, 240)}
+    labelled = [data["labels"], data["held_out"], data["fresh"], data["fresh2"], data["opendialkg"], data["opendialkg2"], data["opendialkg3"]]
     for (name, messages), labels in zip(drawn.items(), labelled, strict=True):
         if missing := set(labels) - {hashlib.sha1(m.encode()).hexdigest() for m in messages}:
             sys.exit(f"{len(missing)} labelled messages are not in the {name} sample: the data or the draw changed")
