@@ -112,6 +112,38 @@ def test_chat_feedback_and_refinement_in_the_browser(live: tuple, page) -> None:
     page.screenshot(path=str(SHOTS / "refined.png"), full_page=True)
 
 
+def test_a_message_sent_while_a_reply_is_written_waits_its_turn(live: tuple, page) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """The box clears as a message is sent, so the next can be typed and sent at once: it shows below the reply being
+    written and is answered after it (it had been dropped, and the box cleared of it when the first reply ended)."""
+    from playwright.sync_api import expect
+
+    url, bot = live
+    page.goto(url, wait_until="load")
+    box = page.locator("#chatrec-input textarea")
+    box.wait_for(timeout=60_000)
+    box.fill("a funny film for the whole family")
+    box.press("Enter")
+    expect(page.locator("#chatrec-status")).to_contain_text(re.compile("reading|finding|ranking|writing"), timeout=30_000)
+    expect(box).to_have_value("")
+    box.fill("something older please")
+    box.press("Enter")
+    expect(box).to_have_value("")
+    expect(page.locator("#chatrec-chat")).to_contain_text("something older please", timeout=30_000)
+    expect(page.locator("#chatrec-status")).to_contain_text(DONE, timeout=WAIT_MS)
+    sid = next(i for i in bot.sessions.session_ids() if bot.session(i).turns[0].text == "a funny film for the whole family")
+    for _ in range(WAIT_MS // 1000):  # the first reply's "answered" may show before the second turn has ended
+        if len(bot.session(sid).turns) == 4:
+            break
+        page.wait_for_timeout(1000)
+    expect(page.locator("#chatrec-status")).to_contain_text(DONE, timeout=WAIT_MS)
+    turns = bot.session(sid).turns
+    assert [t.role for t in turns] == ["user", "assistant", "user", "assistant"] and turns[2].text == "something older please"
+    shown = page.locator("#chatrec-chat").inner_text()
+    assert shown.index("a funny film") < shown.index(turns[1].text[:30]) < shown.index("something older") < shown.rindex(turns[3].text[:30])
+    assert bot.last_reply(sid).intent.constraints.year_max is not None  # read as a refinement of the first request
+    page.screenshot(path=str(SHOTS / "queued.png"), full_page=True)
+
+
 def test_who_you_are_personalises_and_chinese_shows(live: tuple, page) -> None:  # type: ignore[no-untyped-def, type-arg]
     """Pick a person from the demo ratings: their history drives the collaborative signals. Chinese text renders (CJK fonts)."""
     from playwright.sync_api import expect

@@ -364,6 +364,10 @@ class ChatRec:
             if isinstance(event, TextDelta):
                 yield event.text
 
+    def turn_running(self, session_id: str = "default") -> bool:
+        """Whether a turn of the session is being answered: a message sent now waits for it."""
+        return self.sessions.lock(session_id).locked()
+
     def last_reply(self, session_id: str = "default") -> Reply | None:
         return self.sessions.get(session_id).last_reply
 
@@ -460,10 +464,10 @@ class ChatRec:
     def _admitted_turn(
         self, message: str, session_id: str, domain: str | None, scenario: str | None, user_id: str | None
     ) -> Iterator[TurnEvent]:
-        clock = Clock()
-        mark = clock.mark
         self._refresh()
         with self.sessions.lock(session_id):
+            clock = Clock()  # from when the turn has its session: one sent during another turn waits for it first
+            mark = clock.mark
             session = self.sessions.get(session_id)
             if user_id is not None:
                 session.user_id = user_id

@@ -6,9 +6,11 @@ tuples matched by position; the API's output order is :meth:`ChatView.outputs`.
 
 from __future__ import annotations
 
+import collections
+import itertools
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from functools import partial
 from typing import Any
@@ -65,6 +67,11 @@ class ChatHandlers:
         self.bot = bot
         self.view = view
         self.session = session
+        self.queued: dict[str, list[str]] = collections.defaultdict(list)  # session → messages waiting for its turn
+
+    def shown(self, history: list[dict[str, Any]], session_id: str) -> list[dict[str, Any]]:
+        """The conversation on screen: a turn's, then the messages sent while it is written, which wait for it."""
+        return [*history, *({"role": "user", "content": m} for m in self.queued[session_id])]
 
     def panel(self, session_id: str, status: str) -> Updates:
         """The side panel for the session's last reply."""
@@ -73,11 +80,24 @@ class ChatHandlers:
         return {v.cards: cards(items), v.understood: understood(reply.intent if reply else None, self.bot), v.status: status,
                 v.why: signal_frame(items), v.shown: on_screen(session_id, items)}  # fmt: skip
 
-    def run(self, events: Iterator[TurnEvent], history: list[dict[str, Any]], session_id: str) -> Iterator[Updates]:
-        """The turn on screen as it happens: cards first, then the words."""
+    def run(self, events: Iterator[TurnEvent], message: str, session_id: str, before: Callable[[], list[dict[str, Any]]]) -> Iterator[Updates]:
+        """``message``'s turn on screen. One sent while the last reply is still being written waits for it (the session
+        answers one turn at a time), shown below it, and starts when it is done."""
+        if self.bot.turn_running(session_id):
+            self.queued[session_id].append(message)
+            try:
+                yield {self.view.status: "your message waits for the reply before it…"}
+                first = next(events, None)  # the session's turn before it is over
+            finally:
+                self.queued[session_id].remove(message)
+            events = itertools.chain([first] if first else [], events)
+        yield from self.turn(events, message, session_id, before())
+
+    def turn(self, events: Iterator[TurnEvent], message: str, session_id: str, before: list[dict[str, Any]]) -> Iterator[Updates]:
+        """The turn on screen as it happens, after the conversation ``before`` it: cards first, then the words."""
         v, started, note = self.view, time.monotonic(), ""
-        history = [*history, {"role": "assistant", "content": ""}]
-        yield {v.chatbot: history, v.cards: "", v.understood: "", v.status: "reading your request…",
+        history = [*before, {"role": "user", "content": message}, {"role": "assistant", "content": ""}]
+        yield {v.chatbot: self.shown(history, session_id), v.cards: "", v.understood: "", v.status: "reading your request…",
                v.why: signal_frame([]), v.shown: on_screen(session_id, [])}  # fmt: skip
         for event in events:
             elapsed = f"{time.monotonic() - started:.0f}s"
@@ -90,19 +110,25 @@ class ChatHandlers:
                        v.shown: on_screen(session_id, event.items, note)}  # fmt: skip
             elif isinstance(event, TextDelta):
                 history[-1]["content"] += event.text
-                yield {v.chatbot: history, v.status: f"writing… {elapsed}"}
+                yield {v.chatbot: self.shown(history, session_id), v.status: f"writing… {elapsed}"}
             elif isinstance(event, Done):
                 reply = event.reply
-                yield {v.chatbot: history, v.cards: cards(reply.items, note), v.understood: understood(reply.intent, self.bot),
+                yield {v.chatbot: self.shown(history, session_id), v.cards: cards(reply.items, note), v.understood: understood(reply.intent, self.bot),
                        v.status: status_line(reply, time.monotonic() - started), v.why: signal_frame(reply.items),
                        v.shown: on_screen(session_id, reply.items, note)}  # fmt: skip
 
     def chat(self, message: str, history: list[dict[str, Any]], domain: str, scenario: str, user: str,
              state: str | None, request: gr.Request) -> Iterator[Updates]:  # fmt: skip
+        """The /chat API: a turn after the ``history`` its client keeps."""
         session_id = session_of(state, request)
-        history = [*history, {"role": "user", "content": message}]
         events = self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario), user_id=pick(user))
-        yield from self.run(events, history, session_id)
+        yield from self.run(events, message, session_id, lambda: history)
+
+    def send(self, message: str, domain: str, scenario: str, user: str, state: str | None, request: gr.Request) -> Iterator[Updates]:
+        """The page's Send: a turn after the conversation as stored when the turn starts."""
+        session_id = session_of(state, request)
+        events = self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario), user_id=pick(user))
+        yield from self.run(events, message, session_id, lambda: history_of(self.bot, session_id))
 
     def retry(self, domain: str, scenario: str, user: str, state: str | None, request: gr.Request) -> Iterator[Updates]:
         session_id = session_of(state, request)
@@ -110,9 +136,8 @@ class ChatHandlers:
         if message is None:
             yield {self.view.chatbot: [], **self.panel(session_id, "nothing to retry")}
             return
-        history = [*history_of(self.bot, session_id), {"role": "user", "content": message}]
         events = self.bot.events(message, session_id, domain=pick(domain), scenario=pick(scenario), user_id=pick(user))
-        yield from self.run(events, history, session_id)
+        yield from self.run(events, message, session_id, lambda: history_of(self.bot, session_id))
 
     def undo(self, state: str | None, request: gr.Request) -> Updates:
         session_id = session_of(state, request)
@@ -173,9 +198,14 @@ def chat_tab(bot: ChatRec, session: gr.State) -> gr.Dropdown:
     view = ChatView(chatbot=chatbot, cards=items, understood=seen, status=status, why=why, shown=shown)
     h = ChatHandlers(bot, view, session)
     outputs = view.outputs()
-    inputs = [box, chatbot, domain, scenario, user, session]
-    box.submit(h.chat, inputs, outputs, api_name="chat").then(lambda: "", None, box, api_name=False)
-    send.click(h.chat, inputs, outputs, api_name=False).then(lambda: "", None, box, api_name=False)
+    # The box is cleared as a message is sent, so the next can be typed (and sent: it waits its turn) while this
+    # turn's reply is written; each message goes through its own state on the way.
+    pending = gr.State("")
+    for sent in (box.submit, send.click):
+        sent(lambda m: ("", m), box, [box, pending], queue=False, trigger_mode="multiple", api_name=False).then(
+            h.send, [pending, domain, scenario, user, session], outputs, trigger_mode="multiple", api_name=False)
+    api = gr.Button(visible=False)  # the /chat API, which takes the history its client keeps
+    api.click(h.chat, [box, chatbot, domain, scenario, user, session], outputs, api_name="chat")
     retry.click(h.retry, [domain, scenario, user, session], outputs, api_name="retry")
     undo.click(h.undo, [session], outputs, api_name="undo")
     new.click(h.new_conversation, [session], [*outputs, session], api_name="new_conversation")
