@@ -221,9 +221,8 @@ def _used_as_word(text: str, words: list[re.Match[str]], i: int) -> bool:
 def _not_one_film(words: list[str], n: int, talk: bool = False) -> bool:
     """words[:n] after a cue name a kind of film ("I love scary movies"), everyday words in lower case ("I liked the
     one with…"; after a cue that may start ``talk``, common ones too: "have you seen the others", "do you know
-    anything else"), or the start of something longer:
-    before a number ("I liked Frozen 2", "Room 237") or "of" ("the game of thrones"), so they are not the catalog's
-    film of that name."""
+    anything else"), or the start of something longer: before a number ("I liked Frozen 2", "Room 237") or "of"
+    ("the game of thrones"), so they are not the catalog's film of that name."""
     plural = words[n - 1].casefold().strip(".,!?") in {"movies", "films"}
     everyday = all(w[:1].islower() and (_zipf(w.strip(".,!?")) >= _TALK_ZIPF if talk else _common(w.strip(".,!?"))) for w in words[:n])
     after = words[n].strip(".,!?") if n < len(words) else ""
@@ -309,8 +308,8 @@ _LONG_TITLE = 45  # "Star Wars: Episode VI - Return of the Jedi" is said whole
 
 
 def title_keys(title: str) -> list[str]:
-    """Comparable forms of a catalog title (see :func:`_names`)."""
-    return [key for name in _names(title) if (key := title_key(name))]
+    """Comparable forms of a catalog title (see :func:`_names`), each once."""
+    return list(dict.fromkeys(key for name in _names(title) if (key := title_key(name))))
 
 
 _SUBTITLE = re.compile(r"\s*:\s+|\s+[-–—]\s+")
