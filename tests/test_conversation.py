@@ -270,6 +270,14 @@ def test_of_films_sharing_a_name_the_one_whose_people_are_named() -> None:
     assert [m.item_id for m in titles.mentions("Do you know who directed The Gift?", "movies")] == ["g00"]  # the most-rated
     assert [m.item_id for m in titles.mentions("I loved The Gift with Bateman", "movies")] == ["g15"]  # a surname, capitalised
 
+    class Heroes(_Store):  # a title with its original name in brackets shares its name all the same
+        ITEMS = [Item(id="h02", domain="movies", title="Hero (Ying xiong)", year=2002, popularity=50, extra={"stars": "Jet Li"}),
+                 Item(id="h92", domain="movies", title="Hero", year=1992, popularity=5, extra={"stars": "Dustin Hoffman, Geena Davis"})]  # fmt: skip
+
+    heroes = TitleIndex(Heroes())  # type: ignore[arg-type]
+    assert [m.item_id for m in heroes.mentions("I liked Hero with Dustin Hoffman", "movies")] == ["h92"]
+    assert [m.item_id for m in heroes.mentions("I liked Hero a lot", "movies")] == ["h02"]
+
 
 @pytest.mark.parametrize(("message", "found"), [
     ("We watched Finding Nemo last night and I didn't like Notting Hill much.", {"Finding Nemo": True, "Notting Hill": False}),

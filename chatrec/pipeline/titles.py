@@ -419,7 +419,7 @@ class TitleIndex:
         self._one_word: dict[str, dict[str, str]] = {}  # domain → a bare title key of one rare word → item id
         self._apart: dict[str, dict[str, str]] = {}  # domain → those of films many have rated, which may be written apart
         self._genres: dict[str, frozenset[str]] = {}  # domain → genre names
-        self._namesakes: dict[str, dict[str, list[Item]]] = {}  # domain → a title key several items share → them
+        self._namesakes: dict[str, dict[str, list[Item]]] = {}  # domain → item id → the items that share a name with it
         self._chinese: dict[str, dict[str, str]] = {}  # domain → Chinese title (an item's extra "title_zh") → item id
         self._recent: Recent[list[TitleMention]] = Recent(64)  # recent answers by (kind, text, domain)
         self._lock = threading.Lock()
@@ -449,7 +449,7 @@ class TitleIndex:
             for item, key in mains:  # with its year, a part names a film whatever others share it: "Jumanji (2017)"
                 if item.year:
                     by_year.setdefault(item.year, {}).setdefault(key, item.id)
-            self._namesakes[domain] = {k: its for k, its in namesakes.items() if len(its) > 1}
+            self._namesakes[domain] = {it.id: its for its in namesakes.values() if len(its) > 1 for it in its}
             self._keys[domain], self._names[domain] = keys, {it.id: it.title for it in items}
             self._bare[domain] = {k: i for k, i in keys.items() if len(k) >= 5 and k not in genres}
             self._one_word[domain] = {k: i for k, i in self._bare[domain].items() if " " not in k and _zipf(k) < _RARE_WORD_ZIPF}
@@ -511,7 +511,7 @@ class TitleIndex:
     def _by_people(self, text: str, domain: str, mention: TitleMention) -> TitleMention:
         """Of the films that share a name, the one whose maker or star the message names ("who directed The Gift? I
         like Jason Bateman" is the 2015 film, not Sam Raimi's, which more have rated); else the most-rated."""
-        namesakes = self._namesakes[domain].get(title_key(self._names[domain][mention.item_id]), [])
+        namesakes = self._namesakes[domain].get(mention.item_id, [])
         named = [it for it in namesakes if any(_said(person, text) for person in it.people())]
         return mention.model_copy(update={"item_id": named[0].id}) if len(named) == 1 else mention
 

@@ -71,7 +71,7 @@ class ChatHandlers:
 
     def shown(self, history: list[dict[str, Any]], session_id: str) -> list[dict[str, Any]]:
         """The conversation on screen: a turn's, then the messages sent while it is written, which wait for it."""
-        return [*history, *({"role": "user", "content": m} for m in self.queued[session_id])]
+        return [*history, *({"role": "user", "content": m} for m in self.queued.get(session_id, ()))]
 
     def panel(self, session_id: str, status: str) -> Updates:
         """The side panel for the session's last reply."""
@@ -90,6 +90,8 @@ class ChatHandlers:
                 first = next(events, None)  # the session's turn before it is over
             finally:
                 self.queued[session_id].remove(message)
+                if not self.queued[session_id]:
+                    del self.queued[session_id]
             events = itertools.chain([first] if first else [], events)
         yield from self.turn(events, message, session_id, before())
 
